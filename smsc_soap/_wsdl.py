@@ -1,0 +1,72 @@
+"""The endpoint rule and the vendored WSDL, parsed once per endpoint per process.
+
+The live service writes its own URL (scheme, host, path) into the WSDL's targetNamespace, every
+soapAction and the port address (../shared/spec/wsdl-evidence.md), and a request built with one
+host's namespace fails on another. So we keep one vendored copy and put the endpoint in its
+place before parsing: nothing is ever fetched.
+"""
+from __future__ import annotations
+
+import functools
+import io
+import re
+from importlib import resources
+from typing import Optional
+from urllib.parse import urlsplit
+
+import zeep
+from zeep.wsdl import Document
+
+#: The URL the vendored WSDL carries; replaced by the endpoint in use.
+VENDORED_NAMESPACE = "https://smsc.ru/sys/soap.php"
+#: Hosts the service's pages show (seeds 001, 003: smsc.ru; 000: smsc.kz; 002, 004: smsc.ua).
+KNOWN_HOSTS = ("smsc.ru", "smsc.kz", "smsc.ua")
+DEFAULT_HOST = "smsc.ru"
+SOAP_PATH = "/sys/soap.php"
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+
+
+def endpoint_url(host: Optional[str] = None, url: Optional[str] = None) -> str:
+    """The SOAP endpoint for ``host`` (https) or an explicit ``url`` (http only when written)."""
+    from .errors import ValidationError
+
+    if url is not None:
+        if host is not None:
+            raise ValidationError("give host= or url=, not both", field="url")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValidationError(f"url must be an http(s) URL with a host, got {url!r}", field="url")
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise ValidationError("url must not carry credentials, a query or a fragment", field="url")
+        return f"{parts.scheme}://{parts.netloc}{parts.path or SOAP_PATH}"
+    host = DEFAULT_HOST if host is None else host
+    if not _HOSTNAME.match(host):
+        raise ValidationError(f"host must be a bare host name such as 'smsc.kz', got {host!r}", field="host")
+    return f"https://{host.lower()}{SOAP_PATH}"
+
+
+@functools.lru_cache(maxsize=1)
+def vendored_wsdl() -> bytes:
+    """The WSDL file shipped inside the package, as bytes."""
+    return resources.files("smsc_soap.wsdl").joinpath("soap.wsdl").read_bytes()
+
+
+@functools.lru_cache(maxsize=64)
+def wsdl_for(endpoint: str) -> bytes:
+    """The WSDL as the live service would serve it at ``endpoint``."""
+    return vendored_wsdl().replace(VENDORED_NAMESPACE.encode(), endpoint.encode("ascii"))
+
+
+class _NoFetchTransport(zeep.Transport):
+    """A transport for parsing only: it refuses to load anything from anywhere."""
+
+    def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL imports nothing
+        raise RuntimeError(f"smsc_soap never fetches WSDL parts, refused {url!r}")
+
+
+@functools.lru_cache(maxsize=64)
+def wsdl_document(endpoint: str) -> Document:
+    """The parsed WSDL for ``endpoint``; cached, so each endpoint is parsed once per process."""
+    settings = zeep.Settings(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    return Document(io.BytesIO(wsdl_for(endpoint)), _NoFetchTransport(), base=endpoint, settings=settings)

@@ -1,0 +1,1 @@
+"""Clients for the companion HTTP APIs of the service (jobs, operator info, exports)."""
