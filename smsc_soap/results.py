@@ -1,0 +1,247 @@
+"""Typed, immutable results of the seven operations, and the delivery status and error tables.
+
+Money is ``Decimal``, counts are ``int``, Unix timestamps become aware UTC ``datetime``\\ s. Every
+result keeps the fields as the server sent them in ``raw``. A code the tables do not know is kept
+as its ``int``: the service may add codes, and a client must not crash on them.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Mapping, NamedTuple, Optional, Tuple, Union
+
+
+class _CodeTable(int, enum.Enum):
+    """An int enum whose members also carry a title and a description."""
+
+    def __new__(cls, code: int, title: str, description: str, *rest: object) -> "_CodeTable":
+        member = int.__new__(cls, code)
+        member._value_ = code
+        member.title = title  # type: ignore[attr-defined]
+        member.description = description  # type: ignore[attr-defined]
+        if rest:  # DeliveryStatus also says whether the status is final
+            member.final = bool(rest[0])  # type: ignore[attr-defined]
+        return member
+
+    @classmethod
+    def parse(cls, value: Union[str, int, None]) -> Union["_CodeTable", int, None]:
+        """The member for ``value``, the bare int for a code we do not know, None when absent."""
+        if value is None or str(value).strip() == "":
+            return None
+        code = int(str(value).strip())
+        try:
+            return cls(code)
+        except ValueError:
+            return code
+
+
+class DeliveryStatus(_CodeTable):
+    """``status`` of a message (../shared/spec/status-codes.md, the service's status list)."""
+
+    NOT_FOUND = (-3, "Message not found", "no message exists for this phone and id", False)
+    STOPPED = (-2, "Stopped", "a mailing message not yet sent when the mailing was paused", False)
+    WAITING = (-1, "Waiting to be sent", "scheduled, or queued briefly before the operator", False)
+    TRANSFERRED = (0, "Transferred to operator", "handed to the operator's SMS centre", False)
+    DELIVERED = (1, "Delivered", "delivered to the subscriber", True)
+    READ = (2, "Read", "opened by the recipient (HTML e-mail only)", True)
+    EXPIRED = (3, "Expired", "validity ran out before delivery (phone off, memory full)", True)
+    LINK_CLICKED = (4, "Link clicked", "delivered and the short link clicked", True)
+    UNDELIVERABLE = (20, "Impossible to deliver",
+                     "subscriber blocked or nonexistent, roaming without SMS, no SMS support", True)
+    INVALID_NUMBER = (22, "Invalid number", "wrong phone number format", True)
+    PROHIBITED = (23, "Prohibited",
+                  "a limit fired: duplicates, flooding, blacklist, spam filter on text or sender", True)
+    INSUFFICIENT_FUNDS = (24, "Insufficient funds", "not enough money on the account", True)
+    UNAVAILABLE_NUMBER = (25, "Unavailable number", "the number does not accept SMS, or no route", True)
+
+
+class DeliveryError(_CodeTable):
+    """``err`` of a message: why it was not delivered (../shared/spec/status-codes.md)."""
+
+    NO_ERROR = (0, "No error", "subscriber exists and is available")
+    NO_SUBSCRIBER = (1, "Subscriber does not exist", "")
+    MAILBOX_FULL = (2, "Mailbox full", "e-mail")
+    MAIL_SERVER_NOT_FOUND = (3, "Recipient server not found", "e-mail")
+    MAILBOX_BLOCKED = (4, "Mailbox blocked", "e-mail")
+    OFFLINE = (6, "Subscriber offline", "phone off or out of coverage")
+    NO_SMS_SERVICE = (11, "No SMS service", "not subscribed, roaming without SMS, or a landline")
+    PHONE_ERROR = (12, "Error in subscriber's phone", "handset or SIM fault")
+    SUBSCRIBER_BLOCKED = (13, "Subscriber blocked", "by the operator, voluntarily, zero balance in roaming")
+    NOT_SUPPORTED = (21, "Service not supported", "the device does not support the service")
+    VIRTUAL = (200, "Virtual sending", "the account's test mode is on")
+    SIM_REPLACED = (219, "SIM card replaced", "alphanumeric senders blocked for 24 h after a SIM swap")
+    QUEUE_OVERFLOW = (220, "Operator queue overflow", "subscriber unreachable while messages keep arriving")
+    NO_ANSWER = (237, "Subscriber does not answer", "voice call")
+    NO_TEMPLATE = (238, "No template", "only template-based sending allowed")
+    FORBIDDEN_IP = (239, "Forbidden IP address", "sent from a non-allowed IP")
+    BUSY = (240, "Subscriber busy", "voice call busy or rejected")
+    CONVERSION_ERROR = (241, "Conversion error", "text/audio conversion failed or SMS parts missing")
+    ANSWERING_MACHINE = (242, "Answering machine detected", "voice call")
+    NO_CONTRACT = (243, "No contract", "promotional or mass mailing without a contract")
+    MAILING_PROHIBITED = (244, "Mailing prohibited", "")
+    STATUS_NOT_RECEIVED = (245, "Status not received", "")
+    TIME_RESTRICTION = (246, "Time restriction", "")
+    LIMIT_EXCEEDED = (247, "Message limit exceeded", "")
+    NO_ROUTE = (248, "No route", "no SMS gateway for the number")
+    INVALID_FORMAT = (249, "Invalid number format", "")
+    NUMBER_FORBIDDEN_BY_SETTINGS = (250, "Number forbidden by settings", "")
+    DAILY_LIMIT = (251, "Per-number daily limit exceeded", "")
+    NUMBER_FORBIDDEN = (252, "Number forbidden", "")
+    SPAM_FILTER = (253, "Forbidden by spam filter", "")
+    UNREGISTERED_SENDER = (254, "Unregistered sender ID", "")
+    REJECTED = (255, "Rejected by operator", "no exact code from the operator")
+
+
+Raw = Mapping[str, str]
+
+
+def _decimal(value: Optional[str]) -> Optional[Decimal]:
+    if value is None or value.strip() == "":
+        return None
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation:
+        raise ValueError(f"not a decimal amount: {value!r}") from None
+
+
+def _int(value: Optional[str]) -> Optional[int]:
+    return None if value is None or value.strip() == "" else int(value.strip())
+
+
+def _timestamp(value: Optional[str]) -> Optional[datetime]:
+    seconds = _int(value)
+    return None if seconds is None else datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+#: The page's format of last_date and send_date ("DD.MM.YYYY hh:mm:ss").
+SERVICE_DATE_FORMAT = "%d.%m.%Y %H:%M:%S"
+
+
+def _service_date(value: Optional[str]) -> Optional[datetime]:
+    """A naive datetime: the page does not say in which time zone the service writes it."""
+    if value is None or value.strip() == "":
+        return None
+    return datetime.strptime(value.strip(), SERVICE_DATE_FORMAT)
+
+
+def _frozen(raw: Raw) -> Raw:
+    return MappingProxyType(dict(raw))
+
+
+class PhoneError(NamedTuple):
+    """One entry of send_sms2's ``errors`` list (``err=1``): a phone and its status code."""
+
+    phone: str
+    status: Union[DeliveryStatus, int, None]
+
+
+@dataclass(frozen=True)
+class BalanceResult:
+    """The answer of get_balance."""
+
+    balance: Decimal
+    raw: Raw = field(repr=False, compare=False)
+
+    @classmethod
+    def from_raw(cls, raw: Raw) -> "BalanceResult":
+        balance = _decimal(raw.get("balance"))
+        if balance is None:
+            raise ValueError("the answer carries no balance")
+        return cls(balance=balance, raw=_frozen(raw))
+
+
+@dataclass(frozen=True)
+class CostResult:
+    """The answer of get_sms_cost and get_sms_cost2: what a send would cost, and how many SMS."""
+
+    cost: Optional[Decimal]
+    cnt: Optional[int]
+    raw: Raw = field(repr=False, compare=False)
+
+    @classmethod
+    def from_raw(cls, raw: Raw) -> "CostResult":
+        return cls(cost=_decimal(raw.get("cost")), cnt=_int(raw.get("cnt")), raw=_frozen(raw))
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The answer of send_sms and send_sms2.
+
+    ``cost`` and ``balance`` come back only when asked for (``cost=2`` or ``3`` in send_sms2).
+    ``errors`` lists failed numbers when ``err=1`` was given.
+    """
+
+    id: str
+    cnt: Optional[int]
+    cost: Optional[Decimal]
+    balance: Optional[Decimal]
+    errors: Tuple[PhoneError, ...]
+    raw: Raw = field(repr=False, compare=False)
+
+    @classmethod
+    def from_raw(cls, raw: Raw, errors: Tuple[Tuple[str, str], ...] = ()) -> "SendResult":
+        return cls(
+            id=(raw.get("id") or "").strip(),
+            cnt=_int(raw.get("cnt")),
+            cost=_decimal(raw.get("cost")),
+            balance=_decimal(raw.get("balance")),
+            errors=tuple(PhoneError(phone, DeliveryStatus.parse(status)) for phone, status in errors),
+            raw=_frozen(raw),
+        )
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    """The answer of get_status and get_status2.
+
+    ``all=0`` fills status, last_date, last_timestamp and err; ``all=1`` adds send_date,
+    send_timestamp, phone, cost, sender_id, status_name and message; ``all=2`` adds operator and
+    region. ``last_date``/``send_date`` are naive: the service writes them in a time zone it
+    does not name; the ``*_timestamp`` fields are exact and aware (UTC).
+    """
+
+    status: Union[DeliveryStatus, int, None]
+    err: Union[DeliveryError, int, None]
+    last_date: Optional[datetime]
+    last_timestamp: Optional[datetime]
+    send_date: Optional[datetime] = None
+    send_timestamp: Optional[datetime] = None
+    phone: Optional[str] = None
+    cost: Optional[Decimal] = None
+    sender_id: Optional[str] = None
+    status_name: Optional[str] = None
+    message: Optional[str] = None
+    operator: Optional[str] = None
+    region: Optional[str] = None
+    raw: Raw = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def final(self) -> bool:
+        """True when the status will not change any more (our reading of the status list)."""
+        return isinstance(self.status, DeliveryStatus) and self.status.final  # type: ignore[attr-defined]
+
+    @classmethod
+    def from_raw(cls, raw: Raw) -> "StatusResult":
+        def text(name: str) -> Optional[str]:
+            value = raw.get(name)
+            return None if value is None or value == "" else value
+
+        return cls(
+            status=DeliveryStatus.parse(raw.get("status")),
+            err=DeliveryError.parse(raw.get("err")),
+            last_date=_service_date(raw.get("last_date")),
+            last_timestamp=_timestamp(raw.get("last_timestamp")),
+            send_date=_service_date(raw.get("send_date")),
+            send_timestamp=_timestamp(raw.get("send_timestamp")),
+            phone=text("phone"),
+            cost=_decimal(raw.get("cost")),
+            sender_id=text("sender_id"),
+            status_name=text("status_name"),
+            message=text("message"),
+            operator=text("operator"),
+            region=text("region"),
+            raw=_frozen(raw),
+        )
