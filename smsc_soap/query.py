@@ -1,0 +1,474 @@
+"""The extended parameters of the ``*2`` methods, validated and URL-encoded into ``query``.
+
+send_sms2, get_sms_cost2 and get_status2 take one more string, ``query``:
+``param1=value1&param2=value2``. :data:`EXTENDED_PARAMS` is the one table of every parameter
+we know, each citing the page it comes from, with the function that checks a Python value
+and writes its string. :func:`build_query` checks every name and value and encodes them so
+that the server (and ``urllib.parse.parse_qs``) reads back exactly the value given.
+
+Decisions the pages do not make are ASSUMPTIONS, kept in named constants and tables here.
+"""
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from datetime import timedelta
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Literal,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Tuple,
+    TypedDict,
+    Union,
+)
+from urllib.parse import quote, unquote_plus, urlsplit
+
+from .errors import ValidationError
+from .params import Phones, mes_field, phones_field, sender_field
+
+if TYPE_CHECKING:  # typing.Unpack is 3.11+; type checkers ship typing_extensions' stubs
+    from typing_extensions import Unpack
+
+__all__ = [
+    "EXTENDED_PARAMS",
+    "ExtendedParams",
+    "Param",
+    "REQUIRES",
+    "build_query",
+    "format_list",
+    "recipient_options",
+]
+
+#: The SOAP page (smsc.ua, Ukrainian): the law for everything in ``query``.
+SOAP_PAGE = "seeds/004_15f31480a758852c.txt"
+#: The HTTP mailing page (smsc.kz, Russian): same message family, adds translit and nl.
+HTTP_PAGE = "seeds/000_d56cf09e53685b82.txt"
+
+# --- ASSUMPTIONS (the pages do not state these) -------------------------------------------
+
+#: ASSUMPTION: tz is a whole number of hours relative to Moscow (UTC+3); the range spans the
+#: world's zones, UTC-12..UTC+14.
+TZ_RANGE = (-15, 11)
+#: ASSUMPTION: the language of a voice is a two-letter ISO 639-1 code (the page's examples:
+#: en, fr, de); written in lower case.
+VOICE_LANGUAGE = re.compile(r"[A-Za-z]{2}")
+#: param "w,i,n" ranges we accept. The page: w "from 0 to 99" (10..35 used, clamped);
+#: i works 10..3600 and "less than 10 is raised to 10" -- ASSUMPTION: 0..9 are thus accepted;
+#: n works 1..9 and "0 becomes 1". Outside these the page says *all* three silently fall back
+#: to defaults, so we refuse instead.
+PARAM_RANGES = (("w", 0, 99), ("i", 0, 3600), ("n", 0, 9))
+#: ASSUMPTION: a telegram bot name is "@" + Telegram's username rule, ending in "bot".
+BOT_NAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{1,28}[Bb][Oo][Tt]")
+#: ASSUMPTION: an API key is printable ASCII without spaces.
+APIKEY = re.compile(r"[\x21-\x7e]+")
+#: ASSUMPTION: a partner id (pp) is a positive integer.
+PARTNER_ID = re.compile(r"[1-9][0-9]*")
+#: Parameters that are meaningless without another one: a value the server would silently
+#: ignore is a caller's bug, so we refuse it. name -> (needs, why).
+REQUIRES: Mapping[str, Tuple[str, str]] = {
+    "freq": ("period", f"{SOAP_PAGE}: without period, freq is ignored"),  # ASSUMPTION: refuse
+    "imgcode": ("userip", f"{SOAP_PAGE}: imgcode is used together with userip"),
+}
+#: Characters left readable in encoded values: never ``&``, ``=``, ``+``, ``%``, ``;``, ``#``
+#: or space, which a query parser would read as structure.
+_SAFE = ",:/@"
+#: ASSUMPTION: a name in a raw query string (after decoding): an identifier, optionally with
+#: one ``[key]`` suffix, as in the HTTP page's ``fl[5]``.
+_RAW_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[A-Za-z0-9_]*\])?")
+#: What may not appear in an already URL-encoded raw query: anything but RFC 3986 unreserved
+#: characters, sub-delims, ":@/?[]" and "%XX" escapes.
+_RAW_BAD = re.compile(r"[^A-Za-z0-9\-._~!$'()*+,;:@/?=&%\[\]]|%(?![0-9A-Fa-f]{2})")
+
+# --- the Python types of the table --------------------------------------------------------
+
+Flag = Union[bool, Literal[0, 1]]
+ListEntry = Union[Tuple[Phones, str], Tuple[Optional[str], Optional[int], Phones, str]]
+Normaliser = Callable[[str, Any, Mapping[str, Any]], str]
+
+
+class ExtendedParams(TypedDict, total=False):
+    """Every extended parameter and its Python type: annotate ``**extended: Unpack[...]``."""
+
+    apikey: str
+    tz: int
+    period: Union[int, float]
+    freq: int
+    flash: Flag
+    bin: Literal[0, 1, 2]
+    push: Flag
+    hlr: Flag
+    ping: Flag
+    mms: Flag
+    mail: Flag
+    soc: Flag
+    viber: Flag
+    whatsapp: Flag
+    tg: Flag
+    bot: str
+    smsreq: int
+    fileurl: str
+    call: Flag
+    voice: str
+    param: Union[str, Tuple[int, int, int]]
+    subj: str
+    cost: Literal[0, 1, 2, 3]
+    list: Union[str, Iterable[ListEntry]]
+    valid: Union[int, str, timedelta]
+    tinyurl: Flag
+    maxsms: int
+    imgcode: str
+    userip: Union[str, ipaddress.IPv4Address, ipaddress.IPv6Address]
+    err: Flag
+    op: Flag
+    pp: Union[int, str]
+    translit: Literal[0, 1, 2]
+    nl: Flag
+
+
+class Param(NamedTuple):
+    """One row of the table: where it is documented, and how a value is checked and written."""
+
+    source: str
+    normalise: Normaliser
+
+
+# --- validators (factories return a Normaliser: (name, value, all given) -> str) ----------
+
+
+def _fail(name: str, message: str) -> ValidationError:
+    return ValidationError(f"{name}: {message}", field=name)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _choice(*allowed: int) -> Normaliser:
+    """An int among ``allowed``; a bool too when the choice is 0/1 (a flag)."""
+    flag = allowed == (0, 1)
+
+    def check(name: str, value: Any, given: Mapping[str, Any]) -> str:
+        if (_is_int(value) or (flag and isinstance(value, bool))) and value in allowed:
+            return str(int(value))
+        kinds = "a bool or " if flag else ""
+        raise _fail(name, f"expected {kinds}one of {', '.join(map(str, allowed))}, got {value!r}")
+
+    return check
+
+
+_flag = _choice(0, 1)
+
+
+def _int_range(low: int, high: Optional[int] = None, unit: str = "") -> Normaliser:
+    def check(name: str, value: Any, given: Mapping[str, Any]) -> str:
+        top = "" if high is None else f"..{high}"
+        if not _is_int(value) or value < low or (high is not None and value > high):
+            raise _fail(name, f"expected an int {low}{top}{unit}, got {value!r}")
+        return str(value)
+
+    return check
+
+
+def _hours(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    """period: 0.1..720 hours, an int or a float, written shortest."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.1 <= value <= 720:
+        raise _fail(name, f"expected a number of hours 0.1..720, got {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
+def _text(pattern: Optional["re.Pattern[str]"] = None, shape: str = "") -> Normaliser:
+    """A str (optionally of a given shape) that UTF-8 can carry (no lone surrogates)."""
+
+    def check(name: str, value: Any, given: Mapping[str, Any]) -> str:
+        if not isinstance(value, str):
+            raise _fail(name, f"expected a str, got {type(value).__name__}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _fail(name, "holds a lone surrogate, which UTF-8 cannot carry") from None
+        if pattern is not None and not pattern.fullmatch(value):
+            raise _fail(name, f"expected {shape}, got {value!r}")
+        return value
+
+    return check
+
+
+def _tz(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    low, high = TZ_RANGE
+    if not _is_int(value) or not low <= value <= high:
+        raise _fail(name, f"expected whole hours relative to Moscow, {low}..{high}, got {value!r}")
+    return str(value)
+
+
+def _fileurl(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    _text()(name, value, given)
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        ok = False
+    if not ok:
+        raise _fail(name, f"expected a full http(s) URL with a host, got {value!r}")
+    return value
+
+
+def _voice(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    """m, m2, m3, m4, w, w2, w3, w4, optionally ``,lang`` (spaces around the comma dropped)."""
+    _text()(name, value, given)
+    voice, comma, language = (part.strip() for part in value.partition(","))
+    if voice not in ("m", "m2", "m3", "m4", "w", "w2", "w3", "w4"):
+        raise _fail(name, f"expected m, m2, m3, m4, w, w2, w3 or w4 (optionally ',lang'), got {value!r}")
+    if not comma:
+        return voice
+    if not VOICE_LANGUAGE.fullmatch(language):
+        raise _fail(name, f"the language after ',' must be a two-letter code such as 'en', got {language!r}")
+    return f"{voice},{language.lower()}"
+
+
+def _param(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    """Voice call settings ``w,i,n``: a str or a tuple of three ints."""
+    if isinstance(value, str):
+        parts: List[Any] = [part.strip() for part in value.split(",")]
+        if all(re.fullmatch(r"[0-9]{1,4}", part) for part in parts):
+            parts = [int(part) for part in parts]
+    elif isinstance(value, tuple):
+        parts = list(value)
+    else:
+        raise _fail(name, f"expected 'w,i,n' or a tuple (w, i, n), got {type(value).__name__}")
+    if len(parts) != len(PARAM_RANGES) or not all(_is_int(part) for part in parts):
+        raise _fail(name, f"expected three whole numbers w,i,n, got {value!r}")
+    for part, (label, low, high) in zip(parts, PARAM_RANGES):
+        if not low <= part <= high:
+            raise _fail(name, f"{label}={part} is out of {low}..{high}")
+    return ",".join(map(str, parts))
+
+
+def _valid(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    """Lifetime: 1..24 hours as an int, ``hh:mm`` 00:01..24:00, or a whole-minute timedelta."""
+    if _is_int(value):
+        if not 1 <= value <= 24:
+            raise _fail(name, f"expected 1..24 hours, got {value}")
+        return str(value)
+    if isinstance(value, timedelta):
+        if value % timedelta(minutes=1):
+            raise _fail(name, f"{value} is not a whole number of minutes")
+        minutes = value // timedelta(minutes=1)
+    elif isinstance(value, str):
+        match = re.fullmatch(r"([0-9]{2}):([0-5][0-9])", value)
+        if not match:
+            raise _fail(name, f"expected 'hh:mm' (minutes 00..59), got {value!r}")
+        minutes = int(match.group(1)) * 60 + int(match.group(2))
+    else:
+        raise _fail(name, f"expected an int, 'hh:mm' or a timedelta, got {type(value).__name__}")
+    if not 1 <= minutes <= 24 * 60:
+        raise _fail(name, f"{value!r} is out of 00:01..24:00")
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _userip(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    if not isinstance(value, (str, ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        raise _fail(name, f"expected an IP address (str or ipaddress object), got {type(value).__name__}")
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise _fail(name, f"{value!r} is not an IPv4 or IPv6 address") from None
+
+
+def _pp(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    text = str(value) if _is_int(value) else value
+    if not isinstance(text, str) or not PARTNER_ID.fullmatch(text):
+        raise _fail(name, f"expected a partner id (a positive integer), got {value!r}")
+    return text
+
+
+def recipient_options(extended: Mapping[str, Any]) -> Dict[str, bool]:
+    """The keywords of :func:`~smsc_soap.params.phones_field` that these extended parameters
+    allow: e-mail addresses with ``mail=1``, telegram nicks with ``tg=1`` or ``bot=``."""
+    return {
+        "allow_email": bool(extended.get("mail")),
+        "allow_telegram": bool(extended.get("tg")) or extended.get("bot") is not None,
+    }
+
+
+def _list_line(index: int, entry: Any, options: Mapping[str, bool]) -> str:
+    where = f"list entry {index}"
+    if not isinstance(entry, tuple) or len(entry) not in (2, 4):
+        raise _fail("list", f"{where}: expected (phones, mes) or (sender, tz, phones, mes), got {entry!r}")
+    sender, tz, phones, mes = entry if len(entry) == 4 else (None, None) + entry
+    phones = phones_field(phones, field="list", **options)
+    mes = mes_field(mes, field="list")
+    text = re.sub(r"\r\n|\r|\n", r"\\n", mes)  # the page: a newline inside mes is written \n
+    prefix = ""
+    if sender is not None:
+        prefix = sender_field(sender, field="list") or ""
+        if tz is not None:
+            prefix += "," + _tz("list", tz, {})
+        prefix += "|"
+    elif tz is not None:  # ASSUMPTION: the page's per-line form always starts with a sender
+        raise _fail("list", f"{where}: a tz needs a sender ('sender,tz|phones:mes')")
+    return f"{prefix}{phones}:{text}"
+
+
+def _check_list_string(value: str, options: Mapping[str, bool]) -> str:
+    """A list given as the page's text: every line ``[sender[,tz]|]phones:mes``, checked."""
+    _text()("list", value, {})
+    for index, line in enumerate(value.split("\n")):
+        head, colon, mes = line.partition(":")
+        if not colon:
+            raise _fail("list", f"line {index} {line!r} has no ':' between phones and mes")
+        sender_tz, bar, phones = head.rpartition("|")
+        if bar:
+            sender, comma, tz = sender_tz.partition(",")
+            sender_field(sender, field="list")
+            if comma and not re.fullmatch(r"-?[0-9]{1,2}", tz):
+                raise _fail("list", f"line {index}: tz {tz!r} is not whole hours")
+            if comma:
+                _tz("list", int(tz), {})
+        phones_field(phones, field="list", **options)
+        mes_field(mes, field="list")
+    return value
+
+
+def format_list(entries: Union[str, Iterable[ListEntry]], *, allow_email: bool = False,
+                allow_telegram: bool = False) -> str:
+    """The ``list`` parameter: one line per message, ``phones:mes`` or ``sender,tz|phones:mes``.
+
+    Entries are ``(phones, mes)`` or ``(sender, tz, phones, mes)`` (tz may be None; it only
+    applies with a DDMMYYhhmm time). Newlines inside mes are written ``\\n`` as the page asks,
+    so ``nl=1`` is not needed. A str is taken as the page's text and checked line by line.
+    """
+    options = {"allow_email": allow_email, "allow_telegram": allow_telegram}
+    if isinstance(entries, str):
+        return _check_list_string(entries, options)
+    if isinstance(entries, (bytes, bytearray, tuple)) or not isinstance(entries, Iterable):
+        raise _fail("list", f"expected a str or an iterable of entries, got {type(entries).__name__}")
+    lines = [_list_line(index, entry, options) for index, entry in enumerate(entries)]
+    if not lines:
+        raise _fail("list", "no entries")
+    return "\n".join(lines)
+
+
+def _list(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    return format_list(value, **recipient_options(given))
+
+
+# --- THE table ----------------------------------------------------------------------------
+
+#: Every extended parameter, in the order :func:`build_query` writes them.
+EXTENDED_PARAMS: Mapping[str, Param] = {
+    "apikey": Param(SOAP_PAGE, _text(APIKEY, "printable ASCII without spaces")),
+    "tz": Param(SOAP_PAGE, _tz),
+    "period": Param(SOAP_PAGE, _hours),
+    "freq": Param(SOAP_PAGE, _int_range(1, 1440, " minutes")),
+    "flash": Param(SOAP_PAGE, _flag),
+    "bin": Param(SOAP_PAGE, _choice(0, 1, 2)),
+    "push": Param(SOAP_PAGE, _flag),
+    "hlr": Param(SOAP_PAGE, _flag),
+    "ping": Param(SOAP_PAGE, _flag),
+    "mms": Param(SOAP_PAGE, _flag),
+    "mail": Param(SOAP_PAGE, _flag),
+    "soc": Param(SOAP_PAGE, _flag),
+    "viber": Param(SOAP_PAGE, _flag),
+    "whatsapp": Param(SOAP_PAGE, _flag),
+    "tg": Param(SOAP_PAGE, _flag),
+    "bot": Param(SOAP_PAGE, _text(BOT_NAME, "a bot name such as '@name_bot'")),
+    "smsreq": Param(SOAP_PAGE, _int_range(10, 999, " days")),
+    "fileurl": Param(SOAP_PAGE, _fileurl),
+    "call": Param(SOAP_PAGE, _flag),
+    "voice": Param(SOAP_PAGE, _voice),
+    "param": Param(SOAP_PAGE, _param),
+    "subj": Param(SOAP_PAGE, _text()),
+    "cost": Param(SOAP_PAGE, _choice(0, 1, 2, 3)),
+    "list": Param(SOAP_PAGE, _list),
+    "valid": Param(SOAP_PAGE, _valid),
+    "tinyurl": Param(SOAP_PAGE, _flag),
+    "maxsms": Param(SOAP_PAGE, _int_range(1)),  # the page gives no upper bound
+    "imgcode": Param(SOAP_PAGE, _text()),
+    "userip": Param(SOAP_PAGE, _userip),
+    "err": Param(SOAP_PAGE, _flag),
+    "op": Param(SOAP_PAGE, _flag),
+    "pp": Param(SOAP_PAGE, _pp),
+    "translit": Param(HTTP_PAGE, _choice(0, 1, 2)),
+    "nl": Param(HTTP_PAGE, _flag),
+}
+
+
+# --- the query string ---------------------------------------------------------------------
+
+
+def _raw_pairs(raw: str) -> List[Tuple[str, str]]:
+    """The ``(decoded name, piece)`` pairs of an already URL-encoded raw query string.
+
+    Empty pieces (``a=1&&b=2``, a leading or trailing ``&``) are dropped: every parser
+    ignores them.
+    """
+    if not isinstance(raw, str):
+        raise ValidationError(f"query must be a str, got {type(raw).__name__}", field="query")
+    bad = _RAW_BAD.search(raw)
+    if bad:
+        what = "a '%' not followed by two hex digits" if bad.group() == "%" else repr(bad.group())
+        raise ValidationError(
+            f"query is not URL-encoded: {what} at position {bad.start()} "
+            "(encode values with urllib.parse.quote, or pass known parameters as keywords)",
+            field="query",
+        )
+    pairs = []
+    for piece in filter(None, raw.split("&")):
+        encoded_name, equals, _ = piece.partition("=")
+        name = unquote_plus(encoded_name)
+        if not equals or not _RAW_NAME.fullmatch(name):
+            raise ValidationError(f"query: {piece!r} is not name=value", field="query")
+        pairs.append((name, piece))
+    return pairs
+
+
+def _unknown(name: str) -> ValidationError:
+    close = difflib.get_close_matches(name, list(EXTENDED_PARAMS), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else "; pass it in the raw query string"
+    return ValidationError(f"unknown extended parameter {name!r}{hint}", field=name)
+
+
+def build_query(raw: Optional[str] = None, **extended: Unpack[ExtendedParams]) -> str:
+    """The ``query`` string for the ``*2`` methods: ``name=value&...``, or ``""``.
+
+    Every keyword is checked against :data:`EXTENDED_PARAMS` (a value of None is omitted) and
+    written in the table's order, each value percent-encoded (``+`` as ``%2B``, space as
+    ``%20``) so the server reads back exactly what was given. ``raw`` is an already
+    URL-encoded string for parameters the table does not know (e.g. ``fl%5B5%5D=1``); it
+    is appended, and may not repeat or bypass a known parameter.
+    """
+    given = {name: value for name, value in extended.items() if value is not None}
+    for name in given:
+        if name not in EXTENDED_PARAMS:
+            raise _unknown(name)
+    pieces = [
+        f"{name}={quote(spec.normalise(name, given[name], given), safe=_SAFE)}"
+        for name, spec in EXTENDED_PARAMS.items()
+        if name in given
+    ]
+    for name, (needs, why) in REQUIRES.items():
+        if name in given and needs not in given:
+            raise ValidationError(f"{name} needs {needs} ({why})", field=name)
+    seen = set()
+    for name, piece in _raw_pairs(raw) if raw is not None else ():
+        if name in given:
+            raise ValidationError(f"query: {name!r} is given both as a keyword and in the raw string", field=name)
+        if name in EXTENDED_PARAMS:
+            raise ValidationError(
+                f"query: pass {name!r} as a keyword ({name}=...) so that it is validated", field=name
+            )
+        if name in seen:
+            raise ValidationError(f"query: {name!r} appears twice in the raw string", field="query")
+        seen.add(name)
+        pieces.append(piece)
+    return "&".join(pieces)
