@@ -19,7 +19,7 @@ import zeep.exceptions
 from requests.adapters import HTTPAdapter
 
 from . import errors
-from .redact import redact
+from .redact import Secret, redact
 
 log = logging.getLogger("smsc_soap")
 
@@ -70,10 +70,10 @@ class SoapTransport(zeep.Transport):
     """zeep's transport with our timeouts, size limit, content checks and redacted logging."""
 
     def __init__(self, session: requests.Session, settings: TransportSettings,
-                 secrets: Iterable[str] = ()) -> None:
+                 secrets: Iterable[Secret] = ()) -> None:
         super().__init__(session=session)
         self._settings = settings
-        self._secrets = tuple(s for s in secrets if s)
+        self._secrets = tuple(secrets)
 
     def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
         raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")
@@ -97,11 +97,11 @@ class SoapTransport(zeep.Transport):
         if log.isEnabledFor(logging.DEBUG):
             log.debug("HTTP %s from %s\n%s", response.status_code, address,
                       redact(body.decode("utf-8", "replace"), self._secrets))
-        _check_http(response)
+        _check_http(response, self._secrets)
         return response
 
 
-def _check_http(response: requests.Response) -> None:
+def _check_http(response: requests.Response, secrets: Iterable[Secret]) -> None:
     """Refuse answers that cannot be SOAP before zeep tries to parse them."""
     status = response.status_code
     media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -110,13 +110,14 @@ def _check_http(response: requests.Response) -> None:
     if status not in (200, 500) or not is_xml:
         raise errors.ProtocolError(
             f"HTTP {status} with {media_type or 'no content type'} ({len(response.content)} bytes) "
-            f"is not a SOAP answer: {_snippet(response.content)}", status_code=status)
+            f"is not a SOAP answer: {_snippet(response.content, secrets)}", status_code=status)
     if not response.content.strip():
         raise errors.ProtocolError(f"HTTP {status} with an empty body", status_code=status)
 
 
-def _snippet(content: bytes, limit: int = 120) -> str:
-    text = " ".join(content[:limit * 2].decode("utf-8", "replace").split())
+def _snippet(content: bytes, secrets: Iterable[Secret], limit: int = 120) -> str:
+    """The start of a body, for people reading the error; a server may echo the request."""
+    text = " ".join(redact(content[:4096].decode("utf-8", "replace"), secrets).split())
     return repr(text[:limit] + ("…" if len(text) > limit else ""))
 
 
@@ -142,7 +143,7 @@ _EXCEPTION_MAP: Tuple[Tuple[Type[BaseException], Type[errors.TransportError], st
 
 
 @contextlib.contextmanager
-def map_exceptions(operation: str, address: str, secrets: Iterable[str] = ()) -> Iterator[None]:
+def map_exceptions(operation: str, address: str, secrets: Iterable[Secret] = ()) -> Iterator[None]:
     """Re-raise lower-layer errors as smsc_soap errors, with secrets scrubbed from the text."""
     try:
         yield

@@ -1,0 +1,75 @@
+"""What the client puts on the wire: endpoint, SOAPAction, namespace, unqualified children."""
+from __future__ import annotations
+
+from typing import Callable, Dict
+
+import pytest
+from lxml import etree
+
+from smsc_soap import Client, ValidationError
+from tests.conftest import Responder, soap_answer
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+
+CALLS: Dict[str, Callable[[Client], object]] = {
+    "get_balance": lambda c: c.get_balance(),
+    "send_sms": lambda c: c.send_sms("79999999999", "Hello world!", sender="ivan", time=0),
+    "send_sms2": lambda c: c.send_sms2("79999999999", "Hello", cost=3),
+    "get_sms_cost": lambda c: c.get_sms_cost("79999999999", "Hello"),
+    "get_sms_cost2": lambda c: c.get_sms_cost2("79999999999", "Hello", translit=1),
+    "get_status": lambda c: c.get_status("79999999999", 12, all=1),
+    "get_status2": lambda c: c.get_status2("79999999999", 12, all=2),
+}
+REQUEST_ELEMENTS = {"get_balance": "balance", "send_sms": "send", "send_sms2": "send2", "get_sms_cost": "cost",
+                    "get_sms_cost2": "cost2", "get_status": "status", "get_status2": "status2"}
+ANSWERS = {"get_balance": "<balance>10.50</balance>", "send_sms": "<id>1</id><cnt>1</cnt>",
+           "send_sms2": "<id>1</id><cnt>1</cnt>", "get_sms_cost": "<cost>1.5</cost><cnt>1</cnt>",
+           "get_sms_cost2": "<cost>1.5</cost><cnt>1</cnt>", "get_status": "<status>1</status>",
+           "get_status2": "<status>1</status>"}
+
+
+@pytest.mark.parametrize("operation", list(CALLS))
+def test_every_request_carries_the_endpoint_as_namespace_and_soapaction(responder: Responder, operation: str) -> None:
+    responder.answer(soap_answer(responder.url, operation, ANSWERS[operation]))
+    CALLS[operation](Client(login="alex", psw="123", url=responder.url))
+
+    [request] = responder.requests  # one POST, and no GET: the WSDL is never fetched
+    assert (request.method, request.path) == ("POST", "/sys/soap.php")
+    assert request.headers["SOAPAction"] == f'"{responder.url}"'
+    assert request.headers["Content-Type"].startswith("text/xml")
+    envelope = etree.fromstring(request.body)
+    assert envelope.tag == f"{{{SOAP_ENV}}}Envelope"
+    [element] = envelope.find(f"{{{SOAP_ENV}}}Body")
+    assert element.tag == f"{{{responder.url}}}{REQUEST_ELEMENTS[operation]}"
+    assert element[0].tag == "login" and element[1].tag == "psw"
+    assert all(etree.QName(child).namespace is None for child in element), "children must be unqualified"
+
+
+def test_send_sms_sends_the_fields_of_the_pages_example(responder: Responder) -> None:
+    responder.answer(soap_answer(responder.url, "send_sms", "<id>7</id><cnt>1</cnt>"))
+    Client(login="alex", psw="123", url=responder.url).send_sms("79999999999", "Hello world!", sender="ivan", time=0)
+    element = etree.fromstring(responder.requests[0].body).find(f"{{{SOAP_ENV}}}Body")[0]
+    assert [(child.tag, child.text) for child in element] == [
+        ("login", "alex"), ("psw", "123"), ("phones", "79999999999"), ("mes", "Hello world!"),
+        ("sender", "ivan"), ("time", "0")]
+
+
+@pytest.mark.parametrize(("kwargs", "endpoint"), [
+    ({}, "https://smsc.ru/sys/soap.php"),
+    ({"host": "smsc.kz"}, "https://smsc.kz/sys/soap.php"),
+    ({"host": "smsc.ua"}, "https://smsc.ua/sys/soap.php"),
+    ({"url": "http://127.0.0.1:8000/sys/soap.php"}, "http://127.0.0.1:8000/sys/soap.php"),
+    ({"url": "https://gw.example.com:8443/sys/soap.php"}, "https://gw.example.com:8443/sys/soap.php"),
+])
+def test_host_and_url_choose_the_endpoint_https_by_default(kwargs: dict, endpoint: str) -> None:
+    assert Client(login="alex", psw="123", **kwargs).endpoint == endpoint
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"host": "http://smsc.ru"}, {"host": "smsc.ru/sys"}, {"url": "ftp://smsc.ru/sys/soap.php"},
+    {"url": "smsc.ru/sys/soap.php"}, {"host": "smsc.ru", "url": "https://smsc.ru/sys/soap.php"},
+    {"url": "https://alex:123@smsc.ru/sys/soap.php"},
+])
+def test_bad_endpoints_are_refused_before_anything_is_sent(kwargs: dict) -> None:
+    with pytest.raises(ValidationError):
+        Client(login="alex", psw="123", **kwargs)
