@@ -1,0 +1,1 @@
+"""vcrpy cassettes for SMSC SOAP conversations: configuration, matchers, scrubbers and pytest fixtures."""
