@@ -17,9 +17,15 @@ from typing import Iterable, List, Optional, Tuple, Union
 from .errors import ValidationError
 
 __all__ = [
-    "MES_MAX_CHARS",
+    "HOURS",
     "ID_MAX_INT",
+    "MES_MAX_CHARS",
+    "MIN_TIMESTAMP",
+    "PHONE_DIGITS",
+    "SENDER_MAX_CHARS",
+    "SENDER_MAX_DIGITS",
     "SENDER_SYMBOLS",
+    "TIME_YEARS",
     "all_field",
     "id_field",
     "mes_field",
