@@ -1,26 +1,500 @@
-"""The ``smsc-soap`` command."""
+"""The ``smsc-soap`` command: the SMSC SOAP service from a shell.
+
+``send``, ``cost``, ``status`` and ``balance`` call the service (or, with ``--sandbox``, a
+sandbox running inside the command); ``wsdl`` prints the vendored WSDL for an endpoint;
+``sandbox`` serves a local sandbox. Credentials come from the environment (or a password
+prompt), never from the command line. Every error is one line on stderr and an exit code from
+:data:`EXIT_CODES`.
+"""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import enum
+import getpass
+import json
+import os
+import re
 import sys
-from typing import Optional, Sequence
+import time
+import typing
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from . import errors
+from ._wsdl import endpoint_url, wsdl_for
+from .client import Client
+from .query import EXTENDED_PARAMS, ExtendedParams
+from .redact import Secret, redact
+
+# --- exit codes: the one table, and the one place that maps exceptions to it -------------
+
+EXIT_OK = 0
+EXIT_SERVICE = 1
+EXIT_USAGE = 2
+EXIT_TRANSPORT = 3
+EXIT_PENDING = 4
+
+#: code -> when (the README's table is this one).
+EXIT_CODES: Mapping[int, str] = {
+    EXIT_OK: "success",
+    EXIT_SERVICE: "the service answered with an error code (the message names the code and its meaning)",
+    EXIT_USAGE: "usage or validation error: nothing was sent",
+    EXIT_TRANSPORT: "transport error: timeout, TLS, connection, or an answer that is not the service's",
+    EXIT_PENDING: "status --wait: no final status before --timeout",
+}
+
+#: The most specific class first.
+_EXIT_BY_ERROR: Tuple[Tuple[type, int], ...] = (
+    (errors.ValidationError, EXIT_USAGE),
+    (errors.ApiError, EXIT_SERVICE),
+    (errors.TransportError, EXIT_TRANSPORT),
+)
+
+
+class UsageError(Exception):
+    """A command line we cannot run (exit 2)."""
+
+
+class StillPending(Exception):
+    """``status --wait`` gave up before the status became final (exit 4)."""
+
+
+# --- environment and limits ---------------------------------------------------------------
+
+ENV_LOGIN, ENV_PASSWORD, ENV_APIKEY = "SMSC_LOGIN", "SMSC_PASSWORD", "SMSC_APIKEY"
+ENV_HOST, ENV_URL = "SMSC_HOST", "SMSC_URL"
+
+#: The SOAP page, get_status error 9: "more than five requests for the status of the same
+#: message within a minute".
+STATUS_REQUESTS_PER_MINUTE = 5
+#: Seconds between two status requests of ``status --wait``: keeps under that limit.
+POLL_INTERVAL = 60.0 / STATUS_REQUESTS_PER_MINUTE
+#: How long ``status --wait`` waits for a final status unless told otherwise.
+DEFAULT_WAIT_TIMEOUT = 600.0
+#: With ``--sandbox``, ``send`` asks for cost=3 so that cost and the new balance come back.
+SANDBOX_SEND_COST = 3
+#: Extended parameters that get no option: the API key is a secret (SMSC_APIKEY only).
+SECRET_PARAMS = frozenset({"apikey"})
+
+Sleep = Callable[[float], Any]
+
+
+# --- extended-parameter options, generated from smsc_soap.query's table --------------------
+
+_HINTS = typing.get_type_hints(ExtendedParams)
+
+
+def _kinds(hint: Any) -> set:
+    """The command-line kinds (bool, int, float, str) a type hint of ExtendedParams admits."""
+    origin = typing.get_origin(hint)
+    if origin is typing.Union:
+        return set().union(*map(_kinds, typing.get_args(hint)))
+    if origin is typing.Literal:
+        return {type(value) for value in typing.get_args(hint)}
+    return {hint} & {bool, int, float, str}
+
+
+def _converter(kinds: set) -> Callable[[str], Any]:
+    """Text -> the Python value the library expects; anything else is left for it to refuse."""
+
+    def convert(text: str) -> Any:
+        if int in kinds and re.fullmatch(r"-?[0-9]+", text):
+            return int(text)
+        if float in kinds and re.fullmatch(r"-?[0-9]*\.[0-9]+", text):
+            return float(text)
+        return text
+
+    return convert
+
+
+def add_extended_options(parser: argparse.ArgumentParser) -> None:
+    """One ``--NAME`` per row of :data:`smsc_soap.query.EXTENDED_PARAMS` (values checked there)."""
+    group = parser.add_argument_group(
+        "extended parameters", "the query parameters of the *2 methods, checked by the library before sending")
+    for name, param in EXTENDED_PARAMS.items():
+        if name in SECRET_PARAMS:
+            continue
+        hint = _HINTS[name]
+        kinds = _kinds(hint)
+        source = os.path.basename(param.source)
+        if bool in kinds:  # a 0/1 flag: present means 1
+            group.add_argument(f"--{name}", dest=f"x_{name}", action="store_const", const=1,
+                               help=f"{name}=1 ({source})")
+            continue
+        if typing.get_origin(hint) is typing.Literal:
+            metavar = "{" + ",".join(map(str, typing.get_args(hint))) + "}"
+        else:
+            metavar = name.upper()
+        group.add_argument(f"--{name}", dest=f"x_{name}", metavar=metavar, type=_converter(kinds),
+                           help=f"{name}={metavar} ({source})")
+
+
+def extended_values(args: argparse.Namespace) -> Dict[str, Any]:
+    return {name: value for name in EXTENDED_PARAMS
+            if (value := getattr(args, f"x_{name}", None)) is not None}
+
+
+# --- credentials and endpoint: environment, options, or a prompt; never a password argument ---
+
+
+@dataclasses.dataclass
+class Context:
+    """What a command needs besides its arguments; tests inject ``sleep`` and ``env``."""
+
+    env: Mapping[str, str]
+    sleep: Sleep
+    out: "Output"
+    secrets: List[str] = dataclasses.field(default_factory=list)
+
+
+def _endpoint(args: argparse.Namespace, env: Mapping[str, str]) -> Dict[str, Optional[str]]:
+    """``--host``/``--url``, else ``SMSC_HOST``/``SMSC_URL``, else the library's default host."""
+    if args.host or args.url:
+        return {"host": args.host, "url": args.url}
+    return {"host": env.get(ENV_HOST) or None, "url": env.get(ENV_URL) or None}
+
+
+def _password(login: str) -> str:
+    if not sys.stdin.isatty():
+        raise UsageError(f"no password for {login!r}: set {ENV_PASSWORD} (a password is never taken from "
+                         "the command line), or run in a terminal to be asked for it")
+    return getpass.getpass(f"SMSC password for {login}: ")
+
+
+def _credentials(args: argparse.Namespace, ctx: Context) -> Dict[str, str]:
+    """``SMSC_APIKEY`` unless ``--login`` is given; else the login and ``SMSC_PASSWORD`` or a prompt."""
+    apikey = ctx.env.get(ENV_APIKEY)
+    if apikey and not args.login:
+        ctx.secrets.append(apikey)
+        return {"apikey": apikey}
+    login = args.login or ctx.env.get(ENV_LOGIN)
+    if not login:
+        raise UsageError(f"no credentials: set {ENV_LOGIN} and {ENV_PASSWORD} (or {ENV_APIKEY}), "
+                         "or try --sandbox")
+    password = ctx.env.get(ENV_PASSWORD) or _password(login)
+    ctx.secrets.append(password)
+    return {"login": login, "psw": password}
+
+
+@contextlib.contextmanager
+def _embedded_sandbox() -> Iterator[Tuple[Client, Sleep]]:
+    """A client of a sandbox inside this process; its clock moves instead of sleeping."""
+    from .sandbox import Sandbox
+    from .sandbox.assumptions import DEMO_LOGIN, DEMO_PASSWORD
+
+    with Sandbox() as sandbox:
+        with Client(DEMO_LOGIN, DEMO_PASSWORD, url=sandbox.url) as client:
+            yield client, sandbox.advance
+
+
+@contextlib.contextmanager
+def connect(args: argparse.Namespace, ctx: Context) -> Iterator[Tuple[Client, Sleep]]:
+    """The client for this command, and how to let time pass between status requests."""
+    if args.sandbox:
+        if args.login or args.host or args.url:
+            raise UsageError("--sandbox serves its own demo account: drop --login, --host and --url")
+        with _embedded_sandbox() as connection:
+            yield connection
+        return
+    with Client(**_credentials(args, ctx), **_endpoint(args, ctx.env)) as client:
+        yield client, ctx.sleep
+
+
+# --- output: human-readable lines, or one JSON object per result ---------------------------
+
+_LABELS = {"cnt": "parts"}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value: Decimal as a string, codes as ints, datetimes in ISO 8601."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {key: _plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _human(value: Any) -> str:
+    if isinstance(value, enum.Enum):
+        return f"{value.value} {value.title}"  # type: ignore[attr-defined]
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return ": ".join(_human(item) for item in value)
+    return str(value)
+
+
+def _fields(result: Any) -> Iterator[Tuple[str, Any]]:
+    """A result's fields in their order, without ``raw`` and without absent values."""
+    for field in dataclasses.fields(result):
+        value = getattr(result, field.name)
+        if field.name != "raw" and value is not None and value != ():
+            yield field.name, value
+
+
+class Output:
+    """Where results go: aligned ``label value`` lines, or JSON lines for scripts."""
+
+    def __init__(self, as_json: bool, stream: Optional[typing.TextIO] = None) -> None:
+        self.json = as_json
+        self.stream = stream if stream is not None else sys.stdout
+
+    def line(self, label: str, value: Any) -> None:
+        print(f"{label:<10} {_human(value)}", file=self.stream)
+
+    def result(self, kind: str, result: Any, **context: Any) -> None:
+        fields = dict(context, **dict(_fields(result)))
+        if self.json:
+            obj = {"type": kind, **{name: _plain(value) for name, value in fields.items()}}
+            if hasattr(result, "final"):
+                obj["final"] = result.final
+            print(json.dumps(obj, ensure_ascii=False), file=self.stream)
+            return
+        for name, value in fields.items():
+            for item in (value if isinstance(value, tuple) and not hasattr(value, "_fields") else (value,)):
+                self.line(_LABELS.get(name, name.replace("_", " ")), item)
+        self.stream.flush()
+
+
+def _progress(ctx: Context, phone: str) -> Optional[Callable[[Any], None]]:
+    """A note on stderr each time a waited-for status changes (not for JSON or the sandbox)."""
+    if ctx.out.json:
+        return None
+    return lambda status: print(f"smsc-soap: {phone}: {_human(status.status)}; asking again in "
+                                f"{POLL_INTERVAL:g} s", file=sys.stderr, flush=True)
+
+
+# --- waiting for a final status ------------------------------------------------------------
+
+
+def wait_final(client: Client, phone: str, id: str, *, sleep: Sleep, timeout: float,
+               all: int = 0, interval: float = POLL_INTERVAL,
+               on_change: Optional[Callable[[Any], None]] = None) -> Any:
+    """Poll get_status every ``interval`` seconds until the status is final or ``timeout``
+    seconds of waiting have passed; the last status either way. An error 9 (too many status
+    requests) only means "ask again later"."""
+    waited, last, refused = 0.0, None, None
+    while True:
+        try:
+            status = client.get_status(phone, id, all=all)
+        except errors.RateLimited as exc:
+            refused = exc
+        else:
+            if status.final:
+                return status
+            if on_change is not None and (last is None or status.status != last.status):
+                on_change(status)
+            last = status
+        if waited + interval > timeout:
+            if last is None and refused is not None:
+                raise refused
+            return last
+        sleep(interval)
+        waited += interval
+
+
+def _pending(phone: str, status: Any, timeout: float) -> StillPending:
+    now = "no status" if status is None else _human(status.status)
+    return StillPending(f"{phone}: still {now} after {timeout:g} s of waiting (the status is not final)")
+
+
+# --- the subcommands: one function each ----------------------------------------------------
+
+
+def _recipients(phones: str, result: Any) -> List[str]:
+    """The phone numbers a send went to, less those its ``errors`` list refused."""
+    refused = {error.phone.lstrip("+") for error in result.errors}
+    entries = re.split(r"\s*[,;]\s*", phones.strip())
+    return [entry for entry in entries
+            if re.fullmatch(r"\+?[0-9]+", entry) and entry.lstrip("+") not in refused]
+
+
+def cmd_send(args: argparse.Namespace, ctx: Context) -> int:
+    extended = extended_values(args)
+    with connect(args, ctx) as (client, sleep):
+        if args.sandbox:
+            extended.setdefault("cost", SANDBOX_SEND_COST)
+        fields = {"id": args.id, "sender": args.sender, "time": args.time}
+        if extended:
+            result = client.send_sms2(args.phones, args.mes, **fields, **extended)
+        else:
+            result = client.send_sms(args.phones, args.mes, **fields)
+        ctx.out.result("send", result)
+        if not (args.wait or args.sandbox) or args.phones is None:
+            return EXIT_OK
+        phones = _recipients(args.phones, result)
+        pending = None
+        for phone in phones:
+            progress = None if args.sandbox else _progress(ctx, phone)
+            status = wait_final(client, phone, result.id, sleep=sleep, timeout=args.timeout, on_change=progress)
+            if ctx.out.json:
+                ctx.out.result("status", status, phone=phone, id=result.id)
+            else:
+                shown = _human(status.status) if status is not None else "unknown"
+                ctx.out.line("status", f"{phone}: {shown}" if len(phones) > 1 else shown)
+            if status is None or not status.final:
+                pending = pending or _pending(phone, status, args.timeout)
+        if pending is not None:
+            raise pending
+    return EXIT_OK
+
+
+def cmd_cost(args: argparse.Namespace, ctx: Context) -> int:
+    extended = extended_values(args)
+    with connect(args, ctx) as (client, _):
+        if extended:
+            result = client.get_sms_cost2(args.phones, args.mes, **extended)
+        else:
+            result = client.get_sms_cost(args.phones, args.mes)
+    ctx.out.result("cost", result)
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
+    with connect(args, ctx) as (client, sleep):
+        if args.wait:
+            progress = None if args.sandbox else _progress(ctx, args.phone)
+            result = wait_final(client, args.phone, args.id, sleep=sleep, timeout=args.timeout,
+                                all=args.all, on_change=progress)
+        else:
+            result = client.get_status(args.phone, args.id, all=args.all)
+    ctx.out.result("status", result, phone=args.phone, id=args.id)
+    if args.wait and not result.final:
+        raise _pending(args.phone, result, args.timeout)
+    return EXIT_OK
+
+
+def cmd_balance(args: argparse.Namespace, ctx: Context) -> int:
+    with connect(args, ctx) as (client, _):
+        result = client.get_balance()
+    ctx.out.result("balance", result)
+    return EXIT_OK
+
+
+def cmd_wsdl(args: argparse.Namespace, ctx: Context) -> int:
+    sys.stdout.buffer.write(wsdl_for(endpoint_url(**_endpoint(args, ctx.env))))
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+# --- the parser ----------------------------------------------------------------------------
+
+_EPILOG = "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
+_ENVIRONMENT = (f"credentials come from {ENV_LOGIN} and {ENV_PASSWORD} (or a prompt in a terminal), "
+                f"or {ENV_APIKEY}; the endpoint from {ENV_HOST} or {ENV_URL} (default smsc.ru)")
+
+
+def _endpoint_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--host", help=f"service host such as smsc.kz (default: ${ENV_HOST} or smsc.ru)")
+    where.add_argument("--url", help=f"full SOAP endpoint URL (default: ${ENV_URL})")
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options of every command that calls the service."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--sandbox", action="store_true",
+                        help="run against a sandbox inside this command: no server, no account")
+    common.add_argument("--login", help=f"account login (default: ${ENV_LOGIN}); the password is "
+                                        f"${ENV_PASSWORD} or asked for, never an option")
+    _endpoint_options(common)
+    common.add_argument("--json", action="store_true", help="print one JSON object per result")
+    return common
+
+
+def _wait_options(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--wait", action="store_true",
+                        help=f"{what}: poll the status every {POLL_INTERVAL:g} s (the service allows "
+                             f"{STATUS_REQUESTS_PER_MINUTE} status requests per message a minute) until it is final")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
+                        help=f"with --wait, give up after this long (default {DEFAULT_WAIT_TIMEOUT:g}; exit {EXIT_PENDING})")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="smsc-soap", description="SMSC SOAP client and local sandbox.")
+    parser = argparse.ArgumentParser(prog="smsc-soap", description="SMSC SOAP client and local sandbox.",
+                                     epilog=_ENVIRONMENT + "\n\n" + _EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common()
+
+    def command(name: str, run: Callable[..., int], help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help, description=help,
+                                  epilog=_ENVIRONMENT + "\n\n" + _EPILOG,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub.set_defaults(run=run)
+        return sub
+
+    send = command("send", cmd_send, "send a message; with --sandbox, then show its delivery status")
+    send.add_argument("phones", nargs="?", help="recipients, separated by ',' or ';' (omit with --list)")
+    send.add_argument("mes", nargs="?", help="the text, at most 1000 characters (omit with --list)")
+    send.add_argument("--id", help="your message id: 1..2147483647 or up to 40 of A-Z a-z 0-9 . _ -")
+    send.add_argument("--sender", help="sender name registered in the account (11 characters or 15 digits)")
+    send.add_argument("--time", help="when to send: DDMMYYhhmm, 'DD.MM.YY hh:mm', h1-h2, 0<unix time>, +minutes")
+    _wait_options(send, "after sending")
+    add_extended_options(send)
+
+    cost = command("cost", cmd_cost, "what sending a message would cost; nothing is sent")
+    cost.add_argument("phones", nargs="?", help="recipients, separated by ',' or ';' (omit with --list)")
+    cost.add_argument("mes", nargs="?", help="the text (omit with --list)")
+    add_extended_options(cost)
+
+    status = command("status", cmd_status, "the delivery status of a message")
+    status.add_argument("phone", help="the recipient's number")
+    status.add_argument("id", help="the message id")
+    status.add_argument("--all", type=int, default=0, choices=(0, 1, 2),
+                        help="0 status only, 1 full information, 2 also operator and region")
+    _wait_options(status, "")
+
+    command("balance", cmd_balance, "the account's balance")
+
+    wsdl = commands.add_parser("wsdl", help="print the vendored WSDL as the service serves it at an endpoint",
+                               description="print the vendored WSDL as the service serves it at an endpoint")
+    _endpoint_options(wsdl)
+    wsdl.set_defaults(run=cmd_wsdl)
 
     from .sandbox import cli as sandbox_cli
 
     sandbox = commands.add_parser("sandbox", help="serve a local SMSC SOAP sandbox until interrupted")
     sandbox_cli.add_arguments(sandbox)
-    sandbox.set_defaults(run=sandbox_cli.run)
+    sandbox.set_defaults(run=lambda args, ctx: sandbox_cli.run(args))
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+# --- main: the one place exceptions become exit codes -------------------------------------
+
+
+def _exit_code(exc: BaseException) -> int:
+    if isinstance(exc, UsageError):
+        return EXIT_USAGE
+    if isinstance(exc, StillPending):
+        return EXIT_PENDING
+    for cls, code in _EXIT_BY_ERROR:
+        if isinstance(exc, cls):
+            return code
+    raise exc
+
+
+def main(argv: Optional[Sequence[str]] = None, *, sleep: Sleep = time.sleep,
+         env: Optional[Mapping[str, str]] = None) -> int:
+    """Run ``smsc-soap`` with ``argv``; the exit code. ``sleep`` and ``env`` are for tests."""
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    ctx = Context(env=os.environ if env is None else env, sleep=sleep,
+                  out=Output(getattr(args, "json", False)))
+    try:
+        return args.run(args, ctx)
+    except (errors.SmscError, UsageError, StillPending) as exc:
+        print(f"smsc-soap: {redact(str(exc), map(Secret, ctx.secrets))}", file=sys.stderr)
+        return _exit_code(exc)
+    except KeyboardInterrupt:
+        print("smsc-soap: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover
