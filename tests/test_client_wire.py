@@ -73,3 +73,39 @@ def test_host_and_url_choose_the_endpoint_https_by_default(kwargs: dict, endpoin
 def test_bad_endpoints_are_refused_before_anything_is_sent(kwargs: dict) -> None:
     with pytest.raises(ValidationError):
         Client(login="alex", psw="123", **kwargs)
+
+
+@pytest.mark.parametrize("call", [
+    lambda c: c.send_sms("7999abc", "Hi"),
+    lambda c: c.send_sms("79999999999", "x" * 1001),
+    lambda c: c.send_sms("79999999999", "bell \x07"),
+    lambda c: c.send_sms("79999999999", "Hi", id="not allowed!"),
+    lambda c: c.send_sms("79999999999", "Hi", id=2147483648),
+    lambda c: c.send_sms("79999999999", "Hi", sender="a sender too long"),
+    lambda c: c.send_sms("79999999999", "Hi", time="31.02.25 10:00"),
+    lambda c: c.send_sms("user@example.com", "Hi"),
+    lambda c: c.send_sms2("79999999999", "Hi", valid=25),
+    lambda c: c.send_sms2("79999999999", "Hi", period=721, freq=10),
+    lambda c: c.send_sms2("79999999999", "Hi", voice="x9", call=1),
+    lambda c: c.send_sms2("79999999999", "Hi", cost=4),
+    lambda c: c.send_sms2("79999999999", "Hi", no_such_option=1),
+    lambda c: c.get_sms_cost2("79999999999", "Hi", smsreq=9),
+    lambda c: c.get_status("79999999999", 1, all=3),
+    lambda c: c.get_status("79999999999", None),
+])
+def test_bad_input_is_refused_before_anything_is_sent(responder: Responder, call) -> None:
+    with pytest.raises(ValidationError) as caught:
+        call(Client(login="alex", psw="123", url=responder.url))
+    assert str(caught.value)
+    assert responder.requests == []
+
+
+def test_phones_may_be_any_iterable_and_channel_options_allow_other_recipients(responder: Responder) -> None:
+    for _ in range(3):
+        responder.answer(soap_answer(responder.url, "send_sms2", "<id>1</id><cnt>2</cnt>"))
+    client = Client(login="alex", psw="123", url=responder.url)
+    client.send_sms2(iter(["+79999999999", "79998887766"]), "Hi")
+    client.send_sms2("user@example.com", "Hi", mail=1, subj="Subject")
+    client.send_sms2("@some_nick", "1234", tg=1)
+    phones = [etree.fromstring(r.body).find(f"{{{SOAP_ENV}}}Body")[0].findtext("phones") for r in responder.requests]
+    assert phones == ["+79999999999,79998887766", "user@example.com", "@some_nick"]
