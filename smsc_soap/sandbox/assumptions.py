@@ -1,0 +1,203 @@
+"""Every behaviour of the sandbox that the service's pages do NOT state, in one place.
+
+Each constant or table below is an assumption, named and commented, so that it can be changed
+(or proven wrong by the live service) in one spot. What the pages do state lives in
+:mod:`smsc_soap.sandbox.tables` with a citation.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Dict, Optional, Tuple
+
+from . import tables as T
+
+# --- accounts and money ----------------------------------------------------------------------
+
+#: The account served when none is given: the login and password of the page's own examples
+#: (seed 004: ``'login'=>'alex', 'psw'=>'123'``), so that those examples run unchanged.
+DEMO_LOGIN = "alex"
+DEMO_PASSWORD = "123"
+#: Balance of the demo account, and of any account given without one (``LOGIN:PSW``).
+DEFAULT_BALANCE = Decimal("100.00")
+
+#: Price of ONE SMS part by number prefix (longest prefix wins; "" is every other number), in
+#: the account's currency. The pages give no prices; these round numbers only make costs easy to
+#: check: Russia 2.00, Kazakhstan 3.00, Ukraine 1.50, anywhere else 5.00.
+PRICE_PER_PART: Dict[str, Decimal] = {
+    "7": Decimal("2.00"),
+    "76": Decimal("3.00"),
+    "77": Decimal("3.00"),
+    "380": Decimal("1.50"),
+    "": Decimal("5.00"),
+}
+
+#: Money is kept and written with two decimals ("100.00"), as PHP answers in wsdl-evidence.md.
+MONEY_QUANTUM = Decimal("0.01")
+
+# --- time -------------------------------------------------------------------------------------
+
+#: The service's clock runs on Moscow time (UTC+3, no DST): ``tz`` is "relative to Moscow"
+#: (seed 004), so ``last_date``/``send_date`` are written and ``time`` is read in Moscow time.
+SERVICE_UTC_OFFSET_HOURS = 3
+#: ``tz`` absent means "the account's setting"; every sandbox account is set to Moscow (0).
+ACCOUNT_TZ = 0
+#: Accepted range of ``tz`` (hours relative to Moscow); outside it: error 1.
+TZ_RANGE = (-15, 12)
+#: ``time`` as "DD.MM.YY hh:mm" also accepts the page's own spelling with a space after the colon.
+#: A 10-digit ``time`` is DDMMYYhhmm; ``0`` followed by other digits is a Unix timestamp.
+
+#: ``valid`` (hours, 1..24, or hh:mm 00:01..24:00) absent: the message lives 24 hours.
+DEFAULT_VALIDITY_SECONDS = 24 * 3600
+
+#: Status progression on the sandbox clock, from the moment a message is to be sent:
+#: "waiting" (-1) for QUEUE_SECONDS, "transferred to operator" (0) for DELIVERY_SECONDS more,
+#: then the final status (1 delivered unless a magic number says otherwise). An "expired" magic
+#: number stays at 0 until its validity runs out.
+QUEUE_SECONDS = 2.0
+DELIVERY_SECONDS = 5.0
+
+# --- phone numbers ------------------------------------------------------------------------------
+
+#: An international number has this many digits once written without "+" (E.164 allows up to 15).
+PHONE_DIGITS = (10, 15)
+#: Auto-correction of numbers written without "+" (seed 004 says such numbers "may be corrected";
+#: how is not stated). Separators are dropped, then the Russian trunk prefix 8 and a bare
+#: 10-digit mobile number starting with 9 become +7. A number written with "+" is taken as is.
+PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+AUTOCORRECT_RULES: Tuple[Tuple["re.Pattern[str]", str], ...] = (
+    (re.compile(r"^8(\d{10})$"), r"7\1"),
+    (re.compile(r"^(9\d{9})$"), r"7\1"),
+)
+#: Contact groups ("G<n>"), e-mail addresses and telegram nicks are not modelled: such entries
+#: are malformed numbers (error 7, or status 22 in ``errors``).
+#: The same number twice in one request is sent (and billed) once.
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a message to a number ends (status and err of get_status), or that it is refused."""
+
+    label: str
+    status: int
+    err: int
+    refused_at_send: bool = False
+
+
+DELIVERED = Outcome("delivered", T.STATUS_DELIVERED, 0)
+
+#: "Magic" numbers, in the range +7 999 000 xxxx that the sandbox reserves for tests. Every other
+#: well-formed number is delivered. The seed's example number 79999999999 is an ordinary one.
+MAGIC_PHONES: Dict[str, Outcome] = {
+    "79990000001": Outcome("unknown subscriber", T.STATUS_UNDELIVERABLE, 1),
+    "79990000003": Outcome("expired", T.STATUS_EXPIRED, 6),
+    "79990000020": Outcome("undeliverable", T.STATUS_UNDELIVERABLE, 11),
+    "79990000255": Outcome("rejected by operator", T.STATUS_UNDELIVERABLE, 255),
+    # Refused when sent: error 8 ("cannot be delivered") if it is the only number, otherwise
+    # reported in ``errors`` and not billed.
+    "79990000008": Outcome("cannot be delivered (refused at send)", T.STATUS_UNAVAILABLE_NUMBER, 0, True),
+}
+
+#: Status an entry of ``errors`` (send_sms2 with err=1) carries for a number that failed at send.
+ERRORS_STATUS_MALFORMED = T.STATUS_INVALID_NUMBER          # 22, "Invalid number"
+ERRORS_STATUS_UNDELIVERABLE = T.STATUS_UNAVAILABLE_NUMBER  # 25, "Unavailable number"
+
+#: ``operator`` and ``region`` of get_status all=2, by number prefix (longest prefix wins). A
+#: small illustrative table, not authoritative; a number no prefix matches gets empty strings.
+NUMBERING_PLAN: Dict[str, Tuple[str, str]] = {
+    "7999": ("Sandbox Mobile", "Sandbox test range"),
+    "7903": ("Beeline", "Moscow"),
+    "7916": ("MTS", "Moscow"),
+    "7921": ("MegaFon", "Saint Petersburg"),
+    "7701": ("Kcell", "Kazakhstan"),
+    "7705": ("Beeline KZ", "Kazakhstan"),
+    "7707": ("Tele2 KZ", "Kazakhstan"),
+    "38050": ("Vodafone Ukraine", "Ukraine"),
+    "38063": ("lifecell", "Ukraine"),
+    "38067": ("Kyivstar", "Ukraine"),
+}
+UNKNOWN_NUMBERING = ("", "")
+
+# --- request rules the page leaves open --------------------------------------------------------
+
+#: A required element that is missing (SoapServer does not check; wsdl-evidence.md) reaches the
+#: service logic: login/psw give error 2, any other one error 1. An element given twice (which
+#: SoapServer turns into an array) is treated the same way.
+MISSING_AUTH_ERROR = T.ERR_AUTH
+MISSING_PARAM_ERROR = T.ERR_PARAMS
+#: An empty ``mes`` is error 1 (except for hlr/ping, where mes is unused); a text over
+#: MAX_MESSAGE_CHARS (comment excluded) is error 1, not cut.
+#: An empty ``phones`` (without ``list``) is error 1.
+#: A sender name outside the page's format (11 printable ASCII characters, or 15 digits) is
+#: error 6, like an unregistered one. Registered names are matched exactly (case-sensitive).
+SENDER_CHARS = re.compile(r"^[\x20-\x7e]+$")
+#: ``cost``/``all``/``maxsms``/``valid``/``tz`` outside their documented range: error 1.
+#: The sender name get_status reports for a message sent without ``sender`` (the account's
+#: default sender name on the real service; "SMSC.RU" is the service's own).
+DEFAULT_SENDER = "SMSC.RU"
+
+#: An "identical" send is one with the same account and the same parameters (phones, mes, id,
+#: sender, time and every ``query`` parameter except apikey). Only accepted sends count; cost=1
+#: sends nothing and is never a duplicate.
+#: The status and balance limits count the requests that were answered (not those refused with 9)
+#: per account; a status request is "for one message" by (id, phone).
+
+#: Error 4: an IP is blocked for IP_BLOCK_SECONDS once it has had IP_BLOCK_ERRORS answers with
+#: one of IP_BLOCK_COUNTED_ERRORS (request errors: parameters, login, date, sender, phone) within
+#: IP_ERROR_WINDOW seconds. While blocked every request from it gets error 4.
+IP_BLOCK_ERRORS = 10
+IP_ERROR_WINDOW = 60.0
+IP_BLOCK_SECONDS = 300.0
+IP_BLOCK_COUNTED_ERRORS = frozenset({T.ERR_PARAMS, T.ERR_AUTH, T.ERR_DATE, T.ERR_FORBIDDEN, T.ERR_PHONE})
+
+#: Message ids the sandbox assigns when the client gives none: 1, 2, 3, ... per sandbox.
+FIRST_MESSAGE_ID = 1
+
+# --- answers ---------------------------------------------------------------------------------
+
+#: A successful answer carries no ``error`` element (PHP's SoapServer omits unset fields;
+#: wsdl-evidence.md). Clients must treat absent, empty and 0 alike.
+#: ``status_name`` is written in English, from spec/status-codes.md.
+#: ``message`` of get_status all=1 is the text as submitted, comment included (the page says the
+#: comment is for the sender's history).
+#: get_status fills exactly the fields seed 004 lists for each ``all`` level; the WSDL's
+#: ``last_timestamp`` and ``send_timestamp`` are listed at no level and are never filled, and the
+#: page's ``sms_cnt`` (all=1) has no element in the WSDL, so a SoapServer cannot send it.
+
+# --- HTTP -------------------------------------------------------------------------------------
+
+#: Largest request body accepted; a bigger one gets HTTP 413 without being read. 1 MiB is nginx's
+#: default ``client_max_body_size`` (the service most likely runs PHP behind nginx).
+MAX_BODY_BYTES = 1024 * 1024
+#: Idle or stalled connections are closed after this many seconds without a byte.
+SOCKET_TIMEOUT = 30.0
+#: A request body must arrive in full within this many seconds.
+BODY_READ_SECONDS = 30.0
+#: Recorded requests kept by a sandbox (oldest dropped first).
+REQUEST_LOG_LIMIT = 1000
+
+
+def longest_prefix(table: Dict[str, "object"], phone: str) -> Optional[str]:
+    """The longest key of ``table`` that ``phone`` starts with (``None`` if none does)."""
+    best: Optional[str] = None
+    for prefix in table:
+        if phone.startswith(prefix) and (best is None or len(prefix) > len(best)):
+            best = prefix
+    return best
+
+
+def price_per_part(phone: str) -> Decimal:
+    """Price of one part to ``phone`` (a normalised number) from :data:`PRICE_PER_PART`."""
+    return PRICE_PER_PART[longest_prefix(PRICE_PER_PART, phone) or ""]
+
+
+def numbering(phone: str) -> Tuple[str, str]:
+    """``(operator, region)`` of ``phone`` from :data:`NUMBERING_PLAN`."""
+    prefix = longest_prefix(NUMBERING_PLAN, phone)
+    return NUMBERING_PLAN[prefix] if prefix is not None else UNKNOWN_NUMBERING
+
+
+def outcome(phone: str) -> Outcome:
+    """How a message to ``phone`` ends: a magic number's outcome, otherwise delivered."""
+    return MAGIC_PHONES.get(phone, DELIVERED)

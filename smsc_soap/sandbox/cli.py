@@ -1,0 +1,103 @@
+"""``smsc-soap sandbox``: serve a sandbox until SIGINT/SIGTERM (also ``python -m smsc_soap.sandbox``)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import assumptions as A
+from .sandbox import Sandbox
+from .service import Account
+
+
+def _account(spec: str) -> Account:
+    try:
+        return Account.parse(spec)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _apikey(spec: str) -> Tuple[str, str]:
+    key, sep, login = spec.rpartition("=")
+    if not sep or not key or not login:
+        raise argparse.ArgumentTypeError(f"apikey must be KEY=LOGIN, got {spec!r}")
+    return key, login
+
+
+def _senders(spec: str) -> List[str]:
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("--senders needs at least one name")
+    return names
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The sandbox's command-line options, on ``parser``."""
+    parser.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on; 0 takes a free one (default 8000)")
+    parser.add_argument(
+        "--account", action="append", type=_account, default=[], metavar="LOGIN:PSW[:BALANCE]",
+        help=f"an account (repeatable); none given: {A.DEMO_LOGIN}:{A.DEMO_PASSWORD}:{A.DEFAULT_BALANCE}",
+    )
+    parser.add_argument("--apikey", action="append", type=_apikey, default=[], metavar="KEY=LOGIN",
+                        help="an API key acting for LOGIN (repeatable)")
+    parser.add_argument("--senders", type=_senders, default=None, metavar="NAME,...",
+                        help="the only sender names accepted (others get error 6)")
+    parser.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT or SIGTERM; 0 on a clean stop, 2 if the sandbox cannot start."""
+    accounts: List[Account] = list(args.account) or [Account(A.DEMO_LOGIN, A.DEMO_PASSWORD, A.DEFAULT_BALANCE)]
+    apikeys: Dict[str, str] = dict(args.apikey)
+    logins = {account.login for account in accounts}
+    for key, login in apikeys.items():
+        if login not in logins:
+            print(f"smsc-soap sandbox: --apikey {key}={login}: no such account", file=sys.stderr)
+            return 2
+    if not args.quiet:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        logger = logging.getLogger("smsc_soap.sandbox")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+    sandbox = Sandbox(accounts, apikeys=apikeys, senders=args.senders, host=args.bind, port=args.port, realtime=True)
+    try:
+        sandbox.start()
+    except OSError as exc:
+        print(f"smsc-soap sandbox: cannot listen on {args.bind}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        print(f"WSDL: {sandbox.wsdl_url}", flush=True)
+        for account in accounts:
+            print(f"account: login={account.login} psw={account.psw} balance={account.balance}")
+        for key, login in apikeys.items():
+            print(f"apikey: {key} -> {login}")
+        if args.senders is not None:
+            print(f"senders: {', '.join(args.senders)}")
+        print("serving; stop with Ctrl+C (SIGINT) or SIGTERM", flush=True)
+        while not stop.wait(0.2):
+            pass
+    finally:
+        sandbox.stop()
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+    print("stopped", flush=True)
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m smsc_soap.sandbox", description="A local SMSC SOAP sandbox.")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,41 @@
+"""Phone numbers as the ``phones``/``phone`` parameters carry them (seed 004, ``phones``)."""
+from __future__ import annotations
+
+import re
+from typing import List
+
+from .assumptions import AUTOCORRECT_RULES, PHONE_DIGITS, PHONE_SEPARATORS
+
+
+class BadPhone(ValueError):
+    """Not a phone number in international format (error 7)."""
+
+
+_LIST_SEPARATORS = re.compile(r"[,;]")
+
+
+def split_phones(value: str) -> List[str]:
+    """The entries of a ``phones`` list (separated by "," or ";"), blanks dropped."""
+    return [item.strip() for item in _LIST_SEPARATORS.split(value) if item.strip()]
+
+
+def normalize(raw: str) -> str:
+    """The number in digits only (no "+"), auto-corrected unless written with "+"."""
+    text = raw.strip()
+    lo, hi = PHONE_DIGITS
+    if text.startswith("+"):
+        digits = text[1:]
+    else:
+        digits = PHONE_SEPARATORS.sub("", text)
+        for pattern, replacement in AUTOCORRECT_RULES:
+            if pattern.match(digits):
+                digits = pattern.sub(replacement, digits)
+                break
+    if not (digits.isascii() and digits.isdigit() and lo <= len(digits) <= hi):
+        raise BadPhone(f"{raw!r} is not an international phone number")
+    return digits
+
+
+def dedupe(phones: List[str]) -> List[str]:
+    """``phones`` with repeats removed, first occurrence kept."""
+    return list(dict.fromkeys(phones))

@@ -1,0 +1,149 @@
+"""The :class:`Sandbox`: service state, clock, fault plan and HTTP server, for in-process use."""
+from __future__ import annotations
+
+from collections import deque
+from decimal import Decimal
+from typing import Any, Deque, Iterable, List, Mapping, Optional, Union
+
+from .._wsdl import SOAP_PATH
+from . import assumptions as A
+from .clock import Clock
+from .faults import Fault, FaultPlan
+from .server import RecordedRequest, SandboxServer
+from .service import Account, Result, SentMessage, Service
+
+
+class Sandbox:
+    """A local SMSC SOAP service with the documented semantics.
+
+    ``with Sandbox() as sb:`` serves on a free port of 127.0.0.1 until the block ends. Point any
+    SOAP client at ``sb.wsdl_url`` (or ``sb.url``). The clock stands still unless ``realtime``:
+    move it with :meth:`advance`. With no ``accounts`` there is one demo account, ``alex``/``123``
+    (the page's own examples) with a balance of 100.00.
+
+    ``accounts`` are :class:`Account` objects or ``"LOGIN:PSW[:BALANCE]"`` strings; ``apikeys``
+    maps API keys to logins; ``senders``, when given, are the only sender names accepted (others
+    get error 6).
+    """
+
+    def __init__(
+        self,
+        accounts: Optional[Iterable[Union[Account, str]]] = None,
+        *,
+        apikeys: Optional[Mapping[str, str]] = None,
+        senders: Optional[Iterable[str]] = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        realtime: bool = False,
+        start_time: Optional[float] = None,
+    ) -> None:
+        parsed = [a if isinstance(a, Account) else Account.parse(a) for a in (accounts or ())]
+        if not parsed:
+            parsed = [Account(A.DEMO_LOGIN, A.DEMO_PASSWORD, A.DEFAULT_BALANCE)]
+        self.clock = Clock(start_time, realtime=realtime)
+        self.service = Service(parsed, apikeys=apikeys, senders=senders, clock=self.clock)
+        self.faults = FaultPlan()
+        self._host, self._port = host, port
+        self._requests: Deque[RecordedRequest] = deque(maxlen=A.REQUEST_LOG_LIMIT)
+        self._server: Optional[SandboxServer] = None
+
+    # --- life cycle ----------------------------------------------------------------------------
+
+    def start(self) -> "Sandbox":
+        """Bind and serve in background threads (``port=0``: a free port)."""
+        if self._server is not None:
+            raise RuntimeError("sandbox already started")
+        self._server = SandboxServer((self._host, self._port), self)
+        self._port = self._server.server_address[1]
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: pending delays end, connections close, threads are joined."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # --- addresses -----------------------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def port(self) -> int:
+        if self._server is None and self._port == 0:
+            raise RuntimeError("the sandbox has no port until start()")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The SOAP endpoint, ``http://<host>:<port>/sys/soap.php``."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}{SOAP_PATH}"
+
+    endpoint = url
+
+    @property
+    def wsdl_url(self) -> str:
+        return self.url + "?wsdl"
+
+    # --- clock ---------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The sandbox time (epoch seconds)."""
+        return self.clock.now()
+
+    def advance(self, seconds: float) -> float:
+        """Move the sandbox clock ahead: statuses progress, rate windows and IP blocks expire."""
+        return self.clock.advance(seconds)
+
+    # --- state, for assertions -------------------------------------------------------------------
+
+    @property
+    def messages(self) -> List[SentMessage]:
+        """Every message sent (one per number), oldest first, with its status as of now."""
+        return self.service.messages()
+
+    @property
+    def requests(self) -> List[RecordedRequest]:
+        """The requests received (the last ``REQUEST_LOG_LIMIT``), oldest first."""
+        return list(self._requests)
+
+    def record(self, request: RecordedRequest) -> None:
+        self._requests.append(request)
+
+    def balance(self, login: Optional[str] = None) -> Decimal:
+        """The balance of ``login`` (default: the first account)."""
+        return self.service.balance(login or self.service.logins[0])
+
+    def set_balance(self, login: str, amount: Union[Decimal, int, str]) -> None:
+        self.service.set_balance(login, amount)
+
+    def add_account(self, account: Union[Account, str]) -> Account:
+        account = account if isinstance(account, Account) else Account.parse(account)
+        self.service.add_account(account)
+        return account
+
+    def call(self, operation: str, client_ip: str = "127.0.0.1", **params: Any) -> Result:
+        """Run an operation in-process, without HTTP or XML (parameters as strings)."""
+        return self.service.call(operation, params, client_ip)
+
+    # --- fault injection ------------------------------------------------------------------------
+
+    def inject(self, kind: str, times: int = 1, *, operation: Optional[str] = None, **options: Any) -> Fault:
+        """Make the next ``times`` matching requests fail as ``kind`` (see :mod:`.faults`)."""
+        return self.faults.add(kind, times, operation, **options)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()

@@ -1,0 +1,531 @@
+"""The HTTP layer: a small threaded server for ``/sys/soap.php`` that never hangs and never crashes.
+
+* one daemon thread per connection, HTTP/1.1 keep-alive, tracked so that :meth:`SandboxServer.stop`
+  can close every connection and join every thread;
+* ``TCP_NODELAY`` on each connection and every answer built in full and written with ONE
+  ``sendall`` (no Nagle/delayed-ACK stall between headers and body);
+* a POST needs a Content-Length (else 411) no larger than ``MAX_BODY_BYTES`` (else 413, body left
+  unread); the body must arrive within ``BODY_READ_SECONDS``; idle sockets time out;
+* ``GET /sys/soap.php?wsdl`` serves the vendored WSDL with the namespace, soapAction and address
+  set to the URL the client used (the Host header), as the live service does; ``POST`` runs the
+  operation. Everything else about the wire copies PHP's SoapServer (see :mod:`.soapxml`).
+"""
+from __future__ import annotations
+
+import email.utils
+import gzip
+import http
+import logging
+import re
+import socket
+import struct
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Dict, Mapping, Optional, Set, Tuple
+from urllib.parse import urlsplit
+
+from .._wsdl import SOAP_PATH, wsdl_for
+from . import assumptions as A
+from .faults import Fault, dtd_declaration, html_page
+from .soapxml import (
+    BAD_REQUEST, CONTENT_TYPES, SOAP11, SoapCall, SoapFault, fault_envelope, parse_request, response_envelope,
+)
+from .wsdlmodel import by_name
+
+log = logging.getLogger("smsc_soap.sandbox")
+
+#: After refusing a body (413) the server reads and discards what the client still sends for this
+#: long, so the client sees the 413 instead of a connection reset.
+LINGER_SECONDS = 2.0
+#: Chunk size of streamed (``huge``) answers.
+STREAM_CHUNK = 64 * 1024
+#: How long :meth:`SandboxServer.stop` waits for connection threads to end.
+JOIN_SECONDS = 5.0
+
+_HOST_HEADER = re.compile(r"^(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+_WSDL_CONTENT_TYPE = "text/xml; charset=utf-8"
+_PHP_EMPTY_CONTENT_TYPE = "text/html; charset=UTF-8"  # what PHP sends when handle() writes nothing
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the sandbox received, and what it answered (``status`` None: no answer)."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+    client: str
+    at: float
+    operation: Optional[str] = None
+    params: Optional[Mapping[str, Any]] = None
+    soap_version: Optional[str] = None
+    fault: Optional[str] = None
+    status: Optional[int] = None
+    response: bytes = b""
+
+
+@dataclass
+class _Answer:
+    status: int
+    content_type: Optional[str]
+    body: bytes
+    headers: Dict[str, str] = field(default_factory=dict)
+
+
+class SandboxServer(ThreadingHTTPServer):
+    """A ThreadingHTTPServer that tracks its connections and stops cleanly."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: Tuple[str, int], app: Any) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.app = app
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._connections: Set[socket.socket] = set()
+        self._conn_threads: Set[threading.Thread] = set()
+        self._serve_thread: Optional[threading.Thread] = None
+        super().__init__(address, _Handler)
+
+    # --- connections ---------------------------------------------------------------------------
+
+    def get_request(self) -> Tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock, address
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self._serve_connection, args=(request, client_address), daemon=True,
+            name=f"smsc-sandbox-{client_address[1]}",
+        )
+        with self._lock:
+            self._connections.add(request)
+            self._conn_threads.add(thread)
+        thread.start()
+
+    def _serve_connection(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:  # a handler bug must not kill the server; log it and drop the connection
+            if not self.stopping.is_set():
+                log.exception("sandbox connection from %s failed", client_address)
+        finally:
+            self.shutdown_request(request)
+            with self._lock:
+                self._connections.discard(request)
+                self._conn_threads.discard(threading.current_thread())
+
+    def handle_error(self, request: Any, client_address: Any) -> None:  # pragma: no cover - logged above
+        log.exception("sandbox connection from %s failed", client_address)
+
+    # --- life cycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._serve_thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="smsc-sandbox",
+        )
+        self._serve_thread.start()
+
+    def stop(self) -> None:
+        """Stop accepting, end every wait, close every connection, join the threads."""
+        self.stopping.set()
+        if self._serve_thread is not None:
+            self.shutdown()
+            self._serve_thread.join(JOIN_SECONDS)
+        with self._lock:
+            connections, threads = list(self._connections), list(self._conn_threads)
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        deadline = time.monotonic() + JOIN_SECONDS
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "smsc-soap-sandbox"
+    sys_version = ""
+    timeout = A.SOCKET_TIMEOUT
+    server: SandboxServer
+
+    # --- plumbing --------------------------------------------------------------------------------
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.client_address[0], *args)
+
+    def _write(self, data: bytes) -> bool:
+        """Send ``data`` in one call; False (and close) if the client is gone."""
+        try:
+            self.connection.sendall(data)
+            return True
+        except OSError:
+            self.close_connection = True
+            return False
+
+    def _head(self, status: int, content_type: Optional[str], length: Optional[int], extra: Mapping[str, str] = {}) -> bytes:
+        try:
+            phrase = http.HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Unknown"
+        lines = [
+            f"HTTP/1.1 {status} {phrase}",
+            f"Date: {email.utils.formatdate(usegmt=True)}",
+            f"Server: {self.server_version}",
+        ]
+        if content_type is not None:
+            lines.append(f"Content-Type: {content_type}")
+        if length is not None:
+            lines.append(f"Content-Length: {length}")
+        lines += [f"{name}: {value}" for name, value in extra.items()]
+        if self.close_connection:
+            lines.append("Connection: close")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def _send(self, answer: _Answer) -> bool:
+        body = b"" if self.command == "HEAD" else answer.body
+        return self._write(self._head(answer.status, answer.content_type, len(answer.body), answer.headers) + body)
+
+    def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
+        """BaseHTTPRequestHandler's error answers, as one write with an nginx-like page."""
+        self.close_connection = True
+        try:
+            phrase = http.HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        self._send(_Answer(code, "text/html", html_page(code, phrase)))
+
+    def _drop(self, reset: bool = False) -> None:
+        """Close the connection without answering (RST when ``reset``)."""
+        self.close_connection = True
+        try:
+            if reset:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.rfile.close()
+                self.wfile.close()
+                self.connection.close()
+            else:
+                self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _linger(self) -> None:
+        """Read and discard what the client still sends, briefly, then let the socket close."""
+        self.close_connection = True
+        deadline = time.monotonic() + LINGER_SECONDS
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.1)
+            while time.monotonic() < deadline and not self.server.stopping.is_set():
+                try:
+                    if not self.rfile.read1(STREAM_CHUNK):
+                        break
+                except (socket.timeout, TimeoutError):
+                    continue
+        except (OSError, ValueError):
+            pass
+
+    def _namespace(self) -> str:
+        """The service URL as this client addressed it (the live WSDL follows the host used)."""
+        host = self.headers.get("Host", "")
+        if _HOST_HEADER.match(host):
+            return f"http://{host}{SOAP_PATH}"
+        return self.server.app.endpoint
+
+    def _record(self, **fields: Any) -> None:
+        self.server.app.record(RecordedRequest(
+            method=self.command, path=self.path, headers=dict(self.headers.items()),
+            client=self.client_address[0], **fields,
+        ))
+
+    # --- request body ----------------------------------------------------------------------------
+
+    def _declared_length(self) -> Optional[int]:
+        values = self.headers.get_all("Content-Length") or []
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower() or not values:
+            self.close_connection = True
+            self._send(_Answer(411, "text/html", html_page(411, "Length Required")))
+            return None
+        if len(set(v.strip() for v in values)) != 1 or not values[0].strip().isdigit():
+            self.close_connection = True
+            self._send(_Answer(400, "text/html", html_page(400, "Bad Request")))
+            return None
+        return int(values[0])
+
+    def handle_expect_100(self) -> bool:
+        length = self.headers.get("Content-Length", "").strip()
+        if length.isdigit() and int(length) > A.MAX_BODY_BYTES:
+            self._too_large()
+            return False
+        return super().handle_expect_100()
+
+    def _too_large(self) -> None:
+        self.close_connection = True
+        self._send(_Answer(413, "text/html", html_page(413, "Request Entity Too Large")))
+        self._linger()
+
+    def _read_body(self) -> Optional[bytes]:
+        length = self._declared_length()
+        if length is None:
+            return None
+        if length > A.MAX_BODY_BYTES:
+            self._too_large()
+            return None
+        chunks, got = [], 0
+        deadline = time.monotonic() + A.BODY_READ_SECONDS
+        try:
+            while got < length:
+                if time.monotonic() > deadline or self.server.stopping.is_set():
+                    raise TimeoutError
+                chunk = self.rfile.read1(min(STREAM_CHUNK, length - got))
+                if not chunk:  # the client went away mid-body
+                    self.close_connection = True
+                    return None
+                chunks.append(chunk)
+                got += len(chunk)
+        except (TimeoutError, socket.timeout):
+            self.close_connection = True
+            self._send(_Answer(408, "text/html", html_page(408, "Request Time-out")))
+            return None
+        except OSError:
+            self.close_connection = True
+            return None
+        return b"".join(chunks)
+
+    def _decompress(self, body: bytes) -> Tuple[Optional[bytes], Optional[str]]:
+        """The body after Content-Encoding (as PHP's SoapServer accepts it), bounded in size.
+
+        Returns ``(body, None)``, or ``(None, reason)``: "large" (over the limit), "bad" (not valid
+        for its encoding) or "unknown" (an encoding PHP does not know; it answers nothing).
+        """
+        coding = self.headers.get("Content-Encoding", "").strip().lower()
+        if coding in ("", "identity"):
+            return body, None
+        if coding in ("gzip", "x-gzip"):
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif coding == "deflate":
+            inflater = zlib.decompressobj()
+        else:
+            return None, "unknown"
+        try:
+            out = inflater.decompress(body, A.MAX_BODY_BYTES + 1)
+        except (zlib.error, gzip.BadGzipFile):
+            return None, "bad"
+        if len(out) > A.MAX_BODY_BYTES:
+            return None, "large"
+        return out, None
+
+    # --- methods ---------------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path != SOAP_PATH:
+            self._not_found()
+            return
+        at = self.server.app.clock.now()
+        if url.query.lower() != "wsdl":
+            # SoapServer::handle() without a POST body writes nothing: 200, empty, PHP's default type.
+            answer = _Answer(200, _PHP_EMPTY_CONTENT_TYPE, b"")
+            self._send(answer)
+            self._record(body=b"", at=at, status=200)
+            return
+        endpoint = self._namespace()
+        fault = self.server.app.faults.take("wsdl")
+
+        def answer() -> _Answer:
+            return _Answer(200, _WSDL_CONTENT_TYPE, wsdl_for(endpoint))
+
+        self._deliver(fault, answer, None, endpoint, dict(body=b"", at=at, operation="wsdl"))
+
+    do_HEAD = do_GET
+
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        if url.path != SOAP_PATH:
+            self._not_found(read_body=True)
+            return
+        raw = self._read_body()
+        if raw is None:
+            return
+        at = self.server.app.clock.now()
+        body, problem = self._decompress(raw)
+        if problem == "large":
+            self.close_connection = True
+            self._send(_Answer(413, "text/html", html_page(413, "Request Entity Too Large")))
+            self._record(body=raw, at=at, status=413)
+            return
+        if problem == "unknown":
+            self._send(_Answer(200, _PHP_EMPTY_CONTENT_TYPE, b""))
+            self._record(body=raw, at=at, status=200)
+            return
+        namespace = self._namespace()
+        call: Optional[SoapCall] = None
+        refused: Optional[SoapFault] = None
+        if body is None:
+            refused = SoapFault("Client", BAD_REQUEST)
+        else:
+            try:
+                call = parse_request(body, namespace)
+            except SoapFault as exc:
+                refused = exc
+        operation = call.operation.name if call else None
+        fault = self.server.app.faults.take(operation)
+
+        def answer() -> _Answer:
+            if refused is not None:
+                return _Answer(500, refused.content_type, refused.body)
+            assert call is not None
+            try:
+                result = self.server.app.service.call(operation, call.params, self.client_address[0])
+            except Exception:  # a bug in the service must still give a SOAP answer
+                log.exception("sandbox service failed on %s", operation)
+                return _Answer(500, CONTENT_TYPES[call.version], fault_envelope(call.version, "Server", "Internal Error"))
+            envelope = response_envelope(call.version, namespace, call.operation, result)
+            return _Answer(200, CONTENT_TYPES[call.version], envelope)
+
+        record = dict(
+            body=raw, at=at, operation=operation, params=dict(call.params) if call else None,
+            soap_version=call.version if call else (refused.version if refused else None),
+        )
+        self._deliver(fault, answer, call, namespace, record)
+        log.info("%s %s %s", self.client_address[0], operation or "-", fault.kind if fault else "")
+
+    def _other(self) -> None:
+        # SoapServer answers any other method with nothing; the body is not read, so close after.
+        self.close_connection = True
+        url = urlsplit(self.path)
+        if url.path != SOAP_PATH:
+            self._not_found()
+            return
+        self._send(_Answer(200, _PHP_EMPTY_CONTENT_TYPE, b""))
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _other
+
+    def _not_found(self, read_body: bool = False) -> None:
+        self.close_connection = True
+        self._send(_Answer(404, "text/html", html_page(404, "Not Found")))
+        if read_body:
+            self._linger()
+
+    # --- answers, with or without an injected fault ---------------------------------------------
+
+    def _deliver(self, fault: Optional[Fault], answer: Callable[[], _Answer], call: Optional[SoapCall],
+                 namespace: str, record: Dict[str, Any]) -> None:
+        if fault is None:
+            real = answer()
+            self._send(real)
+            self._record(status=real.status, response=real.body, **record)
+            return
+        record["fault"] = fault.kind
+        kind = fault.kind
+        version = call.version if call else SOAP11
+        if kind == "delay" and not fault["after"] and self.server.stopping.wait(fault["seconds"]):
+            self._drop()
+            self._record(**record)
+            return
+        real = answer() if fault.run else None
+        out: Optional[_Answer] = None
+        if kind == "delay":
+            if fault["after"] and self.server.stopping.wait(fault["seconds"]):
+                self._drop()
+                self._record(**record)
+                return
+            out = real if real is not None else _Answer(200, CONTENT_TYPES[version], b"")
+        elif kind in ("drop_before", "drop_after"):
+            self._drop(reset=fault["reset"])
+            self._record(**record)
+            return
+        elif kind in ("http_status", "html"):
+            status = int(fault["status"])
+            page = fault["body"]
+            if page is None:
+                page = html_page(status, _phrase(status)) if kind == "http_status" else _maintenance_page()
+            out = _Answer(status, fault["content_type"], page.encode("utf-8") if isinstance(page, str) else page)
+        elif kind == "content_type":
+            assert real is not None
+            out = _Answer(real.status, fault["content_type"], real.body)
+        elif kind == "empty":
+            out = _Answer(int(fault["status"]), fault["content_type"], b"")
+        elif kind == "soap_fault":
+            out = _Answer(500, CONTENT_TYPES[version], fault_envelope(version, fault["code"], fault["string"]))
+        elif kind == "dtd":
+            out = _Answer(200, CONTENT_TYPES[version], _dtd_answer(call, namespace, fault["variant"]))
+        elif kind == "truncated":
+            assert real is not None
+            keep = fault["keep"]
+            cut = int(len(real.body) * keep) if isinstance(keep, float) else int(keep)
+            cut = max(0, min(cut, len(real.body) - 1))
+            if fault["honest_length"]:
+                out = _Answer(real.status, real.content_type, real.body[:cut])
+            else:
+                self.close_connection = True
+                self._write(self._head(real.status, real.content_type, len(real.body)) + real.body[:cut])
+                self._drop()
+                self._record(status=real.status, response=real.body[:cut], **record)
+                return
+        elif kind == "huge":
+            self._stream_huge(call, namespace, int(fault["size"]), bool(fault["declare_length"]))
+            self._record(status=200, **record)
+            return
+        assert out is not None
+        self._send(out)
+        self._record(status=out.status, response=out.body, **record)
+
+    def _stream_huge(self, call: Optional[SoapCall], namespace: str, size: int, declare_length: bool) -> None:
+        version = call.version if call else SOAP11
+        operation = call.operation if call else by_name()["get_balance"]
+        frame = response_envelope(version, namespace, operation, {operation.fields[0]: ""})
+        head, _, tail = frame.partition(f"<{operation.fields[0]}></{operation.fields[0]}>".encode())
+        head += f"<{operation.fields[0]}>".encode()
+        tail = f"</{operation.fields[0]}>".encode() + tail
+        padding = max(0, size - len(head) - len(tail))
+        if not declare_length:
+            self.close_connection = True
+        if not self._write(self._head(200, CONTENT_TYPES[version], len(head) + padding + len(tail) if declare_length else None) + head):
+            return
+        block = b"9" * STREAM_CHUNK
+        while padding > 0 and not self.server.stopping.is_set():
+            piece = block[:min(padding, STREAM_CHUNK)]
+            if not self._write(piece):
+                return
+            padding -= len(piece)
+        if padding > 0:
+            self._drop()
+            return
+        self._write(tail)
+        if not declare_length:
+            self._drop()
+
+
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _maintenance_page() -> bytes:
+    return (
+        b"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Technical maintenance</title></head>"
+        b"<body><h1>Technical maintenance</h1><p>The service will be back shortly.</p></body></html>\n"
+    )
+
+
+def _dtd_answer(call: Optional[SoapCall], namespace: str, variant: str) -> bytes:
+    version = call.version if call else SOAP11
+    operation = call.operation if call else by_name()["get_balance"]
+    placeholder = "ENTITY-REFERENCE-PLACEHOLDER"
+    envelope = response_envelope(version, namespace, operation, {operation.fields[0]: placeholder})
+    declaration, reference = dtd_declaration(variant)
+    xml_decl, _, rest = envelope.partition(b"\n")
+    return xml_decl + b"\n" + declaration.encode() + rest.replace(placeholder.encode(), reference.encode())

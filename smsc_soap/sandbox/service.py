@@ -1,0 +1,536 @@
+"""The service logic behind soap.php: accounts, billing, limits, messages and their statuses.
+
+Pure logic, no HTTP and no XML: :meth:`Service.call` takes an operation name and the parameters a
+SoapServer would hand to the PHP code (``str``, ``None`` when the element is absent, a ``list``
+when it was given more than once) and returns the result fields (``str`` values, plus a list of
+``{"phone", "status"}`` dicts under ``errors``). Fields left out of the result are left out of the
+answer. Everything runs under one lock, on the sandbox :class:`~.clock.Clock`.
+"""
+from __future__ import annotations
+
+import hmac
+import threading
+from collections import deque
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from urllib.parse import parse_qs
+
+from .. import message as sms
+from . import assumptions as A
+from . import tables as T
+from .clock import Clock
+from .phones import BadPhone, dedupe, normalize, split_phones
+from .sendtime import BadTime, format_moment, send_moment
+
+Params = Mapping[str, Any]
+Result = Dict[str, Any]
+
+OPERATIONS = ("get_balance", "send_sms", "send_sms2", "get_sms_cost", "get_sms_cost2", "get_status", "get_status2")
+
+
+def money(amount: Decimal) -> str:
+    """Money as the answers write it: two decimals."""
+    return str(amount.quantize(A.MONEY_QUANTUM))
+
+
+@dataclass
+class Account:
+    """A sandbox account: login, password, balance, and API keys that act for it."""
+
+    login: str
+    psw: str
+    balance: Decimal = A.DEFAULT_BALANCE
+    apikeys: Tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.balance = Decimal(self.balance).quantize(A.MONEY_QUANTUM)
+        self.apikeys = tuple(self.apikeys)
+
+    @classmethod
+    def parse(cls, spec: str) -> "Account":
+        """An account from ``LOGIN:PSW[:BALANCE]`` (the command line's ``--account``)."""
+        login, sep, rest = spec.partition(":")
+        if not sep or not login:
+            raise ValueError(f"account must be LOGIN:PSW[:BALANCE], got {spec!r}")
+        psw, balance = rest, A.DEFAULT_BALANCE
+        head, sep, tail = rest.rpartition(":")
+        if sep:
+            try:
+                balance = Decimal(tail)
+            except InvalidOperation:
+                pass
+            else:
+                if not balance.is_finite() or balance < 0:
+                    raise ValueError(f"balance must be a non-negative number, got {tail!r}")
+                psw = head
+        return cls(login, psw, balance)
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """One message to one number, as the sandbox stored it; ``status``/``err`` are as of now."""
+
+    id: str
+    login: str
+    phone: str
+    mes: str
+    text: str
+    comment: Optional[str]
+    sender: Optional[str]
+    parts: int
+    cost: Decimal
+    accepted_at: float
+    send_at: float
+    operation: str
+    options: Mapping[str, str]
+    outcome: str
+    status: int = T.STATUS_WAITING
+    err: int = 0
+    last_change: float = 0.0
+
+
+class _Refused(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class _Record:
+    message: SentMessage
+    expires_at: float
+    final: A.Outcome
+
+    def state(self, now: float) -> Tuple[int, int, float]:
+        """``(status, err, since)`` of the message at ``now``."""
+        msg = self.message
+        transfer = msg.send_at + A.QUEUE_SECONDS
+        if self.final.status == T.STATUS_EXPIRED:
+            final_at = max(transfer, self.expires_at)
+        else:
+            final_at = transfer + A.DELIVERY_SECONDS
+        if now < transfer:
+            return T.STATUS_WAITING, 0, msg.accepted_at
+        if now < final_at:
+            return T.STATUS_TRANSFERRED, 0, transfer
+        return self.final.status, self.final.err, final_at
+
+    def snapshot(self, now: float) -> SentMessage:
+        status, err, since = self.state(now)
+        return replace(self.message, status=status, err=err, last_change=since)
+
+
+@dataclass
+class _Batch:
+    """One text to a list of numbers: the whole request, or one line of ``list``."""
+
+    phones: List[str]
+    mes: str
+    sender: Optional[str]
+    tz: int
+    text: str = ""
+    comment: Optional[str] = None
+    parts: int = 0
+    good: List[str] = field(default_factory=list)
+
+
+class Service:
+    """The state of one sandbox and the seven operations of the WSDL."""
+
+    def __init__(
+        self,
+        accounts: Iterable[Account],
+        *,
+        apikeys: Optional[Mapping[str, str]] = None,
+        senders: Optional[Iterable[str]] = None,
+        clock: Optional[Clock] = None,
+    ) -> None:
+        self.clock = clock or Clock()
+        self._lock = threading.RLock()
+        self._accounts: Dict[str, Account] = {}
+        self._apikeys: Dict[str, str] = {}
+        for account in accounts:
+            self.add_account(account)
+        for key, login in (apikeys or {}).items():
+            self.add_apikey(key, login)
+        self.senders = frozenset(senders) if senders is not None else None
+        self._records: List[_Record] = []
+        self._index: Dict[Tuple[str, str, str], _Record] = {}
+        self._next_id = A.FIRST_MESSAGE_ID
+        self._sends: Dict[Tuple[Any, ...], float] = {}
+        self._status_hits: Dict[Tuple[str, str, str], Deque[float]] = {}
+        self._balance_hits: Dict[str, Deque[float]] = {}
+        self._ip_errors: Dict[str, Deque[float]] = {}
+        self._ip_blocked_until: Dict[str, float] = {}
+
+    # --- accounts ----------------------------------------------------------------------------
+
+    def add_account(self, account: Account) -> None:
+        with self._lock:
+            self._accounts[account.login] = account
+            for key in account.apikeys:
+                self._apikeys[key] = account.login
+
+    def add_apikey(self, key: str, login: str) -> None:
+        with self._lock:
+            if login not in self._accounts:
+                raise ValueError(f"apikey {key!r} names unknown login {login!r}")
+            self._apikeys[key] = login
+
+    @property
+    def logins(self) -> List[str]:
+        with self._lock:
+            return list(self._accounts)
+
+    def account(self, login: str) -> Account:
+        with self._lock:
+            try:
+                return replace(self._accounts[login])
+            except KeyError:
+                raise KeyError(f"no sandbox account {login!r}") from None
+
+    def balance(self, login: str) -> Decimal:
+        return self.account(login).balance
+
+    def set_balance(self, login: str, amount: Union[Decimal, int, str]) -> None:
+        with self._lock:
+            self.account(login)
+            self._accounts[login].balance = Decimal(amount).quantize(A.MONEY_QUANTUM)
+
+    def messages(self) -> List[SentMessage]:
+        """Every message sent so far, oldest first, with its status as of now."""
+        with self._lock:
+            now = self.clock.now()
+            return [record.snapshot(now) for record in self._records]
+
+    # --- the entry point -------------------------------------------------------------------
+
+    def call(self, operation: str, params: Params, client_ip: str = "127.0.0.1") -> Result:
+        """Run ``operation`` with ``params`` for a client at ``client_ip``; the result fields."""
+        handler = {
+            "get_balance": self._get_balance,
+            "send_sms": self._send_sms,
+            "send_sms2": self._send_sms2,
+            "get_sms_cost": self._get_sms_cost,
+            "get_sms_cost2": self._get_sms_cost2,
+            "get_status": self._get_status,
+            "get_status2": self._get_status2,
+        }.get(operation)
+        if handler is None:
+            raise ValueError(f"unknown operation {operation!r}")
+        with self._lock:
+            now = self.clock.now()
+            if self._ip_blocked_until.get(client_ip, float("-inf")) > now:
+                return {"error": str(T.ERR_IP_BLOCKED)}
+            try:
+                return handler(params, now)
+            except _Refused as refused:
+                self._note_ip_error(client_ip, refused.code, now)
+                return {"error": str(refused.code)}
+
+    # --- the operations ----------------------------------------------------------------------
+
+    def _get_balance(self, params: Params, now: float) -> Result:
+        account = self._authenticate(params, {})
+        self._limit(self._balance_hits, account.login, T.BALANCE_REQUESTS_PER_MINUTE, now)
+        return {"balance": money(account.balance)}
+
+    def _send_sms(self, params: Params, now: float) -> Result:
+        return self._send(params, {}, now, "send_sms", cost_only=False)
+
+    def _send_sms2(self, params: Params, now: float) -> Result:
+        query = self._query(params, required=False)
+        return self._send(params, query, now, "send_sms2", cost_only=False)
+
+    def _get_sms_cost(self, params: Params, now: float) -> Result:
+        return self._send(params, {}, now, "get_sms_cost", cost_only=True)
+
+    def _get_sms_cost2(self, params: Params, now: float) -> Result:
+        query = self._query(params, required=True)
+        return self._send(params, query, now, "get_sms_cost2", cost_only=True)
+
+    def _get_status(self, params: Params, now: float) -> Result:
+        return self._status(params, {}, now)
+
+    def _get_status2(self, params: Params, now: float) -> Result:
+        return self._status(params, self._query(params, required=True), now)
+
+    # --- parameters and authentication ---------------------------------------------------------
+
+    @staticmethod
+    def _value(params: Params, name: str, code: int = A.MISSING_PARAM_ERROR) -> Optional[str]:
+        value = params.get(name)
+        if value is None or isinstance(value, str):
+            return value
+        raise _Refused(code)  # given twice (an array in PHP), or not text
+
+    def _required(self, params: Params, name: str, code: int = A.MISSING_PARAM_ERROR) -> str:
+        value = self._value(params, name, code)
+        if value is None:
+            raise _Refused(code)
+        return value
+
+    def _query(self, params: Params, *, required: bool) -> Dict[str, str]:
+        raw = self._required(params, "query") if required else self._value(params, "query")
+        parsed = parse_qs(raw or "", keep_blank_values=True)
+        return {name: values[-1] for name, values in parsed.items()}
+
+    def _authenticate(self, params: Params, query: Mapping[str, str]) -> Account:
+        if "apikey" in query:
+            login = self._apikeys.get(query["apikey"])
+            if login is None:
+                raise _Refused(T.ERR_AUTH)
+            return self._accounts[login]
+        login = self._value(params, "login", A.MISSING_AUTH_ERROR)
+        psw = self._value(params, "psw", A.MISSING_AUTH_ERROR)
+        if login is None or psw is None:
+            raise _Refused(A.MISSING_AUTH_ERROR)
+        account = self._accounts.get(login)
+        if account is None or not hmac.compare_digest(account.psw.encode(), psw.encode()):
+            raise _Refused(T.ERR_AUTH)
+        return account
+
+    @staticmethod
+    def _int_option(query: Mapping[str, str], name: str, lo: int, hi: int, default: int) -> int:
+        raw = query.get(name, "").strip()
+        if raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise _Refused(T.ERR_PARAMS) from None
+        if not lo <= value <= hi:
+            raise _Refused(T.ERR_PARAMS)
+        return value
+
+    @staticmethod
+    def _validity(query: Mapping[str, str]) -> float:
+        raw = query.get("valid", "").strip()
+        if raw == "":
+            return float(A.DEFAULT_VALIDITY_SECONDS)
+        if raw.isdigit() and 1 <= int(raw) <= 24:
+            return int(raw) * 3600.0
+        hh, sep, mm = raw.partition(":")
+        if sep and hh.isdigit() and mm.isdigit() and len(mm) == 2 and int(mm) < 60:
+            seconds = int(hh) * 3600 + int(mm) * 60
+            if 60 <= seconds <= 24 * 3600:
+                return float(seconds)
+        raise _Refused(T.ERR_PARAMS)
+
+    @staticmethod
+    def _check_id(value: str) -> None:
+        if value.isascii() and value.isdigit():
+            if not 1 <= int(value) <= T.MAX_NUMERIC_ID:
+                raise _Refused(T.ERR_PARAMS)
+            return
+        if len(value) > T.MAX_ID_CHARS or not all(ch.isascii() and (ch.isalnum() or ch in ".-_") for ch in value):
+            raise _Refused(T.ERR_PARAMS)
+
+    def _check_sender(self, sender: Optional[str]) -> None:
+        if sender is None or sender == "":
+            return
+        if sender.isascii() and sender.isdigit():
+            well_formed = len(sender) <= T.MAX_SENDER_DIGITS
+        else:
+            well_formed = len(sender) <= T.MAX_SENDER_CHARS and bool(A.SENDER_CHARS.match(sender))
+        if not well_formed or (self.senders is not None and sender not in self.senders):
+            raise _Refused(T.ERR_FORBIDDEN)
+
+    # --- limits ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _limit(table: Dict[Any, Deque[float]], key: Any, allowed: int, now: float) -> None:
+        hits = table.setdefault(key, deque())
+        while hits and hits[0] <= now - T.RATE_WINDOW:
+            hits.popleft()
+        if len(hits) >= allowed:
+            raise _Refused(T.ERR_RATE)
+        hits.append(now)
+
+    def _note_ip_error(self, ip: str, code: int, now: float) -> None:
+        if code not in A.IP_BLOCK_COUNTED_ERRORS:
+            return
+        errors = self._ip_errors.setdefault(ip, deque())
+        errors.append(now)
+        while errors and errors[0] <= now - A.IP_ERROR_WINDOW:
+            errors.popleft()
+        if len(errors) >= A.IP_BLOCK_ERRORS:
+            self._ip_blocked_until[ip] = now + A.IP_BLOCK_SECONDS
+            errors.clear()
+
+    # --- sending ---------------------------------------------------------------------------------
+
+    def _batches(self, params: Params, query: Mapping[str, str], sender: Optional[str], tz: int) -> List[_Batch]:
+        if "list" not in query:
+            phones = self._required(params, "phones")
+            mes = self._required(params, "mes")
+            if not split_phones(phones):
+                raise _Refused(T.ERR_PARAMS)
+            return [_Batch(split_phones(phones), mes, sender, tz)]
+        # list: "phones:mes" lines, or "sender,tz|phones:mes"; "\n" inside mes is a newline.
+        batches = []
+        for line in query["list"].replace("\r\n", "\n").split("\n"):
+            if not line.strip():
+                continue
+            line_sender, line_tz = sender, tz
+            head, bar, rest = line.partition("|")
+            if bar and ":" not in head:
+                name, _, tz_text = head.partition(",")
+                line_sender = name.strip() or sender
+                if tz_text.strip():
+                    try:
+                        line_tz = int(tz_text)
+                    except ValueError:
+                        raise _Refused(T.ERR_PARAMS) from None
+                line = rest
+            phones, colon, mes = line.partition(":")
+            if not colon or not split_phones(phones):
+                raise _Refused(T.ERR_PARAMS)
+            batches.append(_Batch(split_phones(phones), mes.replace("\\n", "\n"), line_sender, line_tz))
+        if not batches:
+            raise _Refused(T.ERR_PARAMS)
+        return batches
+
+    def _send(self, params: Params, query: Mapping[str, str], now: float, operation: str, *, cost_only: bool) -> Result:
+        account = self._authenticate(params, query)
+        cost_mode = 1 if cost_only else self._int_option(query, "cost", 0, 3, 0)
+        want_errors = not cost_only and query.get("err", "").strip() == "1"
+        no_text = query.get("hlr", "") == "1" or query.get("ping", "") == "1"
+        tz = self._int_option(query, "tz", A.TZ_RANGE[0], A.TZ_RANGE[1], A.ACCOUNT_TZ)
+        maxsms = self._int_option(query, "maxsms", 1, 10 ** 6, 0)
+        validity = self._validity(query)
+        msg_id = sender = when = None
+        if not cost_only:
+            msg_id = self._value(params, "id")
+            if msg_id:
+                self._check_id(msg_id)
+            sender = self._value(params, "sender")
+            when = self._value(params, "time")
+        batches = self._batches(params, query, sender, tz)
+
+        for batch in batches:
+            batch.text, batch.comment = sms.split_comment(batch.mes)
+            if batch.text == "" and not no_text:
+                raise _Refused(T.ERR_PARAMS)
+            if len(batch.text) > T.MAX_MESSAGE_CHARS:
+                raise _Refused(T.ERR_PARAMS)
+            if maxsms:
+                batch.text = sms.truncate(batch.text, maxsms)
+            batch.parts = len(sms.segments(batch.text))
+        moments = []
+        for batch in batches:
+            try:
+                moments.append(send_moment(when, now, batch.tz))
+            except BadTime:
+                raise _Refused(T.ERR_DATE) from None
+        for batch in batches:
+            self._check_sender(batch.sender)
+
+        failed: List[Dict[str, str]] = []
+        malformed = refused = 0
+        for batch in batches:
+            good = []
+            for raw in batch.phones:
+                try:
+                    phone = normalize(raw)
+                except BadPhone:
+                    malformed += 1
+                    failed.append({"phone": raw, "status": str(A.ERRORS_STATUS_MALFORMED)})
+                    continue
+                if A.outcome(phone).refused_at_send:
+                    refused += 1
+                    failed.append({"phone": raw, "status": str(A.ERRORS_STATUS_UNDELIVERABLE)})
+                    continue
+                good.append(phone)
+            batch.good = dedupe(good)
+        if not any(batch.good for batch in batches):
+            raise _Refused(T.ERR_PHONE if malformed else T.ERR_UNDELIVERABLE)
+
+        cnt = sum(batch.parts * len(batch.good) for batch in batches)
+        cost = sum(
+            (A.price_per_part(phone) * batch.parts for batch in batches for phone in batch.good),
+            Decimal("0"),
+        )
+        result: Result = {}
+        if cost_mode == 1:
+            result.update(cost=money(cost), cnt=str(cnt))
+            if want_errors and failed:
+                result["errors"] = failed
+            return result
+
+        options = {k: v for k, v in query.items() if k != "apikey"}
+        dup_key = (account.login, tuple(sorted(k for k in params if k != "query")),
+                   tuple(str(params.get(k)) for k in ("phones", "mes", "id", "sender", "time")),
+                   tuple(sorted(options.items())))
+        for key, at in list(self._sends.items()):
+            if at <= now - T.DUPLICATE_SEND_WINDOW:
+                del self._sends[key]
+        if dup_key in self._sends:
+            raise _Refused(T.ERR_RATE)
+        if cost > account.balance:
+            raise _Refused(T.ERR_FUNDS)
+
+        account.balance -= cost
+        self._sends[dup_key] = now
+        if not msg_id:
+            msg_id = str(self._next_id)
+            self._next_id += 1
+        for batch, moment in zip(batches, moments):
+            for phone in batch.good:
+                final = A.outcome(phone)
+                sent = SentMessage(
+                    id=msg_id, login=account.login, phone=phone, mes=batch.mes, text=batch.text,
+                    comment=batch.comment, sender=batch.sender or None, parts=batch.parts,
+                    cost=(A.price_per_part(phone) * batch.parts).quantize(A.MONEY_QUANTUM),
+                    accepted_at=now, send_at=moment, operation=operation, options=dict(options),
+                    outcome=final.label, last_change=now,
+                )
+                record = _Record(sent, moment + validity, final)
+                self._records.append(record)
+                self._index[(account.login, msg_id, phone)] = record
+
+        result["id"] = msg_id
+        if cost_mode == 3:
+            result["balance"] = money(account.balance)
+        if cost_mode >= 2:
+            result["cost"] = money(cost)
+        result["cnt"] = str(cnt)
+        if want_errors and failed:
+            result["errors"] = failed
+        return result
+
+    # --- status ----------------------------------------------------------------------------------
+
+    def _status(self, params: Params, query: Mapping[str, str], now: float) -> Result:
+        account = self._authenticate(params, query)
+        raw_phone = self._required(params, "phone")
+        msg_id = self._required(params, "id")
+        level_text = (self._value(params, "all") or "").strip() or "0"
+        if level_text not in {str(level) for level in T.STATUS_DETAIL_LEVELS}:
+            raise _Refused(T.ERR_PARAMS)
+        level = int(level_text)
+        try:
+            phone = normalize(raw_phone)
+        except BadPhone:
+            raise _Refused(T.ERR_PARAMS) from None
+        key = (account.login, msg_id, phone)
+        self._limit(self._status_hits, key, T.STATUS_REQUESTS_PER_MINUTE, now)
+        record = self._index.get(key)
+        if record is None:
+            raise _Refused(T.ERR_NOT_FOUND)
+        status, err, since = record.state(now)
+        msg = record.message
+        result: Result = {"status": str(status), "last_date": format_moment(since), "err": str(err)}
+        if level >= 1:
+            result.update(
+                send_date=format_moment(msg.send_at),
+                phone=msg.phone,
+                cost=money(msg.cost),
+                sender_id=msg.sender or A.DEFAULT_SENDER,
+                status_name=T.STATUS_NAMES.get(status, str(status)),
+                message=msg.mes,
+            )
+        if level >= 2:
+            result["operator"], result["region"] = A.numbering(msg.phone)
+        return result
