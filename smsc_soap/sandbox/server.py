@@ -335,9 +335,8 @@ class _Handler(BaseHTTPRequestHandler):
         at = self.server.app.clock.now()
         if url.query.lower() != "wsdl":
             # SoapServer::handle() without a POST body writes nothing: 200, empty, PHP's default type.
-            answer = _Answer(200, _PHP_EMPTY_CONTENT_TYPE, b"")
-            self._send(answer)
             self._record(body=b"", at=at, status=200)
+            self._send(_Answer(200, _PHP_EMPTY_CONTENT_TYPE, b""))
             return
         endpoint = self._namespace()
         fault = self.server.app.faults.take("wsdl")
@@ -360,13 +359,13 @@ class _Handler(BaseHTTPRequestHandler):
         at = self.server.app.clock.now()
         body, problem = self._decompress(raw)
         if problem == "large":
+            self._record(body=raw, at=at, status=413)
             self.close_connection = True
             self._send(_Answer(413, "text/html", html_page(413, "Request Entity Too Large")))
-            self._record(body=raw, at=at, status=413)
             return
         if problem == "unknown":
-            self._send(_Answer(200, _PHP_EMPTY_CONTENT_TYPE, b""))
             self._record(body=raw, at=at, status=200)
+            self._send(_Answer(200, _PHP_EMPTY_CONTENT_TYPE, b""))
             return
         namespace = self._namespace()
         call: Optional[SoapCall] = None
@@ -421,29 +420,31 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _deliver(self, fault: Optional[Fault], answer: Callable[[], _Answer], call: Optional[SoapCall],
                  namespace: str, record: Dict[str, Any]) -> None:
+        """Answer (or fail to, as ``fault`` says). The request is recorded BEFORE anything is
+        written, so a client that has its answer also finds the request in ``sandbox.requests``."""
         if fault is None:
             real = answer()
-            self._send(real)
             self._record(status=real.status, response=real.body, **record)
+            self._send(real)
             return
         record["fault"] = fault.kind
         kind = fault.kind
         version = call.version if call else SOAP11
         if kind == "delay" and not fault["after"] and self.server.stopping.wait(fault["seconds"]):
-            self._drop()
             self._record(**record)
+            self._drop()
             return
         real = answer() if fault.run else None
         out: Optional[_Answer] = None
         if kind == "delay":
             if fault["after"] and self.server.stopping.wait(fault["seconds"]):
-                self._drop()
                 self._record(**record)
+                self._drop()
                 return
             out = real if real is not None else _Answer(200, CONTENT_TYPES[version], b"")
         elif kind in ("drop_before", "drop_after"):
-            self._drop(reset=fault["reset"])
             self._record(**record)
+            self._drop(reset=fault["reset"])
             return
         elif kind in ("http_status", "html"):
             status = int(fault["status"])
@@ -468,18 +469,18 @@ class _Handler(BaseHTTPRequestHandler):
             if fault["honest_length"]:
                 out = _Answer(real.status, real.content_type, real.body[:cut])
             else:
+                self._record(status=real.status, response=real.body[:cut], **record)
                 self.close_connection = True
                 self._write(self._head(real.status, real.content_type, len(real.body)) + real.body[:cut])
                 self._drop()
-                self._record(status=real.status, response=real.body[:cut], **record)
                 return
         elif kind == "huge":
-            self._stream_huge(call, namespace, int(fault["size"]), bool(fault["declare_length"]))
             self._record(status=200, **record)
+            self._stream_huge(call, namespace, int(fault["size"]), bool(fault["declare_length"]))
             return
         assert out is not None
-        self._send(out)
         self._record(status=out.status, response=out.body, **record)
+        self._send(out)
 
     def _stream_huge(self, call: Optional[SoapCall], namespace: str, size: int, declare_length: bool) -> None:
         version = call.version if call else SOAP11
