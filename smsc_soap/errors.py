@@ -8,7 +8,7 @@ Three branches, so callers can catch by what went wrong:
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Dict, Optional, Tuple
 
 
 class SmscError(Exception):
@@ -63,7 +63,18 @@ class MessageNotFound(ApiError):
     """Error 3 of get_status: no message with this phone and id."""
 
 
-class IpBlocked(ApiError):
+class _BackOff:
+    """What errors 4 and 9 carry: how long the client now refuses calls of this kind.
+
+    ``retry_after`` is in seconds (``None`` when back-off is turned off); ``refused_locally`` is
+    True when this error was raised by the client itself during a back-off, without sending.
+    """
+
+    retry_after: Optional[float] = None
+    refused_locally: bool = False
+
+
+class IpBlocked(_BackOff, ApiError):
     """Error 4: the IP address is temporarily blocked after frequent errors."""
 
 
@@ -83,7 +94,7 @@ class Undeliverable(ApiError):
     """Error 8: the message cannot be delivered to the number."""
 
 
-class RateLimited(ApiError):
+class RateLimited(_BackOff, ApiError):
     """Error 9: a request limit of the service was hit; what limit depends on the method."""
 
 
@@ -180,3 +191,51 @@ class SoapFault(ProtocolError):
         super().__init__(f"SOAP Fault {faultcode}: {faultstring}", status_code=status_code)
         self.faultcode = faultcode
         self.faultstring = faultstring
+
+
+class SendOutcomeUnknown(TransportError):
+    """A send may or may not have reached the service; it was not repeated: check before resending.
+
+    Raised instead of the transport error ``cause`` when a send timed out waiting for its answer,
+    lost its connection after the request went out, or got something that is not a SOAP answer.
+    The error is also an instance of the cause's class, so ``except smsc_soap.TimeoutError``
+    still catches a send that timed out. ``id`` is the message id the request carried (the
+    client assigns one when the caller gives none) and ``phones`` the numbers it was for:
+    ``client.reconcile(error)`` asks the service whether the message exists.
+    """
+
+    def __init__(self, operation: str, id: Optional[str], phones: Tuple[str, ...],  # noqa: A002
+                 cause: "TransportError") -> None:
+        # Not super(): in the classes made by for_cause the next __init__ is the cause's own.
+        Exception.__init__(
+            self, f"{operation}: the outcome of the send is unknown ({type(cause).__name__}: {cause}); it was "
+                  f"not repeated. Its id is {id!r}: call client.reconcile(error) to learn whether it was "
+                  f"sent before sending it again")
+        self.__dict__.update({k: v for k, v in vars(cause).items() if not k.startswith("_")})
+        self.operation = operation
+        self.id = id
+        self.phones = tuple(phones)
+        self.cause = cause
+
+    @classmethod
+    def for_cause(cls, operation: str, id: Optional[str], phones: Tuple[str, ...],  # noqa: A002
+                  cause: "TransportError") -> "SendOutcomeUnknown":
+        """The error for ``cause``: a SendOutcomeUnknown that is also a ``type(cause)``."""
+        return _outcome_class(type(cause))(operation, id, phones, cause)
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        return (SendOutcomeUnknown.for_cause, (self.operation, self.id, self.phones, self.cause))
+
+
+_OUTCOME_CLASSES: Dict[type, type] = {}
+
+
+def _outcome_class(cause: type) -> type:
+    if issubclass(cause, SendOutcomeUnknown) or cause is TransportError:
+        return SendOutcomeUnknown
+    known = _OUTCOME_CLASSES.get(cause)
+    if known is None:
+        made = type("SendOutcomeUnknown", (SendOutcomeUnknown, cause), {
+            "__module__": __name__, "__qualname__": "SendOutcomeUnknown", "__doc__": SendOutcomeUnknown.__doc__})
+        known = _OUTCOME_CLASSES.setdefault(cause, made)  # one class per cause, even across threads
+    return known
