@@ -1,15 +1,26 @@
-"""The HTTP side of every call: session, timeouts, size limit, logging, and error translation.
+"""The HTTP side of every call: session, timeouts, retry policy, size limit, logging, error translation.
 
 zeep builds and parses envelopes; everything that touches the wire passes through
 :class:`SoapTransport`, and every lower-layer exception is translated to ours at one boundary,
 :func:`map_exceptions`, so each concern lives in one place.
+
+Each HTTP exchange runs as an :class:`Exchange` with a deadline: connection attempts are cut to
+the time left, and a watchdog shuts the connection's socket when the deadline passes, so a server
+that trickles bytes cannot hold a call longer than its timeout (requests' own read timeout is per
+socket read). The exchange also records whether a byte of the request reached a socket, which is
+what tells "provably never reached the server" apart from "may have reached it".
 """
 from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional, Tuple, Type, Union
+import random
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, FrozenSet, Iterable, Iterator, Optional, Tuple, Type, Union
 
 import lxml.etree
 import requests
@@ -23,7 +34,8 @@ from .redact import Secret, redact
 
 log = logging.getLogger("smsc_soap")
 
-#: (connect, read) seconds. Our choice: the pages state no answer time.
+#: (connect, read) seconds. Our choice: the pages state no answer time. ``connect`` bounds each
+#: connection attempt; ``read`` bounds the whole call, retries and back-off included.
 DEFAULT_TIMEOUT: Tuple[float, float] = (10.0, 30.0)
 #: Largest answer we read. Answers are a few hundred bytes; an ``errors`` list for a huge
 #: mailing stays far below this. Anything larger is refused, not buffered.
@@ -33,7 +45,74 @@ POOL_SIZE = 32
 #: Content types a SOAP 1.1 answer may carry.
 XML_CONTENT_TYPES = ("text/xml", "application/xml", "application/soap+xml")
 
+#: Error 9 ("more than one identical send / five status / ten balance requests within a
+#: minute", seed 004): the page's window is one minute, so after a 9 the client refuses the same
+#: kind of call for this long; by then every request the service counted has left its window.
+RATE_LIMITED_BACKOFF = 60.0
+#: Error 4 ("IP address temporarily blocked because of frequent errors", seed 004).
+#: ASSUMPTION: the page does not say for how long. We refuse every call for one minute, then let
+#: one through: if the block still holds it answers 4 again and we wait another minute; no loop.
+IP_BLOCKED_BACKOFF = 60.0
+
 Timeout = Union[float, Tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When the client repeats a call, and how long it backs off; data, handed to ``Client(retry=...)``.
+
+    * Connection attempts that failed (refused, DNS failure, connect timeout, TLS handshake) never
+      reached the server, so urllib3 repeats them ``connect`` times for every operation, sends
+      included.
+    * Balance, cost and status calls are safe to repeat: one that failed with a timeout, a broken
+      connection or an HTTP status in ``statuses`` is tried up to ``attempts`` times in all, with
+      exponential back-off (``backoff`` seconds, doubling, at most ``max_backoff``) and jitter
+      (each delay is cut by a random fraction of up to ``jitter``), always within the call's timeout.
+    * A send is never repeated once a byte of it may have left: the client raises
+      :class:`~smsc_soap.errors.SendOutcomeUnknown` instead.
+    * After error 4 (IP blocked) every call, and after error 9 (rate limit) the same kind of call,
+      is refused by the client itself for ``ip_blocked_backoff`` / ``rate_limited_backoff``
+      seconds (0 turns that off); the exception says so in ``retry_after``.
+
+    ``sleep``, ``clock`` (monotonic seconds, for the back-off windows) and ``random`` are there to
+    be replaced in tests.
+    """
+
+    attempts: int = 3
+    backoff: float = 0.25
+    max_backoff: float = 4.0
+    jitter: float = 0.5
+    statuses: FrozenSet[int] = frozenset({500, 502, 503, 504})
+    connect: int = 2
+    ip_blocked_backoff: float = IP_BLOCKED_BACKOFF
+    rate_limited_backoff: float = RATE_LIMITED_BACKOFF
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
+    random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.attempts, int) and self.attempts >= 1):
+            raise errors.ValidationError("attempts must be an int of at least 1", field="retry")
+        if not (isinstance(self.connect, int) and self.connect >= 0):
+            raise errors.ValidationError("connect must be an int of at least 0", field="retry")
+        if not 0 <= self.jitter <= 1:
+            raise errors.ValidationError("jitter must be between 0 and 1", field="retry")
+        for name in ("backoff", "max_backoff", "ip_blocked_backoff", "rate_limited_backoff"):
+            if not getattr(self, name) >= 0:
+                raise errors.ValidationError(f"{name} must be a number of seconds >= 0", field="retry")
+
+    def delay(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (1 for the first)."""
+        base = min(self.max_backoff, self.backoff * 2 ** (retry - 1))
+        return base * (1.0 - self.jitter * self.random())
+
+    def retryable(self, error: errors.TransportError) -> bool:
+        """Whether an idempotent call that failed with ``error`` is worth repeating."""
+        if isinstance(error, (errors.TLSError, errors.SoapFault)):
+            return False  # a certificate or a fault does not change on a second try
+        if isinstance(error, (errors.TimeoutError, errors.ConnectionError)):
+            return True
+        return isinstance(error, errors.ProtocolError) and error.status_code in self.statuses
 
 
 @dataclass(frozen=True)
@@ -43,20 +122,32 @@ class TransportSettings:
     timeout: Timeout = DEFAULT_TIMEOUT
     verify: Union[bool, str] = True
     max_response_bytes: int = MAX_RESPONSE_BYTES
-    connect_retries: int = 2  # safe for every operation: a refused connection never reached the server
+    retry: RetryPolicy = RetryPolicy()
+
+    def __post_init__(self) -> None:
+        values = self.timeout if isinstance(self.timeout, tuple) else (self.timeout,)
+        if len(values) not in (1, 2) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float("inf") for v in values):
+            raise errors.ValidationError(
+                f"timeout must be seconds > 0, or a (connect, read) pair of them, got {self.timeout!r}",
+                field="timeout")
 
     def requests_timeout(self) -> Tuple[float, float]:
         if isinstance(self.timeout, tuple):
-            return self.timeout
+            return (float(self.timeout[0]), float(self.timeout[1]))
         return (float(self.timeout), float(self.timeout))
+
+    def call_seconds(self) -> float:
+        """The longest one call may take in all: the read timeout (a single number: that number)."""
+        return self.requests_timeout()[1]
 
 
 def build_session(settings: TransportSettings) -> requests.Session:
     """A pooled session that retries only connection attempts (the request never left)."""
     session = requests.Session()
-    retry = urllib3.Retry(total=None, connect=settings.connect_retries, read=0, status=0, other=0,
+    retry = urllib3.Retry(total=None, connect=settings.retry.connect, read=0, status=0, other=0,
                           redirect=0, backoff_factor=0.2, raise_on_status=False)
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=retry)
+    adapter = _WatchedAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.verify = settings.verify
@@ -66,8 +157,140 @@ def build_session(settings: TransportSettings) -> requests.Session:
     return session
 
 
+# --- deadlines: one exchange, its connection, and a watchdog ----------------------------------
+
+_LOCAL = threading.local()
+_OWNER_LOCK = threading.Lock()  # guards which exchange owns a connection, against the watchdog
+
+
+class Exchange:
+    """One HTTP request and its answer, under a deadline (``time.monotonic()`` seconds).
+
+    ``sent`` turns True when a byte of the request is handed to a socket: until then the request
+    provably never reached the server. ``expired`` is True once the watchdog cut the connection.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.sent = False
+        self.answered = False  # a whole, well-formed answer came back
+        self.expired = False
+        self._done = False
+        self._conn: Any = None
+        self._timer: Optional[threading.Timer] = None
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def watch(self) -> None:
+        """Start the watchdog: at the deadline, shut the socket this exchange is using."""
+        if self._timer is None:
+            self._timer = threading.Timer(max(0.0, self.remaining()), self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def attach(self, conn: Any) -> None:
+        """``conn`` now carries this exchange (a fresh connection, or one taken from the pool)."""
+        with _OWNER_LOCK:
+            self._conn = conn
+            conn._smsc_exchange = self
+
+    def _expire(self) -> None:
+        with _OWNER_LOCK:
+            if self._done:
+                return
+            self.expired = True
+            conn = self._conn
+            # Only while the connection is still ours: once released to the pool it may carry
+            # another thread's request, and that one has its own deadline.
+            if conn is None or getattr(conn, "_smsc_exchange", None) is not self:
+                return
+            sock = getattr(conn, "sock", None)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def finish(self) -> None:
+        with _OWNER_LOCK:
+            self._done = True
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def current_exchange() -> Optional[Exchange]:
+    return getattr(_LOCAL, "exchange", None)
+
+
+class _WatchedConnection:
+    """Mixin for urllib3 connections: ties each to the current exchange and its deadline."""
+
+    sock: Any
+    timeout: Any
+    auto_open: int
+
+    def connect(self) -> None:
+        exchange = current_exchange()
+        if exchange is not None:
+            exchange.attach(self)
+            remaining = exchange.remaining()
+            if remaining <= 0:
+                raise urllib3.exceptions.ConnectTimeoutError(self, "the call's deadline passed before connecting")
+            if not isinstance(self.timeout, (int, float)) or self.timeout > remaining:
+                self.timeout = remaining
+        super().connect()  # type: ignore[misc]
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        exchange = current_exchange()
+        if exchange is not None:
+            exchange.attach(self)
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def send(self, data: Any) -> None:
+        exchange = current_exchange()
+        if exchange is not None:
+            if self.sock is None and self.auto_open:
+                self.connect()
+            exchange.sent = True  # from here on the server may have the request
+        super().send(data)  # type: ignore[misc]
+
+
+class _HTTPConnection(_WatchedConnection, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_WatchedConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOL_CLASSES = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter whose connections follow the current :class:`Exchange`."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_POOL_CLASSES)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if type(manager) is urllib3.ProxyManager:  # SOCKS managers keep their own pools
+            manager.pool_classes_by_scheme = dict(_POOL_CLASSES)
+        return manager
+
+
 class SoapTransport(zeep.Transport):
-    """zeep's transport with our timeouts, size limit, content checks and redacted logging."""
+    """zeep's transport with our deadlines, size limit, content checks and redacted logging."""
 
     def __init__(self, session: requests.Session, settings: TransportSettings,
                  secrets: Iterable[Secret] = ()) -> None:
@@ -78,17 +301,48 @@ class SoapTransport(zeep.Transport):
     def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
         raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")
 
+    @contextlib.contextmanager
+    def exchange(self, deadline: float) -> Iterator[Exchange]:
+        """Run the requests made inside the block (in this thread) under ``deadline``."""
+        exchange = Exchange(deadline)
+        previous = current_exchange()
+        _LOCAL.exchange = exchange
+        try:
+            yield exchange
+        finally:
+            exchange.finish()
+            _LOCAL.exchange = previous
+
     def post(self, address: str, message: Union[str, bytes], headers: dict) -> requests.Response:
+        exchange = current_exchange()
+        if exchange is None:  # called outside Client._call: one call's worth of time
+            with self.exchange(time.monotonic() + self._settings.call_seconds()):
+                return self.post(address, message, headers)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("POST %s SOAPAction=%s\n%s", address, headers.get("SOAPAction"),
                       redact(message if isinstance(message, str) else message.decode("utf-8", "replace"),
                              self._secrets))
-        response = self.session.post(address, data=message, headers=headers,
-                                     timeout=self._settings.requests_timeout(), stream=True)
+        budget = self._settings.call_seconds()
+        remaining = exchange.remaining()
+        if remaining <= 0:
+            raise errors.TimeoutError(f"POST {address}: no time left of the call's {budget:g} s")
+        connect, _ = self._settings.requests_timeout()
+        exchange.watch()
         try:
-            body = response.raw.read(self._settings.max_response_bytes + 1, decode_content=True)
-        finally:
-            response.close()
+            response = self.session.post(address, data=message, headers=headers,
+                                         timeout=(min(connect, remaining), remaining), stream=True)
+            try:
+                body = response.raw.read(self._settings.max_response_bytes + 1, decode_content=True)
+            finally:
+                exchange.finish()  # before the connection can go back to the pool
+                response.close()
+        except Exception:
+            if exchange.expired:
+                raise errors.TimeoutError(
+                    f"POST {address}: no complete answer within the call's {budget:g} s") from None
+            raise
+        if exchange.expired:  # the watchdog may have ended a body that has no Content-Length
+            raise errors.TimeoutError(f"POST {address}: no complete answer within the call's {budget:g} s")
         if len(body) > self._settings.max_response_bytes:
             raise errors.ProtocolError(
                 f"answer larger than {self._settings.max_response_bytes} bytes refused",
@@ -98,6 +352,8 @@ class SoapTransport(zeep.Transport):
             log.debug("HTTP %s from %s\n%s", response.status_code, address,
                       redact(body.decode("utf-8", "replace"), self._secrets))
         _check_http(response, self._secrets)
+        _check_xml(response)
+        exchange.answered = True
         return response
 
 
@@ -115,6 +371,32 @@ def _check_http(response: requests.Response, secrets: Iterable[Secret]) -> None:
         raise errors.ProtocolError(f"HTTP {status} with an empty body", status_code=status)
 
 
+#: The parser every answer must pass before zeep sees it: zeep runs with ``strict=False`` (lxml's
+#: recover mode), which would quietly "repair" a truncated envelope into a shorter result.
+_STRICT_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                      huge_tree=False, recover=False, remove_comments=True)
+
+
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_DECLARATIONS = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _check_xml(response: requests.Response) -> None:
+    """Refuse an answer that declares a DTD or entities, or is not one well-formed XML document."""
+    status = response.status_code
+    first = _FIRST_ELEMENT.search(response.content)
+    if _DECLARATIONS.search(response.content, 0, first.start() if first else len(response.content)):
+        raise errors.ProtocolError(f"HTTP {status}: answer with a DTD or entity declarations refused "
+                                   "(never parsed, never expanded)", status_code=status)
+    try:
+        root = lxml.etree.fromstring(response.content, parser=_STRICT_PARSER)
+    except lxml.etree.XMLSyntaxError as exc:
+        raise errors.ProtocolError(f"HTTP {status}: the answer is not well-formed XML (cut short?): {exc}",
+                                   status_code=status) from None
+    if root.getroottree().docinfo.doctype or root.getroottree().docinfo.internalDTD is not None:
+        raise errors.ProtocolError(f"HTTP {status}: answer with a DTD refused", status_code=status)
+
+
 def _snippet(content: bytes, secrets: Iterable[Secret], limit: int = 120) -> str:
     """The start of a body, for people reading the error; a server may echo the request."""
     text = " ".join(redact(content[:4096].decode("utf-8", "replace"), secrets).split())
@@ -130,6 +412,9 @@ _EXCEPTION_MAP: Tuple[Tuple[Type[BaseException], Type[errors.TransportError], st
     (requests.exceptions.ChunkedEncodingError, errors.ConnectionError, "connection broke mid-answer"),
     (urllib3.exceptions.ProtocolError, errors.ConnectionError, "connection broke mid-answer"),
     (urllib3.exceptions.ReadTimeoutError, errors.TimeoutError, "timed out reading the answer"),
+    (urllib3.exceptions.SSLError, errors.TLSError, "TLS failed mid-answer"),
+    (urllib3.exceptions.DecodeError, errors.ProtocolError, "undecodable answer"),
+    (urllib3.exceptions.HTTPError, errors.ConnectionError, "reading the answer failed"),
     (requests.exceptions.ContentDecodingError, errors.ProtocolError, "undecodable answer"),
     (requests.exceptions.RequestException, errors.TransportError, "HTTP request failed"),
     (zeep.exceptions.DTDForbidden, errors.ProtocolError, "answer with a DTD refused"),
@@ -143,8 +428,13 @@ _EXCEPTION_MAP: Tuple[Tuple[Type[BaseException], Type[errors.TransportError], st
 
 
 @contextlib.contextmanager
-def map_exceptions(operation: str, address: str, secrets: Iterable[Secret] = ()) -> Iterator[None]:
-    """Re-raise lower-layer errors as smsc_soap errors, with secrets scrubbed from the text."""
+def map_exceptions(operation: str, address: str, secrets: Iterable[Secret] = (),
+                   exchange: Optional[Exchange] = None) -> Iterator[None]:
+    """Re-raise lower-layer errors as smsc_soap errors, with secrets scrubbed from the text.
+
+    With ``exchange``: once its answer came back, any other error (zeep tripping over an answer
+    of an unexpected shape) is a :class:`~smsc_soap.ProtocolError` too.
+    """
     try:
         yield
     except errors.SmscError:
@@ -157,4 +447,9 @@ def map_exceptions(operation: str, address: str, secrets: Iterable[Secret] = ())
             if isinstance(exc, source):
                 detail = redact(str(exc), secrets)
                 raise target(f"{operation} at {address}: {what}: {detail}") from None
+        if exchange is not None and exchange.answered and isinstance(
+                exc, (TypeError, ValueError, AttributeError, LookupError)):
+            detail = redact(str(exc), secrets)
+            raise errors.ProtocolError(f"{operation} at {address}: the answer does not follow the WSDL: "
+                                       f"{type(exc).__name__}: {detail}") from None
         raise
