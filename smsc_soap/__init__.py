@@ -3,7 +3,7 @@
 ``import smsc_soap; smsc_soap.Client(login=..., psw=...)`` is the whole entry point; every error
 it raises is a :class:`SmscError`.
 """
-from .client import Client
+from .client import Client, Reconciliation
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -18,6 +18,7 @@ from .errors import (
     ParameterError,
     ProtocolError,
     RateLimited,
+    SendOutcomeUnknown,
     SmscError,
     SoapFault,
     TimeoutError,
@@ -37,6 +38,7 @@ from .results import (
     SendResult,
     StatusResult,
 )
+from .transport import RetryPolicy
 
 __version__ = "0.1.0"
 
@@ -44,7 +46,7 @@ __all__ = [
     "ApiError", "AuthenticationError", "BalanceResult", "Client", "ConnectionError", "CostResult",
     "DeliveryError", "DeliveryStatus", "DuplicateRequest", "InsufficientFunds", "InvalidPhone",
     "InvalidTime", "IpBlocked", "MessageForbidden", "MessageNotFound", "ParameterError", "PhoneError",
-    "ProtocolError", "RateLimited", "SendResult", "SmscError", "SoapFault", "StatusResult", "TLSError",
+    "ProtocolError", "RateLimited", "Reconciliation", "RetryPolicy", "SendOutcomeUnknown", "SendResult", "SmscError", "SoapFault", "StatusResult", "TLSError",
     "TimeoutError", "TransportError", "Undeliverable", "UnknownApiError", "UnsupportedOperation",
     "ValidationError",
 ]

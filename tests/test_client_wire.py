@@ -1,6 +1,7 @@
 """What the client puts on the wire: endpoint, SOAPAction, namespace, unqualified children."""
 from __future__ import annotations
 
+import re
 from typing import Callable, Dict
 
 import pytest
@@ -49,9 +50,13 @@ def test_send_sms_sends_the_fields_of_the_pages_example(responder: Responder) ->
     responder.answer(soap_answer(responder.url, "send_sms", "<id>7</id><cnt>1</cnt>"))
     Client(login="alex", psw="123", url=responder.url).send_sms("79999999999", "Hello world!", sender="ivan", time=0)
     element = etree.fromstring(responder.requests[0].body).find(f"{{{SOAP_ENV}}}Body")[0]
+    # The page's example sends an empty id; the client gives each send an id of its own instead,
+    # so that a send whose answer is lost can be looked up (see test_reliability.py).
+    assigned = element.findtext("id")
+    assert re.fullmatch(r"[A-Za-z0-9._-]{1,40}", assigned) and not assigned.isdigit()
     assert [(child.tag, child.text) for child in element] == [
         ("login", "alex"), ("psw", "123"), ("phones", "79999999999"), ("mes", "Hello world!"),
-        ("sender", "ivan"), ("time", "0")]
+        ("id", assigned), ("sender", "ivan"), ("time", "0")]
 
 
 @pytest.mark.parametrize(("kwargs", "endpoint"), [
