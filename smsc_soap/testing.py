@@ -33,7 +33,7 @@ import re
 import socket
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
-from urllib.parse import parse_qs, quote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 from xml.sax.saxutils import escape as xml_escape, unescape as xml_unescape
 
 from .redact import REDACTED, Secret, redact
@@ -49,8 +49,9 @@ except ImportError:  # pragma: no cover - only outside test environments
     pytest = None  # type: ignore[assignment]
 
 __all__ = [
-    "BODY_MATCHER", "DEFAULT_RECORD_MODE", "MATCH_ON", "OPERATION_MATCHER", "REDACTED", "SECRET_ENV_VARS",
-    "SECRET_FIELDS", "NetworkBlockedError", "SoapBody", "block_network", "make_vcr", "match_body",
+    "BODY_MATCHER", "CLIENT_ID", "CLIENT_ID_PATTERN", "DEFAULT_RECORD_MODE", "MATCH_ON", "OPERATION_MATCHER", "REDACTED", "SECRET_ENV_VARS",
+    "SECRET_FIELDS", "NetworkBlockedError", "SoapBody", "block_network", "client_connection_patches",
+    "custom_patches", "make_vcr", "match_body",
     "match_operation", "normalise_body", "register_matchers", "scrub_query", "scrub_request",
     "scrub_response", "scrub_text", "scrub_url", "serialised_http_patches", "soap_operation", "vcr_config",
 ]
@@ -70,6 +71,12 @@ MATCH_ON = ("method", "scheme", "host", "port", "path", "query", OPERATION_MATCH
 #: A request that is not in the cassette raises instead of being recorded.
 DEFAULT_RECORD_MODE = "none"
 
+#: The id :class:`smsc_soap.Client` gives a send whose caller gave none ("c" and 20 random hex
+#: digits, :func:`smsc_soap.client.new_message_id`): new on every run, so the body matcher takes
+#: any two such ids of a send as equal, and the replayed answer brings back the recorded one.
+CLIENT_ID_PATTERN = re.compile(r"^c[0-9a-f]{20}$")
+CLIENT_ID = "<client-generated id>"
+
 Body = Union[bytes, str, None]
 
 
@@ -82,8 +89,9 @@ class SoapBody(NamedTuple):
     ``fields`` is a sorted tuple of ``(name, value)``; a value is the element's text with
     surrounding whitespace dropped, or a tuple of the same shape for an element with children.
     ``psw`` is ``REDACTED``; ``query`` is parsed (``parse_qs``) into sorted
-    ``(name, (values...))`` pairs with ``psw``/``apikey`` ``REDACTED``. Namespaces and prefixes
-    are ignored (the endpoint, which is the namespace, is matched by the URL).
+    ``(name, (values...))`` pairs with ``psw``/``apikey`` ``REDACTED``; the ``id`` the client
+    generates for a send is :data:`CLIENT_ID`. Namespaces and prefixes are ignored (the
+    endpoint, which is the namespace, is matched by the URL).
     """
 
     operation: str
@@ -148,8 +156,12 @@ def _soap_body(data: bytes) -> Optional[SoapBody]:
     request = None if body is None else next((child for child in body if isinstance(child.tag, str)), None)
     if request is None:
         return None
+    operation = _local(request.tag)
     fields = [(_local(child.tag), _normal_field(child)) for child in request if isinstance(child.tag, str)]
-    return SoapBody(_local(request.tag), tuple(sorted(fields, key=lambda kv: kv[0])))
+    if operation in ("send", "send2"):
+        fields = [(name, CLIENT_ID if name == "id" and isinstance(value, str) and CLIENT_ID_PATTERN.match(value)
+                   else value) for name, value in fields]
+    return SoapBody(operation, tuple(sorted(fields, key=lambda kv: kv[0])))
 
 
 def _request_body(request_or_body: Any) -> bytes:
@@ -259,6 +271,28 @@ def _scrub_query_element(match: "re.Match[str]") -> str:
     return match.group(1) + xml_escape(scrub_query(xml_unescape(match.group(2)))) + match.group(3)
 
 
+# psw=/apikey= and the whole value after it, encoded "&" (%26) included: a URL-encoded value
+# ends at a raw "&", quote, "<" or space. (redact() stops at %26, taking it for the separator of a
+# query nested in a URL parameter; here scrubbing too much only costs matching precision.)
+_GREEDY_PARAM = re.compile(r"((?<![A-Za-z_])(?:apikey|psw)(?:=|%3D))[^&<>\"'\s]*", re.IGNORECASE)
+
+
+def _value_forms(secret: str) -> List[str]:
+    """The forms of a secret that redact() may not know: every usual way of escaping XML/HTML
+    (``saxutils.escape`` leaves quotes bare, ``html.escape`` writes ``&#x27;``), JSON strings,
+    and the URL encodings of each; longest first."""
+    import html
+    import json
+
+    base = {secret, xml_escape(secret), xml_escape(secret, {'"': "&quot;"}),
+            xml_escape(secret, {'"': "&quot;", "'": "&apos;"}), html.escape(secret), html.escape(secret, quote=False),
+            json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    forms = set(base)
+    for form in base:
+        forms.update((quote(form, safe=""), quote(form), quote_plus(form)))
+    return sorted((form for form in forms if form), key=len, reverse=True)
+
+
 def scrub_text(text: Union[str, bytes], secrets: SecretsArg = ()) -> Union[str, bytes]:
     """``text`` with every psw/apikey value REDACTED: the ``<psw>`` element, the secret parameters
     of a ``<query>`` element or of a form-encoded body, ``psw=``/``apikey=`` anywhere else (also
@@ -267,10 +301,15 @@ def scrub_text(text: Union[str, bytes], secrets: SecretsArg = ()) -> Union[str, 
     if isinstance(text, (bytes, bytearray)):
         decoded, codec = _decode(bytes(text))
         return str(scrub_text(decoded, secrets)).encode(codec)
+    found = _secrets(secrets)
     text = _QUERY_ELEMENT.sub(_scrub_query_element, text)
     if _FORM.match(text):
         text = scrub_query(text)
-    return redact(text, _secrets(secrets))
+    text = _GREEDY_PARAM.sub(rf"\g<1>{REDACTED}", redact(text, found))
+    for secret in found:
+        for form in _value_forms(secret.reveal()):
+            text = text.replace(form, REDACTED)
+    return text
 
 
 def scrub_url(url: str, secrets: SecretsArg = ()) -> str:
@@ -294,11 +333,13 @@ def scrub_request(request: "vcr.request.Request", secrets: SecretsArg = ()) -> "
     request.uri = scrub_url(request.uri, found)
     body = request.body
     if body is not None:
-        request.body = scrub_text(_bytes(body), found)
+        request.body = scrubbed = scrub_text(_bytes(body), found)
     for name in list(request.headers):
         value = request.headers[name]
         if name.lower() in SECRET_HEADERS:
             request.headers[name] = REDACTED
+        elif name.lower() == "content-length" and body is not None:
+            request.headers[name] = str(len(scrubbed))  # the old length would tell the secret's
         elif isinstance(value, (str, bytes)):
             request.headers[name] = scrub_text(value, found)
     return request
@@ -323,12 +364,14 @@ def scrub_response(response: Dict[str, Any], secrets: SecretsArg = ()) -> Dict[s
     for name, values in list(headers.items()):
         if name.lower() == "set-cookie":
             headers[name] = [REDACTED for _ in values]
+        elif name.lower() == "content-length" and body.get("string") is not None:
+            headers[name] = [str(len(body["string"]))]  # replay reads exactly this many bytes
         else:
             headers[name] = [scrub_text(v, found) if isinstance(v, (str, bytes)) else v for v in values]
     return response
 
 
-# --- the thread guard --------------------------------------------------------------------------
+# --- patches: the thread guard, and the client's own connection classes ---------------------------
 
 #: Held around every urllib3 request while a kit cassette is in use (see below).
 HTTP_LOCK = threading.RLock()
@@ -362,6 +405,41 @@ def serialised_http_patches() -> Tuple[Tuple[Any, str, Any], ...]:
     return ((HTTPConnectionPool, "urlopen", urlopen),)
 
 
+def client_connection_patches() -> Tuple[Tuple[Any, str, Any], ...]:
+    """vcrpy ``custom_patches`` that put the client's own connection pools under the cassette.
+
+    vcrpy swaps the ``ConnectionCls`` of urllib3's two pool classes; a pool subclass that names
+    its own ``ConnectionCls`` (smsc_soap's transport does, to watch deadlines) is not swapped, so
+    without these patches its requests would bypass the cassette and reach the network. The
+    subclasses get vcrpy's own stub classes (so vcrpy also cleans their connections up when the
+    cassette ends), and the stubs' real connections, when recording, are the client's classes
+    (so deadlines and "was the request sent" keep working).
+    """
+    try:
+        from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+        from vcr.stubs import requests_stubs
+
+        from . import transport
+    except ImportError:  # pragma: no cover
+        return ()
+    patches: List[Tuple[Any, str, Any]] = []
+    for pool in vars(transport).values():
+        if not (isinstance(pool, type) and issubclass(pool, HTTPConnectionPool) and "ConnectionCls" in vars(pool)):
+            continue
+        secure = issubclass(pool, HTTPSConnectionPool)
+        stub = requests_stubs.VCRRequestsHTTPSConnection if secure else requests_stubs.VCRRequestsHTTPConnection
+        patches.append((pool, "ConnectionCls", stub))
+        if issubclass(vars(pool)["ConnectionCls"], stub._baseclass):
+            patches.append((stub, "_baseclass", vars(pool)["ConnectionCls"]))
+    return tuple(patches)
+
+
+def custom_patches() -> Tuple[Tuple[Any, str, Any], ...]:
+    """Every ``custom_patches`` entry the kit needs: give them to a vcrpy you configure yourself
+    (pytest-recording's ``vcr_config``), or smsc_soap's requests may bypass the cassette."""
+    return serialised_http_patches() + client_connection_patches()
+
+
 # --- configuration -----------------------------------------------------------------------------
 
 
@@ -388,7 +466,7 @@ def vcr_config(*, secrets: SecretsArg = None, record_mode: Optional[str] = None,
         "decode_compressed_response": True,
         "before_record_request": tuple(before_request),
         "before_record_response": tuple(before_response),
-        "custom_patches": serialised_http_patches() + tuple(overrides.pop("custom_patches", ())),
+        "custom_patches": custom_patches() + tuple(overrides.pop("custom_patches", ())),
         "serializer": "yaml",
     }
     config.update(overrides)
@@ -487,6 +565,8 @@ if pytest is not None:
         try:
             import vcr  # noqa: F401
         except ImportError:
+            vcr = None
+        if vcr is None:
             pytest.fail("smsc_vcr and smsc_cassette need vcrpy: pip install 'smsc-soap[test]' (or vcrpy)",
                         pytrace=False)
         options = dict(smsc_vcr_config)

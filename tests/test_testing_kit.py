@@ -1,0 +1,552 @@
+"""The cassette kit (smsc_soap.testing): matchers, scrubbing, configuration, thread guard, plugin."""
+from __future__ import annotations
+
+import base64
+import gzip
+import os
+import re
+import secrets as random_secrets
+import socket
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Dict, Iterator, List, Tuple
+from urllib.parse import quote, quote_plus
+from xml.sax.saxutils import escape
+
+import pytest
+import requests
+import vcr
+import yaml
+from vcr.errors import CannotOverwriteExistingCassetteException
+from vcr.request import Request
+
+import smsc_soap
+from smsc_soap import Client, CostResult, SendResult
+from smsc_soap import testing as kit
+from smsc_soap.sandbox import Account, Sandbox
+
+pytest_plugins = ["pytester"]
+
+ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+NS = "http://127.0.0.1:1/sys/soap.php"
+
+
+def envelope(operation: str, fields: str, *, env_prefix: str = "soap-env", ns_prefix: str = "ns0") -> str:
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n<{env_prefix}:Envelope xmlns:{env_prefix}="{ENV}">'
+            f'<{env_prefix}:Body><{ns_prefix}:{operation} xmlns:{ns_prefix}="{NS}">{fields}'
+            f'</{ns_prefix}:{operation}></{env_prefix}:Body></{env_prefix}:Envelope>')
+
+
+def post(body: str, url: str = NS) -> Request:
+    return Request("POST", url, body.encode(), {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{url}"'})
+
+
+# --- normalisation ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("operation", ["balance", "send", "send2", "cost", "cost2", "status", "status2"])
+def test_the_operation_is_the_bodys_first_element(operation: str) -> None:
+    assert kit.soap_operation(post(envelope(operation, "<login>a</login><psw>b</psw>"))) == operation
+
+
+def test_not_a_soap_envelope_has_no_operation() -> None:
+    assert kit.soap_operation(b"login=a&psw=b") is None
+    assert kit.soap_operation(b"<html><body>hi</body></html>") is None
+    assert kit.soap_operation(b"<not xml") is None
+    assert kit.soap_operation(None) is None
+
+
+def test_normalising_ignores_prefixes_whitespace_secrets_and_query_order() -> None:
+    first = envelope("send2", "<login>alex</login><psw>123</psw><phones>79999999999</phones><mes>Hi</mes>"
+                              "<query>apikey=K1&amp;cost=3&amp;err=1</query>")
+    second = envelope("send2", "\n  <login>alex</login>\n  <psw>other</psw>\n  <phones> 79999999999 </phones>"
+                               "<mes>Hi</mes>\n  <query>err=1&amp;cost=3&amp;apikey=K2</query>\n",
+                      env_prefix="SOAP-ENV", ns_prefix="tns")
+    assert kit.normalise_body(post(first)) == kit.normalise_body(post(second))
+    normal = kit.normalise_body(post(first))
+    assert normal == kit.SoapBody("send2", (
+        ("login", "alex"), ("mes", "Hi"), ("phones", "79999999999"), ("psw", "REDACTED"),
+        ("query", (("apikey", ("REDACTED",)), ("cost", ("3",)), ("err", ("1",)))),
+    ))
+
+
+@pytest.mark.parametrize("change", [
+    ("<mes>Hi</mes>", "<mes>Hello</mes>"),
+    ("<phones>79999999999</phones>", "<phones>79999999998</phones>"),
+    ("cost=3", "cost=2"),
+    ("<login>alex</login>", "<login>bob</login>"),
+])
+def test_normalising_keeps_every_other_difference(change: Tuple[str, str]) -> None:
+    body = envelope("send2", "<login>alex</login><psw>1</psw><phones>79999999999</phones><mes>Hi</mes>"
+                             "<query>cost=3</query>")
+    assert kit.normalise_body(post(body)) != kit.normalise_body(post(body.replace(*change)))
+
+
+def test_normalising_refuses_entities_and_dtds() -> None:
+    evil = ('<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            f'<e:Envelope xmlns:e="{ENV}"><e:Body><balance><login>&x;</login></balance></e:Body></e:Envelope>')
+    assert kit.soap_operation(evil.encode()) is None  # not parsed as SOAP at all: compared as bytes
+
+
+# --- matchers, against recordings of the sandbox ----------------------------------------------
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as sb:  # demo account alex / 123
+        yield sb
+
+
+def test_entries_differing_only_in_operation_replay_to_the_right_request(sandbox: Sandbox, tmp_path: Path) -> None:
+    # send and cost with exactly the same children: only the operation tells them apart.
+    fields = "<login>alex</login><psw>123</psw><phones>79999999999</phones><mes>Hello</mes>"
+    bodies = {op: envelope(op, fields).replace(NS, sandbox.url).encode() for op in ("send", "cost")}
+    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{sandbox.url}"'}
+    with kit.make_vcr(tmp_path, record_mode="once").use_cassette("ops.yaml"):
+        live = {op: requests.post(sandbox.url, data=body, headers=headers).text for op, body in bodies.items()}
+    sandbox.stop()
+    assert "SendResponse" in live["send"] and "CostResponse" in live["cost"]
+    recorded = [kit.normalise_body(i["request"]["body"].encode())
+                for i in yaml.safe_load((tmp_path / "ops.yaml").read_text())["interactions"]]
+    assert [b.operation for b in recorded] == ["send", "cost"] and recorded[0].fields == recorded[1].fields
+
+    with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("ops.yaml"):
+        for op in ("cost", "send"):  # the other order
+            assert requests.post(sandbox.url, data=bodies[op], headers=headers).text == live[op]
+
+
+def test_vcrpy_default_matchers_would_replay_the_wrong_answer(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The trap the kit exists for: same URL, same SOAPAction, body ignored."""
+    client = Client("alex", "123", url=sandbox.url)
+    with kit.make_vcr(tmp_path, record_mode="once").use_cassette("ops.yaml"):
+        client.send_sms("79999999999", "Hello")
+        client.get_sms_cost("79999999999", "Hello")
+    sandbox.stop()
+    plain = vcr.VCR(cassette_library_dir=str(tmp_path), record_mode="none", custom_patches=kit.custom_patches())
+    with kit.block_network(), plain.use_cassette("ops.yaml"):
+        with pytest.raises(smsc_soap.SmscError):  # gets send's answer, which is no cost answer
+            client.get_sms_cost("79999999999", "Hello")
+
+
+def test_entries_differing_only_in_body_replay_to_the_right_request(sandbox: Sandbox, tmp_path: Path) -> None:
+    client = Client("alex", "123", url=sandbox.url)
+    with kit.make_vcr(tmp_path, record_mode="once").use_cassette("bodies.yaml"):
+        short = client.get_sms_cost("79999999999", "Hi")
+        long = client.get_sms_cost("79999999999", "x" * 200)  # several parts
+    sandbox.stop()
+    assert short.cnt == 1 and long.cnt is not None and long.cnt > 1
+
+    with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("bodies.yaml") as cassette:
+        client = Client("alex", "another password", url=sandbox.url)  # secrets are not matched on
+        assert client.get_sms_cost("79999999999", "x" * 200) == long
+        assert client.get_sms_cost("79999999999", "Hi") == short
+        assert cassette.all_played
+
+
+def test_a_send_without_id_replays_although_the_client_draws_a_new_id(sandbox: Sandbox, tmp_path: Path) -> None:
+    assert kit.CLIENT_ID_PATTERN.match(smsc_soap.client.new_message_id())
+    client = Client("alex", "123", url=sandbox.url)
+    with kit.make_vcr(tmp_path, record_mode="once").use_cassette("send.yaml"):
+        sent = client.send_sms("79999999999", "Hello")
+        status = client.get_status("79999999999", sent.id)
+    sandbox.stop()
+    with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("send.yaml"):
+        again = client.send_sms("79999999999", "Hello")  # with another random id
+        assert again == sent  # the recorded answer, and so the recorded id
+        assert client.get_status("79999999999", again.id) == status
+    # an id the caller chose is matched as any other field
+    body = envelope("send", "<login>a</login><psw>b</psw><phones>7</phones><mes>m</mes><id>{}</id>")
+    assert kit.normalise_body(body.format("c" + "0" * 20)) == kit.normalise_body(body.format("c" + "1" * 20))
+    assert kit.normalise_body(body.format("42")) != kit.normalise_body(body.format("43"))
+
+
+def test_a_request_not_in_the_cassette_fails(sandbox: Sandbox, tmp_path: Path) -> None:
+    client = Client("alex", "123", url=sandbox.url)
+    with kit.make_vcr(tmp_path, record_mode="once").use_cassette("one.yaml"):
+        client.get_sms_cost("79999999999", "Hi")
+    seen = len(sandbox.requests)
+
+    with kit.make_vcr(tmp_path).use_cassette("one.yaml"):
+        with pytest.raises(CannotOverwriteExistingCassetteException) as failed:
+            client.get_sms_cost("79999999999", "Hi there")
+        assert "mes" in str(failed.value)  # the matcher says what differs
+        with pytest.raises(CannotOverwriteExistingCassetteException):
+            client.send_sms("79999999999", "Hi")
+    assert len(sandbox.requests) == seen, "record mode none must not let a request through"
+
+
+def test_an_interaction_replays_once(sandbox: Sandbox, tmp_path: Path) -> None:
+    client = Client("alex", "123", url=sandbox.url)
+    with kit.make_vcr(tmp_path, record_mode="once").use_cassette("once.yaml"):
+        client.get_balance()
+    with kit.make_vcr(tmp_path).use_cassette("once.yaml"):
+        client.get_balance()
+        with pytest.raises(CannotOverwriteExistingCassetteException):
+            client.get_balance()
+
+
+def test_a_missing_cassette_fails_in_the_default_record_mode(sandbox: Sandbox, tmp_path: Path) -> None:
+    with kit.make_vcr(tmp_path).use_cassette("absent.yaml"):
+        with pytest.raises(CannotOverwriteExistingCassetteException):
+            Client("alex", "123", url=sandbox.url).get_balance()
+    assert sandbox.requests == [] and not (tmp_path / "absent.yaml").exists()
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+def test_the_configuration() -> None:
+    config = kit.vcr_config()
+    assert config["record_mode"] == "none"
+    assert config["decode_compressed_response"] is True
+    assert config["match_on"] == ("method", "scheme", "host", "port", "path", "query", "smsc_operation", "smsc_body")
+    recorder = kit.make_vcr()
+    assert recorder.record_mode == "none"
+    assert recorder.matchers["smsc_operation"] is kit.match_operation
+    assert recorder.matchers["smsc_body"] is kit.match_body
+    assert kit.make_vcr(record_mode="once").record_mode == "once"
+
+
+def test_user_hooks_run_after_the_scrubbers() -> None:
+    seen: List[bytes] = []
+
+    def spy(request: Request) -> Request:
+        seen.append(request.body)
+        return request
+
+    recorder = kit.make_vcr(before_record_request=spy)
+    config = recorder.get_merged_config(path="x.yaml")
+    config["before_record_request"](post(envelope("balance", "<login>a</login><psw>hunter2</psw>")))
+    assert seen and b"hunter2" not in seen[0] and b"<psw>REDACTED</psw>" in seen[0]
+
+
+def test_the_config_dict_works_with_a_plain_vcr(sandbox: Sandbox, tmp_path: Path) -> None:
+    """What pytest-recording users do: vcr_config() as options, matchers registered by name."""
+    recorder = kit.register_matchers(vcr.VCR(cassette_library_dir=str(tmp_path)))
+    client = Client("alex", "123", url=sandbox.url)
+    with recorder.use_cassette("plain.yaml", **kit.vcr_config(record_mode="once")):
+        answer = client.get_sms_cost("79999999999", "Hi")
+    sandbox.stop()
+    with kit.block_network(), recorder.use_cassette("plain.yaml", **kit.vcr_config()):
+        assert client.get_sms_cost("79999999999", "Hi") == answer
+
+
+# --- scrubbing -------------------------------------------------------------------------------------
+
+
+def real_looking_secrets() -> Tuple[str, str]:
+    # Long and random, with the characters that change form on the wire: XML (& < > " '),
+    # URL (% + space & =), and non-ASCII.
+    psw = random_secrets.token_urlsafe(18) + "&<>\"' %+=Пароль" + random_secrets.token_hex(6)
+    apikey = random_secrets.token_hex(20)
+    return psw, apikey
+
+
+def forms(secret: str) -> Dict[str, str]:
+    """The ways a secret can show in a YAML cassette."""
+    xml = escape(secret, {'"': "&quot;", "'": "&apos;"})
+    out = {
+        "plain": secret, "xml": xml, "xml-minimal": secret.replace("&", "&amp;").replace("<", "&lt;"),
+        "url": quote(secret, safe=""), "url-plus": quote_plus(secret), "url-of-xml": quote(xml, safe=""),
+        "base64": base64.b64encode(secret.encode()).decode(),
+        "yaml-escaped": yaml.safe_dump(secret).strip().strip("'\""),
+    }
+    # a part of the secret is a leak too (a value cut at a separator): every 10-character window
+    out.update({f"part{i}": secret[i:i + 10] for i in range(0, len(secret) - 10, 5)
+                if re.fullmatch(r"[\w-]{10}", secret[i:i + 10])})
+    return out
+
+
+def decoded_binaries(text: str) -> List[str]:
+    """Bodies vcrpy wrote as base64 (``!!binary``), decoded."""
+    blobs = re.findall(r"!!binary \|\s*\n((?:[ \t]+[A-Za-z0-9+/=]+\n)+)", text)
+    return [base64.b64decode("".join(blob.split())).decode("utf-8", "replace") for blob in blobs]
+
+
+def assert_no_trace(cassette: Path, *secrets: str) -> None:
+    text = cassette.read_text(encoding="utf-8")
+    haystacks = [text] + decoded_binaries(text)
+
+    def strings(node: object) -> Iterator[str]:  # every value as vcrpy will read it back
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from strings(key)
+                yield from strings(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from strings(item)
+        elif isinstance(node, bytes):
+            yield node.decode("utf-8", "replace")
+        elif isinstance(node, str):
+            yield node
+
+    haystacks.extend(strings(yaml.safe_load(text)))
+    for secret in secrets:
+        for name, form in forms(secret).items():
+            for haystack in haystacks:
+                assert form not in haystack, f"the secret leaks in {name} form into {cassette.name}"
+
+
+def test_recording_leaves_no_trace_of_the_secrets(tmp_path: Path) -> None:
+    psw, apikey = real_looking_secrets()
+    account = Account("acme-prod", psw, Decimal("50.00"), apikeys=(apikey,))
+    # secrets=(): no help from scrubbing by value; the shapes alone must catch everything
+    recorder = kit.make_vcr(tmp_path, record_mode="once", secrets=())
+    with Sandbox([account]) as sb:
+        by_psw = Client("acme-prod", psw, url=sb.url)
+        by_key = Client(apikey=apikey, url=sb.url)
+        with recorder.use_cassette("all.yaml"):
+            balance = by_psw.get_balance()
+            sent = by_psw.send_sms("79999999999", "Hello")
+            by_psw.send_sms2("79999999999", "Hello 2", cost=3)
+            by_key.send_sms2("79999999999", "Hello 3", err=1)
+            by_psw.get_sms_cost("79999999999", "Hi")
+            by_key.get_sms_cost2("79999999999", "Hi", translit=1)
+            by_psw.get_status("79999999999", sent.id)
+            by_key.get_status2("79999999999", sent.id, all=2)
+            with pytest.raises(smsc_soap.AuthenticationError):
+                Client("acme-prod", psw + "x", url=sb.url).get_balance()
+            with pytest.raises(smsc_soap.AuthenticationError):
+                Client(apikey=apikey[::-1], url=sb.url).get_sms_cost2("79999999999", "Hi")
+            sb.inject("soap_fault")
+            with pytest.raises(smsc_soap.SoapFault):
+                by_psw.get_balance()
+            # the companion HTTP APIs: secrets in the URL, in a form body, in Basic auth
+            requests.get(f"{sb.url}?login=acme-prod&psw={quote(psw, safe='')}&apikey={apikey}&fmt=3")
+            requests.post(sb.url.replace("soap.php", "send.php"), data={"login": "acme-prod", "psw": psw, "mes": "x"})
+            requests.get(sb.url, auth=(b"acme-prod", psw.encode()))
+    cassette = tmp_path / "all.yaml"
+    assert cassette.read_text().count("REDACTED") >= 14
+    assert_no_trace(cassette, psw, apikey)
+
+    with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("all.yaml"):
+        assert Client("acme-prod", "whatever", url=sb.url).get_balance() == balance  # still replays
+
+
+def test_an_answer_that_echoes_a_secret_is_scrubbed_by_value(tmp_path: Path) -> None:
+    """A free-text echo has no shape to catch: the secrets given to the kit (or found in
+    SMSC_PASSWORD / SMSC_APIKEY) are scrubbed by value, in every form."""
+    psw, apikey = real_looking_secrets()
+    with Sandbox([Account("acme-prod", psw)]) as sb:
+        sb.inject("soap_fault", string=f"bad request from acme-prod/{psw} key {apikey}")
+        with kit.make_vcr(tmp_path, record_mode="once", secrets=[psw, apikey]).use_cassette("echo.yaml"):
+            with pytest.raises(smsc_soap.SoapFault) as fault:
+                Client("acme-prod", psw, url=sb.url).get_balance()
+    assert "REDACTED" in fault.value.faultstring  # the client scrubs its own secrets too
+    assert_no_trace(tmp_path / "echo.yaml", psw, apikey)
+    with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("echo.yaml"):
+        with pytest.raises(smsc_soap.SoapFault) as replayed:
+            Client("acme-prod", "x", url=sb.url).get_balance()
+    assert replayed.value.faultstring == "bad request from acme-prod/REDACTED key REDACTED"
+
+
+class EchoServer:
+    """Answers with gzip-compressed text that echoes the request's URL and body (a chatty server)."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                payload = gzip.compress(b"<echo><url>" + self.path.encode() + b"</url>" + body + b"</echo>")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml; charset=utf-8")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = _serve
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "EchoServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_compressed_answers_are_decoded_then_scrubbed(tmp_path: Path) -> None:
+    psw, apikey = real_looking_secrets()
+    with EchoServer() as echo, kit.make_vcr(tmp_path, record_mode="once", secrets=()).use_cassette("gz.yaml"):
+        url = f"{echo.url}?psw={quote(psw, safe='')}&apikey={apikey}"
+        live = requests.post(url, data=f"<psw>{escape(psw)}</psw>".encode()).text
+        assert psw in live or escape(psw) in live  # the live answer does echo the secret
+    text = (tmp_path / "gz.yaml").read_text()
+    assert "Content-Encoding" not in text and "!!binary" not in text
+    assert_no_trace(tmp_path / "gz.yaml", psw, apikey)
+    with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("gz.yaml"):
+        replayed = requests.post(url, data=f"<psw>{escape(psw)}</psw>".encode())
+    assert replayed.text.count("REDACTED") == 3  # right length, decoded, scrubbed
+
+
+def test_secrets_given_by_value_are_scrubbed_wherever_they_are(tmp_path: Path) -> None:
+    psw, _ = real_looking_secrets()
+    request = Request("POST", "http://h/x", f"<note>{escape(psw)}</note>", {"X-Note": quote(psw)})
+    scrubbed = kit.scrub_request(request, secrets=[psw])
+    assert scrubbed.body == b"<note>REDACTED</note>" and scrubbed.headers["X-Note"] == "REDACTED"
+
+
+def test_scrubbing_by_shape() -> None:
+    assert kit.scrub_url("https://u:pw@h/sys/send.php?login=a&psw=p%26q&apikey=k&mes=x") == \
+        "https://u:REDACTED@h/sys/send.php?login=a&psw=REDACTED&apikey=REDACTED&mes=x"
+    assert kit.scrub_text("login=a&psw=p%26q%3D&mes=hi") == "login=a&psw=REDACTED&mes=hi"
+    assert kit.scrub_text(b"<q:query>apikey=k%26k&amp;cost=3</q:query>") == b"<q:query>apikey=REDACTED&amp;cost=3</q:query>"
+    assert kit.scrub_text(b"<psw>a&amp;b&lt;c</psw>") == b"<psw>REDACTED</psw>"
+    # a body in another encoding stays in it
+    assert kit.scrub_text("<mes>Привет</mes><psw>x</psw>".encode("cp1251")) == "<mes>Привет</mes><psw>REDACTED</psw>".encode("cp1251")
+
+
+def test_secrets_from_the_environment_are_scrubbed_by_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMSC_PASSWORD", "correct horse battery staple")
+    config = kit.vcr_config()
+    [scrub] = config["before_record_request"]
+    request = scrub(Request("POST", "http://h/", b"<x>correct horse battery staple</x>", {}))
+    assert request.body == b"<x>REDACTED</x>"
+
+
+# --- the thread guard -------------------------------------------------------------------------------
+
+CALLS = 40
+
+
+def record_from_threads(recorder: vcr.VCR, url: str) -> Tuple[int, List[CostResult]]:
+    client = Client("alex", "123", url=url)
+    with recorder.use_cassette("threads.yaml") as cassette:
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda i: client.get_sms_cost("79999999999", "x" * i), range(1, CALLS + 1)))
+    return len(cassette.data), answers
+
+
+def test_recording_from_threads_loses_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
+    recorded, answers = record_from_threads(kit.make_vcr(tmp_path, record_mode="once"), sandbox.url)
+    assert recorded == CALLS
+    sandbox.stop()
+
+    client = Client("alex", "123", url=sandbox.url)
+    with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("threads.yaml") as cassette:
+        with ThreadPoolExecutor(8) as pool:
+            replayed = list(pool.map(lambda i: client.get_sms_cost("79999999999", "x" * i), range(1, CALLS + 1)))
+        assert cassette.all_played
+    assert replayed == answers
+
+
+def test_without_the_guard_vcrpy_loses_threaded_recordings(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The trap the guard is for. If this fails, vcrpy got fixed and the guard may go."""
+    config = kit.vcr_config(record_mode="once")
+    config["custom_patches"] = ()
+    unguarded = kit.register_matchers(vcr.VCR(cassette_library_dir=str(tmp_path), **config))
+    recorded, _ = record_from_threads(unguarded, sandbox.url)
+    assert len([r for r in sandbox.requests if r.operation]) == CALLS
+    assert recorded < CALLS
+
+
+# --- no network -------------------------------------------------------------------------------------
+
+
+def test_block_network_refuses_every_connection_and_restores(sandbox: Sandbox) -> None:
+    with kit.block_network():
+        with pytest.raises(kit.NetworkBlockedError):
+            socket.create_connection(("127.0.0.1", sandbox.port))
+        with pytest.raises(kit.NetworkBlockedError):
+            socket.socket().connect(("127.0.0.1", sandbox.port))
+        with pytest.raises(kit.NetworkBlockedError):
+            Client("alex", "123", url=sandbox.url).get_balance()
+    assert sandbox.requests == []
+    assert Client("alex", "123", url=sandbox.url).get_balance().balance == Decimal("100.00")
+
+
+# --- the module as a pytest plugin ------------------------------------------------------------------
+
+
+def test_importing_the_plugin_imports_no_vcr() -> None:
+    code = "import sys, smsc_soap.testing; assert 'vcr' not in sys.modules, sorted(sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_pytest_runs_without_vcrpy_and_the_fixture_says_what_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "test_x.py").write_text("def test_plain():\n    pass\n\n"
+                                        "def test_cassette(smsc_cassette):\n    pass\n")
+    code = ("import sys; sys.modules['vcr'] = None\n"  # as if vcrpy were not installed
+            "import pytest; sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', sys.argv[1]]))")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert "1 passed, 1 error" in done.stdout, done.stdout + done.stderr
+    assert "need vcrpy" in done.stdout
+
+
+def test_fixture_names_leave_pytest_recordings_alone() -> None:
+    fixtures = {name for name in dir(kit) if hasattr(getattr(kit, name), "_fixture_function_marker")
+                or type(getattr(kit, name)).__name__ == "FixtureFunctionDefinition"}
+    assert fixtures == {"smsc_vcr_config", "smsc_cassette_dir", "smsc_record_mode", "smsc_vcr", "smsc_cassette",
+                        "smsc_no_network"}
+    assert not fixtures & {"vcr", "vcr_config", "vcr_cassette_dir", "default_cassette_name", "record_mode",
+                           "disable_recording", "block_network"}
+
+
+USER_TEST = '''
+from decimal import Decimal
+import pytest
+from smsc_soap import Client, AuthenticationError
+
+URL = "{url}"
+
+def test_balance(smsc_cassette, smsc_no_network):
+    client = Client(login="alex", psw="123", url=URL)
+    assert client.get_balance().balance == Decimal("100.00")
+
+@pytest.mark.smsc_cassette("shared/wrong_password.yaml")
+def test_wrong_password(smsc_cassette, smsc_no_network):
+    with pytest.raises(AuthenticationError):
+        Client(login="alex", psw="nope", url=URL).get_balance()
+'''
+
+
+def test_plugin_records_then_replays_a_users_test(pytester: pytest.Pytester) -> None:
+    with Sandbox() as sb:
+        # recording needs the network: without smsc_no_network
+        pytester.makepyfile(test_user=USER_TEST.format(url=sb.url).replace(", smsc_no_network", ""))
+        recorded = pytester.runpytest("--smsc-record-mode=once", "-p", "no:cacheprovider")
+        recorded.assert_outcomes(passed=2)
+        served = len(sb.requests)
+    assert served == 2
+    cassettes = pytester.path / "cassettes"
+    assert (cassettes / "test_user" / "test_balance.yaml").is_file()
+    assert (cassettes / "shared" / "wrong_password.yaml").is_file()
+    assert "<psw>REDACTED</psw>" in (cassettes / "test_user" / "test_balance.yaml").read_text()
+
+    # the sandbox is gone and sockets are blocked: the same tests pass from the cassettes
+    pytester.makepyfile(test_user=USER_TEST.format(url=sb.url))
+    replayed = pytester.runpytest("-p", "no:cacheprovider")
+    replayed.assert_outcomes(passed=2)
+
+
+def test_plugin_fails_a_test_whose_cassette_is_missing(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=USER_TEST.format(url="http://127.0.0.1:9/sys/soap.php"))
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(["*cassette*test_balance.yaml does not exist*--smsc-record-mode=once*"])
+
+
+def test_plugin_fails_a_request_not_in_the_cassette(pytester: pytest.Pytester) -> None:
+    with Sandbox() as sb:
+        pytester.makepyfile(test_user=USER_TEST.format(url=sb.url).replace(", smsc_no_network", ""))
+        pytester.runpytest("--smsc-record-mode=once", "-k", "balance", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+        pytester.makepyfile(test_user=USER_TEST.format(url=sb.url)
+                            .replace("get_balance().balance", "get_sms_cost('79999999999', 'x').cost"))
+        result = pytester.runpytest("-k", "balance", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*CannotOverwriteExistingCassetteException*"])
