@@ -26,7 +26,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 from . import errors
 from ._wsdl import endpoint_url, wsdl_for
 from .client import Client
-from .query import EXTENDED_PARAMS, ExtendedParams
+from .query import EXTENDED_PARAMS, HTTP_PAGE, SOAP_PAGE, ExtendedParams, build_query
 from .redact import Secret, redact
 
 # --- exit codes: the one table, and the one place that maps exceptions to it -------------
@@ -43,15 +43,8 @@ EXIT_CODES: Mapping[int, str] = {
     EXIT_SERVICE: "the service answered with an error code (the message names the code and its meaning)",
     EXIT_USAGE: "usage or validation error: nothing was sent",
     EXIT_TRANSPORT: "transport error: timeout, TLS, connection, or an answer that is not the service's",
-    EXIT_PENDING: "status --wait: no final status before --timeout",
+    EXIT_PENDING: "--wait: the status was not final within --timeout",
 }
-
-#: The most specific class first.
-_EXIT_BY_ERROR: Tuple[Tuple[type, int], ...] = (
-    (errors.ValidationError, EXIT_USAGE),
-    (errors.ApiError, EXIT_SERVICE),
-    (errors.TransportError, EXIT_TRANSPORT),
-)
 
 
 class UsageError(Exception):
@@ -60,6 +53,16 @@ class UsageError(Exception):
 
 class StillPending(Exception):
     """``status --wait`` gave up before the status became final (exit 4)."""
+
+
+#: Exception -> exit code; the first matching row wins.
+_EXIT_BY_ERROR: Tuple[Tuple[type, int], ...] = (
+    (UsageError, EXIT_USAGE),
+    (errors.ValidationError, EXIT_USAGE),
+    (errors.ApiError, EXIT_SERVICE),
+    (errors.TransportError, EXIT_TRANSPORT),
+    (StillPending, EXIT_PENDING),
+)
 
 
 # --- environment and limits ---------------------------------------------------------------
@@ -85,6 +88,7 @@ Sleep = Callable[[float], Any]
 # --- extended-parameter options, generated from smsc_soap.query's table --------------------
 
 _HINTS = typing.get_type_hints(ExtendedParams)
+_PAGES = {SOAP_PAGE: "the SOAP page", HTTP_PAGE: "the HTTP mailing page"}
 
 
 def _kinds(hint: Any) -> set:
@@ -119,22 +123,24 @@ def add_extended_options(parser: argparse.ArgumentParser) -> None:
             continue
         hint = _HINTS[name]
         kinds = _kinds(hint)
-        source = os.path.basename(param.source)
+        source = _PAGES.get(param.source, param.source)
         if bool in kinds:  # a 0/1 flag: present means 1
             group.add_argument(f"--{name}", dest=f"x_{name}", action="store_const", const=1,
-                               help=f"{name}=1 ({source})")
+                               help=f"{name}=1, see {source}")
             continue
         if typing.get_origin(hint) is typing.Literal:
             metavar = "{" + ",".join(map(str, typing.get_args(hint))) + "}"
         else:
             metavar = name.upper()
         group.add_argument(f"--{name}", dest=f"x_{name}", metavar=metavar, type=_converter(kinds),
-                           help=f"{name}={metavar} ({source})")
+                           help=f"{name}={metavar}, see {source}")
 
 
 def extended_values(args: argparse.Namespace) -> Dict[str, Any]:
-    return {name: value for name in EXTENDED_PARAMS
-            if (value := getattr(args, f"x_{name}", None)) is not None}
+    """The extended parameters given, checked now so that no password is asked for in vain."""
+    given = {name: value for name in EXTENDED_PARAMS if (value := getattr(args, f"x_{name}", None)) is not None}
+    build_query(**given)
+    return given
 
 
 # --- credentials and endpoint: environment, options, or a prompt; never a password argument ---
@@ -247,7 +253,7 @@ class Output:
         self.stream = stream if stream is not None else sys.stdout
 
     def line(self, label: str, value: Any) -> None:
-        print(f"{label:<10} {_human(value)}", file=self.stream)
+        print(f"{label:<12} {_human(value)}", file=self.stream)
 
     def result(self, kind: str, result: Any, **context: Any) -> None:
         fields = dict(context, **dict(_fields(result)))
@@ -282,22 +288,24 @@ def wait_final(client: Client, phone: str, id: str, *, sleep: Sleep, timeout: fl
     requests) only means "ask again later"."""
     waited, last, refused = 0.0, None, None
     while True:
+        pause = interval
         try:
             status = client.get_status(phone, id, all=all)
-        except errors.RateLimited as exc:
+        except errors.RateLimited as exc:  # the client's own back-off says how long to keep off
             refused = exc
+            pause = max(interval, getattr(exc, "retry_after", None) or 0.0)
         else:
             if status.final:
                 return status
             if on_change is not None and (last is None or status.status != last.status):
                 on_change(status)
             last = status
-        if waited + interval > timeout:
+        if waited + pause > timeout:
             if last is None and refused is not None:
                 raise refused
             return last
-        sleep(interval)
-        waited += interval
+        sleep(pause)
+        waited += pause
 
 
 def _pending(phone: str, status: Any, timeout: float) -> StillPending:
@@ -386,9 +394,16 @@ def cmd_wsdl(args: argparse.Namespace, ctx: Context) -> int:
 
 # --- the parser ----------------------------------------------------------------------------
 
-_EPILOG = "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
-_ENVIRONMENT = (f"credentials come from {ENV_LOGIN} and {ENV_PASSWORD} (or a prompt in a terminal), "
-                f"or {ENV_APIKEY}; the endpoint from {ENV_HOST} or {ENV_URL} (default smsc.ru)")
+#: The environment, for every command's help (and the README).
+ENVIRONMENT: Mapping[str, str] = {
+    ENV_LOGIN: "account login (or --login)",
+    ENV_PASSWORD: "its password; unset: asked for when run in a terminal (never an option)",
+    ENV_APIKEY: "an API key, used instead of login and password unless --login is given",
+    ENV_HOST: "service host such as smsc.kz (or --host; default smsc.ru)",
+    ENV_URL: "full SOAP endpoint URL, e.g. a sandbox's (or --url)",
+}
+_EPILOG = ("environment:\n" + "\n".join(f"  {name:<14} {text}" for name, text in ENVIRONMENT.items())
+           + "\n\nexit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items()))
 
 
 def _endpoint_options(parser: argparse.ArgumentParser) -> None:
@@ -419,14 +434,14 @@ def _wait_options(parser: argparse.ArgumentParser, what: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="smsc-soap", description="SMSC SOAP client and local sandbox.",
-                                     epilog=_ENVIRONMENT + "\n\n" + _EPILOG,
+                                     epilog=_EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common()
 
     def command(name: str, run: Callable[..., int], help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, parents=[common], help=help, description=help,
-                                  epilog=_ENVIRONMENT + "\n\n" + _EPILOG,
+                                  epilog=_EPILOG,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
         sub.set_defaults(run=run)
         return sub
@@ -470,15 +485,14 @@ def build_parser() -> argparse.ArgumentParser:
 # --- main: the one place exceptions become exit codes -------------------------------------
 
 
-def _exit_code(exc: BaseException) -> int:
-    if isinstance(exc, UsageError):
-        return EXIT_USAGE
-    if isinstance(exc, StillPending):
-        return EXIT_PENDING
-    for cls, code in _EXIT_BY_ERROR:
-        if isinstance(exc, cls):
-            return code
-    raise exc
+def _message(exc: BaseException) -> str:
+    """The one line to show for ``exc``."""
+    if isinstance(exc, errors.SendOutcomeUnknown):
+        phone = exc.phones[0] if exc.phones else "PHONE"
+        return (f"{exc.operation}: the outcome of the send is unknown ({type(exc.cause).__name__}: "
+                f"{exc.cause}); it was not repeated. Before sending again, check whether it arrived: "
+                f"smsc-soap status {phone} {exc.id}")
+    return str(exc)
 
 
 def main(argv: Optional[Sequence[str]] = None, *, sleep: Sleep = time.sleep,
@@ -489,9 +503,9 @@ def main(argv: Optional[Sequence[str]] = None, *, sleep: Sleep = time.sleep,
                   out=Output(getattr(args, "json", False)))
     try:
         return args.run(args, ctx)
-    except (errors.SmscError, UsageError, StillPending) as exc:
-        print(f"smsc-soap: {redact(str(exc), map(Secret, ctx.secrets))}", file=sys.stderr)
-        return _exit_code(exc)
+    except tuple(cls for cls, _ in _EXIT_BY_ERROR) as exc:
+        print(f"smsc-soap: {redact(_message(exc), map(Secret, ctx.secrets))}", file=sys.stderr)
+        return next(code for cls, code in _EXIT_BY_ERROR if isinstance(exc, cls))
     except KeyboardInterrupt:
         print("smsc-soap: interrupted", file=sys.stderr)
         return 130
