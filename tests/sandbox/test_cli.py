@@ -1,0 +1,109 @@
+"""``smsc-soap sandbox`` and ``python -m smsc_soap.sandbox``: serve until SIGINT/SIGTERM."""
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import List
+
+import pytest
+import requests
+import zeep
+from sandbox_helpers import free_port
+
+from smsc_soap.sandbox.clock import Clock
+
+SCRIPT = Path(sys.executable).parent / "smsc-soap"
+WSDL_LINE = re.compile(r"^WSDL: http://127\.0\.0\.1:(\d+)/sys/soap\.php\?wsdl$")
+
+
+class Served:
+    def __init__(self, argv: List[str]) -> None:
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self._killer = threading.Timer(30, self.proc.kill)  # never let a broken CLI hang the suite
+        self._killer.start()
+        self.first = self.proc.stdout.readline().rstrip("\n")
+        self.lines = [self.proc.stdout.readline().rstrip("\n") for _ in range(self._extra_lines(argv))]
+
+    @staticmethod
+    def _extra_lines(argv: List[str]) -> int:
+        accounts = max(1, argv.count("--account"))
+        return accounts + argv.count("--apikey") + argv.count("--senders") + 1
+
+    def stop(self, sig: int = signal.SIGINT) -> int:
+        self.proc.send_signal(sig)
+        code = self.proc.wait(20)
+        self._killer.cancel()
+        return code
+
+
+def cli(*args: str) -> List[str]:
+    return [str(SCRIPT), "sandbox", *args] if SCRIPT.exists() else [sys.executable, "-m", "smsc_soap.cli", "sandbox", *args]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_port_0_prints_the_real_wsdl_url_first_and_stops_cleanly(sig):
+    served = Served(cli("--port", "0"))
+    match = WSDL_LINE.match(served.first)
+    assert match, served.first
+    port = int(match.group(1))
+    assert port != 0
+    assert served.lines[0] == "account: login=alex psw=123 balance=100.00"  # the demo account
+    wsdl = requests.get(f"http://127.0.0.1:{port}/sys/soap.php?wsdl", timeout=5)
+    assert wsdl.status_code == 200 and f"http://127.0.0.1:{port}/sys/soap.php".encode() in wsdl.content
+    assert served.stop(sig) == 0
+    assert "Traceback" not in served.proc.stderr.read()
+
+
+def test_accounts_apikeys_and_senders_from_the_command_line():
+    port = free_port()
+    served = Served(cli("--bind", "127.0.0.1", "--port", str(port), "--account", "shop:pw:5",
+                        "--account", "ops:x", "--apikey", "K1=shop", "--senders", "SHOP,Info", "--quiet"))
+    try:
+        assert served.first == f"WSDL: http://127.0.0.1:{port}/sys/soap.php?wsdl"
+        assert served.lines[:4] == ["account: login=shop psw=pw balance=5.00", "account: login=ops psw=x balance=100.00",
+                                    "apikey: K1 -> shop", "senders: SHOP, Info"]
+        client = zeep.Client(f"http://127.0.0.1:{port}/sys/soap.php?wsdl")
+        assert client.service.get_balance(login="shop", psw="pw").balance == "5.00"
+        assert client.service.get_balance(login="alex", psw="123").error == "2"  # no demo account now
+        by_key = client.service.send_sms2(login="", psw="", phones="79999999999", mes="x", sender="SHOP", query="apikey=K1")
+        assert by_key.id == "1"
+        other = client.service.send_sms(login="ops", psw="x", phones="79999999999", mes="y", sender="Other")
+        assert other.error == "6"
+    finally:
+        assert served.stop(signal.SIGTERM) == 0
+
+
+def test_python_m_smsc_soap_sandbox():
+    served = Served([sys.executable, "-m", "smsc_soap.sandbox", "--port", "0"])
+    assert WSDL_LINE.match(served.first), served.first
+    assert served.stop() == 0
+
+
+def test_bad_arguments_fail_with_a_message():
+    done = subprocess.run(cli("--port", "0", "--apikey", "K=nobody"), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "no such account" in done.stderr
+    done = subprocess.run(cli("--account", "nopassword"), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "LOGIN:PSW" in done.stderr
+    with __import__("socket").socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        done = subprocess.run(cli("--port", str(busy.getsockname()[1])), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "cannot listen" in done.stderr
+
+
+def test_the_command_line_clock_follows_real_time():
+    clock = Clock(realtime=True)
+    first = clock.now()
+    time.sleep(0.01)
+    assert clock.now() > first
+    assert clock.advance(60) >= first + 60
+    frozen = Clock(start=1000.0)
+    time.sleep(0.01)
+    assert frozen.now() == 1000.0 and frozen.advance(5) == 1005.0
+    with pytest.raises(ValueError):
+        frozen.advance(-1)
