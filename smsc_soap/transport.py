@@ -151,9 +151,6 @@ def build_session(settings: TransportSettings) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.verify = settings.verify
-    if settings.verify is False:
-        log.warning("TLS certificate verification is OFF: anyone on the path can read and change "
-                    "requests, passwords included")
     return session
 
 
@@ -297,9 +294,18 @@ class SoapTransport(zeep.Transport):
         super().__init__(session=session)
         self._settings = settings
         self._secrets = tuple(secrets)
+        if settings.verify is False:
+            log.warning("TLS certificate verification is OFF: anyone on the path can read and change "
+                        "requests, passwords included")
 
     def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
         raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")
+
+    def _verify(self) -> Union[bool, str]:
+        """The TLS verification of the settings, or of a session passed in that changed it."""
+        if self._settings.verify is True and self.session.verify is not True:
+            return self.session.verify
+        return self._settings.verify
 
     @contextlib.contextmanager
     def exchange(self, deadline: float) -> Iterator[Exchange]:
@@ -329,7 +335,9 @@ class SoapTransport(zeep.Transport):
         connect, _ = self._settings.requests_timeout()
         exchange.watch()
         try:
-            response = self.session.post(address, data=message, headers=headers,
+            # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a
+            # session's verify (a CA path, or False), but not a request's.
+            response = self.session.post(address, data=message, headers=headers, verify=self._verify(),
                                          timeout=(min(connect, remaining), remaining), stream=True)
             try:
                 body = response.raw.read(self._settings.max_response_bytes + 1, decode_content=True)

@@ -1,0 +1,146 @@
+"""TLS: verified by default, off only when asked (with a warning), plain http only when written.
+
+The server is a loopback HTTPS responder with a self-signed certificate made for the test by the
+``openssl`` command; without it the tests that need the server are skipped, saying why.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import ssl
+import subprocess
+import threading
+import warnings
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator, List, NamedTuple
+
+import pytest
+import requests
+import requests.certs
+
+import smsc_soap
+from smsc_soap import Client
+from tests.conftest import soap_answer
+
+
+class TlsServer(NamedTuple):
+    url: str
+    cert: Path
+    requests: List[bytes]
+
+
+def make_certificate(directory: Path) -> Path:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is not installed, so no test certificate can be made")
+    key, cert = directory / "key.pem", directory / "cert.pem"
+    result = subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        capture_output=True, timeout=60)
+    if result.returncode != 0:
+        pytest.skip(f"openssl could not make a test certificate: {result.stderr.decode(errors='replace')[:200]}")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
+    directory = make_certificate(tmp_path_factory.mktemp("tls"))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(directory / "cert.pem", directory / "key.pem")
+    seen: List[bytes] = []
+    holder: List[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append(body)
+            operation = "send_sms" if b"send>" in body else "get_balance"
+            fields = "<id>1</id><cnt>1</cnt>" if operation == "send_sms" else "<balance>7.00</balance>"
+            answer = soap_answer(holder[0], operation, fields)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml; charset=utf-8")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def get_request(self):  # type: ignore[no-untyped-def]
+            sock, address = super().get_request()
+            return context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
+
+        def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+            pass  # refused handshakes are what these tests provoke
+
+    server = Server(("127.0.0.1", 0), Handler)
+    holder.append(f"https://127.0.0.1:{server.server_address[1]}/sys/soap.php")
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield TlsServer(holder[0], directory / "cert.pem", seen)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_certificates_are_verified_by_default(tls_server: TlsServer) -> None:
+    client = Client("alex", "123", url=tls_server.url, timeout=5.0)
+    before = len(tls_server.requests)
+    with pytest.raises(smsc_soap.TLSError) as caught:
+        client.get_balance()
+    assert isinstance(caught.value, smsc_soap.ConnectionError)
+    assert "certificate" in str(caught.value).lower()
+    # A send that fails verification never left: a plain TLSError, no unknown outcome.
+    with pytest.raises(smsc_soap.TLSError) as caught:
+        client.send_sms("79999999999", "Hello")
+    assert not isinstance(caught.value, smsc_soap.SendOutcomeUnknown)
+    assert len(tls_server.requests) == before
+
+
+@pytest.fixture(autouse=True)
+def ca_bundle_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """requests lets this variable override a session's verify; the client must not."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())
+
+
+def test_a_ca_bundle_given_as_verify_is_trusted(tls_server: TlsServer) -> None:
+    client = Client("alex", "123", url=tls_server.url, timeout=5.0, verify=str(tls_server.cert))
+    assert client.get_balance().balance == smsc_soap.results.Decimal("7.00")
+    assert client.send_sms("79999999999", "Hello").id == "1"
+
+
+def test_turning_verification_off_needs_verify_false_and_logs_a_warning(
+        tls_server: TlsServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="smsc_soap")
+    verified = Client("alex", "123", url=tls_server.url)
+    assert not [r for r in caplog.records if r.name == "smsc_soap"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # urllib3's own InsecureRequestWarning, once per request
+        client = Client("alex", "123", url=tls_server.url, timeout=5.0, verify=False)
+        assert client.get_balance().balance == smsc_soap.results.Decimal("7.00")
+    [record] = [r for r in caplog.records if r.name == "smsc_soap"]
+    assert record.levelno == logging.WARNING and "verification is OFF" in record.getMessage()
+    del verified
+
+
+def test_verify_false_warns_also_with_a_session_of_ones_own(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="smsc_soap")
+    Client("alex", "123", url="https://127.0.0.1:1/sys/soap.php", verify=False, session=requests.Session())
+    assert [r.levelno for r in caplog.records if r.name == "smsc_soap"] == [logging.WARNING]
+
+
+@pytest.mark.parametrize(("kwargs", "scheme"), [
+    ({}, "https"), ({"host": "smsc.kz"}, "https"), ({"url": "https://127.0.0.1:1/sys/soap.php"}, "https"),
+    ({"url": "http://127.0.0.1:1/sys/soap.php"}, "http"),
+])
+def test_plain_http_only_when_an_http_url_is_written_out(kwargs: dict, scheme: str) -> None:
+    assert Client("alex", "123", **kwargs).endpoint.split("://")[0] == scheme
