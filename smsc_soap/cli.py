@@ -264,14 +264,14 @@ class Output:
             print(json.dumps(obj, ensure_ascii=False), file=self.stream)
             return
         for name, value in fields.items():
-            for item in (value if isinstance(value, tuple) and not hasattr(value, "_fields") else (value,)):
+            for item in (value if name == "errors" else (value,)):  # errors: one line per phone
                 self.line(_LABELS.get(name, name.replace("_", " ")), item)
         self.stream.flush()
 
 
-def _progress(ctx: Context, phone: str) -> Optional[Callable[[Any], None]]:
+def _progress(args: argparse.Namespace, ctx: Context, phone: str) -> Optional[Callable[[Any], None]]:
     """A note on stderr each time a waited-for status changes (not for JSON or the sandbox)."""
-    if ctx.out.json:
+    if ctx.out.json or args.sandbox:
         return None
     return lambda status: print(f"smsc-soap: {phone}: {_human(status.status)}; asking again in "
                                 f"{POLL_INTERVAL:g} s", file=sys.stderr, flush=True)
@@ -285,7 +285,7 @@ def wait_final(client: Client, phone: str, id: str, *, sleep: Sleep, timeout: fl
                on_change: Optional[Callable[[Any], None]] = None) -> Any:
     """Poll get_status every ``interval`` seconds until the status is final or ``timeout``
     seconds of waiting have passed; the last status either way. An error 9 (too many status
-    requests) only means "ask again later"."""
+    requests) only means "ask again later", unless no status came at all."""
     waited, last, refused = 0.0, None, None
     while True:
         pause = interval
@@ -309,8 +309,8 @@ def wait_final(client: Client, phone: str, id: str, *, sleep: Sleep, timeout: fl
 
 
 def _pending(phone: str, status: Any, timeout: float) -> StillPending:
-    now = "no status" if status is None else _human(status.status)
-    return StillPending(f"{phone}: still {now} after {timeout:g} s of waiting (the status is not final)")
+    return StillPending(f"{phone}: still {_human(status.status)} after {timeout:g} s of waiting "
+                        "(the status is not final)")
 
 
 # --- the subcommands: one function each ----------------------------------------------------
@@ -335,23 +335,26 @@ def cmd_send(args: argparse.Namespace, ctx: Context) -> int:
         else:
             result = client.send_sms(args.phones, args.mes, **fields)
         ctx.out.result("send", result)
-        if not (args.wait or args.sandbox) or args.phones is None:
-            return EXIT_OK
-        phones = _recipients(args.phones, result)
-        pending = None
-        for phone in phones:
-            progress = None if args.sandbox else _progress(ctx, phone)
-            status = wait_final(client, phone, result.id, sleep=sleep, timeout=args.timeout, on_change=progress)
-            if ctx.out.json:
-                ctx.out.result("status", status, phone=phone, id=result.id)
-            else:
-                shown = _human(status.status) if status is not None else "unknown"
-                ctx.out.line("status", f"{phone}: {shown}" if len(phones) > 1 else shown)
-            if status is None or not status.final:
-                pending = pending or _pending(phone, status, args.timeout)
-        if pending is not None:
-            raise pending
+        if (args.wait or args.sandbox) and args.phones is not None:
+            _show_delivery(args, ctx, client, sleep, result)
     return EXIT_OK
+
+
+def _show_delivery(args: argparse.Namespace, ctx: Context, client: Client, sleep: Sleep, sent: Any) -> None:
+    """After a send: each recipient's final status (one ``status`` line, or a JSON object each)."""
+    phones = _recipients(args.phones, sent)
+    pending = []
+    for phone in phones:
+        status = wait_final(client, phone, sent.id, sleep=sleep, timeout=args.timeout,
+                            on_change=_progress(args, ctx, phone))
+        if ctx.out.json:
+            ctx.out.result("status", status, phone=phone, id=sent.id)
+        else:
+            ctx.out.line("status", f"{phone}: {_human(status.status)}" if len(phones) > 1 else status.status)
+        if not status.final:
+            pending.append(_pending(phone, status, args.timeout))
+    if pending:
+        raise pending[0]
 
 
 def cmd_cost(args: argparse.Namespace, ctx: Context) -> int:
@@ -368,9 +371,8 @@ def cmd_cost(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     with connect(args, ctx) as (client, sleep):
         if args.wait:
-            progress = None if args.sandbox else _progress(ctx, args.phone)
             result = wait_final(client, args.phone, args.id, sleep=sleep, timeout=args.timeout,
-                                all=args.all, on_change=progress)
+                                all=args.all, on_change=_progress(args, ctx, args.phone))
         else:
             result = client.get_status(args.phone, args.id, all=args.all)
     ctx.out.result("status", result, phone=args.phone, id=args.id)
