@@ -40,6 +40,8 @@ DEFAULT_TIMEOUT: Tuple[float, float] = (10.0, 30.0)
 #: Largest answer we read. Answers are a few hundred bytes; an ``errors`` list for a huge
 #: mailing stays far below this. Anything larger is refused, not buffered.
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+#: How much of an answer the DEBUG log shows.
+LOG_BODY_CHARS = 16 * 1024
 #: Connections kept per host, enough for a client shared by many threads.
 POOL_SIZE = 32
 #: Content types a SOAP 1.1 answer may carry.
@@ -357,8 +359,9 @@ class SoapTransport(zeep.Transport):
                 status_code=response.status_code)
         response._content = body
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("HTTP %s from %s\n%s", response.status_code, address,
-                      redact(body.decode("utf-8", "replace"), self._secrets))
+            text = redact(body.decode("utf-8", "replace"), self._secrets)  # whole, then cut: no half secret
+            log.debug("HTTP %s from %s\n%s", response.status_code, address, text[:LOG_BODY_CHARS]
+                      + (f"… ({len(body)} bytes)" if len(text) > LOG_BODY_CHARS else ""))
         _check_http(response, self._secrets)
         _check_xml(response)
         exchange.answered = True
