@@ -1,6 +1,7 @@
 """The :class:`Sandbox`: service state, clock, fault plan and HTTP server, for in-process use."""
 from __future__ import annotations
 
+import threading
 from collections import deque
 from decimal import Decimal
 from typing import Any, Deque, Iterable, List, Mapping, Optional, Union
@@ -45,6 +46,7 @@ class Sandbox:
         self.faults = FaultPlan()
         self._host, self._port = host, port
         self._requests: Deque[RecordedRequest] = deque(maxlen=A.REQUEST_LOG_LIMIT)
+        self._requests_lock = threading.Lock()
         self._server: Optional[SandboxServer] = None
 
     # --- life cycle ----------------------------------------------------------------------------
@@ -118,10 +120,13 @@ class Sandbox:
     @property
     def requests(self) -> List[RecordedRequest]:
         """The requests received (the last ``REQUEST_LOG_LIMIT``), oldest first."""
-        return list(self._requests)
+        with self._requests_lock:
+            return list(self._requests)
 
     def record(self, request: RecordedRequest) -> None:
-        self._requests.append(request)
+        """Called by the HTTP layer for each request, before it answers."""
+        with self._requests_lock:
+            self._requests.append(request)
 
     def balance(self, login: Optional[str] = None) -> Decimal:
         """The balance of ``login`` (default: the first account)."""
