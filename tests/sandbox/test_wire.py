@@ -10,7 +10,7 @@ import socket
 import pytest
 import requests
 from lxml import etree
-from sandbox_helpers import ENV11, envelope, post, result_fields
+from sandbox_helpers import envelope, post, result_fields
 
 from smsc_soap.sandbox import assumptions as A
 from smsc_soap.sandbox.soapxml import has_doctype, parse_request, SoapFault
