@@ -428,7 +428,7 @@ def _common() -> argparse.ArgumentParser:
 
 def _wait_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--wait", action="store_true",
-                        help=f"{what}: poll the status every {POLL_INTERVAL:g} s (the service allows "
+                        help=f"{what}poll the status every {POLL_INTERVAL:g} s (the service allows "
                              f"{STATUS_REQUESTS_PER_MINUTE} status requests per message a minute) until it is final")
     parser.add_argument("--timeout", type=float, default=DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
                         help=f"with --wait, give up after this long (default {DEFAULT_WAIT_TIMEOUT:g}; exit {EXIT_PENDING})")
@@ -454,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--id", help="your message id: 1..2147483647 or up to 40 of A-Z a-z 0-9 . _ -")
     send.add_argument("--sender", help="sender name registered in the account (11 characters or 15 digits)")
     send.add_argument("--time", help="when to send: DDMMYYhhmm, 'DD.MM.YY hh:mm', h1-h2, 0<unix time>, +minutes")
-    _wait_options(send, "after sending")
+    _wait_options(send, "after sending, ")
     add_extended_options(send)
 
     cost = command("cost", cmd_cost, "what sending a message would cost; nothing is sent")
