@@ -186,8 +186,11 @@ def _hours(name: str, value: Any, given: Mapping[str, Any]) -> str:
     return repr(value)
 
 
-def _text(pattern: Optional["re.Pattern[str]"] = None, shape: str = "") -> Normaliser:
-    """A str (optionally of a given shape) that UTF-8 can carry (no lone surrogates)."""
+def _text(pattern: Optional["re.Pattern[str]"] = None, shape: str = "", *, secret: bool = False) -> Normaliser:
+    """A str (optionally of a given shape) that UTF-8 can carry (no lone surrogates).
+
+    A ``secret`` value is never repeated in the error message.
+    """
 
     def check(name: str, value: Any, given: Mapping[str, Any]) -> str:
         if not isinstance(value, str):
@@ -197,7 +200,7 @@ def _text(pattern: Optional["re.Pattern[str]"] = None, shape: str = "") -> Norma
         except UnicodeEncodeError:
             raise _fail(name, "holds a lone surrogate, which UTF-8 cannot carry") from None
         if pattern is not None and not pattern.fullmatch(value):
-            raise _fail(name, f"expected {shape}, got {value!r}")
+            raise _fail(name, f"expected {shape}" + ("" if secret else f", got {value!r}"))
         return value
 
     return check
@@ -366,7 +369,7 @@ def _list(name: str, value: Any, given: Mapping[str, Any]) -> str:
 
 #: Every extended parameter, in the order :func:`build_query` writes them.
 EXTENDED_PARAMS: Mapping[str, Param] = {
-    "apikey": Param(SOAP_PAGE, _text(APIKEY, "printable ASCII without spaces")),
+    "apikey": Param(SOAP_PAGE, _text(APIKEY, "printable ASCII without spaces", secret=True)),
     "tz": Param(SOAP_PAGE, _tz),
     "period": Param(SOAP_PAGE, _hours),
     "freq": Param(SOAP_PAGE, _int_range(1, 1440, " minutes")),

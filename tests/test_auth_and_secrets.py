@@ -112,3 +112,9 @@ def test_no_secret_in_repr_errors_or_debug_logs(responder: Responder, kind: str,
     assert any("REDACTED" in line for line in texts), "the DEBUG log shows the (redacted) envelope"
     leaking = [text for text in texts if leaks(text)]
     assert not leaking, "\n\n".join(leaking)
+
+
+def test_a_malformed_apikey_is_refused_without_repeating_it() -> None:
+    with pytest.raises(smsc_soap.ValidationError) as caught:
+        Client(apikey="bad key with spaces", url="http://127.0.0.1:9/sys/soap.php").send_sms("79999999999", "Hi")
+    assert "bad key" not in str(caught.value) and "apikey" in str(caught.value)
