@@ -53,7 +53,7 @@ __all__ = [
     "SECRET_FIELDS", "NetworkBlockedError", "SoapBody", "block_network", "client_connection_patches",
     "custom_patches", "make_vcr", "match_body",
     "match_operation", "normalise_body", "register_matchers", "scrub_query", "scrub_request",
-    "scrub_response", "scrub_text", "scrub_url", "serialised_http_patches", "soap_operation", "vcr_config",
+    "scrub_response", "scrub_text", "scrub_url", "secret_forms", "serialised_http_patches", "soap_operation", "vcr_config",
 ]
 
 #: Names of the secret fields: the ``<psw>`` element, and ``psw=``/``apikey=`` in query strings.
@@ -277,10 +277,10 @@ def _scrub_query_element(match: "re.Match[str]") -> str:
 _GREEDY_PARAM = re.compile(r"((?<![A-Za-z_])(?:apikey|psw)(?:=|%3D))[^&<>\"'\s]*", re.IGNORECASE)
 
 
-def _value_forms(secret: str) -> List[str]:
-    """The forms of a secret that redact() may not know: every usual way of escaping XML/HTML
-    (``saxutils.escape`` leaves quotes bare, ``html.escape`` writes ``&#x27;``), JSON strings,
-    and the URL encodings of each; longest first."""
+def secret_forms(secret: str) -> List[str]:
+    """The forms a secret takes on the wire and in files, longest first: plain, every usual way of
+    escaping XML/HTML (``saxutils.escape`` leaves quotes bare, ``html.escape`` writes ``&#x27;``),
+    JSON strings, and the URL encodings of each. Scrubbed by value; handy to grep files for."""
     import html
     import json
 
@@ -307,7 +307,7 @@ def scrub_text(text: Union[str, bytes], secrets: SecretsArg = ()) -> Union[str, 
         text = scrub_query(text)
     text = _GREEDY_PARAM.sub(rf"\g<1>{REDACTED}", redact(text, found))
     for secret in found:
-        for form in _value_forms(secret.reveal()):
+        for form in secret_forms(secret.reveal()):
             text = text.replace(form, REDACTED)
     return text
 
