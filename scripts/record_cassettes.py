@@ -176,7 +176,7 @@ def sandbox_target(port: int) -> Target:
     return Target(f"sandbox at {url}", context, [psw, apikey], sandbox.stop)
 
 
-def real_target(env: Dict[str, str]) -> Target:
+def real_target(env: Dict[str, str], wait: float = 10.0) -> Target:
     login, psw, apikey = env.get("SMSC_LOGIN"), env.get("SMSC_PASSWORD"), env.get("SMSC_APIKEY")
     where = {"url": env["SMSC_URL"]} if env.get("SMSC_URL") else {"host": env.get("SMSC_HOST") or "smsc.ru"}
     if bool(login) != bool(psw):
@@ -185,7 +185,7 @@ def real_target(env: Dict[str, str]) -> Target:
     context = Context(
         client=client, key_client=Client(apikey=apikey, **where) if apikey else None,
         wrong_client=Client(login, psw + "-wrong", **where) if login and psw else None,
-        poor_client=None, phone=env.get("SMSC_PHONE") or None, wait=time.sleep)
+        poor_client=None, phone=env.get("SMSC_PHONE") or None, wait=lambda _: time.sleep(wait))
     endpoint = (client or context.key_client).endpoint  # type: ignore[union-attr]
     return Target(f"the real service at {endpoint}", context, [s for s in (psw, apikey) if s])
 
@@ -235,6 +235,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--port", type=int, default=SANDBOX_PORT,
                         help=f"sandbox port (default {SANDBOX_PORT}; 0 for any free one)")
     parser.add_argument("--sandbox", action="store_true", help="record from the sandbox even if credentials are set")
+    parser.add_argument("--wait", type=float, default=10.0, metavar="SECONDS",
+                        help="real service: how long to wait between a send and its status (default 10)")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument("only", nargs="*", metavar="SCENARIO", help="record only these (default: all)")
     args = parser.parse_args(argv)
@@ -250,7 +252,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     env = dict(os.environ)
     real = wants_real(env) and not args.sandbox
-    shared = real_target(env) if real else None
+    shared = real_target(env, args.wait) if real else None
     print(f"recording from {shared.name if shared else 'a fresh sandbox per scenario'} into {args.out}")
     failed = 0
     try:

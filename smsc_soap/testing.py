@@ -15,6 +15,11 @@ repeatably. vcrpy's defaults get three things wrong for this service, and this m
   serialise HTTP requests made through urllib3 (and so requests, and so this client) under one
   lock, so threads cannot slip past the recorder; see :func:`serialised_http_patches`.
 
+Two more things specific to this client: its transport uses urllib3 pool subclasses of its own,
+which plain vcrpy does not patch (:func:`client_connection_patches` does; pass
+:func:`custom_patches` to any vcrpy you configure yourself), and it gives every send without an
+``id`` a fresh random one, which the body matcher ignores (:data:`CLIENT_ID_PATTERN`).
+
 Use :func:`make_vcr` (a configured ``vcr.VCR``) or :func:`vcr_config` (the same as a dict of
 ``VCR``/``use_cassette`` keyword arguments), or the pytest fixtures ``smsc_cassette``,
 ``smsc_vcr``, ``smsc_vcr_config``, ``smsc_cassette_dir`` and ``smsc_no_network`` that this
@@ -32,7 +37,7 @@ import os
 import re
 import socket
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 from urllib.parse import parse_qs, quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 from xml.sax.saxutils import escape as xml_escape, unescape as xml_unescape
 
@@ -49,11 +54,11 @@ except ImportError:  # pragma: no cover - only outside test environments
     pytest = None  # type: ignore[assignment]
 
 __all__ = [
-    "BODY_MATCHER", "CLIENT_ID", "CLIENT_ID_PATTERN", "DEFAULT_RECORD_MODE", "MATCH_ON", "OPERATION_MATCHER", "REDACTED", "SECRET_ENV_VARS",
-    "SECRET_FIELDS", "NetworkBlockedError", "SoapBody", "block_network", "client_connection_patches",
-    "custom_patches", "make_vcr", "match_body",
-    "match_operation", "normalise_body", "register_matchers", "scrub_query", "scrub_request",
-    "scrub_response", "scrub_text", "scrub_url", "secret_forms", "serialised_http_patches", "soap_operation", "vcr_config",
+    "BODY_MATCHER", "CLIENT_ID", "CLIENT_ID_PATTERN", "DEFAULT_RECORD_MODE", "HTTP_LOCK", "MATCH_ON",
+    "OPERATION_MATCHER", "REDACTED", "SECRET_ENV_VARS", "SECRET_FIELDS", "NetworkBlockedError", "SoapBody",
+    "block_network", "client_connection_patches", "custom_patches", "make_vcr", "match_body", "match_operation",
+    "normalise_body", "register_matchers", "scrub_query", "scrub_request", "scrub_response", "scrub_text",
+    "scrub_url", "secret_forms", "serialised_http_patches", "soap_operation", "vcr_config",
 ]
 
 #: Names of the secret fields: the ``<psw>`` element, and ``psw=``/``apikey=`` in query strings.
@@ -591,6 +596,8 @@ if pytest is not None:
         options = dict(marker.kwargs) if marker is not None else {}
         path = os.path.join(smsc_cassette_dir, name)
         mode = str(options.get("record_mode", smsc_record_mode))
+        if mode == "all":  # re-recording: the file holds this run's conversation and nothing older
+            options.setdefault("drop_unused_requests", True)
         if mode == "none" and not os.path.isfile(path):
             pytest.fail(f"cassette {path} does not exist and the record mode is 'none'; record it with "
                         f"pytest --smsc-record-mode=once {request.node.nodeid}", pytrace=False)
@@ -598,7 +605,11 @@ if pytest is not None:
             yield cassette
 
     @pytest.fixture
-    def smsc_no_network() -> Iterator[None]:
-        """Every socket connection attempt during the test raises NetworkBlockedError."""
+    def smsc_no_network(smsc_record_mode: str) -> Iterator[None]:
+        """Every socket connection attempt during the test raises NetworkBlockedError, unless
+        the test is recording (``--smsc-record-mode`` other than ``none``)."""
+        if smsc_record_mode != "none":
+            yield
+            return
         with block_network():
             yield

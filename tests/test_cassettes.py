@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -225,3 +226,28 @@ def test_the_cassettes_carry_no_secret(path: Path) -> None:
         assert re.findall(r"apikey=([^&<]*)", raw) in ([], ["REDACTED"])
         assert "query" not in fields or dict(fields["query"]).get("apikey", ("REDACTED",)) == ("REDACTED",)
 
+
+
+def test_with_credentials_in_the_environment_the_script_records_from_that_service(tmp_path: Path) -> None:
+    """The real-service path, pointed at a sandbox by SMSC_URL (the tests never go online)."""
+    from smsc_soap.sandbox import Account, Sandbox
+
+    out = tmp_path / "cassettes"
+    out.mkdir()
+    (out / "soap_fault.yaml").write_text("kept: the real service cannot play this one\n")
+    psw, apikey = "Real-Looking&Password<42>", "a" * 8 + "f00dfeedbeef" * 3
+    with Sandbox([Account("acme", psw, apikeys=(apikey,))]) as sb:
+        env = {"PATH": os.environ.get("PATH", ""), "SMSC_LOGIN": "acme", "SMSC_PASSWORD": psw,
+               "SMSC_APIKEY": apikey, "SMSC_URL": sb.url, "SMSC_PHONE": PHONE}
+        done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), "--wait", "0"], env=env,
+                              capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"the real service at {sb.url}" in done.stdout
+    assert "skip   error_3_funds" in done.stdout and "skip   soap_fault" in done.stdout
+    names = {s.name for s in load_script().SCENARIOS} - {"error_3_funds", "soap_fault"}
+    assert {p.stem for p in out.glob("*.yaml")} == names | {"soap_fault"}
+    assert (out / "soap_fault.yaml").read_text().startswith("kept")
+    for path in out.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        for secret in (psw, apikey):
+            assert not any(form in text for form in kit.secret_forms(secret)), path.name

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import os
 import re
 import secrets as random_secrets
 import socket
@@ -26,7 +25,7 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.request import Request
 
 import smsc_soap
-from smsc_soap import Client, CostResult, SendResult
+from smsc_soap import Client, CostResult
 from smsc_soap import testing as kit
 from smsc_soap.sandbox import Account, Sandbox
 
@@ -517,9 +516,8 @@ def test_wrong_password(smsc_cassette, smsc_no_network):
 
 def test_plugin_records_then_replays_a_users_test(pytester: pytest.Pytester) -> None:
     with Sandbox() as sb:
-        # recording needs the network: without smsc_no_network
-        pytester.makepyfile(test_user=USER_TEST.format(url=sb.url).replace(", smsc_no_network", ""))
-        recorded = pytester.runpytest("--smsc-record-mode=once", "-p", "no:cacheprovider")
+        pytester.makepyfile(test_user=USER_TEST.format(url=sb.url))
+        recorded = pytester.runpytest("--smsc-record-mode=once", "-p", "no:cacheprovider")  # network allowed
         recorded.assert_outcomes(passed=2)
         served = len(sb.requests)
     assert served == 2
@@ -529,9 +527,37 @@ def test_plugin_records_then_replays_a_users_test(pytester: pytest.Pytester) -> 
     assert "<psw>REDACTED</psw>" in (cassettes / "test_user" / "test_balance.yaml").read_text()
 
     # the sandbox is gone and sockets are blocked: the same tests pass from the cassettes
-    pytester.makepyfile(test_user=USER_TEST.format(url=sb.url))
     replayed = pytester.runpytest("-p", "no:cacheprovider")
     replayed.assert_outcomes(passed=2)
+
+    # re-recording rewrites the file with this run's conversation only
+    balance = cassettes / "test_user" / "test_balance.yaml"
+    balance.write_text(balance.read_text().replace("interactions:\n", "interactions:\n" + OLD_INTERACTION, 1))
+    assert balance.read_text().count("uri:") == 2
+    with Sandbox(port=sb.port) as again:
+        pytester.runpytest("--smsc-record-mode=all", "-k", "balance", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+        assert len(again.requests) == 1
+    assert balance.read_text().count("uri:") == 1
+
+
+OLD_INTERACTION = ("- request:\n    body: null\n    headers: {}\n    method: GET\n    uri: http://127.0.0.1:9/old\n"
+                   "  response:\n    body:\n      string: ''\n    headers: {}\n    status:\n      code: 200\n"
+                   "      message: OK\n")
+
+NET_TEST = """
+import socket, pytest
+from smsc_soap.testing import NetworkBlockedError
+
+def test_blocked(smsc_no_network):
+    with pytest.raises(NetworkBlockedError):
+        socket.create_connection(("127.0.0.1", 9))
+"""
+
+
+def test_plugin_blocks_the_network_in_replay_only(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_net=NET_TEST)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.runpytest("-p", "no:cacheprovider", "--smsc-record-mode=once").assert_outcomes(failed=1)
 
 
 def test_plugin_fails_a_test_whose_cassette_is_missing(pytester: pytest.Pytester) -> None:
@@ -543,7 +569,7 @@ def test_plugin_fails_a_test_whose_cassette_is_missing(pytester: pytest.Pytester
 
 def test_plugin_fails_a_request_not_in_the_cassette(pytester: pytest.Pytester) -> None:
     with Sandbox() as sb:
-        pytester.makepyfile(test_user=USER_TEST.format(url=sb.url).replace(", smsc_no_network", ""))
+        pytester.makepyfile(test_user=USER_TEST.format(url=sb.url))
         pytester.runpytest("--smsc-record-mode=once", "-k", "balance", "-p", "no:cacheprovider").assert_outcomes(passed=1)
         pytester.makepyfile(test_user=USER_TEST.format(url=sb.url)
                             .replace("get_balance().balance", "get_sms_cost('79999999999', 'x').cost"))
