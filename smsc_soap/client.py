@@ -239,18 +239,23 @@ class Client:
         scopes = _backoff_scopes(operation, request)
         self._backoffs.check(operation, scopes)
         answer = self._exchange(operation, request)
-        raw, phone_errors = _flatten(answer)
-        code = raw.get("error", "").strip() or "0"
-        if not code.lstrip("-").isdigit():
-            raise ProtocolError(f"{operation}: the answer's error field is not a number: {code!r}")
-        if int(code):
-            error = api_error(operation, int(code))
-            self._backoffs.start(error, scopes)
-            raise error
         try:
-            return build(raw, phone_errors) if phone_errors else build(raw)
-        except ValueError as exc:
-            raise ProtocolError(f"{operation}: unexpected answer: {exc}") from None
+            raw, phone_errors = _flatten(answer)
+            code = raw.get("error", "").strip() or "0"
+            if not code.lstrip("-").isdigit():
+                raise ProtocolError(f"{operation}: the answer's error field is not a number: {code!r}")
+            if int(code):
+                error = api_error(operation, int(code))
+                self._backoffs.start(error, scopes)
+                raise error
+            try:
+                return build(raw, phone_errors) if phone_errors else build(raw)
+            except ValueError as exc:
+                raise ProtocolError(f"{operation}: unexpected answer: {exc}") from None
+        except ProtocolError as error:  # an answer we cannot read says nothing sure about a send
+            if _KINDS[operation] == "send":
+                raise _outcome_unknown(operation, request, error) from error
+            raise
 
     def _exchange(self, operation: str, request: Mapping[str, str]) -> Any:
         """The answer to ``request``: repeated only where safe, all within the call's timeout."""
@@ -267,8 +272,7 @@ class Client:
                 except TransportError as error:
                     if is_send:
                         if exchange.sent:  # it may have arrived: never send it twice
-                            raise SendOutcomeUnknown.for_cause(
-                                operation, request.get("id"), _recipients(request), error) from error
+                            raise _outcome_unknown(operation, request, error) from error
                         raise  # it provably never left (urllib3 already retried the connection)
                     delay = policy.delay(attempt)
                     if (attempt >= policy.attempts or not policy.retryable(error)
@@ -329,6 +333,10 @@ def _flatten(answer: Any) -> Tuple[Raw, PhoneErrors]:
         elif value is not None:
             raw[name] = str(value)
     return raw, tuple(phone_errors)
+
+
+def _outcome_unknown(operation: str, request: Mapping[str, str], error: TransportError) -> SendOutcomeUnknown:
+    return SendOutcomeUnknown.for_cause(operation, request.get("id"), _recipients(request), error)
 
 
 def _recipients(request: Mapping[str, str]) -> Tuple[str, ...]:

@@ -63,9 +63,8 @@ Timeout = Union[float, Tuple[float, float]]
 class RetryPolicy:
     """When the client repeats a call, and how long it backs off; data, handed to ``Client(retry=...)``.
 
-    * Connection attempts that failed (refused, DNS failure, connect timeout, TLS handshake) never
-      reached the server, so urllib3 repeats them ``connect`` times for every operation, sends
-      included.
+    * Connection attempts that failed (refused, DNS failure, connect timeout) never reached the
+      server, so urllib3 repeats them ``connect`` times for every operation, sends included.
     * Balance, cost and status calls are safe to repeat: one that failed with a timeout, a broken
       connection or an HTTP status in ``statuses`` is tried up to ``attempts`` times in all, with
       exponential back-off (``backoff`` seconds, doubling, at most ``max_backoff``) and jitter
@@ -128,7 +127,7 @@ class TransportSettings:
 
     def __post_init__(self) -> None:
         values = self.timeout if isinstance(self.timeout, tuple) else (self.timeout,)
-        if len(values) not in (1, 2) or not all(
+        if len(values) != (2 if isinstance(self.timeout, tuple) else 1) or not all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float("inf") for v in values):
             raise errors.ValidationError(
                 f"timeout must be seconds > 0, or a (connect, read) pair of them, got {self.timeout!r}",
@@ -382,10 +381,20 @@ def _check_http(response: requests.Response, secrets: Iterable[Secret]) -> None:
         raise errors.ProtocolError(f"HTTP {status} with an empty body", status_code=status)
 
 
-#: The parser every answer must pass before zeep sees it: zeep runs with ``strict=False`` (lxml's
-#: recover mode), which would quietly "repair" a truncated envelope into a shorter result.
-_STRICT_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                      huge_tree=False, recover=False, remove_comments=True)
+_PARSERS = threading.local()
+
+
+def _strict_parser() -> lxml.etree.XMLParser:
+    """The parser every answer must pass before zeep sees it (one per thread, as lxml wants).
+
+    zeep runs with ``strict=False`` (lxml's recover mode), which would quietly "repair" a
+    truncated envelope into a shorter result.
+    """
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = lxml.etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False)
+    return parser
 
 
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
@@ -400,7 +409,7 @@ def _check_xml(response: requests.Response) -> None:
         raise errors.ProtocolError(f"HTTP {status}: answer with a DTD or entity declarations refused "
                                    "(never parsed, never expanded)", status_code=status)
     try:
-        root = lxml.etree.fromstring(response.content, parser=_STRICT_PARSER)
+        root = lxml.etree.fromstring(response.content, parser=_strict_parser())
     except lxml.etree.XMLSyntaxError as exc:
         raise errors.ProtocolError(f"HTTP {status}: the answer is not well-formed XML (cut short?): {exc}",
                                    status_code=status) from None

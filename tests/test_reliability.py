@@ -21,6 +21,7 @@ import smsc_soap
 from smsc_soap import Client, RetryPolicy
 from smsc_soap.sandbox import Account, Sandbox
 from smsc_soap.transport import DEFAULT_TIMEOUT, IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
+from tests.conftest import ENVELOPE, RESPONSE_ELEMENTS, Responder
 
 PHONE = "79999999999"
 PRICE = Decimal("2.00")  # the sandbox's price of one SMS part to +7
@@ -96,7 +97,7 @@ def test_timeouts_are_on_by_default_and_reach_every_request(sb: Sandbox) -> None
                for t in seen), seen
 
 
-@pytest.mark.parametrize("timeout", [0, -1, (1, 0), (1, 2, 3), "5", float("inf"), True])
+@pytest.mark.parametrize("timeout", [0, -1, (1, 0), (1, 2, 3), (5,), "5", float("inf"), True])
 def test_a_timeout_must_be_positive_seconds(timeout: object) -> None:
     with pytest.raises(smsc_soap.ValidationError):
         Client("alex", "123", timeout=timeout)  # type: ignore[arg-type]
@@ -315,6 +316,23 @@ def test_a_send_that_provably_never_left_is_retried_by_the_connection_layer(
     result = client_for(sb, fake).send_sms(PHONE, "Hello")
     assert failures == [] and [m.id for m in sb.messages] == [result.id]
     assert posts(sb, "send_sms") == 1
+
+
+@pytest.mark.parametrize("body", [
+    '<?xml version="1.0"?><root/>',
+    ENVELOPE.format(ns="{ns}", body=""),
+    ENVELOPE.format(ns="{ns}", body="<ns1:Nope><x>1</x></ns1:Nope>"),
+    ENVELOPE.format(ns="{ns}", body="<ns1:{element}><{wrapper}><error>abc</error></{wrapper}></ns1:{element}>"),
+], ids=["not SOAP", "empty Body", "other element", "error not a number"])
+@pytest.mark.parametrize("operation", ["send_sms", "get_balance"])
+def test_a_well_formed_answer_of_the_wrong_shape_is_a_protocol_error(responder: Responder, body: str,
+                                                                       operation: str) -> None:
+    element, wrapper = RESPONSE_ELEMENTS[operation]
+    responder.answer(body.replace("{ns}", responder.url).format(element=element, wrapper=wrapper).encode())
+    with pytest.raises(smsc_soap.ProtocolError) as caught:
+        CALLS[operation](Client("alex", "123", url=responder.url, timeout=2.0))
+    assert isinstance(caught.value, smsc_soap.SendOutcomeUnknown) == (operation == "send_sms")
+    assert len(responder.requests) == 1
 
 
 def test_a_send_to_a_closed_port_is_a_connection_error_not_an_unknown_outcome(fake: FakeTime) -> None:
