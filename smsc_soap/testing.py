@@ -422,7 +422,7 @@ def client_connection_patches() -> Tuple[Tuple[Any, str, Any], ...]:
     """
     try:
         from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-        from vcr.stubs import requests_stubs
+        from vcr.stubs import urllib3_stubs
 
         from . import transport
     except ImportError:  # pragma: no cover
@@ -431,8 +431,10 @@ def client_connection_patches() -> Tuple[Tuple[Any, str, Any], ...]:
     for pool in vars(transport).values():
         if not (isinstance(pool, type) and issubclass(pool, HTTPConnectionPool) and "ConnectionCls" in vars(pool)):
             continue
+        # The stub classes vcrpy's "urllib3" patcher gives urllib3's own pools (applied after its
+        # "requests" one, so the one whose connections vcrpy closes when the cassette ends).
         secure = issubclass(pool, HTTPSConnectionPool)
-        stub = requests_stubs.VCRRequestsHTTPSConnection if secure else requests_stubs.VCRRequestsHTTPConnection
+        stub = urllib3_stubs.VCRRequestsHTTPSConnection if secure else urllib3_stubs.VCRRequestsHTTPConnection
         patches.append((pool, "ConnectionCls", stub))
         if issubclass(vars(pool)["ConnectionCls"], stub._baseclass):
             patches.append((stub, "_baseclass", vars(pool)["ConnectionCls"]))

@@ -189,6 +189,26 @@ def test_an_interaction_replays_once(sandbox: Sandbox, tmp_path: Path) -> None:
             client.get_balance()
 
 
+def test_a_client_shared_across_cassettes_and_outside_them(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The client's own pools are put under the cassette, with its own connection class inside
+    vcrpy's stub, and nothing of a cassette stays in them once it ends."""
+    client = Client("alex", "123", url=sandbox.url)
+    client.get_balance()  # a pooled connection made before any cassette
+    [pool] = client._session.get_adapter(sandbox.url).poolmanager.pools._container.values()
+    connection_class = type(pool).ConnectionCls
+    with kit.make_vcr(tmp_path, record_mode="once").use_cassette("shared.yaml") as cassette:
+        client.get_sms_cost("79999999999", "x")
+        [stub] = [c for c in list(pool.pool.queue) if c is not None]
+        assert isinstance(stub.real_connection, connection_class)  # deadlines still watched
+    assert len(cassette.data) == 1 and len(sandbox.requests) == 2
+    client.get_balance()  # outside: the server again
+    assert len(sandbox.requests) == 3
+    with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("shared.yaml"):
+        client.get_sms_cost("79999999999", "x")
+    client.get_balance()
+    assert len(sandbox.requests) == 4
+
+
 def test_a_missing_cassette_fails_in_the_default_record_mode(sandbox: Sandbox, tmp_path: Path) -> None:
     with kit.make_vcr(tmp_path).use_cassette("absent.yaml"):
         with pytest.raises(CannotOverwriteExistingCassetteException):
