@@ -146,8 +146,8 @@ class TransportSettings:
 def build_session(settings: TransportSettings) -> requests.Session:
     """A pooled session that retries only connection attempts (the request never left)."""
     session = requests.Session()
-    retry = urllib3.Retry(total=None, connect=settings.retry.connect, read=0, status=0, other=0,
-                          redirect=0, backoff_factor=0.2, raise_on_status=False)
+    retry = _DeadlineRetry(total=None, connect=settings.retry.connect, read=0, status=0, other=0,
+                           redirect=0, backoff_factor=0.2, raise_on_status=False)
     adapter = _WatchedAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
@@ -233,8 +233,9 @@ class _WatchedConnection:
         if exchange is not None:
             exchange.attach(self)
             remaining = exchange.remaining()
-            if remaining <= 0:
-                raise urllib3.exceptions.ConnectTimeoutError(self, "the call's deadline passed before connecting")
+            if remaining <= 0:  # not a urllib3 error: no further connection attempt
+                raise errors.TimeoutError(f"{getattr(self, 'host', '?')}:{getattr(self, 'port', '?')}: the "
+                                          "call's time ran out before a connection was made")
             if not isinstance(self.timeout, (int, float)) or self.timeout > remaining:
                 self.timeout = remaining
         super().connect()  # type: ignore[misc]
@@ -252,6 +253,15 @@ class _WatchedConnection:
                 self.connect()
             exchange.sent = True  # from here on the server may have the request
         super().send(data)  # type: ignore[misc]
+
+
+class _DeadlineRetry(urllib3.Retry):
+    """urllib3's connection retries, never sleeping past the current exchange's deadline."""
+
+    def get_backoff_time(self) -> float:
+        backoff = super().get_backoff_time()
+        exchange = current_exchange()
+        return backoff if exchange is None else max(0.0, min(backoff, exchange.remaining()))
 
 
 class _HTTPConnection(_WatchedConnection, urllib3.connection.HTTPConnection):

@@ -118,6 +118,32 @@ def test_a_server_that_never_answers_fails_with_timeouterror_within_the_timeout(
     assert isinstance(caught.value, smsc_soap.SendOutcomeUnknown) == (operation == "send_sms")
 
 
+@pytest.mark.parametrize("operation", ["get_balance", "send_sms"])
+def test_a_server_that_never_accepts_the_connection_cannot_stretch_a_call(operation: str) -> None:
+    """Connection attempts (and urllib3's retries of them) fit in the call's time too."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        queued = []
+        for _ in range(4):  # fill the accept queue: further connection attempts get no answer
+            sock = socket.socket()
+            sock.setblocking(False)
+            sock.connect_ex(("127.0.0.1", port))
+            queued.append(sock)
+        try:
+            client = Client("alex", "123", url=f"http://127.0.0.1:{port}/sys/soap.php", timeout=(0.4, 1.0))
+            started = time.monotonic()
+            with pytest.raises(smsc_soap.TimeoutError) as caught:
+                CALLS[operation](client)
+            elapsed = time.monotonic() - started
+        finally:
+            for sock in queued:
+                sock.close()
+    assert elapsed < 1.0 + 1, f"{elapsed:.2f} s"
+    assert not isinstance(caught.value, smsc_soap.SendOutcomeUnknown)  # nothing was sent
+
+
 class Trickler:
     """A loopback HTTP server that reads the request, then trickles its answer a byte at a time."""
 
