@@ -4,7 +4,11 @@ Three branches, so callers can catch by what went wrong:
 
 * :class:`ValidationError` -- bad input, raised before anything is sent (nothing charged);
 * :class:`ApiError` -- the service answered with a non-zero ``error`` code;
-* :class:`TransportError` -- the answer never came, or was not a SOAP answer.
+* :class:`TransportError` -- the answer never came, or was not a SOAP answer. For a send that
+  may have reached the service it is a :class:`SendOutcomeUnknown`: not repeated, to reconcile.
+
+Errors 4 and 9 (:class:`IpBlocked`, :class:`RateLimited`) carry ``retry_after``: how long the
+client itself now refuses such calls.
 """
 from __future__ import annotations
 
