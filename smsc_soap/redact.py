@@ -25,7 +25,8 @@ def _forms(secret: str) -> Iterable[str]:
     """The ways a secret can appear on the wire or in a log."""
     xml = escape(secret, {'"': "&quot;", "'": "&apos;"})
     xml_minimal = secret.replace("&", "&amp;").replace("<", "&lt;")  # ">" and quotes may stay bare
-    return {secret, xml, xml_minimal, quote(secret, safe=""), quote_plus(secret), quote(xml, safe="")}
+    return {secret, xml, escape(secret), xml_minimal, quote(secret, safe=""), quote_plus(secret),
+            quote(xml, safe="")}
 
 
 class Secret:
