@@ -24,7 +24,7 @@ from .errors import (
     ApiError, IpBlocked, MessageNotFound, ProtocolError, RateLimited, SendOutcomeUnknown, TransportError,
     UnsupportedOperation, ValidationError, api_error,
 )
-from .query import build_query
+from .query import build_query, recipient_options
 from .redact import Secret
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
@@ -299,8 +299,7 @@ class Client:
         if phones is None or mes is None:
             raise ValidationError("phones and mes are required unless list= gives them", field="phones")
         return {
-            "phones": params.phones_field(phones, allow_email=bool(extended.get("mail")),
-                                          allow_telegram=bool(extended.get("tg") or extended.get("bot"))),
+            "phones": params.phones_field(phones, **recipient_options(extended)),
             "mes": params.mes_field(mes),
         }
 
