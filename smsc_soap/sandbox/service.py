@@ -528,7 +528,7 @@ class Service:
                 phone=msg.phone,
                 cost=money(msg.cost),
                 sender_id=msg.sender or A.DEFAULT_SENDER,
-                status_name=T.STATUS_NAMES.get(status, str(status)),
+                status_name=T.status_name(status),
                 message=msg.mes,
             )
         if level >= 2:

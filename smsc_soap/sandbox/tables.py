@@ -6,7 +6,7 @@ the SOAP page links to.
 """
 from __future__ import annotations
 
-from typing import Dict
+from ..results import DeliveryStatus
 
 # --- error codes of the answers (seed 004, "Код помилки" tables) ---------------------------
 ERR_PARAMS = 1          #: error in parameters
@@ -44,69 +44,21 @@ COST_MODES = (0, 1, 2, 3)
 #: seed 004, ``all`` of get_status: 0 plain, 1 full, 2 full + operator and region.
 STATUS_DETAIL_LEVELS = (0, 1, 2)
 
-# --- delivery status of a message (spec/status-codes.md, "status") --------------------------
-STATUS_NOT_FOUND = -3
-STATUS_STOPPED = -2
-STATUS_WAITING = -1
-STATUS_TRANSFERRED = 0
-STATUS_DELIVERED = 1
-STATUS_READ = 2
-STATUS_EXPIRED = 3
-STATUS_CLICKED = 4
-STATUS_UNDELIVERABLE = 20
-STATUS_INVALID_NUMBER = 22
-STATUS_PROHIBITED = 23
-STATUS_NO_FUNDS = 24
-STATUS_UNAVAILABLE_NUMBER = 25
+# --- delivery status of a message -----------------------------------------------------------
+# The one table of statuses, with their names, is smsc_soap.results.DeliveryStatus (from
+# spec/status-codes.md); the sandbox writes them as plain ints.
+STATUS_WAITING = int(DeliveryStatus.WAITING)
+STATUS_TRANSFERRED = int(DeliveryStatus.TRANSFERRED)
+STATUS_DELIVERED = int(DeliveryStatus.DELIVERED)
+STATUS_EXPIRED = int(DeliveryStatus.EXPIRED)
+STATUS_UNDELIVERABLE = int(DeliveryStatus.UNDELIVERABLE)
+STATUS_INVALID_NUMBER = int(DeliveryStatus.INVALID_NUMBER)
+STATUS_UNAVAILABLE_NUMBER = int(DeliveryStatus.UNAVAILABLE_NUMBER)
 
-STATUS_NAMES: Dict[int, str] = {
-    -3: "Message not found",
-    -2: "Stopped",
-    -1: "Waiting to be sent",
-    0: "Transferred to operator",
-    1: "Delivered",
-    2: "Read",
-    3: "Expired",
-    4: "Link clicked",
-    20: "Impossible to deliver",
-    22: "Invalid number",
-    23: "Prohibited",
-    24: "Insufficient funds",
-    25: "Unavailable number",
-}
 
-# --- why a message was not delivered (spec/status-codes.md, "err") ---------------------------
-DELIVERY_ERRORS: Dict[int, str] = {
-    0: "No error",
-    1: "Subscriber does not exist",
-    2: "Mailbox full",
-    3: "Recipient server not found",
-    4: "Mailbox blocked",
-    6: "Subscriber offline",
-    11: "No SMS service",
-    12: "Error in subscriber's phone",
-    13: "Subscriber blocked",
-    21: "Service not supported",
-    200: "Virtual sending",
-    219: "SIM card replaced",
-    220: "Operator queue overflow",
-    237: "Subscriber does not answer",
-    238: "No template",
-    239: "Forbidden IP address",
-    240: "Subscriber busy",
-    241: "Conversion error",
-    242: "Answering machine detected",
-    243: "No contract",
-    244: "Mailing prohibited",
-    245: "Status not received",
-    246: "Time restriction",
-    247: "Message limit exceeded",
-    248: "No route",
-    249: "Invalid number format",
-    250: "Number forbidden by settings",
-    251: "Per-number daily limit exceeded",
-    252: "Number forbidden",
-    253: "Forbidden by spam filter",
-    254: "Unregistered sender ID",
-    255: "Rejected by operator",
-}
+def status_name(code: int) -> str:
+    """The name the answer's ``status_name`` carries."""
+    try:
+        return DeliveryStatus(code).title  # type: ignore[attr-defined]
+    except ValueError:
+        return str(code)
