@@ -103,8 +103,8 @@ class Client:
             raise ValidationError("give login and psw, or apikey, not both", field="apikey")
         if apikey is None and not (login and psw):
             raise ValidationError("login and psw are both required (or give apikey instead)", field="login")
-        if apikey is not None and not apikey.strip():
-            raise ValidationError("apikey is empty", field="apikey")
+        if apikey is not None:
+            build_query(apikey=apikey)  # its shape is checked here, once, not at the first call
         self.login = login
         self._psw = Secret(psw or "")
         self._apikey = Secret(apikey or "")
