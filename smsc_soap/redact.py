@@ -1,13 +1,14 @@
 """Scrubbing of secrets (psw, apikey) from anything that may be logged, shown or recorded.
 
 Two nets, used together: by shape (the ``psw`` element and ``apikey=`` in a query, whatever
-their values) and by value (the client's own secrets, in the plain, XML-escaped and URL-encoded
-forms they take on the wire).
+their values) and by value (the client's own secrets, in every form :func:`secret_forms` lists).
 """
 from __future__ import annotations
 
+import html
+import json
 import re
-from typing import Iterable, TypeVar
+from typing import Iterable, List, TypeVar
 from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape
 
@@ -21,12 +22,18 @@ _QUERY_PARAM = re.compile(r"((?<![A-Za-z_])(?:apikey|psw)(?:=|%3D))(?:(?!%26)[^&
 T = TypeVar("T", str, bytes)
 
 
-def _forms(secret: str) -> Iterable[str]:
-    """The ways a secret can appear on the wire or in a log."""
-    xml = escape(secret, {'"': "&quot;", "'": "&apos;"})
-    xml_minimal = secret.replace("&", "&amp;").replace("<", "&lt;")  # ">" and quotes may stay bare
-    return {secret, xml, escape(secret), xml_minimal, quote(secret, safe=""), quote_plus(secret),
-            quote(xml, safe="")}
+def secret_forms(secret: str) -> List[str]:
+    """The forms a secret takes on the wire, in logs and in files, longest first: plain, every
+    usual way of escaping XML/HTML (``saxutils.escape`` leaves quotes bare, ``html.escape`` writes
+    ``&#x27;``, a minimal writer escapes only ``&`` and ``<``), JSON strings, and the URL encodings
+    of each. Scrubbed by value; handy to grep files for."""
+    base = {secret, escape(secret), escape(secret, {'"': "&quot;"}), escape(secret, {'"': "&quot;", "'": "&apos;"}),
+            secret.replace("&", "&amp;").replace("<", "&lt;"), html.escape(secret), html.escape(secret, quote=False),
+            json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    forms = set(base)
+    for form in base:
+        forms.update((quote(form, safe=""), quote(form), quote_plus(form)))
+    return sorted((form for form in forms if form), key=len, reverse=True)
 
 
 class Secret:
@@ -58,6 +65,6 @@ def redact(text: T, secrets: Iterable[Secret] = ()) -> T:
     text = _QUERY_PARAM.sub(rf"\g<1>{REDACTED}", text)
     for secret in secrets:
         if secret:
-            for form in sorted(_forms(secret.reveal()), key=len, reverse=True):
+            for form in secret_forms(secret.reveal()):
                 text = text.replace(form, REDACTED)
     return text

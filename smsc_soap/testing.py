@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List,
 from urllib.parse import parse_qs, quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 from xml.sax.saxutils import escape as xml_escape, unescape as xml_unescape
 
-from .redact import REDACTED, Secret, redact
+from .redact import REDACTED, Secret, redact, secret_forms
 
 if TYPE_CHECKING:  # pragma: no cover
     import vcr
@@ -282,22 +282,6 @@ def _scrub_query_element(match: "re.Match[str]") -> str:
 _GREEDY_PARAM = re.compile(r"((?<![A-Za-z_])(?:apikey|psw)(?:=|%3D))[^&<>\"'\s]*", re.IGNORECASE)
 
 
-def secret_forms(secret: str) -> List[str]:
-    """The forms a secret takes on the wire and in files, longest first: plain, every usual way of
-    escaping XML/HTML (``saxutils.escape`` leaves quotes bare, ``html.escape`` writes ``&#x27;``),
-    JSON strings, and the URL encodings of each. Scrubbed by value; handy to grep files for."""
-    import html
-    import json
-
-    base = {secret, xml_escape(secret), xml_escape(secret, {'"': "&quot;"}),
-            xml_escape(secret, {'"': "&quot;", "'": "&apos;"}), html.escape(secret), html.escape(secret, quote=False),
-            json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-    forms = set(base)
-    for form in base:
-        forms.update((quote(form, safe=""), quote(form), quote_plus(form)))
-    return sorted((form for form in forms if form), key=len, reverse=True)
-
-
 def scrub_text(text: Union[str, bytes], secrets: SecretsArg = ()) -> Union[str, bytes]:
     """``text`` with every psw/apikey value REDACTED: the ``<psw>`` element, the secret parameters
     of a ``<query>`` element or of a form-encoded body, ``psw=``/``apikey=`` anywhere else (also
@@ -310,11 +294,7 @@ def scrub_text(text: Union[str, bytes], secrets: SecretsArg = ()) -> Union[str, 
     text = _QUERY_ELEMENT.sub(_scrub_query_element, text)
     if _FORM.match(text):
         text = scrub_query(text)
-    text = _GREEDY_PARAM.sub(rf"\g<1>{REDACTED}", redact(text, found))
-    for secret in found:
-        for form in secret_forms(secret.reveal()):
-            text = text.replace(form, REDACTED)
-    return text
+    return _GREEDY_PARAM.sub(rf"\g<1>{REDACTED}", redact(text, found))
 
 
 def scrub_url(url: str, secrets: SecretsArg = ()) -> str:
