@@ -51,13 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM; 0 on a clean stop, 2 if the sandbox cannot start."""
-    accounts: List[Account] = list(args.account) or [Account(A.DEMO_LOGIN, A.DEMO_PASSWORD, A.DEFAULT_BALANCE)]
     apikeys: Dict[str, str] = dict(args.apikey)
-    logins = {account.login for account in accounts}
-    for key, login in apikeys.items():
-        if login not in logins:
-            print(f"smsc-soap sandbox: --apikey {key}={login}: no such account", file=sys.stderr)
-            return 2
+    try:  # no --account: the Sandbox's demo account
+        sandbox = Sandbox(args.account or None, apikeys=apikeys, senders=args.senders, host=args.bind,
+                          port=args.port, realtime=True)
+    except ValueError as exc:  # an --apikey for a login no --account gives
+        print(f"smsc-soap sandbox: --apikey: no such account: {exc}", file=sys.stderr)
+        return 2
+    accounts = [sandbox.service.account(login) for login in sandbox.service.logins]
     if not args.quiet:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
@@ -65,7 +66,6 @@ def run(args: argparse.Namespace) -> int:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
 
-    sandbox = Sandbox(accounts, apikeys=apikeys, senders=args.senders, host=args.bind, port=args.port, realtime=True)
     try:
         sandbox.start()
     except OSError as exc:
