@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import List
 
+from .. import spec
 from .assumptions import AUTOCORRECT_RULES, PHONE_DIGITS, PHONE_SEPARATORS
 
 
@@ -11,7 +12,7 @@ class BadPhone(ValueError):
     """Not a phone number in international format (error 7)."""
 
 
-_LIST_SEPARATORS = re.compile(r"[,;]")
+_LIST_SEPARATORS = re.compile("[" + re.escape(spec.PHONE_SEPARATORS) + "]")
 
 
 def split_phones(value: str) -> List[str]:
@@ -23,8 +24,8 @@ def normalize(raw: str) -> str:
     """The number in digits only (no "+"), auto-corrected unless written with "+"."""
     text = raw.strip()
     lo, hi = PHONE_DIGITS
-    if text.startswith("+"):
-        digits = text[1:]
+    if text.startswith(spec.PHONE_PLUS):
+        digits = text[len(spec.PHONE_PLUS):]
     else:
         digits = PHONE_SEPARATORS.sub("", text)
         for pattern, replacement in AUTOCORRECT_RULES:

@@ -232,7 +232,9 @@ def test_message_text_rules(box):
     assert send(box, mes="") == {"error": "1"}
     assert send(box, mes="\n~~~\nonly a comment") == {"error": "1"}
     assert send(box, mes="a" * 1001) == {"error": "1"}
-    assert "id" in send(box, mes="a" * 1000 + "\n~~~\n" + "c" * 50)
+    # the 1000 characters are the whole mes, comment included (spec.MES_LIMIT_COUNTS_COMMENT)
+    assert send(box, mes="a" * 1000 + "\n~~~\n" + "c" * 50) == {"error": "1"}
+    assert "id" in send(box, mes="a" * 945 + "\n~~~\n" + "c" * 50)
     assert send(box, mes="b" * 1000, query="maxsms=2&cost=2")["cnt"] == "2"
     assert box.messages[-1].text == "b" * 306
 
