@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Dict, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple
 
 from .. import spec
 from . import tables as T
@@ -187,7 +187,7 @@ BODY_READ_SECONDS = 30.0
 REQUEST_LOG_LIMIT = 1000
 
 
-def longest_prefix(table: Dict[str, "object"], phone: str) -> Optional[str]:
+def longest_prefix(table: Mapping[str, object], phone: str) -> Optional[str]:
     """The longest key of ``table`` that ``phone`` starts with (``None`` if none does)."""
     best: Optional[str] = None
     for prefix in table:

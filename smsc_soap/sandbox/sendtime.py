@@ -61,7 +61,8 @@ def _send_moment(value: Optional[str], now: float, tz_hours: int) -> float:
     tz = zone(tz_hours)
     m = _DDMMYYHHMM.fullmatch(text) or _DOTTED.fullmatch(text)
     if m:
-        return max(now, _local(*m.groups(), tz=tz))
+        day, month, year, hour, minute = m.groups()
+        return max(now, _local(day, month, year, hour, minute, tz=tz))
     m = _WINDOW.fullmatch(text)
     if m:
         h1, h2 = int(m.group(1)), int(m.group(2))

@@ -49,9 +49,10 @@ STATUS_INVALID_NUMBER = int(DeliveryStatus.INVALID_NUMBER)
 STATUS_UNAVAILABLE_NUMBER = int(DeliveryStatus.UNAVAILABLE_NUMBER)
 
 
+#: The name of each status code (the enum's members carry a ``title``).
+_STATUS_NAMES = {int(status): str(getattr(status, "title")) for status in DeliveryStatus}
+
+
 def status_name(code: int) -> str:
-    """The name the answer's ``status_name`` carries."""
-    try:
-        return DeliveryStatus(code).title  # type: ignore[attr-defined]
-    except ValueError:
-        return str(code)
+    """The name the answer's ``status_name`` carries (the code itself for an unknown one)."""
+    return _STATUS_NAMES.get(code, str(code))
