@@ -137,6 +137,12 @@ STATUS_DETAIL_LEVELS: Tuple[int, ...] = (0, 1, 2)
 
 #: 0 (by default) or 1: the page's "0 (за замовчуванням) ... 1 – ..." flags.
 FLAG: Tuple[int, ...] = (0, 1)
+#: The parameters that are such flags (004: flash, push, hlr, ping, mms, mail, soc, viber,
+#: whatsapp, tg, call, tinyurl, err, op; the HTTP page: nl).
+EXTENDED_FLAGS: Tuple[str, ...] = (
+    "flash", "push", "hlr", "ping", "mms", "mail", "soc", "viber", "whatsapp", "tg", "call",
+    "tinyurl", "err", "op", "nl",
+)
 #: Parameters that take one of a few whole numbers.
 EXTENDED_CHOICES: Mapping[str, Tuple[int, ...]] = {
     #: 004:85-87 "0 ... 1 – бінарне ... 2 – ... шістнадцяткового рядка (hex)".

@@ -311,6 +311,30 @@ class Service:
         return value
 
     @staticmethod
+    def _check_documented_values(query: Mapping[str, str]) -> None:
+        """Error 1 for a flag, choice or whole number outside what the pages allow (spec's
+        tables); an empty value counts as absent. The rules of reading them are the sandbox's."""
+        allowed = {name: spec.FLAG for name in spec.EXTENDED_FLAGS}
+        allowed.update(spec.EXTENDED_CHOICES)
+        for name, values in allowed.items():
+            raw = query.get(name, "").strip()
+            if raw and raw not in {str(value) for value in values}:
+                raise _Refused(T.ERR_PARAMS)
+        for name, bounds in spec.EXTENDED_INT_RANGES.items():
+            raw = query.get(name, "").strip()
+            if raw and name != "valid":  # valid has an hh:mm form too: see _validity
+                Service._int_in(raw, *bounds)
+        period = query.get("period", "").strip()
+        if period:
+            try:
+                hours = float(period)
+            except ValueError:
+                raise _Refused(T.ERR_PARAMS) from None
+            low, high = spec.PERIOD_HOURS
+            if not low <= hours <= high:
+                raise _Refused(T.ERR_PARAMS)
+
+    @staticmethod
     def _validity(query: Mapping[str, str]) -> float:
         raw = query.get("valid", "").strip()
         if raw == "":
@@ -401,6 +425,7 @@ class Service:
 
     def _send(self, params: Params, query: Mapping[str, str], now: float, operation: str, *, cost_only: bool) -> Result:
         account = self._authenticate(params, query)
+        self._check_documented_values(query)
         cost_mode = 1 if cost_only else self._int_option(query, "cost", min(T.COST_MODES), max(T.COST_MODES), 0)
         want_errors = not cost_only and query.get("err", "").strip() == "1"
         no_text = query.get("hlr", "") == "1" or query.get("ping", "") == "1"
