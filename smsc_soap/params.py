@@ -284,6 +284,8 @@ def _timestamp(ts: int) -> str:
             f"timestamp {ts} is before 2001-09-09 (a short '0<ts>' can read as DDMMYYhhmm); "
             "it is in the past anyway: use 0 to send now"
         )
+    if ts > spec.TIME_LATEST_TIMESTAMP:
+        raise _bad_time(f"timestamp {ts} is after the year 9999, which no date can show")
     return f"0{ts}"
 
 

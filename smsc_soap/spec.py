@@ -117,6 +117,10 @@ TIME_TIMESTAMP = re.compile(r"0([0-9]+)")
 TIME_OFFSET = re.compile(r"\+([0-9]+)")
 #: ASSUMPTION: "YY" is a year of this century, 20YY.
 TIME_CENTURY = 2000
+#: ASSUMPTION, ONE CHOICE (the sandbox refused later moments, the client sent them): a moment
+#: after 9999-12-31 23:59:59 UTC cannot be written as a date (last_date, send_date), so a
+#: ``0<ts>`` beyond it is refused (error 5).
+TIME_LATEST_TIMESTAMP = 253402300799
 #: ASSUMPTION: an hour window h1-h2 needs 0 <= h1 < h2 <= 24; the page describes only a
 #: same-day window (before h1 wait, inside send, after it the next day at h1).
 HOUR_WINDOW = IntRange(0, 24)

@@ -50,8 +50,8 @@ def send_moment(value: Optional[str], now: float, tz_hours: int = 0) -> float:
     return moment
 
 
-#: Year 9999: later moments cannot be written as dates.
-_LATEST = 253402300799.0
+#: Year 9999: later moments cannot be written as dates (spec's choice, shared with the client).
+_LATEST = float(spec.TIME_LATEST_TIMESTAMP)
 
 
 def _send_moment(value: Optional[str], now: float, tz_hours: int) -> float:
