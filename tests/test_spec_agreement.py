@@ -51,6 +51,9 @@ EXCEPTIONS: Mapping[str, Any] = {
     "SOME_PHONES_GOOD": ("accepts", "some numbers bad, some good: the service sends to the good ones "
                          "and lists the bad with err=1 (004:216-218); the client refuses the whole "
                          "request so that no wrong number is dropped silently"),
+    "NUMBERING_PLAN": ("7", "a number of the wrong length for its zone (+1, +7, +380): the sandbox "
+                       "knows these numbering plans (assumptions.NUMBER_LENGTH_BY_PREFIX), the "
+                       "client only the general bounds of spec.PHONE_DIGITS"),
     "CONTACT_GROUP": ("7", "G<n>: the client lets a contact group through (004:23); the sandbox "
                       "models no groups (assumptions.py) and answers 7"),
     "EMPTY_TEXT": ("1", "an empty text (or only a comment): the client allows it because hlr and "
@@ -118,6 +121,12 @@ def _sandbox_number(entry: str) -> Optional[str]:
         return None
 
 
+def _wrong_length_for_zone(entry: str) -> bool:
+    digits = entry.lstrip("+")
+    zone = A.longest_prefix(A.NUMBER_LENGTH_BY_PREFIX, digits)
+    return zone is not None and len(digits) != A.NUMBER_LENGTH_BY_PREFIX[zone]
+
+
 def _phone_exceptions(text: str) -> List[str]:
     entries = params.split_phones(text, keep_empty=True)
     names = []
@@ -129,6 +138,9 @@ def _phone_exceptions(text: str) -> List[str]:
     if any(re.search(r"[ \-().]", entry) and not entry.startswith("+") and _sandbox_number(entry)
            for entry in entries):
         names.append("AUTOCORRECTED_PHONE")
+    if any(_client_accepts(params.phone_field, entry) and _sandbox_number(entry) is None
+           and _wrong_length_for_zone(entry) for entry in entries):
+        names.append("NUMBERING_PLAN")
     if any(re.fullmatch(r"G[0-9]+", entry) for entry in entries):
         names.append("CONTACT_GROUP")
     return names

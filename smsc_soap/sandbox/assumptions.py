@@ -77,6 +77,12 @@ AUTOCORRECT_RULES: Tuple[Tuple["re.Pattern[str]", str], ...] = (
     (re.compile(r"^8(\d{10})$"), r"7\1"),
     (re.compile(r"^(9\d{9})$"), r"7\1"),
 )
+#: The length of a whole number (country code included) in the few zones whose numbering plans
+#: the sandbox knows, by number prefix (longest prefix wins): +1 (NANP) and +7 (Russia,
+#: Kazakhstan) 1 + 10 digits, +380 (Ukraine) 3 + 9. A number of another length there is error 7,
+#: as on a service that knows the numbering plans; the client checks only the general bounds of
+#: :data:`smsc_soap.spec.PHONE_DIGITS`, so here the sandbox is stricter on purpose.
+NUMBER_LENGTH_BY_PREFIX: Dict[str, int] = {"1": 11, "7": 11, "380": 12}
 #: Contact groups ("G<n>"), e-mail addresses and telegram nicks are not modelled: such entries
 #: are malformed numbers (error 7, or status 22 in ``errors``).
 #: The same number twice in one request is sent (and billed) once.

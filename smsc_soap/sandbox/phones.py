@@ -5,7 +5,8 @@ import re
 from typing import List
 
 from .. import spec
-from .assumptions import AUTOCORRECT_RULES, PHONE_DIGITS, PHONE_SEPARATORS
+from .assumptions import (AUTOCORRECT_RULES, NUMBER_LENGTH_BY_PREFIX, PHONE_DIGITS, PHONE_SEPARATORS,
+                          longest_prefix)
 
 
 class BadPhone(ValueError):
@@ -34,6 +35,9 @@ def normalize(raw: str) -> str:
                 break
     if not (digits.isascii() and digits.isdigit() and lo <= len(digits) <= hi):
         raise BadPhone(f"{raw!r} is not an international phone number")
+    zone = longest_prefix(NUMBER_LENGTH_BY_PREFIX, digits)
+    if zone is not None and len(digits) != NUMBER_LENGTH_BY_PREFIX[zone]:
+        raise BadPhone(f"{raw!r} has {len(digits)} digits; numbers in +{zone} have {NUMBER_LENGTH_BY_PREFIX[zone]}")
     return digits
 
 
