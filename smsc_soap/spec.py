@@ -153,7 +153,7 @@ EXTENDED_CHOICES: Mapping[str, Tuple[int, ...]] = {
     "bin": (0, 1, 2),
     #: 004:168-172 "0 ... звичайна відправка. 1 – отримати вартість ... 2 ... 3 ...".
     "cost": (0, 1, 2, 3),
-    #: HTTP page, line 83-85: translit 0, 1 "translit", 2 "mpaHc/Iu T".
+    #: HTTP page, lines 83-86: "0 (по умолчанию) – не переводить", 1 "translit", 2 "mpaHc/Ium".
     "translit": (0, 1, 2),
 }
 #: Parameters that take a whole number in a range.
