@@ -4,8 +4,9 @@ Every leaf of the WSDL is ``xsd:string``: each function here takes a typed Pytho
 returns the exact string for its field, or raises :class:`~smsc_soap.errors.ValidationError`
 (with ``field`` set) so that nothing wrong is ever sent -- and charged.
 
-The law is the service's SOAP page (``shared/seeds/004_15f31480a758852c.txt``). What the page
-does not state but we had to decide is an ASSUMPTION, kept in a named constant below.
+The law is the service's SOAP page (``shared/seeds/004_15f31480a758852c.txt``); its facts, and
+the ASSUMPTIONS the sandbox shares, are those of :mod:`smsc_soap.spec`. What only the client
+decides is an ASSUMPTION kept in a named constant below.
 """
 from __future__ import annotations
 

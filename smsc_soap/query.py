@@ -6,7 +6,8 @@ we know, each citing the page it comes from, with the function that checks a Pyt
 and writes its string. :func:`build_query` checks every name and value and encodes them so
 that the server (and ``urllib.parse.parse_qs``) reads back exactly the value given.
 
-Decisions the pages do not make are ASSUMPTIONS, kept in named constants and tables here.
+The pages' ranges and choices, and the ASSUMPTIONS the sandbox shares, are those of
+:mod:`smsc_soap.spec`; the assumptions only the client makes are named constants here.
 """
 from __future__ import annotations
 
