@@ -21,11 +21,12 @@ import time
 import typing
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Type, TypedDict
 
-from . import errors
+from . import errors, spec
 from ._wsdl import endpoint_url, wsdl_for
 from .client import Client
+from .params import split_phones
 from .query import EXTENDED_PARAMS, HTTP_PAGE, SOAP_PAGE, ExtendedParams, build_query
 from .redact import Secret, redact
 
@@ -56,7 +57,7 @@ class StillPending(Exception):
 
 
 #: Exception -> exit code; the first matching row wins.
-_EXIT_BY_ERROR: Tuple[Tuple[type, int], ...] = (
+_EXIT_BY_ERROR: Tuple[Tuple[Type[Exception], int], ...] = (
     (UsageError, EXIT_USAGE),
     (errors.ValidationError, EXIT_USAGE),
     (errors.ApiError, EXIT_SERVICE),
@@ -91,7 +92,7 @@ _HINTS = typing.get_type_hints(ExtendedParams)
 _PAGES = {SOAP_PAGE: "the SOAP page", HTTP_PAGE: "the HTTP mailing page"}
 
 
-def _kinds(hint: Any) -> set:
+def _kinds(hint: Any) -> Set[type]:
     """The command-line kinds (bool, int, float, str) a type hint of ExtendedParams admits."""
     origin = typing.get_origin(hint)
     if origin is typing.Union:
@@ -101,7 +102,7 @@ def _kinds(hint: Any) -> set:
     return {hint} & {bool, int, float, str}
 
 
-def _converter(kinds: set) -> Callable[[str], Any]:
+def _converter(kinds: Set[type]) -> Callable[[str], Any]:
     """Text -> the Python value the library expects; anything else is left for it to refuse."""
 
     def convert(text: str) -> Any:
@@ -156,7 +157,18 @@ class Context:
     secrets: List[str] = dataclasses.field(default_factory=list)
 
 
-def _endpoint(args: argparse.Namespace, env: Mapping[str, str]) -> Dict[str, Optional[str]]:
+class _Endpoint(TypedDict):
+    host: Optional[str]
+    url: Optional[str]
+
+
+class _Credentials(TypedDict, total=False):
+    login: str
+    psw: str
+    apikey: str
+
+
+def _endpoint(args: argparse.Namespace, env: Mapping[str, str]) -> _Endpoint:
     """``--host``/``--url``, else ``SMSC_HOST``/``SMSC_URL``, else the library's default host."""
     if args.host or args.url:
         return {"host": args.host, "url": args.url}
@@ -170,7 +182,7 @@ def _password(login: str) -> str:
     return getpass.getpass(f"SMSC password for {login}: ")
 
 
-def _credentials(args: argparse.Namespace, ctx: Context) -> Dict[str, str]:
+def _credentials(args: argparse.Namespace, ctx: Context) -> _Credentials:
     """``SMSC_APIKEY`` unless ``--login`` is given; else the login and ``SMSC_PASSWORD`` or a prompt."""
     apikey = ctx.env.get(ENV_APIKEY)
     if apikey and not args.login:
@@ -319,8 +331,7 @@ def _pending(phone: str, status: Any, timeout: float) -> StillPending:
 def _recipients(phones: str, result: Any) -> List[str]:
     """The phone numbers a send went to, less those its ``errors`` list refused."""
     refused = {error.phone.lstrip("+") for error in result.errors}
-    entries = re.split(r"\s*[,;]\s*", phones.strip())
-    return [entry for entry in entries
+    return [entry for entry in split_phones(phones)
             if re.fullmatch(r"\+?[0-9]+", entry) and entry.lstrip("+") not in refused]
 
 
@@ -450,9 +461,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     send = command("send", cmd_send, "send a message; with --sandbox, then show its delivery status")
     send.add_argument("phones", nargs="?", help="recipients, separated by ',' or ';' (omit with --list)")
-    send.add_argument("mes", nargs="?", help="the text, at most 1000 characters (omit with --list)")
-    send.add_argument("--id", help="your message id: 1..2147483647 or up to 40 of A-Z a-z 0-9 . _ -")
-    send.add_argument("--sender", help="sender name registered in the account (11 characters or 15 digits)")
+    send.add_argument("mes", nargs="?", help=f"the text, at most {spec.MES_MAX_CHARS} characters, a comment included "
+                           "(omit with --list)")
+    send.add_argument("--id", help=f"your message id: {spec.ID_INT_RANGE.low}..{spec.ID_INT_RANGE.high} or up to "
+                           f"{spec.ID_MAX_CHARS} of A-Z a-z 0-9 {' '.join(spec.ID_SYMBOLS)}")
+    send.add_argument("--sender", help=f"sender name registered in the account ({spec.SENDER_MAX_CHARS} "
+                           f"characters or {spec.SENDER_MAX_DIGITS} digits)")
     send.add_argument("--time", help="when to send: DDMMYYhhmm, 'DD.MM.YY hh:mm', h1-h2, 0<unix time>, +minutes")
     _wait_options(send, "after sending, ")
     add_extended_options(send)
@@ -465,7 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = command("status", cmd_status, "the delivery status of a message")
     status.add_argument("phone", help="the recipient's number")
     status.add_argument("id", help="the message id")
-    status.add_argument("--all", type=int, default=0, choices=(0, 1, 2),
+    status.add_argument("--all", type=int, default=0, choices=spec.STATUS_DETAIL_LEVELS,
                         help="0 status only, 1 full information, 2 also operator and region")
     _wait_options(status, "")
 
@@ -503,8 +517,9 @@ def main(argv: Optional[Sequence[str]] = None, *, sleep: Sleep = time.sleep,
     args = build_parser().parse_args(argv)
     ctx = Context(env=os.environ if env is None else env, sleep=sleep,
                   out=Output(getattr(args, "json", False)))
+    run: Callable[[argparse.Namespace, Context], int] = args.run
     try:
-        return args.run(args, ctx)
+        return run(args, ctx)
     except tuple(cls for cls, _ in _EXIT_BY_ERROR) as exc:
         print(f"smsc-soap: {redact(_message(exc), map(Secret, ctx.secrets))}", file=sys.stderr)
         return next(code for cls, code in _EXIT_BY_ERROR if isinstance(exc, cls))

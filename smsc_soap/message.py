@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
+from . import spec
+
 __all__ = [
     "COMMENT_SEPARATOR",
     "GSM7",
@@ -32,16 +34,13 @@ __all__ = [
     "truncate",
 ]
 
-#: Seed 003: "\n~~~\n" (newline, three tildes, newline); what follows is a comment.
-COMMENT_SEPARATOR = "\n~~~\n"
-
-GSM7 = "gsm7"
-UCS2 = "ucs2"
-
-#: Seed 004, parameter ``mes``: one SMS, and one part of a multi-part SMS (the rest of a part
-#: carries the header that joins the parts on the phone).
-SINGLE_PART_LIMIT = {GSM7: 160, UCS2: 70}
-MULTI_PART_LIMIT = {GSM7: 153, UCS2: 67}
+#: The facts (the comment's separator, the two alphabets, the part limits) are those of
+#: :mod:`smsc_soap.spec`; these names are kept for old imports.
+COMMENT_SEPARATOR = spec.COMMENT_SEPARATOR
+GSM7 = spec.GSM7
+UCS2 = spec.UCS2
+SINGLE_PART_LIMIT = spec.SINGLE_PART_LIMIT
+MULTI_PART_LIMIT = spec.MULTI_PART_LIMIT
 
 # GSM 03.38 default alphabet (one septet each). 0x1B (the escape itself) is left out: it is not
 # a character a text can contain.
@@ -125,7 +124,8 @@ def truncate(text: str, max_parts: int) -> str:
         return text
     if max_parts == 1:
         enc = encoding(text)
-        out, used = [], 0
+        out: List[str] = []
+        used = 0
         for ch in text:
             size = _char_units(ch, enc)
             if used + size > SINGLE_PART_LIMIT[enc]:

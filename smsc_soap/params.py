@@ -4,17 +4,20 @@ Every leaf of the WSDL is ``xsd:string``: each function here takes a typed Pytho
 returns the exact string for its field, or raises :class:`~smsc_soap.errors.ValidationError`
 (with ``field`` set) so that nothing wrong is ever sent -- and charged.
 
-The law is the service's SOAP page (``shared/seeds/004_15f31480a758852c.txt``). What the page
-does not state but we had to decide is an ASSUMPTION, kept in a named constant below.
+The law is the service's SOAP page (``shared/seeds/004_15f31480a758852c.txt``); its facts, and
+the ASSUMPTIONS the sandbox shares, are those of :mod:`smsc_soap.spec`. What only the client
+decides is an ASSUMPTION kept in a named constant below.
 """
 from __future__ import annotations
 
 import calendar
 import re
 from datetime import date, datetime, timedelta
-from typing import Iterable, List, Optional, Tuple, Union
+from typing import Callable, Iterable, List, Mapping, Optional, Tuple, Union
 
+from . import spec
 from .errors import ValidationError
+from .message import strip_comment
 
 __all__ = [
     "HOURS",
@@ -32,53 +35,44 @@ __all__ = [
     "phone_field",
     "phones_field",
     "sender_field",
+    "split_phones",
     "time_field",
 ]
 
 Phones = Union[str, Iterable[str]]
 TimeValue = Union[None, datetime, timedelta, int, Tuple[int, int], str]
 
-# --- limits stated by the page ------------------------------------------------------------
+# --- the pages' facts, read from :mod:`smsc_soap.spec` (these names are kept for old imports) --
 
-#: mes: "Максимальний розмір – 1000 символів". ASSUMPTION: counted in Unicode code points.
-MES_MAX_CHARS = 1000
-#: id: "32-бітне число в діапазоні від 1 до 2147483647".
-ID_MAX_INT = 2147483647
-#: id: "рядок довжиною до 40 символів ... латинських букв, цифр і символів '.-_'".
-_ID_STRING = re.compile(r"[A-Za-z0-9._-]{1,40}")
-#: sender: "Довжина – 11 символів або 15 цифр".
-SENDER_MAX_CHARS = 11
-SENDER_MAX_DIGITS = 15
+MES_MAX_CHARS = spec.MES_MAX_CHARS
+ID_MAX_INT = spec.ID_INT_RANGE.high
+_ID_STRING = spec.ID_STRING
+SENDER_MAX_CHARS = spec.SENDER_MAX_CHARS
+SENDER_MAX_DIGITS = spec.SENDER_MAX_DIGITS
+SENDER_SYMBOLS = spec.SENDER_SYMBOLS
+PHONE_DIGITS = spec.PHONE_DIGITS
+HOURS = spec.HOUR_WINDOW
 
-# --- ASSUMPTIONS (the page does not state these) ------------------------------------------
+# --- ASSUMPTIONS of the client alone (the sandbox has no such choice to make) --------------
 
-#: ASSUMPTION: the page allows "English letters, digits, space and some symbols" in a sender
-#: name without listing the symbols. These are the ones we let through; ``,`` ``|`` ``:`` are
-#: deliberately absent because they separate the parts of a ``list`` line.
-SENDER_SYMBOLS = " .-_!?&'()+/@#*"
-#: ASSUMPTION: a phone number is 7..15 digits (15 is the E.164 maximum), optional leading "+".
-#: Spaces, dashes and parentheses are refused rather than stripped: we never guess a number.
-PHONE_DIGITS = (7, 15)
 #: ASSUMPTION: a contact group is "G" followed by its number (the page: "G<номер группы>").
-_GROUP = re.compile(r"G[0-9]{1,10}")
+_GROUP = re.compile(re.escape(spec.GROUP_PREFIX) + r"[0-9]{1,10}")
 #: ASSUMPTION: a pragmatic e-mail shape (something@domain.tld), not full RFC 5322.
 _EMAIL = re.compile(r"[^\s@,;:]+@[^\s@,;:.]+(?:\.[^\s@,;:.]+)+")
 #: ASSUMPTION: a telegram nick follows Telegram's username rule (5..32 of letters, digits, "_",
 #: starting with a letter), "@" optional; an ID is "#" and digits (the page: "#ID").
 _TELEGRAM = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{4,31}|#[0-9]{1,20}")
-#: ASSUMPTION: "YY" in DDMMYYhhmm means 20YY, so naive datetimes must fall in 2000..2099.
-TIME_YEARS = (2000, 2099)
+#: ASSUMPTION: a naive datetime is written DDMMYYhhmm, so it must fall in the century that
+#: ``YY`` names (:data:`smsc_soap.spec.TIME_CENTURY`).
+TIME_YEARS = (spec.TIME_CENTURY, spec.TIME_CENTURY + 99)
 #: ASSUMPTION: the service tells "0<ts>" from DDMMYYhhmm by length, so a timestamp must have at
 #: least 10 digits (after 2001-09-09) or "0<ts>" would be 10 characters and read as a date.
 #: Earlier moments are in the past anyway, which the page says means "send now": use 0.
 MIN_TIMESTAMP = 10 ** 9
-#: ASSUMPTION: an hour window h1-h2 needs 0 <= h1 < h2 <= 24; the page describes only a
-#: same-day window (before h1 wait, inside send, after it next day at h1).
-HOURS = (0, 24)
 
 _DIGITS = re.compile(r"\+?[0-9]+")
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_SEPARATORS = re.compile(r"[,;]")
+_SEPARATORS = re.compile("[" + re.escape(spec.PHONE_SEPARATORS) + "]")
 
 #: Recipient kinds beyond phone numbers and groups: (pattern, what it is, the keyword that
 #: allows it, the service option behind that keyword).
@@ -95,7 +89,7 @@ def _type_name(value: object) -> str:
 # --- recipients ---------------------------------------------------------------------------
 
 
-def _recipient(entry: str, field: str, allowed: dict, *, groups: bool = True) -> str:
+def _recipient(entry: str, field: str, allowed: Mapping[str, bool], *, groups: bool = True) -> str:
     """One recipient, checked; returned unchanged."""
     if _DIGITS.fullmatch(entry):
         digits = len(entry.lstrip("+"))
@@ -116,11 +110,11 @@ def _recipient(entry: str, field: str, allowed: dict, *, groups: bool = True) ->
             raise ValidationError(
                 f"{field}: {entry!r} is {what}; such recipients need {option} ({keyword}=True)", field=field
             )
-    digits = re.sub(r"[^0-9]", "", entry)
-    if digits and re.fullmatch(r"\+?[0-9 ()\-.]+", entry):
+    bare = re.sub(r"[^0-9]", "", entry)
+    if bare and re.fullmatch(r"\+?[0-9 ()\-.]+", entry):
         plus = "+" if entry.startswith("+") else ""
         raise ValidationError(
-            f"{field}: {entry!r} has formatting characters; write digits only, e.g. {plus + digits!r}",
+            f"{field}: {entry!r} has formatting characters; write digits only, e.g. {plus + bare!r}",
             field=field,
         )
     raise ValidationError(
@@ -129,10 +123,18 @@ def _recipient(entry: str, field: str, allowed: dict, *, groups: bool = True) ->
     )
 
 
+def split_phones(text: str, *, keep_empty: bool = False) -> List[str]:
+    """The entries of a ``phones`` string, split at ``,`` and ``;`` (the page's separators),
+    spaces around each dropped; empty entries too unless ``keep_empty``. No entry is checked:
+    this is the client's one splitter, for whoever needs the numbers of a request."""
+    entries = [part.strip() for part in _SEPARATORS.split(text)]
+    return entries if keep_empty else [entry for entry in entries if entry]
+
+
 def _split(phones: Phones, field: str) -> List[str]:
     """The entries of a ``,``/``;`` separated string, or of an iterable (one per item)."""
     if isinstance(phones, str):
-        entries = [part.strip() for part in _SEPARATORS.split(phones)]
+        entries = split_phones(phones, keep_empty=True)
         if phones.strip() and "" in entries:
             raise ValidationError(
                 f"{field}: empty entry in {phones!r} (two separators in a row, or one at an end)", field=field
@@ -185,15 +187,17 @@ def phone_field(phone: str, *, allow_email: bool = False, allow_telegram: bool =
 
 
 def mes_field(mes: str, *, field: str = "mes") -> str:
-    """``mes``: at most 1000 characters that an XML 1.0 document can carry.
+    """``mes``: at most 1000 characters (a ``\\n~~~\\n`` comment included, see
+    :data:`smsc_soap.spec.MES_LIMIT_COUNTS_COMMENT`) that an XML 1.0 document can carry.
 
     An empty text is allowed (hlr, ping and templates send none).
     """
     if not isinstance(mes, str):
         raise ValidationError(f"{field} must be a str, got {_type_name(mes)}", field=field)
-    if len(mes) > MES_MAX_CHARS:
+    counted = len(mes if spec.MES_LIMIT_COUNTS_COMMENT else strip_comment(mes))
+    if counted > MES_MAX_CHARS:
         raise ValidationError(
-            f"{field} is {len(mes)} characters long; the service takes at most {MES_MAX_CHARS}", field=field
+            f"{field} is {counted} characters long; the service takes at most {MES_MAX_CHARS}", field=field
         )
     bad = _XML_INVALID.search(mes)
     if bad:
@@ -210,14 +214,17 @@ def id_field(id: Union[int, str, None]) -> Optional[str]:  # noqa: A002 - the se
         return None
     if isinstance(id, bool) or not isinstance(id, (int, str)):
         raise ValidationError(f"id must be an int or a str, got {_type_name(id)}", field="id")
+    low, high = spec.ID_INT_RANGE
     if isinstance(id, int):
-        if not 1 <= id <= ID_MAX_INT:
-            raise ValidationError(f"id {id} is out of range 1..{ID_MAX_INT}", field="id")
+        if not spec.ID_INT_RANGE.includes(id):
+            raise ValidationError(f"id {id} is out of range {low}..{high}", field="id")
         return str(id)
     if id == "":
         raise ValidationError("id is empty; pass None to let the service assign one", field="id")
-    if len(id) > 40:
-        raise ValidationError(f"id is {len(id)} characters long; at most 40", field="id")
+    if id.isascii() and id.isdigit() and not spec.ID_INT_RANGE.includes(int(id)):
+        raise ValidationError(f"id {id!r} is a number out of range {low}..{high}", field="id")
+    if len(id) > spec.ID_MAX_CHARS:
+        raise ValidationError(f"id is {len(id)} characters long; at most {spec.ID_MAX_CHARS}", field="id")
     if not _ID_STRING.fullmatch(id):
         bad = next(ch for ch in id if not _ID_STRING.fullmatch(ch))
         raise ValidationError(
@@ -256,7 +263,7 @@ def sender_field(sender: Optional[str], *, field: str = "sender") -> Optional[st
                 f"{field} {sender!r} holds {ch!r}; allowed are Latin letters, digits and {SENDER_SYMBOLS!r}",
                 field=field,
             )
-    if sender != sender.strip():
+    if not spec.SENDER_EDGE_SPACES and sender != sender.strip():
         raise ValidationError(f"{field} {sender!r} starts or ends with a space", field=field)
     return sender
 
@@ -278,6 +285,8 @@ def _timestamp(ts: int) -> str:
             f"timestamp {ts} is before 2001-09-09 (a short '0<ts>' can read as DDMMYYhhmm); "
             "it is in the past anyway: use 0 to send now"
         )
+    if ts > spec.TIME_LATEST_TIMESTAMP:
+        raise _bad_time(f"timestamp {ts} is after the year 9999, which no date can show")
     return f"0{ts}"
 
 
@@ -307,7 +316,7 @@ def _check_now(s: str) -> str:
 
 
 def _check_date(s: str, dd: str, mm: str, yy: str, hh: str, mi: str) -> str:
-    _calendar(int(dd), int(mm), 2000 + int(yy), int(hh), int(mi))
+    _calendar(int(dd), int(mm), spec.TIME_CENTURY + int(yy), int(hh), int(mi))
     return s
 
 
@@ -328,13 +337,13 @@ def _check_window(s: str, h1: str, h2: str) -> str:
 
 #: The string forms of the page, in the order they are tried (a 10-digit DDMMYYhhmm before
 #: "0<ts>", see MIN_TIMESTAMP).
-_TIME_FORMS = (
-    (re.compile(r"0"), _check_now),
-    (re.compile(r"([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})"), _check_date),
-    (re.compile(r"([0-9]{2})\.([0-9]{2})\.([0-9]{2}) ([0-9]{2}):([0-9]{2})"), _check_date),
-    (re.compile(r"0([0-9]+)"), _check_ts),
-    (re.compile(r"\+([0-9]+)"), _check_offset),
-    (re.compile(r"([0-9]{1,2})-([0-9]{1,2})"), _check_window),
+_TIME_FORMS: Tuple[Tuple["re.Pattern[str]", Callable[..., str]], ...] = (
+    (re.compile(re.escape(spec.TIME_NOW)), _check_now),
+    (spec.TIME_DDMMYYHHMM, _check_date),
+    (spec.TIME_DOTTED, _check_date),
+    (spec.TIME_TIMESTAMP, _check_ts),
+    (spec.TIME_OFFSET, _check_offset),
+    (spec.TIME_WINDOW, _check_window),
 )
 
 
@@ -350,7 +359,7 @@ def time_field(time: TimeValue) -> Optional[str]:
     * an ``int`` Unix timestamp -- ``0<ts>``; ``0`` means now;
     * a tuple ``(h1, h2)`` -- the hour window ``h1-h2``, 0 <= h1 < h2 <= 24;
     * a ``str`` in a form of the page, checked and returned as is: ``DDMMYYhhmm``,
-      ``DD.MM.YY hh:mm``, ``h1-h2``, ``0<ts>``, ``+m`` or ``0``.
+      ``DD.MM.YY hh:mm`` (or the page's ``DD.MM.YY hh: mm``), ``h1-h2``, ``0<ts>``, ``+m`` or ``0``.
     """
     if time is None:
         return None
@@ -391,6 +400,7 @@ def time_field(time: TimeValue) -> Optional[str]:
 
 def all_field(all: int) -> str:  # noqa: A002 - the service's name
     """``all`` of get_status: 0 plain, 1 full information, 2 full plus operator and region."""
-    if isinstance(all, bool) or not isinstance(all, int) or all not in (0, 1, 2):
-        raise ValidationError(f"all must be 0, 1 or 2, got {all!r}", field="all")
+    if isinstance(all, bool) or not isinstance(all, int) or all not in spec.STATUS_DETAIL_LEVELS:
+        *first, last = map(str, spec.STATUS_DETAIL_LEVELS)
+        raise ValidationError(f"all must be {', '.join(first)} or {last}, got {all!r}", field="all")
     return str(all)

@@ -6,7 +6,8 @@ we know, each citing the page it comes from, with the function that checks a Pyt
 and writes its string. :func:`build_query` checks every name and value and encodes them so
 that the server (and ``urllib.parse.parse_qs``) reads back exactly the value given.
 
-Decisions the pages do not make are ASSUMPTIONS, kept in named constants and tables here.
+The pages' ranges and choices, and the ASSUMPTIONS the sandbox shares, are those of
+:mod:`smsc_soap.spec`; the assumptions only the client makes are named constants here.
 """
 from __future__ import annotations
 
@@ -29,10 +30,11 @@ from typing import (
     TypedDict,
     Union,
 )
-from urllib.parse import quote, unquote_plus, urlsplit
+from urllib.parse import parse_qs, quote, unquote_plus, urlsplit
 
+from . import spec
 from .errors import ValidationError
-from .params import Phones, mes_field, phones_field, sender_field
+from .params import Phones, mes_field, phones_field, sender_field, split_phones
 
 if TYPE_CHECKING:  # typing.Unpack is 3.11+; type checkers ship typing_extensions' stubs
     from typing_extensions import Unpack
@@ -43,28 +45,27 @@ __all__ = [
     "Param",
     "REQUIRES",
     "build_query",
+    "ListLine",
     "format_list",
+    "list_recipients",
+    "parse_list",
     "recipient_options",
 ]
 
-#: The SOAP page (smsc.ua, Ukrainian): the law for everything in ``query``.
-SOAP_PAGE = "seeds/004_15f31480a758852c.txt"
-#: The HTTP mailing page (smsc.kz, Russian): same message family, adds translit and nl.
-HTTP_PAGE = "seeds/000_d56cf09e53685b82.txt"
+#: The pages cited by the table (the names are those of :mod:`smsc_soap.spec`).
+SOAP_PAGE = spec.SOAP_PAGE
+HTTP_PAGE = spec.HTTP_PAGE
 
-# --- ASSUMPTIONS (the pages do not state these) -------------------------------------------
+#: The ranges of the pages and the ASSUMPTIONS shared with the sandbox live in
+#: :mod:`smsc_soap.spec`; these names are kept for old imports.
+TZ_RANGE = spec.TZ_RANGE
+PARAM_RANGES = tuple((label, bounds.low, bounds.high) for label, bounds in spec.VOICE_PARAM_RANGES)
 
-#: ASSUMPTION: tz is a whole number of hours relative to Moscow (UTC+3); the range spans the
-#: world's zones, UTC-12..UTC+14.
-TZ_RANGE = (-15, 11)
+# --- ASSUMPTIONS of the client alone (the pages do not state these) -----------------------
+
 #: ASSUMPTION: the language of a voice is a two-letter ISO 639-1 code (the page's examples:
 #: en, fr, de); written in lower case.
 VOICE_LANGUAGE = re.compile(r"[A-Za-z]{2}")
-#: param "w,i,n" ranges we accept. The page: w "from 0 to 99" (10..35 used, clamped);
-#: i works 10..3600 and "less than 10 is raised to 10" -- ASSUMPTION: 0..9 are thus accepted;
-#: n works 1..9 and "0 becomes 1". Outside these the page says *all* three silently fall back
-#: to defaults, so we refuse instead.
-PARAM_RANGES = (("w", 0, 99), ("i", 0, 3600), ("n", 0, 9))
 #: ASSUMPTION: a telegram bot name is "@" + Telegram's username rule, ending in "bot".
 BOT_NAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{1,28}[Bb][Oo][Tt]")
 #: ASSUMPTION: an API key is printable ASCII without spaces.
@@ -164,10 +165,12 @@ def _choice(*allowed: int) -> Normaliser:
     return check
 
 
-_flag = _choice(0, 1)
+_flag = _choice(*spec.FLAG)
 
 
 def _int_range(low: int, high: Optional[int] = None, unit: str = "") -> Normaliser:
+    """An int in ``low..high`` (no upper bound when ``high`` is None)."""
+
     def check(name: str, value: Any, given: Mapping[str, Any]) -> str:
         top = "" if high is None else f"..{high}"
         if not _is_int(value) or value < low or (high is not None and value > high):
@@ -179,8 +182,9 @@ def _int_range(low: int, high: Optional[int] = None, unit: str = "") -> Normalis
 
 def _hours(name: str, value: Any, given: Mapping[str, Any]) -> str:
     """period: 0.1..720 hours, an int or a float, written shortest."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.1 <= value <= 720:
-        raise _fail(name, f"expected a number of hours 0.1..720, got {value!r}")
+    low, high = spec.PERIOD_HOURS
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
+        raise _fail(name, f"expected a number of hours {low:g}..{high:g}, got {value!r}")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return repr(value)
@@ -207,30 +211,31 @@ def _text(pattern: Optional["re.Pattern[str]"] = None, shape: str = "", *, secre
 
 
 def _tz(name: str, value: Any, given: Mapping[str, Any]) -> str:
-    low, high = TZ_RANGE
-    if not _is_int(value) or not low <= value <= high:
+    low, high = spec.TZ_RANGE
+    if not _is_int(value) or not spec.TZ_RANGE.includes(value):
         raise _fail(name, f"expected whole hours relative to Moscow, {low}..{high}, got {value!r}")
     return str(value)
 
 
 def _fileurl(name: str, value: Any, given: Mapping[str, Any]) -> str:
-    _text()(name, value, given)
+    url = _text()(name, value, given)
     try:
-        parts = urlsplit(value)
+        parts = urlsplit(url)
         ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
     except ValueError:  # e.g. an unbalanced "[" in the host
         ok = False
     if not ok:
         raise _fail(name, f"expected a full http(s) URL with a host, got {value!r}")
-    return value
+    return url
 
 
 def _voice(name: str, value: Any, given: Mapping[str, Any]) -> str:
     """m, m2, m3, m4, w, w2, w3, w4, optionally ``,lang`` (spaces around the comma dropped)."""
-    _text()(name, value, given)
-    voice, comma, language = (part.strip() for part in value.partition(","))
-    if voice not in ("m", "m2", "m3", "m4", "w", "w2", "w3", "w4"):
-        raise _fail(name, f"expected m, m2, m3, m4, w, w2, w3 or w4 (optionally ',lang'), got {value!r}")
+    text = _text()(name, value, given)
+    voice, comma, language = (part.strip() for part in text.partition(","))
+    if voice not in spec.VOICES:
+        *first, last = spec.VOICES
+        raise _fail(name, f"expected {', '.join(first)} or {last} (optionally ',lang'), got {value!r}")
     if not comma:
         return voice
     if not VOICE_LANGUAGE.fullmatch(language):
@@ -258,9 +263,10 @@ def _param(name: str, value: Any, given: Mapping[str, Any]) -> str:
 
 def _valid(name: str, value: Any, given: Mapping[str, Any]) -> str:
     """Lifetime: 1..24 hours as an int, ``hh:mm`` 00:01..24:00, or a whole-minute timedelta."""
+    hours, minutes_range = spec.EXTENDED_INT_RANGES["valid"], spec.VALID_MINUTES
     if _is_int(value):
-        if not 1 <= value <= 24:
-            raise _fail(name, f"expected 1..24 hours, got {value}")
+        if not hours.includes(value):
+            raise _fail(name, f"expected {hours.low}..{hours.high} hours, got {value}")
         return str(value)
     if isinstance(value, timedelta):
         if value % timedelta(minutes=1):
@@ -273,8 +279,12 @@ def _valid(name: str, value: Any, given: Mapping[str, Any]) -> str:
         minutes = int(match.group(1)) * 60 + int(match.group(2))
     else:
         raise _fail(name, f"expected an int, 'hh:mm' or a timedelta, got {type(value).__name__}")
-    if not 1 <= minutes <= 24 * 60:
-        raise _fail(name, f"{value!r} is out of 00:01..24:00")
+    if not minutes_range.includes(minutes):
+        raise _fail(name, f"{value!r} is out of {_hh_mm(minutes_range.low)}..{_hh_mm(minutes_range.high)}")
+    return _hh_mm(minutes)
+
+
+def _hh_mm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
@@ -303,42 +313,84 @@ def recipient_options(extended: Mapping[str, Any]) -> Dict[str, bool]:
     }
 
 
+# --- the list grammar (spec, 004:175-190): the client's one reader and writer of it --------
+
+
+class ListLine(NamedTuple):
+    """One line of ``list`` as written, unchecked: ``[sender[,tz]|]phones:mes``.
+
+    ``sender``/``tz`` are None when the line has no such head (``tz`` also when the head has no
+    ``,``); ``mes`` is None when the line has no ``:`` (a malformed line), and keeps the
+    page's ``\\n`` escapes as written.
+    """
+
+    sender: Optional[str]
+    tz: Optional[str]
+    phones: str
+    mes: Optional[str]
+
+
+def parse_list_line(line: str) -> ListLine:
+    """The parts of one line of ``list``; no part is checked (see :func:`format_list`)."""
+    head, colon, mes = line.partition(spec.LIST_TEXT_SEPARATOR)
+    sender_tz, bar, phones = head.rpartition(spec.LIST_SENDER_END)
+    sender: Optional[str] = None
+    tz: Optional[str] = None
+    if bar:
+        sender, comma, tz_text = sender_tz.partition(spec.LIST_TZ_SEPARATOR)
+        tz = tz_text if comma else None
+    return ListLine(sender, tz, phones, mes if colon else None)
+
+
+def parse_list(text: str) -> List[ListLine]:
+    """The lines of a ``list`` value (split at the page's ``%0A``), unchecked."""
+    return [parse_list_line(line) for line in text.split(spec.LIST_LINE_SEPARATOR)]
+
+
+def list_recipients(query: str) -> Tuple[str, ...]:
+    """The recipients named by the ``list`` parameter of a URL-encoded ``query`` string, in
+    order, as written (``()`` when there is no ``list``). For whoever needs the numbers of a
+    request that was sent with ``list`` (e.g. to look a lost send up)."""
+    values = parse_qs(query, keep_blank_values=True).get("list")
+    if not values:
+        return ()
+    return tuple(phone for line in parse_list(values[-1]) for phone in split_phones(line.phones))
+
+
 def _list_line(index: int, entry: Any, options: Mapping[str, bool]) -> str:
     where = f"list entry {index}"
     if not isinstance(entry, tuple) or len(entry) not in (2, 4):
         raise _fail("list", f"{where}: expected (phones, mes) or (sender, tz, phones, mes), got {entry!r}")
-    sender, tz, phones, mes = entry if len(entry) == 4 else (None, None) + entry
-    phones = phones_field(phones, field="list", **options)
-    mes = mes_field(mes, field="list")
-    text = re.sub(r"\r\n|\r|\n", r"\\n", mes)  # the page: a newline inside mes is written \n
+    fields: Tuple[Any, ...] = entry if len(entry) == 4 else (None, None) + entry
+    sender, tz, recipients, mes = fields
+    phones = phones_field(recipients, field="list", **options)
+    text = re.sub(r"\r\n|\r|\n", lambda _: spec.LIST_NEWLINE_ESCAPE, mes_field(mes, field="list"))  # 004:181
     prefix = ""
     if sender is not None:
         prefix = sender_field(sender, field="list") or ""
         if tz is not None:
-            prefix += "," + _tz("list", tz, {})
-        prefix += "|"
+            prefix += spec.LIST_TZ_SEPARATOR + _tz("list", tz, {})
+        prefix += spec.LIST_SENDER_END
     elif tz is not None:  # ASSUMPTION: the page's per-line form always starts with a sender
         raise _fail("list", f"{where}: a tz needs a sender ('sender,tz|phones:mes')")
-    return f"{prefix}{phones}:{text}"
+    return f"{prefix}{phones}{spec.LIST_TEXT_SEPARATOR}{text}"
 
 
 def _check_list_string(value: str, options: Mapping[str, bool]) -> str:
     """A list given as the page's text: every line ``[sender[,tz]|]phones:mes``, checked."""
     _text()("list", value, {})
-    for index, line in enumerate(value.split("\n")):
-        head, colon, mes = line.partition(":")
-        if not colon:
-            raise _fail("list", f"line {index} {line!r} has no ':' between phones and mes")
-        sender_tz, bar, phones = head.rpartition("|")
-        if bar:
-            sender, comma, tz = sender_tz.partition(",")
-            sender_field(sender, field="list")
-            if comma and not re.fullmatch(r"-?[0-9]{1,2}", tz):
-                raise _fail("list", f"line {index}: tz {tz!r} is not whole hours")
-            if comma:
-                _tz("list", int(tz), {})
-        phones_field(phones, field="list", **options)
-        mes_field(mes, field="list")
+    for index, line in enumerate(parse_list(value)):
+        if line.mes is None:
+            raise _fail("list", f"line {index} {value.split(spec.LIST_LINE_SEPARATOR)[index]!r} "
+                                "has no ':' between phones and mes")
+        if line.sender is not None:
+            sender_field(line.sender, field="list")
+        if line.tz is not None:
+            if not re.fullmatch(r"-?[0-9]{1,2}", line.tz):
+                raise _fail("list", f"line {index}: tz {line.tz!r} is not whole hours")
+            _tz("list", int(line.tz), {})
+        phones_field(line.phones, field="list", **options)
+        mes_field(line.mes, field="list")
     return value
 
 
@@ -372,9 +424,9 @@ EXTENDED_PARAMS: Mapping[str, Param] = {
     "apikey": Param(SOAP_PAGE, _text(APIKEY, "printable ASCII without spaces", secret=True)),
     "tz": Param(SOAP_PAGE, _tz),
     "period": Param(SOAP_PAGE, _hours),
-    "freq": Param(SOAP_PAGE, _int_range(1, 1440, " minutes")),
+    "freq": Param(SOAP_PAGE, _int_range(*spec.EXTENDED_INT_RANGES["freq"], " minutes")),
     "flash": Param(SOAP_PAGE, _flag),
-    "bin": Param(SOAP_PAGE, _choice(0, 1, 2)),
+    "bin": Param(SOAP_PAGE, _choice(*spec.EXTENDED_CHOICES["bin"])),
     "push": Param(SOAP_PAGE, _flag),
     "hlr": Param(SOAP_PAGE, _flag),
     "ping": Param(SOAP_PAGE, _flag),
@@ -385,23 +437,23 @@ EXTENDED_PARAMS: Mapping[str, Param] = {
     "whatsapp": Param(SOAP_PAGE, _flag),
     "tg": Param(SOAP_PAGE, _flag),
     "bot": Param(SOAP_PAGE, _text(BOT_NAME, "a bot name such as '@name_bot'")),
-    "smsreq": Param(SOAP_PAGE, _int_range(10, 999, " days")),
+    "smsreq": Param(SOAP_PAGE, _int_range(*spec.EXTENDED_INT_RANGES["smsreq"], " days")),
     "fileurl": Param(SOAP_PAGE, _fileurl),
     "call": Param(SOAP_PAGE, _flag),
     "voice": Param(SOAP_PAGE, _voice),
     "param": Param(SOAP_PAGE, _param),
     "subj": Param(SOAP_PAGE, _text()),
-    "cost": Param(SOAP_PAGE, _choice(0, 1, 2, 3)),
+    "cost": Param(SOAP_PAGE, _choice(*spec.EXTENDED_CHOICES["cost"])),
     "list": Param(SOAP_PAGE, _list),
     "valid": Param(SOAP_PAGE, _valid),
     "tinyurl": Param(SOAP_PAGE, _flag),
-    "maxsms": Param(SOAP_PAGE, _int_range(1)),  # the page gives no upper bound
+    "maxsms": Param(SOAP_PAGE, _int_range(spec.MAXSMS_MIN, spec.MAXSMS_MAX)),
     "imgcode": Param(SOAP_PAGE, _text()),
     "userip": Param(SOAP_PAGE, _userip),
     "err": Param(SOAP_PAGE, _flag),
     "op": Param(SOAP_PAGE, _flag),
     "pp": Param(SOAP_PAGE, _pp),
-    "translit": Param(HTTP_PAGE, _choice(0, 1, 2)),
+    "translit": Param(HTTP_PAGE, _choice(*spec.EXTENDED_CHOICES["translit"])),
     "nl": Param(HTTP_PAGE, _flag),
 }
 

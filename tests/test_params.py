@@ -193,7 +193,7 @@ def test_mes_refused(mes, says):
         (ID_MAX_INT, "2147483647"),
         ("order-42.a_b", "order-42.a_b"),
         ("x" * 40, "x" * 40),
-        ("0", "0"),
+        ("007", "007"),
     ],
 )
 def test_id_accepted(value, expected):
@@ -204,6 +204,9 @@ def test_id_accepted(value, expected):
     "value, says",
     [
         (0, "out of range 1..2147483647"),
+        # a digit string is the 32-bit number of 004:35 too (spec.ID_INT_RANGE; issue 12 point 3)
+        ("0", "a number out of range 1..2147483647"),
+        ("2147483648", "a number out of range"),
         (-5, "out of range"),
         (ID_MAX_INT + 1, "out of range"),
         (True, "must be an int or a str"),
@@ -219,7 +222,9 @@ def test_id_refused(value, says):
     refusal(id_field, value, field="id", says=says)
 
 
-@given(st.integers(1, ID_MAX_INT) | st.from_regex(r"[A-Za-z0-9._-]{1,40}", fullmatch=True))
+# digit strings are numbers and must be in range too (spec.ID_INT_RANGE), hence the filter
+@given(st.integers(1, ID_MAX_INT) | st.from_regex(r"[A-Za-z0-9._-]{1,40}", fullmatch=True).filter(
+    lambda s: not s.isdigit() or 1 <= int(s) <= ID_MAX_INT))
 def test_id_round_trip(value):
     written = id_field(value)
     assert written == str(value)
@@ -285,6 +290,7 @@ MSK = timezone(timedelta(hours=3))
         ("0", "0"),
         ("0112241530", "0112241530"),
         ("01.12.24 15:30", "01.12.24 15:30"),
+        ("01.12.24 15: 30", "01.12.24 15: 30"),  # the page's own spelling (004:45; spec.TIME_DOTTED)
         ("2902240000", "2902240000"),
         ("01700000000", "01700000000"),
         ("+5", "+5"),
@@ -325,7 +331,8 @@ def test_time_accepted(value, expected):
         ("0112242430", "not a real moment"),
         ("0112241560", "not a real moment"),
         ("31.04.24 10:00", "not a real moment"),
-        ("01.12.24 15: 30", "none of the forms"),
+        ("01.12.24 15:  30", "none of the forms"),
+        ("01.12.24 5:30", "none of the forms"),
         ("1.12.24 15:30", "none of the forms"),
         ("+0", "at least one minute"),
         ("+", "none of the forms"),
@@ -362,10 +369,16 @@ def test_aware_datetime_round_trip(moment):
     assert time_field(written) == written
 
 
-@given(st.integers(10 ** 9, 10 ** 12))
+# up to the year 9999 (spec.TIME_LATEST_TIMESTAMP; 10**12 went past it)
+@given(st.integers(10 ** 9, 253402300799))
 def test_timestamp_round_trip(ts):
     assert time_field(ts) == f"0{ts}"
     assert time_field(f"0{ts}") == f"0{ts}"
+
+
+def test_timestamp_after_the_year_9999_is_refused():
+    refusal(time_field, 253402300800, field="time", says="after the year 9999")
+    refusal(time_field, "0253402300800", field="time", says="after the year 9999")
 
 
 @given(st.integers(1, 10 ** 6))

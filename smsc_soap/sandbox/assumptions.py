@@ -2,15 +2,18 @@
 
 Each constant or table below is an assumption, named and commented, so that it can be changed
 (or proven wrong by the live service) in one spot. What the pages do state lives in
-:mod:`smsc_soap.sandbox.tables` with a citation.
+:mod:`smsc_soap.spec` with a citation (:mod:`smsc_soap.sandbox.tables` holds the codes). Where an
+assumption is one the client makes too (phone length, ``tz`` range, ...), it is named once in
+:mod:`smsc_soap.spec` and only aliased here, so the client and the sandbox cannot drift apart.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Dict, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple
 
+from .. import spec
 from . import tables as T
 
 # --- accounts and money ----------------------------------------------------------------------
@@ -40,16 +43,19 @@ MONEY_QUANTUM = Decimal("0.01")
 
 #: The service's clock runs on Moscow time (UTC+3, no DST): ``tz`` is "relative to Moscow"
 #: (seed 004), so ``last_date``/``send_date`` are written and ``time`` is read in Moscow time.
-SERVICE_UTC_OFFSET_HOURS = 3
+SERVICE_UTC_OFFSET_HOURS = spec.MOSCOW_UTC_OFFSET_HOURS
 #: ``tz`` absent means "the account's setting"; every sandbox account is set to Moscow (0).
 ACCOUNT_TZ = 0
-#: Accepted range of ``tz`` (hours relative to Moscow); outside it: error 1.
-TZ_RANGE = (-15, 12)
-#: ``time`` as "DD.MM.YY hh:mm" also accepts the page's own spelling with a space after the colon.
-#: A 10-digit ``time`` is DDMMYYhhmm; ``0`` followed by other digits is a Unix timestamp.
+#: Accepted range of ``tz`` (hours relative to Moscow); outside it: error 1. The choice is
+#: :data:`smsc_soap.spec.TZ_RANGE`, shared with the client.
+TZ_RANGE = spec.TZ_RANGE
+#: ``time`` forms: :data:`smsc_soap.spec.TIME_DOTTED` and its neighbours (the page's own
+#: "hh: mm" spelling is taken, a choice shared with the client). A 10-digit ``time`` is
+#: DDMMYYhhmm; ``0`` followed by other digits is a Unix timestamp.
 
-#: ``valid`` (hours, 1..24, or hh:mm 00:01..24:00) absent: the message lives 24 hours.
-DEFAULT_VALIDITY_SECONDS = 24 * 3600
+#: ``valid`` (hours, 1..24, or hh:mm 00:01..24:00) absent: the message lives
+#: :data:`smsc_soap.spec.VALID_DEFAULT_HOURS` hours.
+DEFAULT_VALIDITY_SECONDS = spec.VALID_DEFAULT_HOURS * 3600
 
 #: Status progression on the sandbox clock, from the moment a message is to be sent:
 #: "waiting" (-1) for QUEUE_SECONDS, "transferred to operator" (0) for DELIVERY_SECONDS more,
@@ -60,8 +66,9 @@ DELIVERY_SECONDS = 5.0
 
 # --- phone numbers ------------------------------------------------------------------------------
 
-#: An international number has this many digits once written without "+" (E.164 allows up to 15).
-PHONE_DIGITS = (10, 15)
+#: An international number has this many digits once written without "+": the choice is
+#: :data:`smsc_soap.spec.PHONE_DIGITS`, shared with the client.
+PHONE_DIGITS = spec.PHONE_DIGITS
 #: Auto-correction of numbers written without "+" (seed 004 says such numbers "may be corrected";
 #: how is not stated). Separators are dropped, then the Russian trunk prefix 8 and a bare
 #: 10-digit mobile number starting with 9 become +7. A number written with "+" is taken as is.
@@ -70,6 +77,12 @@ AUTOCORRECT_RULES: Tuple[Tuple["re.Pattern[str]", str], ...] = (
     (re.compile(r"^8(\d{10})$"), r"7\1"),
     (re.compile(r"^(9\d{9})$"), r"7\1"),
 )
+#: The length of a whole number (country code included) in the few zones whose numbering plans
+#: the sandbox knows, by number prefix (longest prefix wins): +1 (NANP) and +7 (Russia,
+#: Kazakhstan) 1 + 10 digits, +380 (Ukraine) 3 + 9. A number of another length there is error 7,
+#: as on a service that knows the numbering plans; the client checks only the general bounds of
+#: :data:`smsc_soap.spec.PHONE_DIGITS`, so here the sandbox is stricter on purpose.
+NUMBER_LENGTH_BY_PREFIX: Dict[str, int] = {"1": 11, "7": 11, "380": 12}
 #: Contact groups ("G<n>"), e-mail addresses and telegram nicks are not modelled: such entries
 #: are malformed numbers (error 7, or status 22 in ``errors``).
 #: The same number twice in one request is sent (and billed) once.
@@ -126,12 +139,14 @@ UNKNOWN_NUMBERING = ("", "")
 #: SoapServer turns into an array) is treated the same way.
 MISSING_AUTH_ERROR = T.ERR_AUTH
 MISSING_PARAM_ERROR = T.ERR_PARAMS
-#: An empty ``mes`` is error 1 (except for hlr/ping, where mes is unused); a text over
-#: MAX_MESSAGE_CHARS (comment excluded) is error 1, not cut.
+#: An empty ``mes`` is error 1 (except for hlr/ping, where mes is unused); a ``mes`` over
+#: MAX_MESSAGE_CHARS is error 1, not cut (whether its comment counts:
+#: :data:`smsc_soap.spec.MES_LIMIT_COUNTS_COMMENT`).
 #: An empty ``phones`` (without ``list``) is error 1.
-#: A sender name outside the page's format (11 printable ASCII characters, or 15 digits) is
-#: error 6, like an unregistered one. Registered names are matched exactly (case-sensitive).
-SENDER_CHARS = re.compile(r"^[\x20-\x7e]+$")
+#: A sender name outside the page's format (11 of Latin letters, digits and
+#: :data:`smsc_soap.spec.SENDER_SYMBOLS`, or 15 digits) is error 6, like an unregistered one.
+#: Registered names are matched exactly (case-sensitive).
+SENDER_CHARS = re.compile("^[A-Za-z0-9" + re.escape(spec.SENDER_SYMBOLS) + "]+$")
 #: ``cost``/``all``/``maxsms``/``valid``/``tz`` outside their documented range: error 1.
 #: The sender name get_status reports for a message sent without ``sender`` (the account's
 #: default sender name on the real service; "SMSC.RU" is the service's own).
@@ -178,7 +193,7 @@ BODY_READ_SECONDS = 30.0
 REQUEST_LOG_LIMIT = 1000
 
 
-def longest_prefix(table: Dict[str, "object"], phone: str) -> Optional[str]:
+def longest_prefix(table: Mapping[str, object], phone: str) -> Optional[str]:
     """The longest key of ``table`` that ``phone`` starts with (``None`` if none does)."""
     best: Optional[str] = None
     for prefix in table:

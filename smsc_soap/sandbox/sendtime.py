@@ -6,10 +6,10 @@ first three are local to the zone ``tz`` hours from Moscow time.
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
+from .. import spec
 from .assumptions import SERVICE_UTC_OFFSET_HOURS
 
 
@@ -17,12 +17,13 @@ class BadTime(ValueError):
     """``time`` is in none of the documented formats (error 5)."""
 
 
-_DDMMYYHHMM = re.compile(r"^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$")
-# The page writes "DD.MM.YY hh: mm" (with a stray space); both spellings are accepted.
-_DOTTED = re.compile(r"^(\d{2})\.(\d{2})\.(\d{2}) (\d{1,2}): ?(\d{2})$")
-_WINDOW = re.compile(r"^(\d{1,2})-(\d{1,2})$")
-_TIMESTAMP = re.compile(r"^0(\d+)$")
-_RELATIVE = re.compile(r"^\+(\d+)$")
+# The forms are the page's, from spec (the page writes "DD.MM.YY hh: mm" with a stray space;
+# both spellings are taken, a choice shared with the client); reading them is this module's own.
+_DDMMYYHHMM = spec.TIME_DDMMYYHHMM
+_DOTTED = spec.TIME_DOTTED
+_WINDOW = spec.TIME_WINDOW
+_TIMESTAMP = spec.TIME_TIMESTAMP
+_RELATIVE = spec.TIME_OFFSET
 
 
 def zone(tz_hours: int) -> timezone:
@@ -32,7 +33,7 @@ def zone(tz_hours: int) -> timezone:
 
 def _local(day: str, month: str, year: str, hour: str, minute: str, tz: timezone) -> float:
     try:
-        moment = datetime(2000 + int(year), int(month), int(day), int(hour), int(minute), tzinfo=tz)
+        moment = datetime(spec.TIME_CENTURY + int(year), int(month), int(day), int(hour), int(minute), tzinfo=tz)
     except ValueError as exc:
         raise BadTime(str(exc)) from None
     return moment.timestamp()
@@ -49,23 +50,25 @@ def send_moment(value: Optional[str], now: float, tz_hours: int = 0) -> float:
     return moment
 
 
-#: Year 9999: later moments cannot be written as dates.
-_LATEST = 253402300799.0
+#: Year 9999: later moments cannot be written as dates (spec's choice, shared with the client).
+_LATEST = float(spec.TIME_LATEST_TIMESTAMP)
 
 
 def _send_moment(value: Optional[str], now: float, tz_hours: int) -> float:
     text = (value or "").strip()
-    if text in ("", "0"):
+    if text in ("", spec.TIME_NOW):
         return now
     tz = zone(tz_hours)
-    m = _DDMMYYHHMM.match(text) or _DOTTED.match(text)
+    m = _DDMMYYHHMM.fullmatch(text) or _DOTTED.fullmatch(text)
     if m:
-        return max(now, _local(*m.groups(), tz=tz))
-    m = _WINDOW.match(text)
+        day, month, year, hour, minute = m.groups()
+        return max(now, _local(day, month, year, hour, minute, tz=tz))
+    m = _WINDOW.fullmatch(text)
     if m:
         h1, h2 = int(m.group(1)), int(m.group(2))
-        if not 0 <= h1 < h2 <= 24:
-            raise BadTime(f"hour window {text!r} must be h1-h2 with 0 <= h1 < h2 <= 24")
+        low, high = spec.HOUR_WINDOW
+        if not low <= h1 < h2 <= high:
+            raise BadTime(f"hour window {text!r} must be h1-h2 with {low} <= h1 < h2 <= {high}")
         local = datetime.fromtimestamp(now, tz)
         start = local.replace(hour=h1, minute=0, second=0, microsecond=0)
         if local < start:
@@ -73,10 +76,10 @@ def _send_moment(value: Optional[str], now: float, tz_hours: int) -> float:
         if local.hour < h2:
             return now
         return (start + timedelta(days=1)).timestamp()
-    m = _TIMESTAMP.match(text)
+    m = _TIMESTAMP.fullmatch(text)
     if m:
         return max(now, float(int(m.group(1))))
-    m = _RELATIVE.match(text)
+    m = _RELATIVE.fullmatch(text)
     if m:
         return now + 60.0 * int(m.group(1))
     raise BadTime(f"time {text!r} is in no documented format")

@@ -240,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host", "")
         if _HOST_HEADER.match(host):
             return f"http://{host}{SOAP_PATH}"
-        return self.server.app.endpoint
+        return str(self.server.app.endpoint)
 
     def _record(self, **fields: Any) -> None:
         self.server.app.record(RecordedRequest(
@@ -423,9 +423,9 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer (or fail to, as ``fault`` says). The request is recorded BEFORE anything is
         written, so a client that has its answer also finds the request in ``sandbox.requests``."""
         if fault is None:
-            real = answer()
-            self._record(status=real.status, response=real.body, **record)
-            self._send(real)
+            plain = answer()
+            self._record(status=plain.status, response=plain.body, **record)
+            self._send(plain)
             return
         record["fault"] = fault.kind
         kind = fault.kind

@@ -17,6 +17,7 @@ from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Tuple, U
 from urllib.parse import parse_qs
 
 from .. import message as sms
+from .. import spec
 from . import assumptions as A
 from . import tables as T
 from .clock import Clock
@@ -292,39 +293,69 @@ class Service:
         return account
 
     @staticmethod
-    def _int_option(query: Mapping[str, str], name: str, lo: int, hi: int, default: int) -> int:
+    def _int_option(query: Mapping[str, str], name: str, lo: int, hi: Optional[int], default: int) -> int:
         raw = query.get(name, "").strip()
         if raw == "":
             return default
+        return Service._int_in(raw, lo, hi)
+
+    @staticmethod
+    def _int_in(raw: str, lo: int, hi: Optional[int]) -> int:
+        """``raw`` read as a whole number in ``lo..hi`` (no upper bound when ``hi`` is None)."""
         try:
             value = int(raw)
         except ValueError:
             raise _Refused(T.ERR_PARAMS) from None
-        if not lo <= value <= hi:
+        if value < lo or (hi is not None and value > hi):
             raise _Refused(T.ERR_PARAMS)
         return value
+
+    @staticmethod
+    def _check_documented_values(query: Mapping[str, str]) -> None:
+        """Error 1 for a flag, choice or whole number outside what the pages allow (spec's
+        tables); an empty value counts as absent. The rules of reading them are the sandbox's."""
+        allowed = {name: spec.FLAG for name in spec.EXTENDED_FLAGS}
+        allowed.update(spec.EXTENDED_CHOICES)
+        for name, values in allowed.items():
+            raw = query.get(name, "").strip()
+            if raw and raw not in {str(value) for value in values}:
+                raise _Refused(T.ERR_PARAMS)
+        for name, bounds in spec.EXTENDED_INT_RANGES.items():
+            raw = query.get(name, "").strip()
+            if raw and name != "valid":  # valid has an hh:mm form too: see _validity
+                Service._int_in(raw, *bounds)
+        period = query.get("period", "").strip()
+        if period:
+            try:
+                hours = float(period)
+            except ValueError:
+                raise _Refused(T.ERR_PARAMS) from None
+            low, high = spec.PERIOD_HOURS
+            if not low <= hours <= high:
+                raise _Refused(T.ERR_PARAMS)
 
     @staticmethod
     def _validity(query: Mapping[str, str]) -> float:
         raw = query.get("valid", "").strip()
         if raw == "":
             return float(A.DEFAULT_VALIDITY_SECONDS)
-        if raw.isdigit() and 1 <= int(raw) <= 24:
+        if raw.isdigit() and spec.EXTENDED_INT_RANGES["valid"].includes(int(raw)):
             return int(raw) * 3600.0
         hh, sep, mm = raw.partition(":")
         if sep and hh.isdigit() and mm.isdigit() and len(mm) == 2 and int(mm) < 60:
-            seconds = int(hh) * 3600 + int(mm) * 60
-            if 60 <= seconds <= 24 * 3600:
-                return float(seconds)
+            minutes = int(hh) * 60 + int(mm)
+            if spec.VALID_MINUTES.includes(minutes):
+                return minutes * 60.0
         raise _Refused(T.ERR_PARAMS)
 
     @staticmethod
     def _check_id(value: str) -> None:
         if value.isascii() and value.isdigit():
-            if not 1 <= int(value) <= T.MAX_NUMERIC_ID:
+            if not spec.ID_INT_RANGE.includes(int(value)):
                 raise _Refused(T.ERR_PARAMS)
             return
-        if len(value) > T.MAX_ID_CHARS or not all(ch.isascii() and (ch.isalnum() or ch in ".-_") for ch in value):
+        allowed = all(ch.isascii() and (ch.isalnum() or ch in spec.ID_SYMBOLS) for ch in value)
+        if len(value) > T.MAX_ID_CHARS or not allowed:
             raise _Refused(T.ERR_PARAMS)
 
     def _check_sender(self, sender: Optional[str]) -> None:
@@ -333,7 +364,8 @@ class Service:
         if sender.isascii() and sender.isdigit():
             well_formed = len(sender) <= T.MAX_SENDER_DIGITS
         else:
-            well_formed = len(sender) <= T.MAX_SENDER_CHARS and bool(A.SENDER_CHARS.match(sender))
+            well_formed = (len(sender) <= T.MAX_SENDER_CHARS and bool(A.SENDER_CHARS.match(sender))
+                           and (spec.SENDER_EDGE_SPACES or sender == sender.strip()))
         if not well_formed or (self.senders is not None and sender not in self.senders):
             raise _Refused(T.ERR_FORBIDDEN)
 
@@ -368,37 +400,37 @@ class Service:
             if not split_phones(phones):
                 raise _Refused(T.ERR_PARAMS)
             return [_Batch(split_phones(phones), mes, sender, tz)]
-        # list: "phones:mes" lines, or "sender,tz|phones:mes"; "\n" inside mes is a newline.
+        # list: "phones:mes" lines, or "sender,tz|phones:mes"; "\n" inside mes is a newline. The
+        # separators are spec's; reading them is the sandbox's own.
         batches = []
-        for line in query["list"].replace("\r\n", "\n").split("\n"):
+        for line in query["list"].replace("\r\n", "\n").split(spec.LIST_LINE_SEPARATOR):
             if not line.strip():
                 continue
             line_sender, line_tz = sender, tz
-            head, bar, rest = line.partition("|")
-            if bar and ":" not in head:
-                name, _, tz_text = head.partition(",")
+            head, bar, rest = line.partition(spec.LIST_SENDER_END)
+            if bar and spec.LIST_TEXT_SEPARATOR not in head:
+                name, _, tz_text = head.partition(spec.LIST_TZ_SEPARATOR)
                 line_sender = name.strip() or sender
                 if tz_text.strip():
-                    try:
-                        line_tz = int(tz_text)
-                    except ValueError:
-                        raise _Refused(T.ERR_PARAMS) from None
+                    line_tz = self._int_in(tz_text.strip(), *A.TZ_RANGE)
                 line = rest
-            phones, colon, mes = line.partition(":")
+            phones, colon, mes = line.partition(spec.LIST_TEXT_SEPARATOR)
             if not colon or not split_phones(phones):
                 raise _Refused(T.ERR_PARAMS)
-            batches.append(_Batch(split_phones(phones), mes.replace("\\n", "\n"), line_sender, line_tz))
+            text = mes.replace(spec.LIST_NEWLINE_ESCAPE, "\n")
+            batches.append(_Batch(split_phones(phones), text, line_sender, line_tz))
         if not batches:
             raise _Refused(T.ERR_PARAMS)
         return batches
 
     def _send(self, params: Params, query: Mapping[str, str], now: float, operation: str, *, cost_only: bool) -> Result:
         account = self._authenticate(params, query)
-        cost_mode = 1 if cost_only else self._int_option(query, "cost", 0, 3, 0)
+        self._check_documented_values(query)
+        cost_mode = 1 if cost_only else self._int_option(query, "cost", min(T.COST_MODES), max(T.COST_MODES), 0)
         want_errors = not cost_only and query.get("err", "").strip() == "1"
         no_text = query.get("hlr", "") == "1" or query.get("ping", "") == "1"
         tz = self._int_option(query, "tz", A.TZ_RANGE[0], A.TZ_RANGE[1], A.ACCOUNT_TZ)
-        maxsms = self._int_option(query, "maxsms", 1, 10 ** 6, 0)
+        maxsms = self._int_option(query, "maxsms", spec.MAXSMS_MIN, spec.MAXSMS_MAX, 0)
         validity = self._validity(query)
         msg_id = sender = when = None
         if not cost_only:
@@ -413,7 +445,7 @@ class Service:
             batch.text, batch.comment = sms.split_comment(batch.mes)
             if batch.text == "" and not no_text:
                 raise _Refused(T.ERR_PARAMS)
-            if len(batch.text) > T.MAX_MESSAGE_CHARS:
+            if len(batch.mes if spec.MES_LIMIT_COUNTS_COMMENT else batch.text) > T.MAX_MESSAGE_CHARS:
                 raise _Refused(T.ERR_PARAMS)
             if maxsms:
                 batch.text = sms.truncate(batch.text, maxsms)

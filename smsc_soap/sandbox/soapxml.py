@@ -216,11 +216,12 @@ def _value(node: etree._Element, version: str) -> Optional[str]:
     if node.get(f"{{{XSI}}}nil") in ("true", "1"):
         return None
     pieces = []
-    for item in node.xpath("node()"):
+    children = node.xpath("node()")  # text nodes (str) and elements, comments, PIs (_Element)
+    for item in children if isinstance(children, list) else ():
         if isinstance(item, str):
             if not _is_blank(item):
                 pieces.append(str(item))
-        elif isinstance(item.tag, str):
+        elif isinstance(item, etree._Element) and isinstance(item.tag, str):  # an element, not a comment
             raise SoapFault("Server", VIOLATION, version)
     if len(pieces) > 1:
         raise SoapFault("Server", VIOLATION, version)
@@ -230,7 +231,7 @@ def _value(node: etree._Element, version: str) -> Optional[str]:
 def _check_encoding_style(node: etree._Element, version: str, where: str) -> None:
     """PHP's checks of attributes on Envelope, Body and Header (in that function's order)."""
     for key, value in node.attrib.items():
-        if not key.startswith("{"):
+        if not str(key).startswith("{"):
             if where != "Body" or version == SOAP12:
                 raise SoapFault("Client", f"A SOAP {where} element cannot have non Namespace qualified attributes", version)
         elif key == f"{{{ENV12}}}encodingStyle":

@@ -6,6 +6,7 @@ the SOAP page links to.
 """
 from __future__ import annotations
 
+from .. import spec
 from ..results import DeliveryStatus
 
 # --- error codes of the answers (seed 004, "Код помилки" tables) ---------------------------
@@ -27,22 +28,14 @@ STATUS_REQUESTS_PER_MINUTE = 5
 BALANCE_REQUESTS_PER_MINUTE = 10
 RATE_WINDOW = 60.0
 
-#: seed 004, parameter ``mes``: "Максимальний розмір – 1000 символів".
-MAX_MESSAGE_CHARS = 1000
-
-#: seed 004, parameter ``id``: an integer 1..2147483647 or up to 40 of ``[A-Za-z0-9.\-_]``.
-MAX_NUMERIC_ID = 2147483647
-MAX_ID_CHARS = 40
-
-#: seed 004, parameter ``sender``: "Довжина – 11 символів або 15 цифр".
-MAX_SENDER_CHARS = 11
-MAX_SENDER_DIGITS = 15
-
-#: seed 004, parameter ``cost``: 0 send, 1 cost only, 2 send + cost, 3 send + cost + balance.
-COST_MODES = (0, 1, 2, 3)
-
-#: seed 004, ``all`` of get_status: 0 plain, 1 full, 2 full + operator and region.
-STATUS_DETAIL_LEVELS = (0, 1, 2)
+# --- the parameters' facts: read from smsc_soap.spec, the one copy (names kept for imports) ---
+MAX_MESSAGE_CHARS = spec.MES_MAX_CHARS
+MAX_NUMERIC_ID = spec.ID_INT_RANGE.high
+MAX_ID_CHARS = spec.ID_MAX_CHARS
+MAX_SENDER_CHARS = spec.SENDER_MAX_CHARS
+MAX_SENDER_DIGITS = spec.SENDER_MAX_DIGITS
+COST_MODES = spec.EXTENDED_CHOICES["cost"]
+STATUS_DETAIL_LEVELS = spec.STATUS_DETAIL_LEVELS
 
 # --- delivery status of a message -----------------------------------------------------------
 # The one table of statuses, with their names, is smsc_soap.results.DeliveryStatus (from
@@ -56,9 +49,10 @@ STATUS_INVALID_NUMBER = int(DeliveryStatus.INVALID_NUMBER)
 STATUS_UNAVAILABLE_NUMBER = int(DeliveryStatus.UNAVAILABLE_NUMBER)
 
 
+#: The name of each status code (the enum's members carry a ``title``).
+_STATUS_NAMES = {int(status): str(getattr(status, "title")) for status in DeliveryStatus}
+
+
 def status_name(code: int) -> str:
-    """The name the answer's ``status_name`` carries."""
-    try:
-        return DeliveryStatus(code).title  # type: ignore[attr-defined]
-    except ValueError:
-        return str(code)
+    """The name the answer's ``status_name`` carries (the code itself for an unknown one)."""
+    return _STATUS_NAMES.get(code, str(code))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Dict, Mapping, Tuple
+from typing import Dict, List, Mapping, Tuple
 
 from lxml import etree
 
@@ -33,40 +33,59 @@ def _local(qname: str) -> str:
     return qname.rpartition(":")[2]
 
 
+def _attr(node: etree._Element, name: str) -> str:
+    """An attribute the vendored WSDL always has (a missing one is a broken WSDL: fail loudly)."""
+    value = node.get(name)
+    if value is None:
+        raise ValueError(f"vendored WSDL: <{node.tag}> has no {name!r}")
+    return str(value)
+
+
+def _child(node: etree._Element, path: str, ns: Dict[str, str]) -> etree._Element:
+    """A child the vendored WSDL always has."""
+    found = node.find(path, ns)
+    if found is None:
+        raise ValueError(f"vendored WSDL: <{node.tag}> has no {path!r}")
+    return found
+
+
 @functools.lru_cache(maxsize=1)
 def operations() -> Dict[str, Operation]:
     """Operations of the WSDL by request element name (how a document/literal call is found)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     root = etree.fromstring(vendored_wsdl(), parser)
     ns = {"w": WSDL_NS, "x": XSD_NS}
-    schema = root.find("w:types/x:schema", ns)
-    elements = {e.get("name"): e for e in schema.findall("x:element", ns)}
-    types = {t.get("name"): t for t in schema.findall("x:complexType", ns)}
+    schema = _child(root, "w:types/x:schema", ns)
+    elements = {_attr(e, "name"): e for e in schema.findall("x:element", ns)}
+    types = {_attr(t, "name"): t for t in schema.findall("x:complexType", ns)}
 
-    def sequence(node: etree._Element) -> list:
+    def sequence(node: etree._Element) -> List[etree._Element]:
         return node.findall(".//x:sequence/x:element", ns)
 
     def type_fields(type_name: str) -> Tuple[Tuple[str, ...], Dict[str, Tuple[str, ...]]]:
-        fields, repeated = [], {}
+        fields: List[str] = []
+        repeated: Dict[str, Tuple[str, ...]] = {}
         for child in sequence(types[_local(type_name)]):
-            fields.append(child.get("name"))
+            fields.append(_attr(child, "name"))
             if child.get("maxOccurs") == "unbounded":
-                repeated[child.get("name")] = tuple(c.get("name") for c in sequence(types[_local(child.get("type"))]))
+                inner = sequence(types[_local(_attr(child, "type"))])
+                repeated[_attr(child, "name")] = tuple(_attr(c, "name") for c in inner)
         return tuple(fields), repeated
 
-    messages = {m.get("name"): _local(m.find("w:part", ns).get("element")) for m in root.findall("w:message", ns)}
+    messages = {_attr(m, "name"): _local(_attr(_child(m, "w:part", ns), "element"))
+                for m in root.findall("w:message", ns)}
     result: Dict[str, Operation] = {}
     for op in root.findall("w:portType/w:operation", ns):
-        request = messages[_local(op.find("w:input", ns).get("message"))]
-        response = messages[_local(op.find("w:output", ns).get("message"))]
+        request = messages[_local(_attr(_child(op, "w:input", ns), "message"))]
+        response = messages[_local(_attr(_child(op, "w:output", ns), "message"))]
         (wrapper,) = sequence(elements[response])
-        fields, repeated = type_fields(wrapper.get("type"))
+        fields, repeated = type_fields(_attr(wrapper, "type"))
         result[request] = Operation(
-            name=op.get("name"),
+            name=_attr(op, "name"),
             request=request,
-            params=tuple(e.get("name") for e in sequence(elements[request])),
+            params=tuple(_attr(e, "name") for e in sequence(elements[request])),
             response=response,
-            wrapper=wrapper.get("name"),
+            wrapper=_attr(wrapper, "name"),
             fields=fields,
             repeated=repeated,
         )

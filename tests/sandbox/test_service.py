@@ -232,7 +232,9 @@ def test_message_text_rules(box):
     assert send(box, mes="") == {"error": "1"}
     assert send(box, mes="\n~~~\nonly a comment") == {"error": "1"}
     assert send(box, mes="a" * 1001) == {"error": "1"}
-    assert "id" in send(box, mes="a" * 1000 + "\n~~~\n" + "c" * 50)
+    # the 1000 characters are the whole mes, comment included (spec.MES_LIMIT_COUNTS_COMMENT)
+    assert send(box, mes="a" * 1000 + "\n~~~\n" + "c" * 50) == {"error": "1"}
+    assert "id" in send(box, mes="a" * 945 + "\n~~~\n" + "c" * 50)
     assert send(box, mes="b" * 1000, query="maxsms=2&cost=2")["cnt"] == "2"
     assert box.messages[-1].text == "b" * 306
 
@@ -323,3 +325,28 @@ def test_no_accounts_means_the_demo_account_of_the_pages_examples():
     box = Sandbox()
     assert box.call("get_balance", login=A.DEMO_LOGIN, psw=A.DEMO_PASSWORD) == {"balance": "100.00"}
     assert (A.DEMO_LOGIN, A.DEMO_PASSWORD) == ("alex", "123")
+
+
+# --- choices made once in smsc_soap.spec, shared with the client (issue 10, issue 12) ----------
+
+@pytest.mark.parametrize("query", [
+    "tz=12", "tz=-16",                      # spec.TZ_RANGE, -15..11 (was -15..12 here)
+    "freq=0&period=1", "freq=1441&period=1",  # 004:77, 1..1440
+    "smsreq=9", "smsreq=1000",              # 004:135, 10..999
+    "period=0.05", "period=721",            # 004:71, 0.1..720
+    "flash=2", "err=yes", "bin=3", "translit=3",
+    "list=" + "SHOP,12|79999999999:hi",     # a list line's tz too
+])
+def test_extended_values_outside_the_pages_ranges_are_error_1(box, query):
+    assert send(box, query=query) == {"error": "1"}
+
+
+def test_spec_choices_on_the_sandbox(box):
+    assert "id" in send(box, query="tz=11&freq=1440&period=720&smsreq=10&flash=1", mes="in range")
+    assert send(box, time="02.03.26 9:00", mes="one-digit hour") == {"error": "5"}  # spec.TIME_DOTTED: hh
+    assert send(box, sender="A,B", mes="comma") == {"error": "6"}  # spec.SENDER_SYMBOLS
+    assert send(box, sender=" AB", mes="edge") == {"error": "6"}  # spec.SENDER_EDGE_SPACES
+    assert "id" in send(box, phones="6834002", mes="7 digits")  # spec.PHONE_DIGITS, 7..15
+    # a number of the wrong length for a zone the sandbox knows (assumptions.NUMBER_LENGTH_BY_PREFIX)
+    assert send(box, phones="12345678", mes="short +1") == {"error": "7"}
+    assert send(box, phones="7916123456", mes="short +7") == {"error": "7"}
