@@ -27,6 +27,7 @@ from vcr.request import Request
 import smsc_soap
 from smsc_soap import Client, CostResult
 from smsc_soap import testing as kit
+from smsc_soap.testing import plugin
 from smsc_soap.sandbox import Account, Sandbox
 
 pytest_plugins = ["pytester"]
@@ -490,10 +491,13 @@ def test_block_network_refuses_every_connection_and_restores(sandbox: Sandbox) -
 # --- the module as a pytest plugin ------------------------------------------------------------------
 
 
-def test_importing_the_plugin_imports_no_vcr() -> None:
-    code = "import sys, smsc_soap.testing; assert 'vcr' not in sys.modules, sorted(sys.modules)"
+def test_importing_the_plugin_imports_nothing_heavy() -> None:
+    """Every pytest run of every user loads the plugin: no vcrpy, zeep, requests or lxml."""
+    code = ("import sys, smsc_soap.testing.plugin, smsc_soap.testing, smsc_soap.pytest_plugin; "
+            "print(sorted(m for m in ('vcr', 'zeep', 'requests', 'lxml') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_pytest_runs_without_vcrpy_and_the_fixture_says_what_is_missing(tmp_path: Path) -> None:
@@ -508,10 +512,10 @@ def test_pytest_runs_without_vcrpy_and_the_fixture_says_what_is_missing(tmp_path
 
 
 def test_fixture_names_leave_pytest_recordings_alone() -> None:
-    fixtures = {name for name in dir(kit) if hasattr(getattr(kit, name), "_fixture_function_marker")
-                or type(getattr(kit, name)).__name__ == "FixtureFunctionDefinition"}
+    fixtures = {name for name in dir(plugin) if hasattr(getattr(plugin, name), "_fixture_function_marker")
+                or type(getattr(plugin, name)).__name__ == "FixtureFunctionDefinition"}
     assert fixtures == {"smsc_vcr_config", "smsc_cassette_dir", "smsc_record_mode", "smsc_vcr", "smsc_cassette",
-                        "smsc_no_network"}
+                        "smsc_no_network", "smsc_sandbox"}
     assert not fixtures & {"vcr", "vcr_config", "vcr_cassette_dir", "default_cassette_name", "record_mode",
                            "disable_recording", "block_network"}
 
@@ -596,3 +600,78 @@ def test_plugin_fails_a_request_not_in_the_cassette(pytester: pytest.Pytester) -
         result = pytester.runpytest("-k", "balance", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*CannotOverwriteExistingCassetteException*"])
+
+
+# --- one package, one plugin, the old names ----------------------------------------------------------
+
+#: Every public name smsc_soap.testing had when it was one module (its __all__, then the rest of its
+#: dir() that was not an import of a standard or third-party name).
+OLD_ALL = [
+    "BODY_MATCHER", "CLIENT_ID", "CLIENT_ID_PATTERN", "DEFAULT_RECORD_MODE", "HTTP_LOCK", "MATCH_ON",
+    "OPERATION_MATCHER", "REDACTED", "SECRET_ENV_VARS", "SECRET_FIELDS", "NetworkBlockedError", "SoapBody",
+    "block_network", "client_connection_patches", "custom_patches", "make_vcr", "match_body", "match_operation",
+    "normalise_body", "register_matchers", "scrub_query", "scrub_request", "scrub_response", "scrub_text",
+    "scrub_url", "secret_forms", "serialised_http_patches", "soap_operation", "vcr_config",
+]
+OLD_OTHER_PUBLIC = [
+    "Body", "RECORD_MODES", "SECRET_HEADERS", "Secret", "SecretsArg", "cassette_name", "redact",
+    "pytest_addoption", "pytest_configure", "smsc_cassette", "smsc_cassette_dir", "smsc_no_network",
+    "smsc_record_mode", "smsc_vcr", "smsc_vcr_config",
+]
+
+
+@pytest.mark.parametrize("name", OLD_ALL + OLD_OTHER_PUBLIC)
+def test_every_old_public_name_is_still_importable_from_the_package(name: str) -> None:
+    code = f"from smsc_soap.testing import {name}"
+    exec(compile(code, "<user code>", "exec"), {})
+    assert getattr(kit, name) is not None
+
+
+def test_the_package_exports_what_the_module_did() -> None:
+    assert sorted(kit.__all__) == sorted(OLD_ALL)
+    namespace: Dict[str, object] = {}
+    exec("from smsc_soap.testing import *", namespace)
+    assert set(OLD_ALL) <= set(namespace)
+
+
+def test_the_old_sandbox_plugin_module_is_a_deprecated_alias() -> None:
+    import smsc_soap.pytest_plugin as old
+
+    with pytest.warns(DeprecationWarning, match="smsc_soap.testing.plugin"):
+        fixture = old.smsc_sandbox
+    assert fixture is plugin.smsc_sandbox
+    with pytest.raises(AttributeError):
+        old.no_such_name  # noqa: B018
+
+
+ONE_PLUGIN_TEST = """
+import pytest
+
+def test_everything_registered_once(request, smsc_sandbox, smsc_record_mode):
+    assert smsc_record_mode == "once"
+    assert str(smsc_sandbox.balance("alex")) == "100.00"
+    manager = request.config.pluginmanager
+    kit_plugins = [p for p in manager.get_plugins() if getattr(p, "__name__", "") == "smsc_soap.testing.plugin"]
+    assert kit_plugins == [manager.get_plugin("smsc_soap")]
+"""
+
+
+NAMINGS = [("smsc_soap",), ("smsc_soap.testing",), ("smsc_soap.pytest_plugin",),
+           ("smsc_soap.pytest_plugin", "smsc_soap.testing")]
+
+
+@pytest.mark.parametrize(("autoload", "named"), [(True, ())] + [(autoload, named) for named in NAMINGS
+                                                                for autoload in (True, False)])
+def test_one_plugin_registers_each_fixture_once_whatever_names_it(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, autoload: bool, named: Tuple[str, ...]) -> None:
+    """The pytest11 entry point ``smsc_soap``, ``-p smsc_soap``, and the two old plugin modules
+    (``-p smsc_soap.testing``, ``-p smsc_soap.pytest_plugin``) all give the one plugin, once."""
+    if not autoload:
+        monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile(test_one=ONE_PLUGIN_TEST)
+    args = [arg for name in named for arg in ("-p", name)]
+    result = pytester.runpytest(*args, "-p", "no:cacheprovider", "--smsc-record-mode=once", "--strict-markers")
+    result.assert_outcomes(passed=1)
+    listed = pytester.runpytest(*args, "-p", "no:cacheprovider", "--fixtures")
+    assert sum(line.startswith("smsc_sandbox") for line in listed.outlines) == 1
+    assert sum(line.startswith("smsc_cassette ") for line in listed.outlines) == 1
