@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Responder, soap_answer
+from support.servers import Responder, soap_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,7 +21,7 @@ import smsc_soap
 from smsc_soap import Client, RetryPolicy
 from smsc_soap.sandbox import Account, Sandbox
 from smsc_soap.transport import DEFAULT_TIMEOUT, IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
-from tests.conftest import ENVELOPE, RESPONSE_ELEMENTS, Responder
+from support.servers import ENVELOPE, RESPONSE_ELEMENTS, Responder
 
 PHONE = "79999999999"
 PRICE = Decimal("2.00")  # the sandbox's price of one SMS part to +7

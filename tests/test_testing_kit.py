@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import base64
-import gzip
+import functools
 import re
 import secrets as random_secrets
 import socket
 import subprocess
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 from urllib.parse import quote, quote_plus
@@ -29,6 +27,7 @@ from smsc_soap import Client, CostResult
 from smsc_soap import testing as kit
 from smsc_soap.testing import plugin
 from smsc_soap.sandbox import Account, Sandbox
+from support.servers import LoopbackServer, echo
 
 pytest_plugins = ["pytester"]
 
@@ -365,43 +364,10 @@ def test_an_answer_that_echoes_a_secret_is_scrubbed_by_value(tmp_path: Path) -> 
     assert replayed.value.faultstring == "bad request from acme-prod/REDACTED key REDACTED"
 
 
-class EchoServer:
-    """Answers with gzip-compressed text that echoes the request's URL and body (a chatty server)."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                payload = gzip.compress(b"<echo><url>" + self.path.encode() + b"</url>" + body + b"</echo>")
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml; charset=utf-8")
-                self.send_header("Content-Encoding", "gzip")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = _serve
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "EchoServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_compressed_answers_are_decoded_then_scrubbed(tmp_path: Path) -> None:
     psw, apikey = real_looking_secrets()
-    with EchoServer() as echo, kit.make_vcr(tmp_path, record_mode="once", secrets=()).use_cassette("gz.yaml"):
-        url = f"{echo.url}?psw={quote(psw, safe='')}&apikey={apikey}"
+    with LoopbackServer(functools.partial(echo, compress=True), path="/") as server, kit.make_vcr(tmp_path, record_mode="once", secrets=()).use_cassette("gz.yaml"):
+        url = f"{server.url}?psw={quote(psw, safe='')}&apikey={apikey}"
         live = requests.post(url, data=f"<psw>{escape(psw)}</psw>".encode()).text
         assert psw in live or escape(psw) in live  # the live answer does echo the secret
     text = (tmp_path / "gz.yaml").read_text()

@@ -21,7 +21,7 @@ import requests.certs
 
 import smsc_soap
 from smsc_soap import Client
-from tests.conftest import soap_answer
+from support.servers import soap_answer
 
 
 class TlsServer(NamedTuple):
