@@ -458,9 +458,9 @@ def test_block_network_refuses_every_connection_and_restores(sandbox: Sandbox) -
 
 
 def test_importing_the_plugin_imports_nothing_heavy() -> None:
-    """Every pytest run of every user loads the plugin: no vcrpy, zeep, requests or lxml."""
+    """Every pytest run of every user loads the plugin: no vcrpy, zeep, requests, lxml or sandbox."""
     code = ("import sys, smsc_soap.testing.plugin, smsc_soap.testing, smsc_soap.pytest_plugin; "
-            "print(sorted(m for m in ('vcr', 'zeep', 'requests', 'lxml') if m in sys.modules))")
+            "print(sorted(m for m in ('vcr', 'zeep', 'requests', 'lxml', 'smsc_soap.sandbox') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
