@@ -1,38 +1,33 @@
-"""pytest fixtures for users' own test suites (registered through the ``pytest11`` entry point).
+"""Deprecated: the pytest plugin is :mod:`smsc_soap.testing.plugin` now (entry point ``smsc_soap``).
 
-``smsc_sandbox`` gives each test a fresh, running :class:`smsc_soap.sandbox.Sandbox` (its own port,
-accounts, clock and messages). Options go through a marker::
-
-    @pytest.mark.smsc_sandbox(accounts=["shop:secret:50"], senders=["SHOP"])
-    def test_checkout_sends_sms(smsc_sandbox):
-        ...
-
-This module loads in every pytest run, so it imports nothing heavy until the fixture is used.
+``from smsc_soap.pytest_plugin import smsc_sandbox`` keeps working, with a DeprecationWarning.
+The names are looked up on use only, so that naming this module as a plugin too
+(``-p smsc_soap.pytest_plugin``, or an install whose metadata still lists it) registers the one
+plugin once instead of registering its fixtures a second time.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
-
-import pytest
+import warnings
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from smsc_soap.sandbox import Sandbox
+    import pytest
+
+_MOVED = frozenset({"smsc_sandbox", "pytest_configure"})
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "smsc_sandbox(**options): options for the smsc_sandbox fixture, as Sandbox(**options) takes them "
-        "(accounts=, apikeys=, senders=, realtime=, start_time=)",
-    )
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        warnings.warn(f"smsc_soap.pytest_plugin.{name} is deprecated: use smsc_soap.testing.plugin.{name}",
+                      DeprecationWarning, stacklevel=2)
+        from .testing import plugin
+
+        return getattr(plugin, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@pytest.fixture
-def smsc_sandbox(request: pytest.FixtureRequest) -> Iterator["Sandbox"]:
-    """A running SMSC SOAP sandbox, fresh for this test; stopped afterwards."""
-    from smsc_soap.sandbox import Sandbox
+def pytest_addhooks(pluginmanager: "pytest.PytestPluginManager") -> None:
+    """Named as a plugin, this old module registers the one plugin, unless it already is."""
+    from .testing.plugin import register_once
 
-    marker = request.node.get_closest_marker("smsc_sandbox")
-    options = dict(marker.kwargs) if marker else {}
-    with Sandbox(**options) as sandbox:
-        yield sandbox
+    register_once(pluginmanager)

@@ -11,7 +11,7 @@ from lxml import etree
 
 import smsc_soap
 from smsc_soap import Client
-from tests.conftest import Responder, soap_answer
+from support.servers import Responder, soap_answer
 
 PSW = "s3cr3t&<pass>+word"
 APIKEY = "K3Y-7f1d9c0a2b+/="

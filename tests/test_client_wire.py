@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from smsc_soap import Client, ValidationError
-from tests.conftest import Responder, soap_answer
+from support.servers import Responder, soap_answer
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 

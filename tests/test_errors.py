@@ -8,7 +8,7 @@ import pytest
 import smsc_soap
 from smsc_soap import Client
 from smsc_soap.errors import ERRORS_BY_OPERATION
-from tests.conftest import Responder, soap_answer
+from support.servers import Responder, soap_answer
 
 CALLS: Dict[str, Callable[[Client], object]] = {
     "send_sms": lambda c: c.send_sms("79999999999", "Hello"),

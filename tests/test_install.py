@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Responder, soap_answer
+from support.servers import Responder, soap_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,7 +70,7 @@ def test_the_installed_client_works_offline(installed: Path, responder: Responde
 
 def test_the_pytest_plugins_load_light() -> None:
     """Every pytest run of every user loads our plugins: they must not pull in zeep or vcrpy."""
-    code = ("import sys, smsc_soap.pytest_plugin, smsc_soap.testing, smsc_soap; "
+    code = ("import sys, smsc_soap.testing.plugin, smsc_soap.pytest_plugin, smsc_soap.testing, smsc_soap; "
             "print(sorted(m for m in ('zeep', 'vcr', 'requests', 'lxml') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 import time
 from decimal import Decimal
 from typing import Callable, Dict, Iterator, List
@@ -21,7 +20,7 @@ import smsc_soap
 from smsc_soap import Client, RetryPolicy
 from smsc_soap.sandbox import Account, Sandbox
 from smsc_soap.transport import DEFAULT_TIMEOUT, IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
-from tests.conftest import ENVELOPE, RESPONSE_ELEMENTS, Responder
+from support.servers import ENVELOPE, RESPONSE_ELEMENTS, Responder, Trickler
 
 PHONE = "79999999999"
 PRICE = Decimal("2.00")  # the sandbox's price of one SMS part to +7
@@ -142,54 +141,6 @@ def test_a_server_that_never_accepts_the_connection_cannot_stretch_a_call(operat
                 sock.close()
     assert elapsed < 1.0 + 1, f"{elapsed:.2f} s"
     assert not isinstance(caught.value, smsc_soap.SendOutcomeUnknown)  # nothing was sent
-
-
-class Trickler:
-    """A loopback HTTP server that reads the request, then trickles its answer a byte at a time."""
-
-    def __init__(self, where: str) -> None:
-        self.where = where  # "headers" or "body"
-        self.stop = threading.Event()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/sys/soap.php"
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        self.listener.settimeout(0.1)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn: socket.socket) -> None:
-        with conn:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                data += conn.recv(65536)
-            head, _, body = data.partition(b"\r\n\r\n")
-            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length")))
-            while len(body) < length:
-                body += conn.recv(65536)
-            headers = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 100000\r\n\r\n"
-            if self.where == "body":
-                conn.sendall(headers)
-                headers = b"<" + b"x" * 99999
-            for byte in headers:
-                if self.stop.wait(0.1):
-                    return
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    return
-
-    def close(self) -> None:
-        self.stop.set()
-        self.listener.close()
-        self.thread.join(2)
 
 
 @pytest.mark.parametrize("where", ["headers", "body"])

@@ -9,7 +9,7 @@ import pytest
 
 import smsc_soap
 from smsc_soap import Client, DeliveryError, DeliveryStatus
-from tests.conftest import Responder, soap_answer
+from support.servers import Responder, soap_answer
 
 STATUS_CODES = [-3, -2, -1, 0, 1, 2, 3, 4, 20, 22, 23, 24, 25]
 ERR_CODES = [0, 1, 2, 3, 4, 6, 11, 12, 13, 21, 200, 219, 220] + list(range(237, 256))

@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import base64
-import gzip
+import functools
 import re
 import secrets as random_secrets
 import socket
 import subprocess
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 from urllib.parse import quote, quote_plus
@@ -27,7 +25,9 @@ from vcr.request import Request
 import smsc_soap
 from smsc_soap import Client, CostResult
 from smsc_soap import testing as kit
+from smsc_soap.testing import plugin
 from smsc_soap.sandbox import Account, Sandbox
+from support.servers import LoopbackServer, echo
 
 pytest_plugins = ["pytester"]
 
@@ -364,43 +364,10 @@ def test_an_answer_that_echoes_a_secret_is_scrubbed_by_value(tmp_path: Path) -> 
     assert replayed.value.faultstring == "bad request from acme-prod/REDACTED key REDACTED"
 
 
-class EchoServer:
-    """Answers with gzip-compressed text that echoes the request's URL and body (a chatty server)."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                payload = gzip.compress(b"<echo><url>" + self.path.encode() + b"</url>" + body + b"</echo>")
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml; charset=utf-8")
-                self.send_header("Content-Encoding", "gzip")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = _serve
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "EchoServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_compressed_answers_are_decoded_then_scrubbed(tmp_path: Path) -> None:
     psw, apikey = real_looking_secrets()
-    with EchoServer() as echo, kit.make_vcr(tmp_path, record_mode="once", secrets=()).use_cassette("gz.yaml"):
-        url = f"{echo.url}?psw={quote(psw, safe='')}&apikey={apikey}"
+    with LoopbackServer(functools.partial(echo, compress=True), path="/") as server, kit.make_vcr(tmp_path, record_mode="once", secrets=()).use_cassette("gz.yaml"):
+        url = f"{server.url}?psw={quote(psw, safe='')}&apikey={apikey}"
         live = requests.post(url, data=f"<psw>{escape(psw)}</psw>".encode()).text
         assert psw in live or escape(psw) in live  # the live answer does echo the secret
     text = (tmp_path / "gz.yaml").read_text()
@@ -490,10 +457,13 @@ def test_block_network_refuses_every_connection_and_restores(sandbox: Sandbox) -
 # --- the module as a pytest plugin ------------------------------------------------------------------
 
 
-def test_importing_the_plugin_imports_no_vcr() -> None:
-    code = "import sys, smsc_soap.testing; assert 'vcr' not in sys.modules, sorted(sys.modules)"
+def test_importing_the_plugin_imports_nothing_heavy() -> None:
+    """Every pytest run of every user loads the plugin: no vcrpy, zeep, requests, lxml or sandbox."""
+    code = ("import sys, smsc_soap.testing.plugin, smsc_soap.testing, smsc_soap.pytest_plugin; "
+            "print(sorted(m for m in ('vcr', 'zeep', 'requests', 'lxml', 'smsc_soap.sandbox') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_pytest_runs_without_vcrpy_and_the_fixture_says_what_is_missing(tmp_path: Path) -> None:
@@ -508,10 +478,10 @@ def test_pytest_runs_without_vcrpy_and_the_fixture_says_what_is_missing(tmp_path
 
 
 def test_fixture_names_leave_pytest_recordings_alone() -> None:
-    fixtures = {name for name in dir(kit) if hasattr(getattr(kit, name), "_fixture_function_marker")
-                or type(getattr(kit, name)).__name__ == "FixtureFunctionDefinition"}
+    fixtures = {name for name in dir(plugin) if hasattr(getattr(plugin, name), "_fixture_function_marker")
+                or type(getattr(plugin, name)).__name__ == "FixtureFunctionDefinition"}
     assert fixtures == {"smsc_vcr_config", "smsc_cassette_dir", "smsc_record_mode", "smsc_vcr", "smsc_cassette",
-                        "smsc_no_network"}
+                        "smsc_no_network", "smsc_sandbox"}
     assert not fixtures & {"vcr", "vcr_config", "vcr_cassette_dir", "default_cassette_name", "record_mode",
                            "disable_recording", "block_network"}
 
@@ -596,3 +566,78 @@ def test_plugin_fails_a_request_not_in_the_cassette(pytester: pytest.Pytester) -
         result = pytester.runpytest("-k", "balance", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*CannotOverwriteExistingCassetteException*"])
+
+
+# --- one package, one plugin, the old names ----------------------------------------------------------
+
+#: Every public name smsc_soap.testing had when it was one module (its __all__, then the rest of its
+#: dir() that was not an import of a standard or third-party name).
+OLD_ALL = [
+    "BODY_MATCHER", "CLIENT_ID", "CLIENT_ID_PATTERN", "DEFAULT_RECORD_MODE", "HTTP_LOCK", "MATCH_ON",
+    "OPERATION_MATCHER", "REDACTED", "SECRET_ENV_VARS", "SECRET_FIELDS", "NetworkBlockedError", "SoapBody",
+    "block_network", "client_connection_patches", "custom_patches", "make_vcr", "match_body", "match_operation",
+    "normalise_body", "register_matchers", "scrub_query", "scrub_request", "scrub_response", "scrub_text",
+    "scrub_url", "secret_forms", "serialised_http_patches", "soap_operation", "vcr_config",
+]
+OLD_OTHER_PUBLIC = [
+    "Body", "RECORD_MODES", "SECRET_HEADERS", "Secret", "SecretsArg", "cassette_name", "redact",
+    "pytest_addoption", "pytest_configure", "smsc_cassette", "smsc_cassette_dir", "smsc_no_network",
+    "smsc_record_mode", "smsc_vcr", "smsc_vcr_config",
+]
+
+
+@pytest.mark.parametrize("name", OLD_ALL + OLD_OTHER_PUBLIC)
+def test_every_old_public_name_is_still_importable_from_the_package(name: str) -> None:
+    code = f"from smsc_soap.testing import {name}"
+    exec(compile(code, "<user code>", "exec"), {})
+    assert getattr(kit, name) is not None
+
+
+def test_the_package_exports_what_the_module_did() -> None:
+    assert sorted(kit.__all__) == sorted(OLD_ALL)
+    namespace: Dict[str, object] = {}
+    exec("from smsc_soap.testing import *", namespace)
+    assert set(OLD_ALL) <= set(namespace)
+
+
+def test_the_old_sandbox_plugin_module_is_a_deprecated_alias() -> None:
+    import smsc_soap.pytest_plugin as old
+
+    with pytest.warns(DeprecationWarning, match="smsc_soap.testing.plugin"):
+        fixture = old.smsc_sandbox
+    assert fixture is plugin.smsc_sandbox
+    with pytest.raises(AttributeError):
+        old.no_such_name  # noqa: B018
+
+
+ONE_PLUGIN_TEST = """
+import pytest
+
+def test_everything_registered_once(request, smsc_sandbox, smsc_record_mode):
+    assert smsc_record_mode == "once"
+    assert str(smsc_sandbox.balance("alex")) == "100.00"
+    manager = request.config.pluginmanager
+    kit_plugins = [p for p in manager.get_plugins() if getattr(p, "__name__", "") == "smsc_soap.testing.plugin"]
+    assert kit_plugins == [manager.get_plugin("smsc_soap")]
+"""
+
+
+NAMINGS = [("smsc_soap",), ("smsc_soap.testing",), ("smsc_soap.pytest_plugin",),
+           ("smsc_soap.pytest_plugin", "smsc_soap.testing")]
+
+
+@pytest.mark.parametrize(("autoload", "named"), [(True, ())] + [(autoload, named) for named in NAMINGS
+                                                                for autoload in (True, False)])
+def test_one_plugin_registers_each_fixture_once_whatever_names_it(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, autoload: bool, named: Tuple[str, ...]) -> None:
+    """The pytest11 entry point ``smsc_soap``, ``-p smsc_soap``, and the two old plugin modules
+    (``-p smsc_soap.testing``, ``-p smsc_soap.pytest_plugin``) all give the one plugin, once."""
+    if not autoload:
+        monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile(test_one=ONE_PLUGIN_TEST)
+    args = [arg for name in named for arg in ("-p", name)]
+    result = pytester.runpytest(*args, "-p", "no:cacheprovider", "--smsc-record-mode=once", "--strict-markers")
+    result.assert_outcomes(passed=1)
+    listed = pytester.runpytest(*args, "-p", "no:cacheprovider", "--fixtures")
+    assert sum(line.startswith("smsc_sandbox") for line in listed.outlines) == 1
+    assert sum(line.startswith("smsc_cassette ") for line in listed.outlines) == 1

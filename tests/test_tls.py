@@ -9,9 +9,7 @@ import logging
 import shutil
 import ssl
 import subprocess
-import threading
 import warnings
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator, List, NamedTuple
 
@@ -21,7 +19,7 @@ import requests.certs
 
 import smsc_soap
 from smsc_soap import Client
-from tests.conftest import soap_answer
+from support.servers import Answer, Captured, LoopbackServer, soap_answer
 
 
 class TlsServer(NamedTuple):
@@ -50,46 +48,15 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(directory / "cert.pem", directory / "key.pem")
     seen: List[bytes] = []
-    holder: List[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def answer(request: Captured) -> Answer:
+        seen.append(request.body)
+        operation = "send_sms" if b"send>" in request.body else "get_balance"
+        fields = "<id>1</id><cnt>1</cnt>" if operation == "send_sms" else "<balance>7.00</balance>"
+        return Answer(soap_answer(server.url, operation, fields))
 
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            seen.append(body)
-            operation = "send_sms" if b"send>" in body else "get_balance"
-            fields = "<id>1</id><cnt>1</cnt>" if operation == "send_sms" else "<balance>7.00</balance>"
-            answer = soap_answer(holder[0], operation, fields)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/xml; charset=utf-8")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-
-        def get_request(self):  # type: ignore[no-untyped-def]
-            sock, address = super().get_request()
-            return context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
-
-        def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
-            pass  # refused handshakes are what these tests provoke
-
-    server = Server(("127.0.0.1", 0), Handler)
-    holder.append(f"https://127.0.0.1:{server.server_address[1]}/sys/soap.php")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield TlsServer(holder[0], directory / "cert.pem", seen)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with LoopbackServer(answer, tls=context, keep_alive=True) as server:
+        yield TlsServer(server.url, directory / "cert.pem", seen)
 
 
 def test_certificates_are_verified_by_default(tls_server: TlsServer) -> None:

@@ -1,0 +1,165 @@
+"""Scrubbing: psw and apikey become ``REDACTED`` in everything a cassette would keep.
+
+vcrpy's ``filter_post_data_parameters`` does not look inside XML, so these hooks do it: the
+``<psw>`` element, the ``query`` string inside the XML, URLs, forms and headers, by shape; and the
+secrets in use, by value, in every form :func:`smsc_soap.redact.secret_forms` lists. They run
+before anything is written, and before a live request is matched against recorded ones.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Union
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
+from xml.sax.saxutils import escape as xml_escape, unescape as xml_unescape
+
+from ..redact import REDACTED, Secret, redact
+
+if TYPE_CHECKING:  # pragma: no cover
+    import vcr.request  # type: ignore[import-untyped,unused-ignore]  # vcrpy ships no type hints
+
+#: Names of the secret fields: the ``<psw>`` element, and ``psw=``/``apikey=`` in query strings.
+SECRET_FIELDS = ("psw", "apikey")
+#: Environment variables whose values are scrubbed wherever they appear, in any wire form,
+#: on top of the scrubbing by shape (the names the recording script reads credentials from).
+SECRET_ENV_VARS = ("SMSC_PASSWORD", "SMSC_APIKEY")
+#: Request headers whose whole value is a credential.
+SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")
+
+Body = Union[bytes, str, None]
+#: Secrets to scrub by value: strings or :class:`~smsc_soap.redact.Secret`; None means "those in
+#: :data:`SECRET_ENV_VARS`".
+SecretsArg = Optional[Iterable[Union[str, Secret]]]
+
+
+def body_bytes(body: Any) -> bytes:
+    """A body as vcrpy may hold it (None, text, bytes, a file, an iterator of chunks) as bytes."""
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if hasattr(body, "read"):
+        return body_bytes(body.read())
+    return b"".join(body_bytes(chunk) for chunk in body)
+
+
+def decode(data: bytes) -> Tuple[str, str]:
+    """``data`` as text and the codec that gives the same bytes back (UTF-8, else Latin-1: the
+    service's HTTP APIs may answer in windows-1251, and the patterns we scrub are ASCII)."""
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def secrets_to_scrub(secrets: SecretsArg) -> Tuple[Secret, ...]:
+    """Secrets to scrub by value: those given, or (None) those in :data:`SECRET_ENV_VARS`."""
+    if secrets is None:
+        secrets = [os.environ.get(name, "") for name in SECRET_ENV_VARS]
+    return tuple(s if isinstance(s, Secret) else Secret(str(s)) for s in secrets if s)
+
+
+_QUERY_ELEMENT = re.compile(r"(<(?:[\w.-]+:)?query(?:\s[^>]*)?>)([^<]*)(</(?:[\w.-]+:)?query\s*>)")
+_FORM = re.compile(r"^[^=&\s<>]+=[^\s<>]*$")
+
+
+def scrub_query(query: str) -> str:
+    """A query string with the whole value of every ``psw``/``apikey`` parameter REDACTED.
+
+    It splits on ``&`` as ``parse_qs`` does, so a secret holding an encoded ``&`` (``%26``) is
+    removed whole, not cut at the first ``%26``.
+    """
+    out = []
+    for part in query.split("&"):
+        name, sep, _ = part.partition("=")
+        if sep and unquote_plus(name).strip().lower() in SECRET_FIELDS:
+            part = f"{name}={REDACTED}"
+        out.append(part)
+    return "&".join(out)
+
+
+def _scrub_query_element(match: "re.Match[str]") -> str:
+    return match.group(1) + xml_escape(scrub_query(xml_unescape(match.group(2)))) + match.group(3)
+
+
+# psw=/apikey= and the whole value after it, encoded "&" (%26) included: a URL-encoded value
+# ends at a raw "&", quote, "<" or space. (redact() stops at %26, taking it for the separator of a
+# query nested in a URL parameter; here scrubbing too much only costs matching precision.)
+_GREEDY_PARAM = re.compile(r"((?<![A-Za-z_])(?:apikey|psw)(?:=|%3D))[^&<>\"'\s]*", re.IGNORECASE)
+
+
+def scrub_text(text: Union[str, bytes], secrets: SecretsArg = ()) -> Union[str, bytes]:
+    """``text`` with every psw/apikey value REDACTED: the ``<psw>`` element, the secret parameters
+    of a ``<query>`` element or of a form-encoded body, ``psw=``/``apikey=`` anywhere else (also
+    XML-escaped or URL-encoded), and each of ``secrets`` in its plain, XML-escaped and
+    URL-encoded forms. Bytes stay bytes, in their own encoding."""
+    if isinstance(text, (bytes, bytearray)):
+        decoded, codec = decode(bytes(text))
+        return str(scrub_text(decoded, secrets)).encode(codec)
+    found = secrets_to_scrub(secrets)
+    text = _QUERY_ELEMENT.sub(_scrub_query_element, text)
+    if _FORM.match(text):
+        text = scrub_query(text)
+    return _GREEDY_PARAM.sub(rf"\g<1>{REDACTED}", redact(text, found))
+
+
+def scrub_url(url: str, secrets: SecretsArg = ()) -> str:
+    """``url`` with its ``psw``/``apikey`` query parameters, a password in the authority, and the
+    given secrets REDACTED."""
+    parts = urlsplit(url)
+    if parts.password is not None:
+        host = parts.netloc.rsplit("@", 1)[1]
+        parts = parts._replace(netloc=f"{quote(parts.username or '', safe='')}:{REDACTED}@{host}")
+    parts = parts._replace(query=scrub_query(parts.query))
+    return redact(urlunsplit(parts), secrets_to_scrub(secrets))
+
+
+def scrub_request(request: "vcr.request.Request", secrets: SecretsArg = ()) -> "vcr.request.Request":
+    """vcrpy ``before_record_request``: scrub the URL, the body and the headers in place.
+
+    vcrpy runs it on a copy before a request is written, and on each request before it is
+    matched, so recorded and live requests are compared with their secrets REDACTED alike.
+    """
+    found = secrets_to_scrub(secrets)
+    request.uri = scrub_url(request.uri, found)
+    body = request.body
+    scrubbed: Union[str, bytes] = b""
+    if body is not None:
+        request.body = scrubbed = scrub_text(body_bytes(body), found)
+    for name in list(request.headers):
+        value = request.headers[name]
+        if name.lower() in SECRET_HEADERS:
+            request.headers[name] = REDACTED
+        elif name.lower() == "content-length" and body is not None:
+            request.headers[name] = str(len(scrubbed))  # the old length would tell the secret's
+        elif isinstance(value, (str, bytes)):
+            request.headers[name] = scrub_text(value, found)
+    return request
+
+
+def scrub_response(response: Dict[str, Any], secrets: SecretsArg = ()) -> Dict[str, Any]:
+    """vcrpy ``before_record_response``: scrub the body and the headers of a recorded answer.
+
+    A compressed body is decompressed first (scrubbing cannot see into gzip), as
+    ``decode_compressed_response`` would.
+    """
+    found = secrets_to_scrub(secrets)
+    headers: Dict[str, List[Any]] = response.get("headers") or {}
+    if any(name.lower() == "content-encoding" for name in headers):
+        from vcr.filters import decode_response  # type: ignore[import-untyped,unused-ignore]
+
+        response = decode_response(response)
+        headers = response.get("headers") or {}
+    body: Dict[str, Any] = response.get("body") or {}
+    if body.get("string") is not None:
+        body["string"] = scrub_text(body_bytes(body["string"]), found)
+    for name, values in list(headers.items()):
+        if name.lower() == "set-cookie":
+            headers[name] = [REDACTED for _ in values]
+        elif name.lower() == "content-length" and body.get("string") is not None:
+            headers[name] = [str(len(body["string"]))]  # replay reads exactly this many bytes
+        else:
+            headers[name] = [scrub_text(v, found) if isinstance(v, (str, bytes)) else v for v in values]
+    return response
