@@ -43,11 +43,14 @@ autodoc_default_options = {"members": True, "show-inheritance": True}
 # One sandbox per page (per doctest group): demo account alex/123 with 100.00, a free port on
 # 127.0.0.1, a clock that stands still until ``sandbox.advance(seconds)``.
 doctest_global_setup = """
+import logging
 import smsc_soap
 from smsc_soap.sandbox import Sandbox
 from smsc_console import run_console
 
 sandbox = Sandbox().start()
+# The back-off warnings some examples provoke would otherwise reach the build's stderr.
+logging.getLogger("smsc_soap").addHandler(logging.NullHandler())
 """
 doctest_global_cleanup = """
 sandbox.stop()
