@@ -9,7 +9,7 @@ is a command line that worked when the docs were built.
 checkout. Leading ``NAME=value`` words set the environment, as in a shell. The address
 ``http://127.0.0.1:8000/sys/soap.php`` stands for the page's sandbox (``sandbox.url`` in
 ``doctest_global_setup``), so that the examples can say the port ``smsc-soap sandbox``
-serves on by default.
+serves on by default. A command that exits with N > 0 prints ``[exit N]`` last.
 """
 from __future__ import annotations
 
@@ -65,16 +65,24 @@ def run_console(line: str, sandbox_url: Optional[str] = None) -> None:
 
 
 def sessions(lines: List[str]) -> List[Tuple[str, str]]:
-    """(command, expected output) per ``$ `` line of a console block."""
+    """(command, expected output) per ``$ `` line of a console block. ``$ export A=1`` lines
+    print nothing and prefix their assignments to the commands after them, as a shell would."""
+    exported: List[str] = []
     found: List[Tuple[str, List[str]]] = []
     for line in lines:
-        if line.startswith("$ "):
-            found.append((line[2:].strip(), []))
+        if line.startswith("$ export "):
+            exported += shlex.split(line[len("$ export "):])
+            found.append(("", []))  # its output, if any were shown, would be an error below
+        elif line.startswith("$ "):
+            prefix = " ".join(shlex.quote(word) for word in exported)
+            found.append(((prefix + " " + line[2:].strip()).strip(), []))
         elif found:
             found[-1][1].append(line)
         elif line.strip():
             raise ValueError(f"output before the first '$ ' command: {line!r}")
-    return [(command, "\n".join(output).rstrip()) for command, output in found]
+    if any(not command and any(out) for command, out in found):
+        raise ValueError("an export line shows output")
+    return [(command, "\n".join(output).rstrip()) for command, output in found if command]
 
 
 class Console(Directive):
