@@ -26,6 +26,8 @@ from docutils.parsers.rst import Directive
 from sphinx.application import Sphinx
 
 CHECKOUT = Path(__file__).resolve().parents[2]
+#: The example test files the testing page shows and runs.
+EXAMPLES = CHECKOUT / "docs" / "examples"
 #: The sandbox address the examples are written with (the default of ``smsc-soap sandbox``).
 EXAMPLE_SANDBOX_URL = "http://127.0.0.1:8000/sys/soap.php"
 #: Variables of the build's environment that must not change an example's outcome.
@@ -33,6 +35,14 @@ _CLEARED = ("SMSC_LOGIN", "SMSC_PASSWORD", "SMSC_APIKEY", "SMSC_HOST", "SMSC_URL
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 #: Seconds a documented command may take before the example fails.
 COMMAND_TIMEOUT = 60
+
+
+def _environment(extra: Mapping[str, str]) -> Dict[str, str]:
+    """The build's environment without SMSC_* settings, this checkout first on the path."""
+    env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHECKOUT), env.get("PYTHONPATH")]))
+    env.update(extra)
+    return env
 
 
 def split_command(line: str) -> Tuple[Dict[str, str], List[str]]:
@@ -53,15 +63,22 @@ def run_console(line: str, sandbox_url: Optional[str] = None) -> None:
     extra, words = split_command(line)
     if not words or words[0] != "smsc-soap":
         raise ValueError(f"only smsc-soap commands are run: {line!r}")
-    env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHECKOUT), env.get("PYTHONPATH")]))
-    env.update(extra)
-    done = subprocess.run([sys.executable, "-m", "smsc_soap.cli", *words[1:]], env=env,
+    done = subprocess.run([sys.executable, "-m", "smsc_soap.cli", *words[1:]], env=_environment(extra),
                           capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
                           stdin=subprocess.DEVNULL, cwd=str(CHECKOUT))
     print((done.stdout + done.stderr).rstrip("\n"))
     if done.returncode:
         print(f"[exit {done.returncode}]")
+
+
+def run_pytest(directory: str, *args: str, env: Optional[Mapping[str, str]] = None) -> None:
+    """Run pytest on a documented example test file in ``directory`` (a fresh one, outside the
+    checkout, so that this repository's configuration does not apply); print its summary line."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+                          env=_environment(env or {}), capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
+                          stdin=subprocess.DEVNULL, cwd=directory)
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    print(lines[-1] if done.returncode == 0 and lines else done.stdout + done.stderr)
 
 
 def sessions(lines: List[str]) -> List[Tuple[str, str]]:
