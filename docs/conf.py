@@ -32,7 +32,6 @@ extensions = [
 html_theme = "furo"
 html_title = f"smsc-soap {release}"
 exclude_patterns = ["_build"]
-templates_path: list = []
 
 # --- API reference ---------------------------------------------------------------------------
 autodoc_typehints = "description"

@@ -50,7 +50,7 @@ def _class_ref(cls: Any) -> str:
     return f":class:`~smsc_soap.{name}`"
 
 
-def _error_entry(entry: Any) -> Tuple[Any, str]:
+def error_entry(entry: Any) -> Tuple[Any, str]:
     """(exception class, meaning) from a row of an error table: a pair, or an object with them."""
     if isinstance(entry, tuple):
         return entry[0], str(entry[1])
@@ -67,7 +67,7 @@ def error_rows(operations: Optional[Sequence[str]] = None) -> List[Row]:
     grouped: Dict[Tuple[int, Any, str], List[str]] = {}
     for operation in chosen:
         for code, entry in tables[operation].items():
-            cls, meaning = _error_entry(entry)
+            cls, meaning = error_entry(entry)
             grouped.setdefault((int(code), cls, meaning), []).append(operation)
     rows: List[Row] = [("code", "operations", "exception", "meaning")]
     for (code, cls, meaning), ops in sorted(grouped.items(), key=lambda item: item[0][0]):
