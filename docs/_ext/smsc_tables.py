@@ -145,6 +145,8 @@ def _from_checker(checker: Any) -> str:
         bound = inspect.getclosurevars(checker).nonlocals
     except TypeError:
         return ""
+    if bound.get("flag"):
+        return "0 or 1, or a bool"
     if "allowed" in bound:
         return "one of " + ", ".join(map(str, bound["allowed"]))
     if "low" in bound:
@@ -202,9 +204,17 @@ def extended_param_rows() -> List[Row]:
 # --- docutils ---------------------------------------------------------------------------------
 
 
+#: A role as a reader sees it: :class:`~smsc_soap.ApiError` shows as ApiError.
+_ROLE = re.compile(r":[a-z]+:`~?(?:[\w.]+\.)?([^`.]+)`")
+
+
+def _visible_length(cell: str) -> int:
+    return len(_ROLE.sub(r"\1", cell).replace("``", '"'))
+
+
 def _widths(rows: Sequence[Row], cap: int = 50) -> List[int]:
-    """Relative column widths: the longest cell of each column, within 4..cap characters."""
-    return [max(4, min(cap, max(len(row[i]) for row in rows))) for i in range(len(rows[0]))]
+    """Relative column widths: the longest cell of each column as shown, within 4..cap."""
+    return [max(4, min(cap, max(_visible_length(row[i]) for row in rows))) for i in range(len(rows[0]))]
 
 
 class _TableDirective(Directive):
