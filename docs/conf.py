@@ -36,7 +36,7 @@ exclude_patterns = ["_build"]
 # --- API reference ---------------------------------------------------------------------------
 autodoc_typehints = "description"
 autodoc_member_order = "bysource"
-autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_default_options = {"show-inheritance": True}
 
 # --- examples: every one runs against a sandbox ------------------------------------------------
 # One sandbox per page (per doctest group): demo account alex/123 with 100.00, a free port on
