@@ -1,0 +1,286 @@
+"""Tables of the docs built from the package's own tables, so that the docs cannot drift.
+
+Directives (no arguments unless said):
+
+``.. smsc-error-table:: [OPERATION ...]``
+    the ``error`` codes per operation: ``smsc_soap.errors.ERRORS_BY_OPERATION``
+``.. smsc-status-table::``
+    delivery statuses: ``smsc_soap.results.DeliveryStatus``
+``.. smsc-delivery-error-table::``
+    the ``err`` codes: ``smsc_soap.results.DeliveryError``
+``.. smsc-exit-codes::``
+    the exit codes of ``smsc-soap``: ``smsc_soap.cli.EXIT_CODES``
+``.. smsc-environment::``
+    the environment ``smsc-soap`` reads: ``smsc_soap.cli.ENVIRONMENT``
+``.. smsc-extended-params::``
+    the extended parameters of the ``*2`` methods: ``smsc_soap.query.EXTENDED_PARAMS`` and the
+    hints of ``smsc_soap.query.ExtendedParams``
+
+The ``*_rows`` functions are plain data (header first) so that a test can check them without
+building the docs. Rows are read defensively: other attributes may be added to the package's
+tables, and only the names above are relied on.
+"""
+from __future__ import annotations
+
+import collections.abc
+import importlib
+import inspect
+import re
+import typing
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from sphinx.application import Sphinx
+
+Row = Tuple[str, ...]
+
+#: The error tables' operations in the order the SOAP page gives them.
+OPERATIONS_IN_PAGE_ORDER = ("send_sms", "send_sms2", "get_sms_cost", "get_sms_cost2",
+                            "get_status", "get_status2", "get_balance")
+
+
+def _load(module: str, name: str) -> Any:
+    return getattr(importlib.import_module(module), name)
+
+
+def _class_ref(cls: Any) -> str:
+    """A cross-reference to an exception class under its public name ``smsc_soap.X``."""
+    name = getattr(cls, "__name__", str(cls))
+    return f":class:`~smsc_soap.{name}`"
+
+
+def error_entry(entry: Any) -> Tuple[Any, str]:
+    """(exception class, meaning) from a row of an error table: a pair, or an object with them."""
+    if isinstance(entry, tuple):
+        return entry[0], str(entry[1])
+    cls = next(getattr(entry, a) for a in ("exception", "cls", "error") if hasattr(entry, a))
+    return cls, str(getattr(entry, "meaning", ""))
+
+
+def error_rows(operations: Optional[Sequence[str]] = None) -> List[Row]:
+    """One row per code and meaning, naming the operations that share it."""
+    tables: Mapping[str, Mapping[int, Any]] = _load("smsc_soap.errors", "ERRORS_BY_OPERATION")
+    order = [op for op in OPERATIONS_IN_PAGE_ORDER if op in tables]
+    order += sorted(op for op in tables if op not in order)
+    chosen = [op for op in order if not operations or op in operations]
+    grouped: Dict[Tuple[int, Any, str], List[str]] = {}
+    for operation in chosen:
+        for code, entry in tables[operation].items():
+            cls, meaning = error_entry(entry)
+            grouped.setdefault((int(code), cls, meaning), []).append(operation)
+    rows: List[Row] = [("code", "operations", "exception", "meaning")]
+    for (code, cls, meaning), ops in sorted(grouped.items(), key=lambda item: item[0][0]):
+        where = "all" if len(ops) == len(chosen) > 1 else ", ".join(f"``{op}``" for op in ops)
+        rows.append((str(code), where, _class_ref(cls), meaning))
+    return rows
+
+
+def code_table_rows(enum_name: str) -> List[Row]:
+    """A row per member of ``smsc_soap.results.<enum_name>``: code, name, title, description
+    and, for a table whose members say so, whether the code is final."""
+    members = list(_load("smsc_soap.results", enum_name))
+    has_final = any(hasattr(m, "final") for m in members)
+    header: Row = ("code", "name", "title", "description") + (("final",) if has_final else ())
+    rows: List[Row] = [header]
+    for member in members:
+        row: Row = (str(int(member)), f"``{member.name}``", str(getattr(member, "title", "")),
+                    str(getattr(member, "description", "")))
+        if has_final:
+            row += ("yes" if getattr(member, "final", False) else "no",)
+        rows.append(row)
+    return rows
+
+
+def exit_code_rows() -> List[Row]:
+    codes: Mapping[int, str] = _load("smsc_soap.cli", "EXIT_CODES")
+    rows: List[Row] = [("code", "when")]
+    return rows + [(str(code), text) for code, text in sorted(codes.items())]
+
+
+def environment_rows() -> List[Row]:
+    env: Mapping[str, str] = _load("smsc_soap.cli", "ENVIRONMENT")
+    rows: List[Row] = [("variable", "meaning")]
+    return rows + [(f"``{name}``", text) for name, text in env.items()]
+
+
+# --- extended parameters ----------------------------------------------------------------------
+
+#: "period: 0.1..720 hours" -> "0.1..720 hours": a checker's docstring may name its parameter.
+_LABEL = re.compile(r"^[a-z_]+: ")
+_DESCRIPTION_ATTRIBUTES = ("description", "doc", "help", "meaning")
+_ALLOWED_ATTRIBUTES = ("allowed", "values", "choices", "range", "bounds")
+
+
+def format_hint(hint: Any) -> str:
+    """A type hint as a reader says it: ``bool or 0, 1``; ``int``; ``str or (int, int, int)``."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Union:
+        return " or ".join(format_hint(arg) for arg in args if arg is not type(None))
+    if origin is typing.Literal:
+        return ", ".join(map(repr, args))
+    if origin is tuple and args:
+        return "(" + ", ".join(format_hint(arg) for arg in args) + ")"
+    if origin is collections.abc.Iterable and args:
+        return f"iterable of {format_hint(args[0])}"
+    if isinstance(hint, type) and not args:
+        return hint.__name__
+    return str(hint).replace("typing.", "")
+
+
+def _attribute(row: Any, names: Iterable[str]) -> Optional[Any]:
+    for name in names:
+        value = getattr(row, name, None)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _from_checker(checker: Any) -> str:
+    """What a checking function accepts: its docstring, else its closure's bounds or choices."""
+    doc = inspect.getdoc(checker)
+    if doc:
+        return _LABEL.sub("", doc.splitlines()[0])
+    try:
+        bound = inspect.getclosurevars(checker).nonlocals
+    except TypeError:
+        return ""
+    if bound.get("flag"):
+        return "0 or 1, or a bool"
+    if "allowed" in bound:
+        return "one of " + ", ".join(map(str, bound["allowed"]))
+    if "low" in bound:
+        high = bound.get("high")
+        top = "" if high is None else f"..{high}"
+        return f"an int {bound['low']}{top}{bound.get('unit', '')}".rstrip() + ("" if top else " or more")
+    if bound.get("shape"):
+        return f"a str: {bound['shape']}"
+    return ""
+
+
+def _accepted(row: Any) -> str:
+    given = _attribute(row, _ALLOWED_ATTRIBUTES)
+    if given is not None:
+        if isinstance(given, (tuple, list, frozenset, set, range)):
+            return ", ".join(map(str, given))
+        return str(given)
+    checker = _attribute(row, ("normalise", "check", "validate"))
+    return _from_checker(checker) if checker is not None else ""
+
+
+def _page(source: str) -> str:
+    """The page a row cites, by the name :mod:`smsc_soap.query` gives it."""
+    query = importlib.import_module("smsc_soap.query")
+    names = {getattr(query, "SOAP_PAGE", None): "SOAP", getattr(query, "HTTP_PAGE", None): "HTTP mailing"}
+    return names.get(source) or source.rsplit("/", 1)[-1]
+
+
+def _extended_table() -> Mapping[str, Any]:
+    query = importlib.import_module("smsc_soap.query")
+    for name in ("EXTENDED_PARAMS", "PARAMS"):
+        if hasattr(query, name):
+            table: Mapping[str, Any] = getattr(query, name)
+            return table
+    raise LookupError("smsc_soap.query has neither EXTENDED_PARAMS nor PARAMS")
+
+
+def extended_param_rows() -> List[Row]:
+    """name, Python type, what is accepted, where it is documented (and a description if any)."""
+    table = _extended_table()
+    hints = typing.get_type_hints(_load("smsc_soap.query", "ExtendedParams"))
+    described = any(_attribute(row, _DESCRIPTION_ATTRIBUTES) for row in table.values())
+    header: Row = ("name", "Python type", "accepted", "page") + (("description",) if described else ())
+    rows: List[Row] = [header]
+    for name, row in table.items():
+        source = str(getattr(row, "source", ""))
+        out: Row = (f"``{name}``", format_hint(hints[name]) if name in hints else "",
+                    _accepted(row), _page(source))
+        if described:
+            out += (str(_attribute(row, _DESCRIPTION_ATTRIBUTES) or ""),)
+        rows.append(out)
+    return rows
+
+
+# --- docutils ---------------------------------------------------------------------------------
+
+
+#: A role as a reader sees it: :class:`~smsc_soap.ApiError` shows as ApiError.
+_ROLE = re.compile(r":[a-z]+:`~?(?:[\w.]+\.)?([^`.]+)`")
+
+
+def _visible_length(cell: str) -> int:
+    return len(_ROLE.sub(r"\1", cell).replace("``", '"'))
+
+
+def _widths(rows: Sequence[Row], cap: int = 50) -> List[int]:
+    """Relative column widths: the longest cell of each column as shown, within 4..cap."""
+    return [max(4, min(cap, max(_visible_length(row[i]) for row in rows))) for i in range(len(rows[0]))]
+
+
+class _TableDirective(Directive):
+    """Renders ``rows()`` (header first) as a table; cells are inline reStructuredText."""
+
+    def rows(self) -> List[Row]:
+        raise NotImplementedError
+
+    def run(self) -> List[nodes.Node]:
+        rows = self.rows()
+        table = nodes.table(classes=["smsc-table"])
+        group = nodes.tgroup(cols=len(rows[0]))
+        table += group
+        group.extend(nodes.colspec(colwidth=width) for width in _widths(rows))
+        head, body = nodes.thead(), nodes.tbody()
+        head += self._row(rows[0])
+        body.extend(self._row(row) for row in rows[1:])
+        group += head
+        group += body
+        return [table]
+
+    def _row(self, cells: Row) -> nodes.row:
+        row = nodes.row()
+        for text in cells:
+            inline, messages = self.state.inline_text(text, self.lineno)
+            row += nodes.entry("", nodes.paragraph("", "", *inline), *messages)
+        return row
+
+
+class ErrorTable(_TableDirective):
+    optional_arguments = len(OPERATIONS_IN_PAGE_ORDER)
+
+    def rows(self) -> List[Row]:
+        return error_rows(self.arguments or None)
+
+
+class StatusTable(_TableDirective):
+    def rows(self) -> List[Row]:
+        return code_table_rows("DeliveryStatus")
+
+
+class DeliveryErrorTable(_TableDirective):
+    def rows(self) -> List[Row]:
+        return code_table_rows("DeliveryError")
+
+
+class ExitCodes(_TableDirective):
+    def rows(self) -> List[Row]:
+        return exit_code_rows()
+
+
+class Environment(_TableDirective):
+    def rows(self) -> List[Row]:
+        return environment_rows()
+
+
+class ExtendedParams(_TableDirective):
+    def rows(self) -> List[Row]:
+        return extended_param_rows()
+
+
+def setup(app: Sphinx) -> Dict[str, Any]:
+    app.add_directive("smsc-error-table", ErrorTable)
+    app.add_directive("smsc-status-table", StatusTable)
+    app.add_directive("smsc-delivery-error-table", DeliveryErrorTable)
+    app.add_directive("smsc-exit-codes", ExitCodes)
+    app.add_directive("smsc-environment", Environment)
+    app.add_directive("smsc-extended-params", ExtendedParams)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
