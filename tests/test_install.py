@@ -62,7 +62,10 @@ def _build(hook: str, source: Path, out: Path) -> Path:
 
 def _unpack(sdist: Path, into: Path) -> Path:
     with tarfile.open(sdist) as archive:
-        archive.extractall(into)  # our own archive, just built
+        if hasattr(tarfile, "data_filter"):  # Python 3.12, and 3.9.17+ .. 3.11.4+ as a backport
+            archive.extractall(into, filter="data")
+        else:  # pragma: no cover - our own archive, just built
+            archive.extractall(into)
     [tree] = into.iterdir()
     return tree
 
