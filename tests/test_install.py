@@ -196,6 +196,17 @@ def test_the_wheel_claims_the_pythons_that_scripts_check_tests(wheel: Path) -> N
     assert tested.split() == ["%d.%d" % claimed[0], "%d.%d" % claimed[-1]]
 
 
+def test_scripts_check_says_loudly_that_a_python_is_missing_and_fails_if_none_is_found(tmp_path: Path) -> None:
+    env = {**_offline_env(), "SMSC_CHECK_PYTHONS": "3.97 3.98", "PYENV_ROOT": str(tmp_path)}
+    run = subprocess.run(["bash", str(ROOT / "scripts" / "check")], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert run.returncode == 1
+    for version in ("3.97", "3.98"):
+        assert f"!!! Python {version} not found: its tests did NOT run !!!" in run.stdout
+        assert not (ROOT / f".venv-{version}").exists()
+    assert "nothing was checked" in run.stdout
+
+
 @pytest.mark.xfail(not (ROOT / "smsc_soap" / "testing" / "plugin.py").is_file(), strict=True,
                    reason="the one-entry form waits for helper kit's smsc_soap/testing/plugin.py")
 def test_the_wheel_has_one_pytest_plugin_and_the_command(wheel: Path) -> None:
