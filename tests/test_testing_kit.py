@@ -434,7 +434,11 @@ def test_without_the_guard_vcrpy_loses_threaded_recordings(sandbox: Sandbox, tmp
     config = kit.vcr_config(record_mode="once")
     config["custom_patches"] = ()
     unguarded = kit.register_matchers(vcr.VCR(cassette_library_dir=str(tmp_path), **config))
-    recorded, _ = record_from_threads(unguarded, sandbox.url)
+    try:
+        recorded, _ = record_from_threads(unguarded, sandbox.url)
+    except TypeError as exc:  # urllib3 1.26 (vcrpy's pin on Python 3.9): worse, it breaks the client
+        assert "super(type, obj)" in str(exc)  # vcrpy's stub class replaced the one ours derive from
+        return
     assert len([r for r in sandbox.requests if r.operation]) == CALLS
     assert recorded < CALLS
 

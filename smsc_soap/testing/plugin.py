@@ -127,8 +127,8 @@ def smsc_cassette(request: pytest.FixtureRequest, smsc_vcr: "vcr.VCR", smsc_cass
     options = dict(marker.kwargs) if marker is not None else {}
     path = os.path.join(smsc_cassette_dir, name)
     mode = str(options.get("record_mode", smsc_record_mode))
-    if mode == "all":  # re-recording: the file holds this run's conversation and nothing older
-        options.setdefault("drop_unused_requests", True)
+    if mode == "all" and os.path.isfile(path):  # re-recording: this run's conversation, nothing older
+        os.remove(path)  # vcrpy 7.0 (the newest for Python 3.9) would keep the old interactions
     if mode == "none" and not os.path.isfile(path):
         pytest.fail(f"cassette {path} does not exist and the record mode is 'none'; record it with "
                     f"pytest --smsc-record-mode=once {request.node.nodeid}", pytrace=False)

@@ -1,8 +1,10 @@
 """Fault injection: the next N requests fail as a real network or server would."""
 from __future__ import annotations
 
+import http.client
 import threading
 import time
+import urllib.request
 from decimal import Decimal
 
 import pytest
@@ -74,8 +76,13 @@ def test_truncated_envelope_after_the_operation_ran(sb, keep):
 
 def test_truncated_body_shorter_than_its_content_length(sb):
     sb.inject("truncated", honest_length=False)
-    with pytest.raises(requests.exceptions.ChunkedEncodingError, match="IncompleteRead"):
-        sms(sb)
+    # the standard library's reader, not requests: urllib3 1.26 (what vcrpy installs on Python
+    # 3.9) hands a short body back without a word, urllib3 2 raises; http.client always raises
+    request = urllib.request.Request(sb.url, data=envelope(SEND.format("Hi"), sb.url),
+                                     headers={"Content-Type": "text/xml; charset=utf-8"})
+    with pytest.raises(http.client.IncompleteRead):
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
     assert len(sb.messages) == 1
 
 
