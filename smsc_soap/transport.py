@@ -264,6 +264,7 @@ class SoapTransport(zeep.Transport):
                                          timeout=(min(connect, remaining), remaining), stream=True)
             try:
                 body = response.raw.read(self._settings.max_response_bytes + 1, decode_content=True)
+                _check_complete(response, body, self._settings.max_response_bytes)
             finally:
                 exchange.finish()  # before the connection can go back to the pool
                 response.close()
@@ -284,6 +285,18 @@ class SoapTransport(zeep.Transport):
         checks.check_xml(response.status_code, body)
         exchange.answered = True
         return response
+
+
+def _check_complete(response: requests.Response, body: bytes, limit: int) -> None:
+    """A body shorter than its Content-Length is a broken connection, not a short answer.
+
+    urllib3 2 raises this itself; 1.26 (what vcrpy installs on Python < 3.10) hands over the
+    bytes it got, and the answer would look like malformed XML instead.
+    """
+    missing = getattr(response.raw, "length_remaining", None)
+    if len(body) <= limit and isinstance(missing, int) and missing > 0:
+        raise urllib3.exceptions.ProtocolError(
+            f"Connection broken: IncompleteRead({len(body)} bytes read, {missing} more expected)")
 
 
 # The one place where lower-layer exceptions become ours. Most specific first.

@@ -84,6 +84,10 @@ class BackOffWindows:
         error.retry_after = seconds
         note = (f"smsc_soap backs off: {'every call' if scope == IP_SCOPE else 'the same kind of call'} "
                 f"is refused by this client, without sending, for {seconds:g} s")
-        if hasattr(error, "add_note"):  # Python 3.11+
-            error.add_note(note)
+        # What BaseException.add_note does (3.11+), written out so 3.9 and 3.10 carry the note too.
+        notes = getattr(error, "__notes__", None)
+        if notes is None:
+            notes = []
+            error.__notes__ = notes
+        notes.append(note)
         return note
