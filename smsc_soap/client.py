@@ -19,6 +19,7 @@ import zeep
 from . import _core
 from ._core import calls
 from ._core.calls import new_message_id
+from ._soap import ZEEP_SETTINGS
 from ._wsdl import endpoint_url, wsdl_document
 from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, TransportError, ValidationError
 from .query import build_query
@@ -38,9 +39,6 @@ __all__ = ["Client", "Reconciliation", "new_message_id"]
 
 T = TypeVar("T")
 Phones = Union[str, Iterable[str]]
-
-_ZEEP_SETTINGS = zeep.Settings(strict=False, forbid_dtd=True, forbid_entities=True,
-                               forbid_external=True, xml_huge_tree=False)
 
 log = logging.getLogger("smsc_soap")
 
@@ -100,7 +98,7 @@ class Client:
         self._session = session if session is not None else build_session(settings)
         self._transport = transport = SoapTransport(self._session, settings, self._secrets)
         self._service = zeep.Client(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
-                                    settings=_ZEEP_SETTINGS).service
+                                    settings=ZEEP_SETTINGS).service
         self._backoffs = _core.BackOffWindows(settings.retry)
         self._backoffs_lock = threading.Lock()
 

@@ -20,22 +20,21 @@ import logging
 import socket
 import threading
 import time
-from typing import Any, Iterable, Iterator, Mapping, Optional, Tuple, Union, cast
+from typing import Any, ContextManager, Iterable, Iterator, Mapping, Optional, Tuple, Union, cast
 
-import lxml.etree
 import requests
 import urllib3
 import zeep
-import zeep.exceptions
 from requests.adapters import HTTPAdapter
 
 from . import errors
 from ._core import checks
 from ._core.backoff import IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
 from ._core.checks import XML_CONTENT_TYPES
-from ._core.exceptions import ExceptionRule, soap_fault, translate
+from ._core.exceptions import ExceptionRule
 from ._core.retry import RetryPolicy
 from ._core.settings import DEFAULT_TIMEOUT, LOG_BODY_CHARS, MAX_RESPONSE_BYTES, Timeout, TransportSettings
+from ._soap import SOAP_EXCEPTIONS, soap_boundary
 from ._sync.watchdog import WATCHDOG
 from .redact import Secret, redact
 
@@ -299,8 +298,9 @@ def _check_complete(response: requests.Response, body: bytes, limit: int) -> Non
             f"Connection broken: IncompleteRead({len(body)} bytes read, {missing} more expected)")
 
 
-# The one place where lower-layer exceptions become ours. Most specific first.
-_EXCEPTION_MAP: Tuple[ExceptionRule, ...] = (
+# This shell's rows of the one exception table (requests/urllib3), most specific first; the
+# SOAP layer's rows (zeep, lxml) follow them, from smsc_soap._soap.
+_HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
     (requests.exceptions.ConnectTimeout, errors.TimeoutError, "timed out connecting"),
     (requests.exceptions.ReadTimeout, errors.TimeoutError, "timed out waiting for the answer"),
     (requests.exceptions.SSLError, errors.TLSError, "TLS failed"),
@@ -313,33 +313,17 @@ _EXCEPTION_MAP: Tuple[ExceptionRule, ...] = (
     (urllib3.exceptions.HTTPError, errors.ConnectionError, "reading the answer failed"),
     (requests.exceptions.ContentDecodingError, errors.ProtocolError, "undecodable answer"),
     (requests.exceptions.RequestException, errors.TransportError, "HTTP request failed"),
-    (zeep.exceptions.DTDForbidden, errors.ProtocolError, "answer with a DTD refused"),
-    (zeep.exceptions.EntitiesForbidden, errors.ProtocolError, "answer with entity declarations refused"),
-    (zeep.exceptions.XMLSyntaxError, errors.ProtocolError, "answer is not a SOAP envelope"),
-    (lxml.etree.XMLSyntaxError, errors.ProtocolError, "answer is not well-formed XML"),
-    (zeep.exceptions.TransportError, errors.ProtocolError, "answer is not SOAP"),
-    (zeep.exceptions.XMLParseError, errors.ProtocolError, "answer does not follow the WSDL"),
-    (zeep.exceptions.Error, errors.ProtocolError, "SOAP processing failed"),
 )
+#: The whole table this shell translates with.
+_EXCEPTION_MAP: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS + SOAP_EXCEPTIONS
 
 
-@contextlib.contextmanager
 def map_exceptions(operation: str, address: str, secrets: Iterable[Secret] = (),
-                   exchange: Optional[Exchange] = None) -> Iterator[None]:
+                   exchange: Optional[Exchange] = None) -> ContextManager[None]:
     """Re-raise lower-layer errors as smsc_soap errors, with secrets scrubbed from the text.
 
     With ``exchange``: once its answer came back, any other error (zeep tripping over an answer
     of an unexpected shape) is a :class:`~smsc_soap.ProtocolError` too.
     """
-    try:
-        yield
-    except errors.SmscError:
-        raise
-    except zeep.exceptions.Fault as fault:
-        raise soap_fault(fault.code, fault.message, secrets) from None
-    except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
-        ours = translate(exc, _EXCEPTION_MAP, operation, address, secrets,
-                         answered=exchange is not None and exchange.answered)
-        if ours is not None:
-            raise ours from None
-        raise
+    return soap_boundary(operation, address, _HTTP_EXCEPTIONS, secrets,
+                         answered=lambda: exchange is not None and exchange.answered)
