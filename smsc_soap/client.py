@@ -22,7 +22,6 @@ from ._core.calls import new_message_id
 from ._soap import ZEEP_SETTINGS
 from ._wsdl import endpoint_url, wsdl_document
 from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, TransportError, ValidationError
-from .query import build_query
 from .redact import Secret
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
@@ -80,12 +79,7 @@ class Client:
                  timeout: Timeout = DEFAULT_TIMEOUT, verify: Union[bool, str] = True,
                  retry: Optional[RetryPolicy] = None,
                  session: Optional["requests.Session"] = None) -> None:
-        if apikey is not None and (login is not None or psw is not None):
-            raise ValidationError("give login and psw, or apikey, not both", field="apikey")
-        if apikey is None and not (login and psw):
-            raise ValidationError("login and psw are both required (or give apikey instead)", field="login")
-        if apikey is not None:
-            build_query(apikey=apikey)  # its shape is checked here, once, not at the first call
+        calls.check_credentials(login, psw, apikey)
         self.login = login
         self._psw = Secret(psw or "")
         self._apikey = Secret(apikey or "")

@@ -96,3 +96,17 @@ def test_back_off_scopes_follow_the_kind() -> None:
     same = calls.prepare("send_sms", calls.send_fields(PHONE, "Hi", "m1", None, None, {}), login="alex", psw="other")
     assert one.backoff_scopes == same.backoff_scopes  # the password is not part of "the same request"
     assert "123" not in repr(one.backoff_scopes)
+
+
+@pytest.mark.parametrize(("login", "psw", "apikey"), [
+    (None, None, None), ("alex", None, None), ("alex", "123", KEY), (None, "123", KEY), (None, None, "bad key"),
+])
+def test_credentials_are_one_way_or_the_other_and_well_formed(login: Optional[str], psw: Optional[str],
+                                                                 apikey: Optional[str]) -> None:
+    with pytest.raises(ValidationError):
+        calls.check_credentials(login, psw, apikey)
+
+
+def test_good_credentials_pass() -> None:
+    calls.check_credentials("alex", "123", None)
+    calls.check_credentials(None, None, KEY)

@@ -5,6 +5,7 @@ checks). A shell (today the requests + zeep one in :mod:`smsc_soap.client` and
 :mod:`smsc_soap.transport`; tomorrow an httpx one, or a plain-HTTP API such as ``/sys/jobs.php``)
 does the I/O and asks the core at each step:
 
+0. **credentials**: ``calls.check_credentials(login, psw, apikey)`` when the client is made.
 1. **prepare**: build the fields with :mod:`.calls` (``send_fields``, ``message_fields``,
    ``status_fields``), then ``calls.prepare(operation, fields, login=..., psw=..., apikey=...,
    query=..., extended=...)`` gives a :class:`~.calls.Call`: the operation really called (the
@@ -28,7 +29,8 @@ from __future__ import annotations
 from .answers import Result, flatten, read_answer, read_fields, result_type
 from .backoff import IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF, BackOffWindows, Scope, backoff_scopes
 from .calls import (
-    Call, message_fields, new_message_id, prepare, query_field, send_fields, status_fields, wire_operation,
+    Call, check_credentials, message_fields, new_message_id, prepare, query_field, send_fields, status_fields,
+    wire_operation,
 )
 from .checks import XML_CONTENT_TYPES, check_answer, check_http, check_size, check_xml, snippet
 from .exceptions import ExceptionRule, soap_fault, translate
@@ -39,7 +41,7 @@ __all__ = [
     "BackOffWindows", "Call", "DEFAULT_TIMEOUT", "Decision", "ExceptionRule", "IP_BLOCKED_BACKOFF",
     "LOG_BODY_CHARS", "MAX_RESPONSE_BYTES", "RATE_LIMITED_BACKOFF", "Raise", "RaiseOutcomeUnknown", "Result",
     "RetryAfter", "RetryPolicy", "Scope", "Timeout", "TransportSettings", "XML_CONTENT_TYPES", "backoff_scopes",
-    "check_answer", "check_http", "check_size", "check_xml", "decide", "flatten", "message_fields",
+    "check_answer", "check_credentials", "check_http", "check_size", "check_xml", "decide", "flatten", "message_fields",
     "new_message_id", "prepare", "query_field", "read_answer", "read_fields", "result_type", "send_fields",
     "snippet", "soap_fault", "status_fields", "translate", "wire_operation",
 ]

@@ -29,6 +29,17 @@ def new_message_id() -> str:
     return "c" + secrets.token_hex(10)
 
 
+def check_credentials(login: Optional[str], psw: Optional[str], apikey: Optional[str]) -> None:
+    """Refuse a client made with neither or both ways to authenticate, or a malformed API key
+    (checked once, when the client is made, not at its first call)."""
+    if apikey is not None and (login is not None or psw is not None):
+        raise ValidationError("give login and psw, or apikey, not both", field="apikey")
+    if apikey is None and not (login and psw):
+        raise ValidationError("login and psw are both required (or give apikey instead)", field="login")
+    if apikey is not None:
+        build_query(apikey=apikey)
+
+
 # --- the fields of each kind of operation -------------------------------------------------------
 
 
