@@ -10,6 +10,7 @@ import hashlib
 from typing import TYPE_CHECKING, Dict, Iterable, Mapping, Optional, Tuple
 
 from .. import spec
+from .._compat import add_note
 from ..errors import ApiError, IpBlocked, RateLimited, api_error
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,10 +85,5 @@ class BackOffWindows:
         error.retry_after = seconds
         note = (f"smsc_soap backs off: {'every call' if scope == IP_SCOPE else 'the same kind of call'} "
                 f"is refused by this client, without sending, for {seconds:g} s")
-        # What BaseException.add_note does (3.11+), written out so 3.9 and 3.10 carry the note too.
-        notes = getattr(error, "__notes__", None)
-        if notes is None:
-            notes = []
-            error.__notes__ = notes
-        notes.append(note)
+        add_note(error, note)
         return note
