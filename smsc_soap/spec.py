@@ -204,9 +204,10 @@ LIST_NEWLINE_ESCAPE = "\\n"
 
 # === operations ===
 #
-# The seven SOAP operations of 004 (and of the vendored WSDL). Exception classes live in smsc_soap.errors, which builds
-# its tables (SEND_ERRORS, ...) from the codes here: a class is named, not imported, so this
-# module stays free of the package. Result types are named the same way (smsc_soap.results).
+# The seven SOAP operations of 004 (and of the vendored WSDL). Exception classes live in
+# smsc_soap.errors, which builds its tables (SEND_ERRORS, ...) from the codes here: a class is
+# named, not imported, so this module stays free of the package. Result types are named the
+# same way (smsc_soap.results).
 
 #: What an operation does; only sends cost money and reach a phone, so only they are never
 #: repeated once they may have left.
@@ -283,3 +284,22 @@ OPERATIONS: Mapping[str, Operation] = {op.name: op for op in (
     Operation("get_status2", STATUS, "get_status", True, STATUS_ERROR_CODES, "StatusResult"),
     Operation("get_balance", BALANCE, None, False, BALANCE_ERROR_CODES, "BalanceResult"),
 )}
+
+
+class RateLimit(NamedTuple):
+    """How many requests the service allows within :data:`RATE_LIMIT_WINDOW_SECONDS` before it
+    answers error 9, and which requests count together."""
+
+    requests: int
+    counted: str
+
+
+#: 004:280, 424, 460: every error-9 limit is "протягом хвилини" (within a minute).
+RATE_LIMIT_WINDOW_SECONDS = 60.0
+#: The error-9 limits by kind (004:280 send, 004:424 status, 004:460 balance). Cost has none of
+#: its own on the page (see COST_ERROR_CODES).
+RATE_LIMITS: Mapping[str, RateLimit] = {
+    SEND: RateLimit(1, "identical send requests"),
+    STATUS: RateLimit(5, "status requests for the same message"),
+    BALANCE: RateLimit(10, "balance requests"),
+}

@@ -55,3 +55,14 @@ def test_spec_imports_nothing_of_the_package() -> None:
             assert node.level == 0 and not (node.module or "").startswith("smsc_soap"), ast.dump(node)
         elif isinstance(node, ast.Import):
             assert not any(alias.name.startswith("smsc_soap") for alias in node.names)
+
+
+def test_the_rate_limits_are_the_pages_and_the_back_off_covers_their_window() -> None:
+    assert {kind: limit.requests for kind, limit in spec.RATE_LIMITS.items()} == {
+        spec.SEND: 1, spec.STATUS: 5, spec.BALANCE: 10}
+    for kind, limit in spec.RATE_LIMITS.items():  # the meaning of 9 says the same number
+        operation = next(op for op in spec.OPERATIONS.values() if op.kind == kind)
+        words = {1: "more than one", 5: "more than five", 10: "more than ten"}[limit.requests]
+        assert words in operation.errors[9].meaning
+    from smsc_soap.transport import RATE_LIMITED_BACKOFF
+    assert RATE_LIMITED_BACKOFF >= spec.RATE_LIMIT_WINDOW_SECONDS == 60

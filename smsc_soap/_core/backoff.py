@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Error 9 ("more than one identical send / five status / ten balance requests within a
 #: minute", seed 004): the page's window is one minute, so after a 9 the client refuses the same
 #: kind of call for this long; by then every request the service counted has left its window.
-RATE_LIMITED_BACKOFF = 60.0
+RATE_LIMITED_BACKOFF = spec.RATE_LIMIT_WINDOW_SECONDS
 #: Error 4 ("IP address temporarily blocked because of frequent errors", seed 004).
 #: ASSUMPTION: the page does not say for how long. We refuse every call for one minute, then let
 #: one through: if the block still holds it answers 4 again and we wait another minute; no loop.
