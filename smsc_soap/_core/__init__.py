@@ -15,7 +15,8 @@ does the I/O and asks the core at each step:
 3. **exchange**: send ``call.request`` under a deadline of ``settings.call_seconds()``. Read
    at most ``settings.max_response_bytes + 1`` bytes; ``checks.check_answer(status,
    content_type, body, limit=..., secrets=...)`` refuses what cannot be an answer. Translate the
-   library's exceptions with ``exceptions.translate`` and the shell's own table.
+   library's exceptions with ``exceptions.translate`` and the shell's own table (a zeep-based
+   shell uses :func:`smsc_soap._soap.soap_boundary`, which adds the SOAP layer's rows).
 4. **retry**: after a transport error, ``retry.decide(policy, attempt, error, is_send=call.is_send,
    sent=<a byte may have left>, time_left=...)`` says ``RetryAfter(delay)`` (sleep, then again),
    ``Raise()`` or ``RaiseOutcomeUnknown()`` (raise ``call.outcome_unknown(error)``).
