@@ -69,4 +69,7 @@ class _NoFetchTransport(zeep.Transport):
 def wsdl_document(endpoint: str) -> Document:
     """The parsed WSDL for ``endpoint``; cached, so each endpoint is parsed once per process."""
     settings = zeep.Settings(forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    return Document(io.BytesIO(wsdl_for(endpoint)), _NoFetchTransport(), base=endpoint, settings=settings)
+    transport = _NoFetchTransport()  # type: ignore[no-untyped-call]  # zeep is not typed
+    # zeep annotates ``transport`` as a class, but it takes (and its own callers pass) an instance.
+    return Document(io.BytesIO(wsdl_for(endpoint)), transport, base=endpoint,  # type: ignore[arg-type]
+                    settings=settings)

@@ -12,7 +12,9 @@ client itself now refuses such calls.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple, Type, cast
+
+from . import spec
 
 
 class SmscError(Exception):
@@ -110,54 +112,33 @@ class UnknownApiError(ApiError):
     """A code the service's pages do not list for this method; kept as its number."""
 
 
-# Per-method error tables, from the SOAP page (seed 004_15f31480a758852c.txt, smsc.ua/sys/soap.php),
-# translated; ../shared/spec/smsc-api.md has the same in English.
-_AUTH = (AuthenticationError, "wrong login or password, or the request came from an IP address "
-                              "not in the client's list of allowed addresses")
+# Per-method error tables, built from the one copy of the page's codes (smsc_soap.spec, seed 004):
+# {code: (exception class, the page's meaning)}.
+ErrorTable = Mapping[int, Tuple[Type[ApiError], str]]
 
-SEND_ERRORS = {  # "Відправка повідомлення": the codes of send_sms and send_sms2
-    1: (ParameterError, "error in parameters"),
-    2: _AUTH,
-    3: (InsufficientFunds, "insufficient funds on the client's account"),
-    4: (IpBlocked, "IP address temporarily blocked because of frequent errors in requests"),
-    5: (InvalidTime, "invalid date format"),
-    6: (MessageForbidden, "message forbidden (by its text or by the sender name)"),
-    7: (InvalidPhone, "invalid phone number format"),
-    8: (Undeliverable, "the message cannot be delivered to the number"),
-    9: (DuplicateRequest, "more than one identical request to send an SMS within a minute"),
-}
-# ASSUMPTION: the page lists the returned `error` of get_sms_cost/get_sms_cost2 but gives no code
-# table for them; they take the same parameters as send, so we read their codes with send's table
-# (as the digest does).
-COST_ERRORS = SEND_ERRORS
-STATUS_ERRORS = {  # "Перевірка статусу": the codes of get_status and get_status2
-    1: (ParameterError, "error in parameters"),
-    2: _AUTH,
-    3: (MessageNotFound, "message not found"),
-    4: (IpBlocked, "IP address temporarily blocked"),
-    9: (RateLimited, "more than five requests for the status of the same message within a minute"),
-}
-BALANCE_ERRORS = {  # "Перевірка стану балансу": the codes of get_balance (0 means no error)
-    1: (ParameterError, "error in parameters"),
-    2: _AUTH,
-    4: (IpBlocked, "IP address temporarily blocked"),
-    9: (RateLimited, "more than ten balance requests within a minute"),
-}
-ERRORS_BY_OPERATION = {
-    "send_sms": SEND_ERRORS,
-    "send_sms2": SEND_ERRORS,
-    "get_sms_cost": COST_ERRORS,
-    "get_sms_cost2": COST_ERRORS,
-    "get_status": STATUS_ERRORS,
-    "get_status2": STATUS_ERRORS,
-    "get_balance": BALANCE_ERRORS,
-}
+
+def _classes(codes: Mapping[int, spec.ErrorCode]) -> ErrorTable:
+    return {code: (_api_error_class(row.exception), row.meaning) for code, row in codes.items()}
+
+
+def _api_error_class(name: str) -> Type[ApiError]:
+    cls = globals()[name]
+    assert isinstance(cls, type) and issubclass(cls, ApiError), name
+    return cls
+
+
+ERRORS_BY_OPERATION: Dict[str, ErrorTable] = {
+    name: _classes(operation.errors) for name, operation in spec.OPERATIONS.items()}
+SEND_ERRORS = ERRORS_BY_OPERATION["send_sms"]
+COST_ERRORS = ERRORS_BY_OPERATION["get_sms_cost"]
+STATUS_ERRORS = ERRORS_BY_OPERATION["get_status"]
+BALANCE_ERRORS = ERRORS_BY_OPERATION["get_balance"]
 
 
 def api_error(operation: str, code: int) -> ApiError:
     """The exception for ``code`` as ``operation``'s table defines it."""
     cls, meaning = ERRORS_BY_OPERATION[operation].get(
-        code, (UnknownApiError, "a code the service's documentation does not list for this method"))
+        code, (UnknownApiError, spec.UNKNOWN_ERROR_CODE.meaning))
     return cls(code, meaning, operation)
 
 
@@ -225,7 +206,7 @@ class SendOutcomeUnknown(TransportError):
     def for_cause(cls, operation: str, id: Optional[str], phones: Tuple[str, ...],  # noqa: A002
                   cause: "TransportError") -> "SendOutcomeUnknown":
         """The error for ``cause``: a SendOutcomeUnknown that is also a ``type(cause)``."""
-        return _outcome_class(type(cause))(operation, id, phones, cause)
+        return cast(SendOutcomeUnknown, _outcome_class(type(cause))(operation, id, phones, cause))
 
     def __reduce__(self) -> Tuple[object, ...]:
         return (SendOutcomeUnknown.for_cause, (self.operation, self.id, self.phones, self.cause))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Mapping, NamedTuple, Optional, Tuple, Union
+from typing import Mapping, NamedTuple, Optional, Tuple, Union, cast
 
 
 class _CodeTable(int, enum.Enum):
@@ -32,10 +32,8 @@ class _CodeTable(int, enum.Enum):
         if value is None or str(value).strip() == "":
             return None
         code = int(str(value).strip())
-        try:
-            return cls(code)
-        except ValueError:
-            return code
+        member = cls._value2member_map_.get(code)
+        return code if member is None else cast("_CodeTable", member)
 
 
 class DeliveryStatus(_CodeTable):

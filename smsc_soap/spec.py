@@ -200,3 +200,106 @@ LIST_SENDER_END = "|"
 LIST_TZ_SEPARATOR = ","
 #: 004:181 "символ нового рядка, то вкажіть його через \\n": a newline inside a line's mes.
 LIST_NEWLINE_ESCAPE = "\\n"
+
+
+# === operations ===
+#
+# The seven SOAP operations of 004 (and of the vendored WSDL). Exception classes live in
+# smsc_soap.errors, which builds its tables (SEND_ERRORS, ...) from the codes here: a class is
+# named, not imported, so this module stays free of the package. Result types are named the
+# same way (smsc_soap.results).
+
+#: What an operation does; only sends cost money and reach a phone, so only they are never
+#: repeated once they may have left.
+SEND, COST, STATUS, BALANCE = "send", "cost", "status", "balance"
+KINDS: Tuple[str, ...] = (SEND, COST, STATUS, BALANCE)
+
+
+class ErrorCode(NamedTuple):
+    """One row of an operation's error table: the exception class (by name) and the page's text."""
+
+    exception: str
+    meaning: str
+
+
+_AUTH = ErrorCode("AuthenticationError", "wrong login or password, or the request came from an IP address "
+                                         "not in the client's list of allowed addresses")
+
+#: 004:252-280 "Код помилки може приймати наступні значення": the codes of send_sms and send_sms2.
+SEND_ERROR_CODES: Mapping[int, ErrorCode] = {
+    1: ErrorCode("ParameterError", "error in parameters"),
+    2: _AUTH,
+    3: ErrorCode("InsufficientFunds", "insufficient funds on the client's account"),
+    4: ErrorCode("IpBlocked", "IP address temporarily blocked because of frequent errors in requests"),
+    5: ErrorCode("InvalidTime", "invalid date format"),
+    6: ErrorCode("MessageForbidden", "message forbidden (by its text or by the sender name)"),
+    7: ErrorCode("InvalidPhone", "invalid phone number format"),
+    8: ErrorCode("Undeliverable", "the message cannot be delivered to the number"),
+    9: ErrorCode("DuplicateRequest", "more than one identical request to send an SMS within a minute"),
+}
+#: ASSUMPTION: the page lists the returned ``error`` of get_sms_cost/get_sms_cost2 but gives no
+#: code table for them; they take the same parameters as send, so their codes are read with
+#: send's table (as the digest does).
+COST_ERROR_CODES = SEND_ERROR_CODES
+#: 004:408-424 (section "Перевірка статусу"): the codes of get_status and get_status2.
+STATUS_ERROR_CODES: Mapping[int, ErrorCode] = {
+    1: ErrorCode("ParameterError", "error in parameters"),
+    2: _AUTH,
+    3: ErrorCode("MessageNotFound", "message not found"),
+    4: ErrorCode("IpBlocked", "IP address temporarily blocked"),
+    9: ErrorCode("RateLimited", "more than five requests for the status of the same message within a minute"),
+}
+#: 004:444-460 (section "Перевірка стану балансу"): the codes of get_balance (0 means no error).
+BALANCE_ERROR_CODES: Mapping[int, ErrorCode] = {
+    1: ErrorCode("ParameterError", "error in parameters"),
+    2: _AUTH,
+    4: ErrorCode("IpBlocked", "IP address temporarily blocked"),
+    9: ErrorCode("RateLimited", "more than ten balance requests within a minute"),
+}
+#: A code the page does not list for the operation: kept as its number.
+UNKNOWN_ERROR_CODE = ErrorCode("UnknownApiError", "a code the service's documentation does not list for this method")
+
+
+class Operation(NamedTuple):
+    """One SOAP operation as the page describes it.
+
+    ``twin`` pairs the plain operation with its ``*2`` one, which has the ``query`` string
+    (extended parameters, and the only place an API key can travel); get_balance has none.
+    """
+
+    name: str
+    kind: str
+    twin: Optional[str]
+    has_query: bool
+    errors: Mapping[int, ErrorCode]
+    result: str  # the class name in smsc_soap.results
+
+
+OPERATIONS: Mapping[str, Operation] = {op.name: op for op in (
+    Operation("send_sms", SEND, "send_sms2", False, SEND_ERROR_CODES, "SendResult"),
+    Operation("send_sms2", SEND, "send_sms", True, SEND_ERROR_CODES, "SendResult"),
+    Operation("get_sms_cost", COST, "get_sms_cost2", False, COST_ERROR_CODES, "CostResult"),
+    Operation("get_sms_cost2", COST, "get_sms_cost", True, COST_ERROR_CODES, "CostResult"),
+    Operation("get_status", STATUS, "get_status2", False, STATUS_ERROR_CODES, "StatusResult"),
+    Operation("get_status2", STATUS, "get_status", True, STATUS_ERROR_CODES, "StatusResult"),
+    Operation("get_balance", BALANCE, None, False, BALANCE_ERROR_CODES, "BalanceResult"),
+)}
+
+
+class RateLimit(NamedTuple):
+    """How many requests the service allows within :data:`RATE_LIMIT_WINDOW_SECONDS` before it
+    answers error 9, and which requests count together."""
+
+    requests: int
+    counted: str
+
+
+#: 004:280, 424, 460: every error-9 limit is "протягом хвилини" (within a minute).
+RATE_LIMIT_WINDOW_SECONDS = 60.0
+#: The error-9 limits by kind (004:280 send, 004:424 status, 004:460 balance). Cost has none of
+#: its own on the page (see COST_ERROR_CODES).
+RATE_LIMITS: Mapping[str, RateLimit] = {
+    SEND: RateLimit(1, "identical send requests"),
+    STATUS: RateLimit(5, "status requests for the same message"),
+    BALANCE: RateLimit(10, "balance requests"),
+}

@@ -1,146 +1,53 @@
-"""The HTTP side of every call: session, timeouts, retry policy, size limit, logging, error translation.
+"""The HTTP side of every call, for requests + zeep: session, deadlines, logging, error translation.
 
-zeep builds and parses envelopes; everything that touches the wire passes through
-:class:`SoapTransport`, and every lower-layer exception is translated to ours at one boundary,
-:func:`map_exceptions`, so each concern lives in one place.
+This is the sync shell's I/O; every decision (settings, retry policy, the checks of an answer,
+how an exception is translated) is the sans-IO core's (:mod:`smsc_soap._core`), re-exported here
+under the names this module always had. zeep builds and parses envelopes; everything that
+touches the wire passes through :class:`SoapTransport`, and every lower-layer exception is
+translated to ours at one boundary, :func:`map_exceptions`, with this shell's table.
 
 Each HTTP exchange runs as an :class:`Exchange` with a deadline: connection attempts are cut to
-the time left, and a watchdog shuts the connection's socket when the deadline passes, so a server
-that trickles bytes cannot hold a call longer than its timeout (requests' own read timeout is per
-socket read). The exchange also records whether a byte of the request reached a socket, which is
-what tells "provably never reached the server" apart from "may have reached it".
+the time left, and the process's one watchdog thread (:mod:`smsc_soap._sync.watchdog`) shuts the
+connection's socket when the deadline passes, so a server that trickles bytes cannot hold a call
+longer than its timeout (requests' own read timeout is per socket read). The exchange also
+records whether a byte of the request reached a socket, which is what tells "provably never
+reached the server" apart from "may have reached it".
 """
 from __future__ import annotations
 
 import contextlib
 import logging
-import random
-import re
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, FrozenSet, Iterable, Iterator, Optional, Tuple, Type, Union
+from typing import Any, ContextManager, Iterable, Iterator, Mapping, Optional, Tuple, Union, cast
 
-import lxml.etree
 import requests
 import urllib3
 import zeep
-import zeep.exceptions
 from requests.adapters import HTTPAdapter
 
 from . import errors
+from ._core import checks
+from ._core.backoff import IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
+from ._core.checks import XML_CONTENT_TYPES
+from ._core.exceptions import ExceptionRule
+from ._core.retry import RetryPolicy
+from ._core.settings import DEFAULT_TIMEOUT, LOG_BODY_CHARS, MAX_RESPONSE_BYTES, Timeout, TransportSettings
+from ._soap import SOAP_EXCEPTIONS, soap_boundary
+from ._sync.watchdog import WATCHDOG
 from .redact import Secret, redact
+
+__all__ = [
+    "DEFAULT_TIMEOUT", "IP_BLOCKED_BACKOFF", "LOG_BODY_CHARS", "MAX_RESPONSE_BYTES", "POOL_SIZE",
+    "RATE_LIMITED_BACKOFF", "XML_CONTENT_TYPES", "Exchange", "RetryPolicy", "SoapTransport", "Timeout",
+    "TransportSettings", "build_session", "current_exchange", "map_exceptions",
+]
 
 log = logging.getLogger("smsc_soap")
 
-#: (connect, read) seconds. Our choice: the pages state no answer time. ``connect`` bounds each
-#: connection attempt; ``read`` bounds the whole call, retries and back-off included.
-DEFAULT_TIMEOUT: Tuple[float, float] = (10.0, 30.0)
-#: Largest answer we read. Answers are a few hundred bytes; an ``errors`` list for a huge
-#: mailing stays far below this. Anything larger is refused, not buffered.
-MAX_RESPONSE_BYTES = 8 * 1024 * 1024
-#: How much of an answer the DEBUG log shows.
-LOG_BODY_CHARS = 16 * 1024
 #: Connections kept per host, enough for a client shared by many threads.
 POOL_SIZE = 32
-#: Content types a SOAP 1.1 answer may carry.
-XML_CONTENT_TYPES = ("text/xml", "application/xml", "application/soap+xml")
-
-#: Error 9 ("more than one identical send / five status / ten balance requests within a
-#: minute", seed 004): the page's window is one minute, so after a 9 the client refuses the same
-#: kind of call for this long; by then every request the service counted has left its window.
-RATE_LIMITED_BACKOFF = 60.0
-#: Error 4 ("IP address temporarily blocked because of frequent errors", seed 004).
-#: ASSUMPTION: the page does not say for how long. We refuse every call for one minute, then let
-#: one through: if the block still holds it answers 4 again and we wait another minute; no loop.
-IP_BLOCKED_BACKOFF = 60.0
-
-Timeout = Union[float, Tuple[float, float]]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """When the client repeats a call, and how long it backs off; data, handed to ``Client(retry=...)``.
-
-    * Connection attempts that failed (refused, DNS failure, connect timeout) never reached the
-      server, so urllib3 repeats them ``connect`` times for every operation, sends included.
-    * Balance, cost and status calls are safe to repeat: one that failed with a timeout, a broken
-      connection or an HTTP status in ``statuses`` is tried up to ``attempts`` times in all, with
-      exponential back-off (``backoff`` seconds, doubling, at most ``max_backoff``) and jitter
-      (each delay is cut by a random fraction of up to ``jitter``), always within the call's timeout.
-    * A send is never repeated once a byte of it may have left: the client raises
-      :class:`~smsc_soap.errors.SendOutcomeUnknown` instead.
-    * After error 4 (IP blocked) every call, and after error 9 (rate limit) the same kind of call,
-      is refused by the client itself for ``ip_blocked_backoff`` / ``rate_limited_backoff``
-      seconds (0 turns that off); the exception says so in ``retry_after``.
-
-    ``sleep``, ``clock`` (monotonic seconds, for the back-off windows) and ``random`` are there to
-    be replaced in tests.
-    """
-
-    attempts: int = 3
-    backoff: float = 0.25
-    max_backoff: float = 4.0
-    jitter: float = 0.5
-    statuses: FrozenSet[int] = frozenset({500, 502, 503, 504})
-    connect: int = 2
-    ip_blocked_backoff: float = IP_BLOCKED_BACKOFF
-    rate_limited_backoff: float = RATE_LIMITED_BACKOFF
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
-    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
-    random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.attempts, int) and self.attempts >= 1):
-            raise errors.ValidationError("attempts must be an int of at least 1", field="retry")
-        if not (isinstance(self.connect, int) and self.connect >= 0):
-            raise errors.ValidationError("connect must be an int of at least 0", field="retry")
-        if not 0 <= self.jitter <= 1:
-            raise errors.ValidationError("jitter must be between 0 and 1", field="retry")
-        for name in ("backoff", "max_backoff", "ip_blocked_backoff", "rate_limited_backoff"):
-            if not getattr(self, name) >= 0:
-                raise errors.ValidationError(f"{name} must be a number of seconds >= 0", field="retry")
-
-    def delay(self, retry: int) -> float:
-        """Seconds to wait before retry number ``retry`` (1 for the first)."""
-        base = min(self.max_backoff, self.backoff * 2 ** (retry - 1))
-        return base * (1.0 - self.jitter * self.random())
-
-    def retryable(self, error: errors.TransportError) -> bool:
-        """Whether an idempotent call that failed with ``error`` is worth repeating."""
-        if isinstance(error, (errors.TLSError, errors.SoapFault)):
-            return False  # a certificate or a fault does not change on a second try
-        if isinstance(error, (errors.TimeoutError, errors.ConnectionError)):
-            return True
-        return isinstance(error, errors.ProtocolError) and error.status_code in self.statuses
-
-
-@dataclass(frozen=True)
-class TransportSettings:
-    """How the client talks HTTP; one object instead of flags threaded through calls."""
-
-    timeout: Timeout = DEFAULT_TIMEOUT
-    verify: Union[bool, str] = True
-    max_response_bytes: int = MAX_RESPONSE_BYTES
-    retry: RetryPolicy = RetryPolicy()
-
-    def __post_init__(self) -> None:
-        values = self.timeout if isinstance(self.timeout, tuple) else (self.timeout,)
-        if len(values) != (2 if isinstance(self.timeout, tuple) else 1) or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float("inf") for v in values):
-            raise errors.ValidationError(
-                f"timeout must be seconds > 0, or a (connect, read) pair of them, got {self.timeout!r}",
-                field="timeout")
-
-    def requests_timeout(self) -> Tuple[float, float]:
-        if isinstance(self.timeout, tuple):
-            return (float(self.timeout[0]), float(self.timeout[1]))
-        return (float(self.timeout), float(self.timeout))
-
-    def call_seconds(self) -> float:
-        """The longest one call may take in all: the read timeout (a single number: that number)."""
-        return self.requests_timeout()[1]
 
 
 def build_session(settings: TransportSettings) -> requests.Session:
@@ -174,18 +81,21 @@ class Exchange:
         self.answered = False  # a whole, well-formed answer came back
         self.expired = False
         self._done = False
+        self._watched = False
         self._conn: Any = None
-        self._timer: Optional[threading.Timer] = None
+
+    @property
+    def done(self) -> bool:
+        return self._done
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
     def watch(self) -> None:
-        """Start the watchdog: at the deadline, shut the socket this exchange is using."""
-        if self._timer is None:
-            self._timer = threading.Timer(max(0.0, self.remaining()), self._expire)
-            self._timer.daemon = True
-            self._timer.start()
+        """Have the watchdog shut the socket this exchange is using when the deadline passes."""
+        if not self._watched:
+            self._watched = True
+            WATCHDOG.watch(self.deadline, self)
 
     def attach(self, conn: Any) -> None:
         """``conn`` now carries this exchange (a fresh connection, or one taken from the pool)."""
@@ -193,7 +103,8 @@ class Exchange:
             self._conn = conn
             conn._smsc_exchange = self
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
+        """The deadline passed (called by the watchdog thread)."""
         with _OWNER_LOCK:
             if self._done:
                 return
@@ -211,10 +122,10 @@ class Exchange:
                     pass
 
     def finish(self) -> None:
+        """The exchange is over: the watchdog leaves it alone (and drops it when it comes up)."""
         with _OWNER_LOCK:
             self._done = True
-        if self._timer is not None:
-            self._timer.cancel()
+            self._conn = None
 
 
 def current_exchange() -> Optional[Exchange]:
@@ -302,7 +213,7 @@ class SoapTransport(zeep.Transport):
 
     def __init__(self, session: requests.Session, settings: TransportSettings,
                  secrets: Iterable[Secret] = ()) -> None:
-        super().__init__(session=session)
+        super().__init__(session=session)  # type: ignore[no-untyped-call]  # zeep is not typed
         self._settings = settings
         self._secrets = tuple(secrets)
         if settings.verify is False:
@@ -315,7 +226,7 @@ class SoapTransport(zeep.Transport):
     def _verify(self) -> Union[bool, str]:
         """The TLS verification of the settings, or of a session passed in that changed it."""
         if self._settings.verify is True and self.session.verify is not True:
-            return self.session.verify
+            return cast(Union[bool, str], self.session.verify)
         return self._settings.verify
 
     @contextlib.contextmanager
@@ -330,7 +241,7 @@ class SoapTransport(zeep.Transport):
             exchange.finish()
             _LOCAL.exchange = previous
 
-    def post(self, address: str, message: Union[str, bytes], headers: dict) -> requests.Response:
+    def post(self, address: str, message: Union[str, bytes], headers: Mapping[str, str]) -> requests.Response:
         exchange = current_exchange()
         if exchange is None:  # called outside Client._call: one call's worth of time
             with self.exchange(time.monotonic() + self._settings.call_seconds()):
@@ -365,17 +276,14 @@ class SoapTransport(zeep.Transport):
             raise
         if exchange.expired:  # the watchdog may have ended a body that has no Content-Length
             raise errors.TimeoutError(f"POST {address}: no complete answer within the call's {budget:g} s")
-        if len(body) > self._settings.max_response_bytes:
-            raise errors.ProtocolError(
-                f"answer larger than {self._settings.max_response_bytes} bytes refused",
-                status_code=response.status_code)
+        checks.check_size(response.status_code, body, self._settings.max_response_bytes)
         response._content = body
         if log.isEnabledFor(logging.DEBUG):
             text = redact(body.decode("utf-8", "replace"), self._secrets)  # whole, then cut: no half secret
             log.debug("HTTP %s from %s\n%s", response.status_code, address, text[:LOG_BODY_CHARS]
                       + (f"… ({len(body)} bytes)" if len(text) > LOG_BODY_CHARS else ""))
-        _check_http(response, self._secrets)
-        _check_xml(response)
+        checks.check_http(response.status_code, response.headers.get("Content-Type", ""), body, self._secrets)
+        checks.check_xml(response.status_code, body)
         exchange.answered = True
         return response
 
@@ -387,64 +295,9 @@ def _cut_short(response: requests.Response) -> bool:
     return declared.isdigit() and int(response.raw.tell()) < int(declared)
 
 
-def _check_http(response: requests.Response, secrets: Iterable[Secret]) -> None:
-    """Refuse answers that cannot be SOAP before zeep tries to parse them."""
-    status = response.status_code
-    media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    is_xml = media_type in XML_CONTENT_TYPES or (not media_type and response.content.lstrip().startswith(b"<"))
-    # A SOAP Fault comes with HTTP 500 (SOAP 1.1); any other status is not an answer.
-    if status not in (200, 500) or not is_xml:
-        raise errors.ProtocolError(
-            f"HTTP {status} with {media_type or 'no content type'} ({len(response.content)} bytes) "
-            f"is not a SOAP answer: {_snippet(response.content, secrets)}", status_code=status)
-    if not response.content.strip():
-        raise errors.ProtocolError(f"HTTP {status} with an empty body", status_code=status)
-
-
-_PARSERS = threading.local()
-
-
-def _strict_parser() -> lxml.etree.XMLParser:
-    """The parser every answer must pass before zeep sees it (one per thread, as lxml wants).
-
-    zeep runs with ``strict=False`` (lxml's recover mode), which would quietly "repair" a
-    truncated envelope into a shorter result.
-    """
-    parser = getattr(_PARSERS, "parser", None)
-    if parser is None:
-        parser = _PARSERS.parser = lxml.etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False)
-    return parser
-
-
-_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
-_DECLARATIONS = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
-def _check_xml(response: requests.Response) -> None:
-    """Refuse an answer that declares a DTD or entities, or is not one well-formed XML document."""
-    status = response.status_code
-    first = _FIRST_ELEMENT.search(response.content)
-    if _DECLARATIONS.search(response.content, 0, first.start() if first else len(response.content)):
-        raise errors.ProtocolError(f"HTTP {status}: answer with a DTD or entity declarations refused "
-                                   "(never parsed, never expanded)", status_code=status)
-    try:
-        root = lxml.etree.fromstring(response.content, parser=_strict_parser())
-    except lxml.etree.XMLSyntaxError as exc:
-        raise errors.ProtocolError(f"HTTP {status}: the answer is not well-formed XML (cut short?): {exc}",
-                                   status_code=status) from None
-    if root.getroottree().docinfo.doctype or root.getroottree().docinfo.internalDTD is not None:
-        raise errors.ProtocolError(f"HTTP {status}: answer with a DTD refused", status_code=status)
-
-
-def _snippet(content: bytes, secrets: Iterable[Secret], limit: int = 120) -> str:
-    """The start of a body, for people reading the error; a server may echo the request."""
-    text = " ".join(redact(content[:4096].decode("utf-8", "replace"), secrets).split())
-    return repr(text[:limit] + ("…" if len(text) > limit else ""))
-
-
-# The one place where lower-layer exceptions become ours. Most specific first.
-_EXCEPTION_MAP: Tuple[Tuple[Type[BaseException], Type[errors.TransportError], str], ...] = (
+# This shell's rows of the one exception table (requests/urllib3), most specific first; the
+# SOAP layer's rows (zeep, lxml) follow them, from smsc_soap._soap.
+_HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
     (requests.exceptions.ConnectTimeout, errors.TimeoutError, "timed out connecting"),
     (requests.exceptions.ReadTimeout, errors.TimeoutError, "timed out waiting for the answer"),
     (requests.exceptions.SSLError, errors.TLSError, "TLS failed"),
@@ -457,39 +310,17 @@ _EXCEPTION_MAP: Tuple[Tuple[Type[BaseException], Type[errors.TransportError], st
     (urllib3.exceptions.HTTPError, errors.ConnectionError, "reading the answer failed"),
     (requests.exceptions.ContentDecodingError, errors.ProtocolError, "undecodable answer"),
     (requests.exceptions.RequestException, errors.TransportError, "HTTP request failed"),
-    (zeep.exceptions.DTDForbidden, errors.ProtocolError, "answer with a DTD refused"),
-    (zeep.exceptions.EntitiesForbidden, errors.ProtocolError, "answer with entity declarations refused"),
-    (zeep.exceptions.XMLSyntaxError, errors.ProtocolError, "answer is not a SOAP envelope"),
-    (lxml.etree.XMLSyntaxError, errors.ProtocolError, "answer is not well-formed XML"),
-    (zeep.exceptions.TransportError, errors.ProtocolError, "answer is not SOAP"),
-    (zeep.exceptions.XMLParseError, errors.ProtocolError, "answer does not follow the WSDL"),
-    (zeep.exceptions.Error, errors.ProtocolError, "SOAP processing failed"),
 )
+#: The whole table this shell translates with.
+_EXCEPTION_MAP: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS + SOAP_EXCEPTIONS
 
 
-@contextlib.contextmanager
 def map_exceptions(operation: str, address: str, secrets: Iterable[Secret] = (),
-                   exchange: Optional[Exchange] = None) -> Iterator[None]:
+                   exchange: Optional[Exchange] = None) -> ContextManager[None]:
     """Re-raise lower-layer errors as smsc_soap errors, with secrets scrubbed from the text.
 
     With ``exchange``: once its answer came back, any other error (zeep tripping over an answer
     of an unexpected shape) is a :class:`~smsc_soap.ProtocolError` too.
     """
-    try:
-        yield
-    except errors.SmscError:
-        raise
-    except zeep.exceptions.Fault as fault:
-        raise errors.SoapFault(str(fault.code or ""), redact(str(fault.message or ""), secrets),
-                               status_code=500) from None
-    except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
-        for source, target, what in _EXCEPTION_MAP:
-            if isinstance(exc, source):
-                detail = redact(str(exc), secrets)
-                raise target(f"{operation} at {address}: {what}: {detail}") from None
-        if exchange is not None and exchange.answered and isinstance(
-                exc, (TypeError, ValueError, AttributeError, LookupError)):
-            detail = redact(str(exc), secrets)
-            raise errors.ProtocolError(f"{operation} at {address}: the answer does not follow the WSDL: "
-                                       f"{type(exc).__name__}: {detail}") from None
-        raise
+    return soap_boundary(operation, address, _HTTP_EXCEPTIONS, secrets,
+                         answered=lambda: exchange is not None and exchange.answered)

@@ -1,0 +1,48 @@
+"""The sans-IO core: every decision of a call, none of its I/O.
+
+Nothing here imports an HTTP library, zeep, ``threading`` or ``socket`` (tests/test_core_imports.py
+checks). A shell (today the requests + zeep one in :mod:`smsc_soap.client` and
+:mod:`smsc_soap.transport`; tomorrow an httpx one, or a plain-HTTP API such as ``/sys/jobs.php``)
+does the I/O and asks the core at each step:
+
+0. **credentials**: ``calls.check_credentials(login, psw, apikey)`` when the client is made.
+1. **prepare**: build the fields with :mod:`.calls` (``send_fields``, ``message_fields``,
+   ``status_fields``), then ``calls.prepare(operation, fields, login=..., psw=..., apikey=...,
+   query=..., extended=...)`` gives a :class:`~.calls.Call`: the operation really called (the
+   API-key twin rule), the wire fields, its kind and back-off scopes.
+2. **back-off**: under the shell's own lock, ``BackOffWindows.refusal(call.operation,
+   call.backoff_scopes, policy.clock())`` returns an error to raise without sending, or None.
+3. **exchange**: send ``call.request`` under a deadline of ``settings.call_seconds()``. Read
+   at most ``settings.max_response_bytes + 1`` bytes; ``checks.check_answer(status,
+   content_type, body, limit=..., secrets=...)`` refuses what cannot be an answer. Translate the
+   library's exceptions with ``exceptions.translate`` and the shell's own table (a zeep-based
+   shell uses :func:`smsc_soap._soap.soap_boundary`, which adds the SOAP layer's rows).
+4. **retry**: after a transport error, ``retry.decide(policy, attempt, error, is_send=call.is_send,
+   sent=<a byte may have left>, time_left=...)`` says ``RetryAfter(delay)`` (sleep, then again),
+   ``Raise()`` or ``RaiseOutcomeUnknown()`` (raise ``call.outcome_unknown(error)``).
+5. **read**: ``answers.read_answer(call, element)`` (or ``read_fields`` for already-flat fields)
+   returns the typed result or raises the typed error; after an :class:`~smsc_soap.ApiError`,
+   ``BackOffWindows.open(error, call.backoff_scopes, policy.clock())`` (under the lock) starts
+   the window of a 4 or a 9 and returns the note to log.
+"""
+from __future__ import annotations
+
+from .answers import Result, flatten, read_answer, read_fields, result_type
+from .backoff import IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF, BackOffWindows, Scope, backoff_scopes
+from .calls import (
+    Call, check_credentials, message_fields, new_message_id, prepare, query_field, send_fields, status_fields,
+    wire_operation,
+)
+from .checks import XML_CONTENT_TYPES, check_answer, check_http, check_size, check_xml, snippet
+from .exceptions import ExceptionRule, soap_fault, translate
+from .retry import Decision, Raise, RaiseOutcomeUnknown, RetryAfter, RetryPolicy, decide
+from .settings import DEFAULT_TIMEOUT, LOG_BODY_CHARS, MAX_RESPONSE_BYTES, Timeout, TransportSettings
+
+__all__ = [
+    "BackOffWindows", "Call", "DEFAULT_TIMEOUT", "Decision", "ExceptionRule", "IP_BLOCKED_BACKOFF",
+    "LOG_BODY_CHARS", "MAX_RESPONSE_BYTES", "RATE_LIMITED_BACKOFF", "Raise", "RaiseOutcomeUnknown", "Result",
+    "RetryAfter", "RetryPolicy", "Scope", "Timeout", "TransportSettings", "XML_CONTENT_TYPES", "backoff_scopes",
+    "check_answer", "check_credentials", "check_http", "check_size", "check_xml", "decide", "flatten", "message_fields",
+    "new_message_id", "prepare", "query_field", "read_answer", "read_fields", "result_type", "send_fields",
+    "snippet", "soap_fault", "status_fields", "translate", "wire_operation",
+]

@@ -1,0 +1,36 @@
+"""How a lower layer's exception becomes ours: the logic, shared; the table, each shell's own.
+
+A shell keeps a table of (its library's exception class, our class, what happened), most
+specific first, and calls :func:`translate` at its one boundary; what it returns is raised
+``from None``, so the user's traceback shows our error, not the library's.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence, Tuple, Type
+
+from .. import errors
+from ..redact import Secret, redact
+
+ExceptionRule = Tuple[Type[BaseException], Type[errors.TransportError], str]
+
+#: Once a whole answer came back, these from the SOAP layer mean the answer has a shape it did
+#: not expect: a ProtocolError, not a bug of ours.
+ANSWER_SHAPE_ERRORS: Tuple[Type[BaseException], ...] = (TypeError, ValueError, AttributeError, LookupError)
+
+
+def translate(exc: BaseException, rules: Sequence[ExceptionRule], operation: str, address: str,
+              secrets: Iterable[Secret] = (), *, answered: bool = False) -> Optional[errors.TransportError]:
+    """Our error for ``exc`` by the first rule that matches, secrets scrubbed from its text; None
+    when no rule matches (the shell re-raises ``exc`` untouched)."""
+    for source, target, what in rules:
+        if isinstance(exc, source):
+            return target(f"{operation} at {address}: {what}: {redact(str(exc), secrets)}")
+    if answered and isinstance(exc, ANSWER_SHAPE_ERRORS):
+        return errors.ProtocolError(f"{operation} at {address}: the answer does not follow the WSDL: "
+                                    f"{type(exc).__name__}: {redact(str(exc), secrets)}")
+    return None
+
+
+def soap_fault(code: object, message: object, secrets: Iterable[Secret] = ()) -> errors.SoapFault:
+    """The error for a SOAP Fault the server answered with (HTTP 500 in SOAP 1.1)."""
+    return errors.SoapFault(str(code or ""), redact(str(message or ""), secrets), status_code=500)

@@ -1,0 +1,113 @@
+"""When to repeat a call: the policy as data, and the pure "what next" after a failed attempt.
+
+A shell runs the attempts and sleeps; it asks :func:`decide` after each transport failure and
+does what the answer says. Connection attempts that never reached the server are the shell's
+HTTP library's to repeat (urllib3 does, ``RetryPolicy.connect`` times); this layer decides what
+that library cannot know: whether the operation is safe to repeat at all.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable, FrozenSet, Union
+
+from .. import errors
+from .backoff import IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When the client repeats a call, and how long it backs off; data, handed to ``Client(retry=...)``.
+
+    * Connection attempts that failed (refused, DNS failure, connect timeout) never reached the
+      server, so urllib3 repeats them ``connect`` times for every operation, sends included.
+    * Balance, cost and status calls are safe to repeat: one that failed with a timeout, a broken
+      connection or an HTTP status in ``statuses`` is tried up to ``attempts`` times in all, with
+      exponential back-off (``backoff`` seconds, doubling, at most ``max_backoff``) and jitter
+      (each delay is cut by a random fraction of up to ``jitter``), always within the call's timeout.
+    * A send is never repeated once a byte of it may have left: the client raises
+      :class:`~smsc_soap.errors.SendOutcomeUnknown` instead.
+    * After error 4 (IP blocked) every call, and after error 9 (rate limit) the same kind of call,
+      is refused by the client itself for ``ip_blocked_backoff`` / ``rate_limited_backoff``
+      seconds (0 turns that off); the exception says so in ``retry_after``.
+
+    ``sleep``, ``clock`` (monotonic seconds, for the back-off windows) and ``random`` are there to
+    be replaced in tests.
+    """
+
+    attempts: int = 3
+    backoff: float = 0.25
+    max_backoff: float = 4.0
+    jitter: float = 0.5
+    statuses: FrozenSet[int] = frozenset({500, 502, 503, 504})
+    connect: int = 2
+    ip_blocked_backoff: float = IP_BLOCKED_BACKOFF
+    rate_limited_backoff: float = RATE_LIMITED_BACKOFF
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
+    random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.attempts, int) and self.attempts >= 1):
+            raise errors.ValidationError("attempts must be an int of at least 1", field="retry")
+        if not (isinstance(self.connect, int) and self.connect >= 0):
+            raise errors.ValidationError("connect must be an int of at least 0", field="retry")
+        if not 0 <= self.jitter <= 1:
+            raise errors.ValidationError("jitter must be between 0 and 1", field="retry")
+        for name in ("backoff", "max_backoff", "ip_blocked_backoff", "rate_limited_backoff"):
+            if not getattr(self, name) >= 0:
+                raise errors.ValidationError(f"{name} must be a number of seconds >= 0", field="retry")
+
+    def delay(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (1 for the first)."""
+        base = min(self.max_backoff, self.backoff * 2 ** (retry - 1))
+        return float(base * (1.0 - self.jitter * self.random()))
+
+    def retryable(self, error: errors.TransportError) -> bool:
+        """Whether an idempotent call that failed with ``error`` is worth repeating."""
+        if isinstance(error, (errors.TLSError, errors.SoapFault)):
+            return False  # a certificate or a fault does not change on a second try
+        if isinstance(error, (errors.TimeoutError, errors.ConnectionError)):
+            return True
+        return isinstance(error, errors.ProtocolError) and error.status_code in self.statuses
+
+
+# --- what next, after an attempt failed --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryAfter:
+    """Repeat the call after ``delay`` seconds."""
+
+    delay: float
+
+
+@dataclass(frozen=True)
+class Raise:
+    """Give up: raise the transport error as it is."""
+
+
+@dataclass(frozen=True)
+class RaiseOutcomeUnknown:
+    """A send that may have reached the service: raise :class:`~smsc_soap.SendOutcomeUnknown`
+    (``Call.outcome_unknown(error)``), never repeat it."""
+
+
+Decision = Union[RetryAfter, Raise, RaiseOutcomeUnknown]
+
+
+def decide(policy: RetryPolicy, attempt: int, error: errors.TransportError, *, is_send: bool,
+           sent: bool, time_left: float) -> Decision:
+    """What to do after attempt number ``attempt`` (1 for the first) failed with ``error``.
+
+    ``sent`` says whether a byte of the request may have reached the server, ``time_left`` how
+    many seconds remain of the call's deadline.
+    """
+    if is_send:
+        # A send that provably never left was already retried by the connection layer.
+        return RaiseOutcomeUnknown() if sent else Raise()
+    delay = policy.delay(attempt)
+    if attempt >= policy.attempts or not policy.retryable(error) or delay >= time_left:
+        return Raise()
+    return RetryAfter(delay)

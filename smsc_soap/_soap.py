@@ -1,0 +1,56 @@
+"""What every zeep-based shell shares (sync today, zeep's async client tomorrow): zeep's settings
+and the boundary where zeep's and lxml's exceptions, and the shell's HTTP library's, become ours.
+
+The logic of translating is the core's (:func:`smsc_soap._core.translate`); this module holds
+the SOAP layer's rows of the table, and a shell passes the rows of its HTTP library.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Callable, Iterable, Iterator, Sequence, Tuple
+
+import lxml.etree
+import zeep
+import zeep.exceptions
+
+from . import errors
+from ._core.exceptions import ExceptionRule, soap_fault, translate
+from .redact import Secret
+
+#: zeep reads leniently (``strict=False``) because the service's answers stray from its WSDL;
+#: the strict well-formedness check is the core's (``checks.check_xml``). Nothing is fetched,
+#: no DTD or entity is accepted, no huge tree is built.
+ZEEP_SETTINGS = zeep.Settings(strict=False, forbid_dtd=True, forbid_entities=True,
+                              forbid_external=True, xml_huge_tree=False)
+
+#: The SOAP layer's rows of the exception table, most specific first; after the HTTP rows.
+SOAP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
+    (zeep.exceptions.DTDForbidden, errors.ProtocolError, "answer with a DTD refused"),
+    (zeep.exceptions.EntitiesForbidden, errors.ProtocolError, "answer with entity declarations refused"),
+    (zeep.exceptions.XMLSyntaxError, errors.ProtocolError, "answer is not a SOAP envelope"),
+    (lxml.etree.XMLSyntaxError, errors.ProtocolError, "answer is not well-formed XML"),
+    (zeep.exceptions.TransportError, errors.ProtocolError, "answer is not SOAP"),
+    (zeep.exceptions.XMLParseError, errors.ProtocolError, "answer does not follow the WSDL"),
+    (zeep.exceptions.Error, errors.ProtocolError, "SOAP processing failed"),
+)
+
+
+@contextlib.contextmanager
+def soap_boundary(operation: str, address: str, http_rules: Sequence[ExceptionRule],
+                  secrets: Iterable[Secret] = (), answered: Callable[[], bool] = lambda: False) -> Iterator[None]:
+    """Re-raise lower-layer errors inside the block as smsc_soap errors, secrets scrubbed, ``from None``.
+
+    ``http_rules`` are the shell's rows for its HTTP library; ``answered()`` says whether a
+    whole answer came back (then zeep tripping over its shape is a ProtocolError too).
+    """
+    try:
+        yield
+    except errors.SmscError:
+        raise
+    except zeep.exceptions.Fault as fault:
+        raise soap_fault(fault.code, fault.message, secrets) from None
+    except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
+        ours = translate(exc, (*http_rules, *SOAP_EXCEPTIONS), operation, address, secrets, answered=answered())
+        if ours is not None:
+            raise ours from None
+        raise
