@@ -4,20 +4,17 @@ API-key twin rule.
 """
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
-from urllib.parse import parse_qs
 
 from .. import params, spec
 from ..errors import SendOutcomeUnknown, TransportError, UnsupportedOperation, ValidationError
-from ..query import build_query, recipient_options
+from ..query import build_query, list_recipients, recipient_options
 from .backoff import Scope, backoff_scopes
 
 Phones = params.Phones
 Fields = Dict[str, Optional[str]]
-_PHONE_SEPARATORS = re.compile(r"[,;]")
 
 
 def new_message_id() -> str:
@@ -124,17 +121,10 @@ class Call:
 
     def recipients(self) -> Tuple[str, ...]:
         """The numbers a send is for: its ``phones``, or those of the lines of ``list``."""
-        text = self.request.get("phones") or ""
-        if not text and self.request.get("query"):
-            lines = parse_qs(self.request["query"], keep_blank_values=True).get("list", [""])[-1].splitlines()
-            heads = []
-            for line in lines:
-                head, bar, rest = line.partition("|")
-                if bar and ":" not in head:  # "sender,tz|phones:mes"
-                    line = rest
-                heads.append(line.partition(":")[0])
-            text = ",".join(heads)
-        return tuple(phone for phone in (p.strip() for p in _PHONE_SEPARATORS.split(text)) if phone)
+        phones = self.request.get("phones") or ""
+        if not phones and self.request.get("query"):
+            return list_recipients(self.request["query"])
+        return tuple(params.split_phones(phones))
 
     def outcome_unknown(self, cause: TransportError) -> SendOutcomeUnknown:
         """The error for a send that may have reached the service, for ``Client.reconcile``."""
