@@ -166,7 +166,11 @@ IP_ERROR_WINDOW = 60.0
 IP_BLOCK_SECONDS = 300.0
 IP_BLOCK_COUNTED_ERRORS = frozenset({T.ERR_PARAMS, T.ERR_AUTH, T.ERR_DATE, T.ERR_FORBIDDEN, T.ERR_PHONE})
 
-#: Message ids the sandbox assigns when the client gives none: 1, 2, 3, ... per sandbox.
+#: Message ids the sandbox assigns when the client gives none: 1, 2, 3, ... per sandbox, skipping
+#: every id a message already has (a caller's own numeric ids included), so an assigned id never
+#: collides with a caller's. The page says ids are the client's choice and "not necessarily
+#: unique" (seed 004): a caller may reuse an id; then get_status for that (id, phone) answers the
+#: latest message sent with it (messages are kept by (login, id, phone)).
 FIRST_MESSAGE_ID = 1
 
 # --- answers ---------------------------------------------------------------------------------

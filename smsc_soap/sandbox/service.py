@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
 from urllib.parse import parse_qs
 
 from .. import message as sms
@@ -159,6 +159,7 @@ class Service:
         self._records: List[_Record] = []
         self._index: Dict[Tuple[str, str, str], _Record] = {}
         self._next_id = A.FIRST_MESSAGE_ID
+        self._used_ids: Set[str] = set()
         self._sends: Dict[Tuple[Any, ...], float] = {}
         self._status_hits: Dict[Tuple[str, str, str], Deque[float]] = {}
         self._balance_hits: Dict[str, Deque[float]] = {}
@@ -348,6 +349,13 @@ class Service:
                 return minutes * 60.0
         raise _Refused(T.ERR_PARAMS)
 
+    def _new_id(self) -> str:
+        """The next number no message has as its id yet (see :data:`.assumptions.FIRST_MESSAGE_ID`)."""
+        while str(self._next_id) in self._used_ids:
+            self._next_id += 1
+        self._next_id += 1
+        return str(self._next_id - 1)
+
     @staticmethod
     def _check_id(value: str) -> None:
         if value.isascii() and value.isdigit():
@@ -506,8 +514,8 @@ class Service:
         account.balance -= cost
         self._sends[dup_key] = now
         if not msg_id:
-            msg_id = str(self._next_id)
-            self._next_id += 1
+            msg_id = self._new_id()
+        self._used_ids.add(str(int(msg_id)) if msg_id.isascii() and msg_id.isdigit() else msg_id)
         for batch, moment in zip(batches, moments):
             for phone in batch.good:
                 final = A.outcome(phone)
