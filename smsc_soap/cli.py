@@ -24,8 +24,11 @@ from decimal import Decimal
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Type, TypedDict
 
 from . import errors, spec
+from ._argtypes import (
+    OneLineParser, checked, message_id, positive_seconds, service_host, service_url, xml_text,
+)
 from ._wsdl import endpoint_url, wsdl_for
-from .client import Client
+from .client import Client, new_message_id
 from .params import split_phones
 from .query import EXTENDED_PARAMS, HTTP_PAGE, SOAP_PAGE, ExtendedParams, build_query
 from .redact import Secret, redact
@@ -37,14 +40,18 @@ EXIT_SERVICE = 1
 EXIT_USAGE = 2
 EXIT_TRANSPORT = 3
 EXIT_PENDING = 4
+EXIT_INTERRUPTED = 130
 
 #: code -> when (the README's table is this one).
 EXIT_CODES: Mapping[int, str] = {
-    EXIT_OK: "success",
+    EXIT_OK: "success; also when the reader of the output stops early (`| head`): what was asked "
+             "was done, and a non-zero code after a send would invite sending it again",
     EXIT_SERVICE: "the service answered with an error code (the message names the code and its meaning)",
     EXIT_USAGE: "usage or validation error: nothing was sent",
     EXIT_TRANSPORT: "transport error: timeout, TLS, connection, or an answer that is not the service's",
     EXIT_PENDING: "--wait: the status was not final within --timeout",
+    EXIT_INTERRUPTED: "interrupted (Ctrl+C, SIGINT); during a send, its message id and the command "
+                      "that checks whether it went are printed",
 }
 
 
@@ -110,7 +117,7 @@ def _converter(kinds: Set[type]) -> Callable[[str], Any]:
             return int(text)
         if float in kinds and re.fullmatch(r"-?[0-9]*\.[0-9]+", text):
             return float(text)
-        return text
+        return xml_text(text)
 
     return convert
 
@@ -155,6 +162,8 @@ class Context:
     sleep: Sleep
     out: "Output"
     secrets: List[str] = dataclasses.field(default_factory=list)
+    #: (phone, id) of a send under way: what Ctrl+C tells the user to check.
+    sending: Optional[Tuple[str, str]] = None
 
 
 class _Endpoint(TypedDict):
@@ -172,7 +181,12 @@ def _endpoint(args: argparse.Namespace, env: Mapping[str, str]) -> _Endpoint:
     """``--host``/``--url``, else ``SMSC_HOST``/``SMSC_URL``, else the library's default host."""
     if args.host or args.url:
         return {"host": args.host, "url": args.url}
-    return {"host": env.get(ENV_HOST) or None, "url": env.get(ENV_URL) or None}
+    host, url = env.get(ENV_HOST) or None, env.get(ENV_URL) or None
+    try:  # the same checks as --host and --url
+        return {"host": host and checked(service_host, host, ENV_HOST),
+                "url": url and checked(service_url, url, ENV_URL)}
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _password(login: str) -> str:
@@ -187,14 +201,30 @@ def _credentials(args: argparse.Namespace, ctx: Context) -> _Credentials:
     apikey = ctx.env.get(ENV_APIKEY)
     if apikey and not args.login:
         ctx.secrets.append(apikey)
+        if _has_control_character(apikey):
+            raise UsageError(f"{ENV_APIKEY}: the key contains a control character a SOAP request cannot carry")
         return {"apikey": apikey}
     login = args.login or ctx.env.get(ENV_LOGIN)
     if not login:
         raise UsageError(f"no credentials: set {ENV_LOGIN} and {ENV_PASSWORD} (or {ENV_APIKEY}), "
                          "or try --sandbox")
+    try:
+        checked(xml_text, login, ENV_LOGIN)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     password = ctx.env.get(ENV_PASSWORD) or _password(login)
     ctx.secrets.append(password)
+    if _has_control_character(password):  # never echoed: it is the secret
+        raise UsageError(f"{ENV_PASSWORD}: the password contains a control character a SOAP request cannot carry")
     return {"login": login, "psw": password}
+
+
+def _has_control_character(text: str) -> bool:
+    try:
+        xml_text(text)
+    except argparse.ArgumentTypeError:
+        return True
+    return False
 
 
 @contextlib.contextmanager
@@ -340,7 +370,9 @@ def cmd_send(args: argparse.Namespace, ctx: Context) -> int:
     with connect(args, ctx) as (client, sleep):
         if args.sandbox:
             extended.setdefault("cost", SANDBOX_SEND_COST)
-        fields = {"id": args.id, "sender": args.sender, "time": args.time}
+        # the id is chosen here, not by the client, so that Ctrl+C mid-send can name it
+        fields = {"id": args.id or new_message_id(), "sender": args.sender, "time": args.time}
+        ctx.sending = (_first_phone(args.phones), fields["id"])
         if extended:
             result = client.send_sms2(args.phones, args.mes, **fields, **extended)
         else:
@@ -349,6 +381,12 @@ def cmd_send(args: argparse.Namespace, ctx: Context) -> int:
         if (args.wait or args.sandbox) and args.phones is not None:
             _show_delivery(args, ctx, client, sleep, result)
     return EXIT_OK
+
+
+def _first_phone(phones: Optional[str]) -> str:
+    """The first recipient of ``phones`` (for a hint), or ``PHONE`` when there is none (``--list``)."""
+    entries = split_phones(phones) if phones else []
+    return entries[0] if entries else "PHONE"
 
 
 def _show_delivery(args: argparse.Namespace, ctx: Context, client: Client, sleep: Sleep, sent: Any) -> None:
@@ -421,16 +459,17 @@ _EPILOG = ("environment:\n" + "\n".join(f"  {name:<14} {text}" for name, text in
 
 def _endpoint_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--host", help=f"service host such as smsc.kz (default: ${ENV_HOST} or smsc.ru)")
-    where.add_argument("--url", help=f"full SOAP endpoint URL (default: ${ENV_URL})")
+    where.add_argument("--host", type=service_host,
+                       help=f"service host such as smsc.kz (default: ${ENV_HOST} or smsc.ru)")
+    where.add_argument("--url", type=service_url, help=f"full SOAP endpoint URL (default: ${ENV_URL})")
 
 
-def _common() -> argparse.ArgumentParser:
+def _common() -> OneLineParser:
     """Options of every command that calls the service."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument("--sandbox", action="store_true",
                         help="run against a sandbox inside this command: no server, no account")
-    common.add_argument("--login", help=f"account login (default: ${ENV_LOGIN}); the password is "
+    common.add_argument("--login", type=xml_text, help=f"account login (default: ${ENV_LOGIN}); the password is "
                                         f"${ENV_PASSWORD} or asked for, never an option")
     _endpoint_options(common)
     common.add_argument("--json", action="store_true", help="print one JSON object per result")
@@ -441,12 +480,12 @@ def _wait_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--wait", action="store_true",
                         help=f"{what}poll the status every {POLL_INTERVAL:g} s (the service allows "
                              f"{STATUS_REQUESTS_PER_MINUTE} status requests per message a minute) until it is final")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
+    parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
                         help=f"with --wait, give up after this long (default {DEFAULT_WAIT_TIMEOUT:g}; exit {EXIT_PENDING})")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="smsc-soap", description="SMSC SOAP client and local sandbox.",
+    parser = OneLineParser(prog="smsc-soap", description="SMSC SOAP client and local sandbox.",
                                      epilog=_EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -460,25 +499,25 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     send = command("send", cmd_send, "send a message; with --sandbox, then show its delivery status")
-    send.add_argument("phones", nargs="?", help="recipients, separated by ',' or ';' (omit with --list)")
-    send.add_argument("mes", nargs="?", help=f"the text, at most {spec.MES_MAX_CHARS} characters, a comment included "
+    send.add_argument("phones", nargs="?", type=xml_text, help="recipients, separated by ',' or ';' (omit with --list)")
+    send.add_argument("mes", nargs="?", type=xml_text, help=f"the text, at most {spec.MES_MAX_CHARS} characters, a comment included "
                            "(omit with --list)")
-    send.add_argument("--id", help=f"your message id: {spec.ID_INT_RANGE.low}..{spec.ID_INT_RANGE.high} or up to "
+    send.add_argument("--id", type=message_id, help=f"your message id: {spec.ID_INT_RANGE.low}..{spec.ID_INT_RANGE.high} or up to "
                            f"{spec.ID_MAX_CHARS} of A-Z a-z 0-9 {' '.join(spec.ID_SYMBOLS)}")
-    send.add_argument("--sender", help=f"sender name registered in the account ({spec.SENDER_MAX_CHARS} "
+    send.add_argument("--sender", type=xml_text, help=f"sender name registered in the account ({spec.SENDER_MAX_CHARS} "
                            f"characters or {spec.SENDER_MAX_DIGITS} digits)")
-    send.add_argument("--time", help="when to send: DDMMYYhhmm, 'DD.MM.YY hh:mm', h1-h2, 0<unix time>, +minutes")
+    send.add_argument("--time", type=xml_text, help="when to send: DDMMYYhhmm, 'DD.MM.YY hh:mm', h1-h2, 0<unix time>, +minutes")
     _wait_options(send, "after sending, ")
     add_extended_options(send)
 
     cost = command("cost", cmd_cost, "what sending a message would cost; nothing is sent")
-    cost.add_argument("phones", nargs="?", help="recipients, separated by ',' or ';' (omit with --list)")
-    cost.add_argument("mes", nargs="?", help="the text (omit with --list)")
+    cost.add_argument("phones", nargs="?", type=xml_text, help="recipients, separated by ',' or ';' (omit with --list)")
+    cost.add_argument("mes", nargs="?", type=xml_text, help="the text (omit with --list)")
     add_extended_options(cost)
 
     status = command("status", cmd_status, "the delivery status of a message")
-    status.add_argument("phone", help="the recipient's number")
-    status.add_argument("id", help="the message id")
+    status.add_argument("phone", type=xml_text, help="the recipient's number")
+    status.add_argument("id", type=message_id, help="the message id")
     status.add_argument("--all", type=int, default=0, choices=spec.STATUS_DETAIL_LEVELS,
                         help="0 status only, 1 full information, 2 also operator and region")
     _wait_options(status, "")
@@ -511,6 +550,29 @@ def _message(exc: BaseException) -> str:
     return str(exc)
 
 
+def _interrupted(ctx: Context) -> str:
+    """The one line for Ctrl+C: during a send, its id and how to check whether it went."""
+    if ctx.sending is None:
+        return "interrupted"
+    phone, id = ctx.sending
+    return (f"interrupted during or after the send of message id {id}: it may have been sent. Before "
+            f"sending again, check whether it arrived: smsc-soap status {phone} {id}")
+
+
+def _output_closed() -> int:
+    """The reader of stdout left (``| head``): stop writing, quietly, with the command's success.
+
+    Python's recipe: point stdout at /dev/null so that the flush at exit does not fail again.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to redirect
+        pass
+    return EXIT_OK
+
+
 def main(argv: Optional[Sequence[str]] = None, *, sleep: Sleep = time.sleep,
          env: Optional[Mapping[str, str]] = None) -> int:
     """Run ``smsc-soap`` with ``argv``; the exit code. ``sleep`` and ``env`` are for tests."""
@@ -519,13 +581,18 @@ def main(argv: Optional[Sequence[str]] = None, *, sleep: Sleep = time.sleep,
                   out=Output(getattr(args, "json", False)))
     run: Callable[[argparse.Namespace, Context], int] = args.run
     try:
-        return run(args, ctx)
-    except tuple(cls for cls, _ in _EXIT_BY_ERROR) as exc:
-        print(f"smsc-soap: {redact(_message(exc), map(Secret, ctx.secrets))}", file=sys.stderr)
-        return next(code for cls, code in _EXIT_BY_ERROR if isinstance(exc, cls))
-    except KeyboardInterrupt:
-        print("smsc-soap: interrupted", file=sys.stderr)
-        return 130
+        try:
+            code = run(args, ctx)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
+            return code
+        except tuple(cls for cls, _ in _EXIT_BY_ERROR) as exc:
+            print(f"smsc-soap: {redact(_message(exc), map(Secret, ctx.secrets))}", file=sys.stderr)
+            return next(code for cls, code in _EXIT_BY_ERROR if isinstance(exc, cls))
+        except KeyboardInterrupt:
+            print(f"smsc-soap: {_interrupted(ctx)}", file=sys.stderr, flush=True)
+            return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _output_closed()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,6 +38,10 @@ PRICE_PER_PART: Dict[str, Decimal] = {
 
 #: Money is kept and written with two decimals ("100.00"), as PHP answers in wsdl-evidence.md.
 MONEY_QUANTUM = Decimal("0.01")
+#: The largest balance an account may be given (a trillion; no real account holds more, and two
+#: decimals of it stay well inside Decimal's 28 digits). A balance is also at least 0: the
+#: pages say nothing of credit. Outside 0..MAX_BALANCE, or not a finite number: refused.
+MAX_BALANCE = Decimal("1000000000000")
 
 # --- time -------------------------------------------------------------------------------------
 

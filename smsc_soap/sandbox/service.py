@@ -35,6 +35,18 @@ def money(amount: Decimal) -> str:
     return str(amount.quantize(A.MONEY_QUANTUM))
 
 
+def balance_amount(value: Union[Decimal, int, str]) -> Decimal:
+    """A balance as kept: a finite number in 0..MAX_BALANCE, to two decimals; else ValueError
+    (never a decimal signal or an OverflowError from an absurd number)."""
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError(f"balance must be a number, got {value!r}") from None
+    if not amount.is_finite() or not 0 <= amount <= A.MAX_BALANCE:
+        raise ValueError(f"balance must be a number from 0 to {A.MAX_BALANCE}, got {value!r}")
+    return amount.quantize(A.MONEY_QUANTUM)
+
+
 @dataclass
 class Account:
     """A sandbox account: login, password, balance, and API keys that act for it."""
@@ -45,7 +57,7 @@ class Account:
     apikeys: Tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        self.balance = Decimal(self.balance).quantize(A.MONEY_QUANTUM)
+        self.balance = balance_amount(self.balance)
         self.apikeys = tuple(self.apikeys)
 
     @classmethod
@@ -58,13 +70,11 @@ class Account:
         head, sep, tail = rest.rpartition(":")
         if sep:
             try:
-                balance = Decimal(tail)
+                Decimal(tail)
             except InvalidOperation:
-                pass
+                pass  # not a number: part of the password
             else:
-                if not balance.is_finite() or balance < 0:
-                    raise ValueError(f"balance must be a non-negative number, got {tail!r}")
-                psw = head
+                balance, psw = balance_amount(tail), head
         return cls(login, psw, balance)
 
 
@@ -198,7 +208,7 @@ class Service:
     def set_balance(self, login: str, amount: Union[Decimal, int, str]) -> None:
         with self._lock:
             self.account(login)
-            self._accounts[login].balance = Decimal(amount).quantize(A.MONEY_QUANTUM)
+            self._accounts[login].balance = balance_amount(amount)
 
     def messages(self) -> List[SentMessage]:
         """Every message sent so far, oldest first, with its status as of now."""
