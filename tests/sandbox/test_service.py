@@ -371,3 +371,13 @@ def test_an_id_a_caller_reuses_answers_its_latest_message(sb):
     sb.call("send_sms", login="alex", psw="123", phones="79991234567", mes="second", id="7")
     status = sb.call("get_status", login="alex", psw="123", phone="79991234567", id="7", all="1")
     assert status["message"] == "second"  # ids are "not necessarily unique" (seed 004)
+
+
+@pytest.mark.parametrize("balance", ["1e30", "NaN", "Infinity", "-1", "1000000000000.01"])
+def test_absurd_balances_are_refused_with_a_value_error(balance):
+    with pytest.raises(ValueError, match="balance"):
+        Sandbox([f"a:b:{balance}"] if balance != "1e30" else [Account("a", "b", Decimal(balance))])
+    box = Sandbox()
+    with pytest.raises(ValueError, match="balance"):
+        box.set_balance("alex", balance)
+    assert box.balance() == A.DEFAULT_BALANCE
