@@ -315,8 +315,7 @@ def _progress(args: argparse.Namespace, ctx: Context, phone: str) -> Optional[Ca
     """A note on stderr each time a waited-for status changes (not for JSON or the sandbox)."""
     if ctx.out.json or args.sandbox:
         return None
-    return lambda status: print(f"smsc-soap: {phone}: {_human(status.status)}; asking again in "
-                                f"{POLL_INTERVAL:g} s", file=sys.stderr, flush=True)
+    return lambda status: _say(f"{phone}: {_human(status.status)}; asking again in {POLL_INTERVAL:g} s")
 
 
 # --- waiting for a final status ------------------------------------------------------------
@@ -559,18 +558,25 @@ def _interrupted(ctx: Context) -> str:
             f"sending again, check whether it arrived: smsc-soap status {phone} {id}")
 
 
-def _output_closed() -> int:
-    """The reader of stdout left (``| head``): stop writing, quietly, with the command's success.
-
-    Python's recipe: point stdout at /dev/null so that the flush at exit does not fail again.
-    """
+def _to_devnull(stream: Any) -> None:
+    """Point ``stream``'s file descriptor at /dev/null, so that the flush at exit does not fail
+    again (Python's recipe for a reader that left); not a real file (tests): nothing to do."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to redirect
+        try:
+            os.dup2(devnull, stream.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):
         pass
-    return EXIT_OK
+
+
+def _say(line: str) -> None:
+    """One line on stderr; if nobody reads stderr any more, the exit code still tells."""
+    try:
+        print(f"smsc-soap: {line}", file=sys.stderr, flush=True)
+    except OSError:
+        _to_devnull(sys.stderr)
 
 
 def main(argv: Optional[Sequence[str]] = None, *, sleep: Sleep = time.sleep,
@@ -581,18 +587,18 @@ def main(argv: Optional[Sequence[str]] = None, *, sleep: Sleep = time.sleep,
                   out=Output(getattr(args, "json", False)))
     run: Callable[[argparse.Namespace, Context], int] = args.run
     try:
-        try:
-            code = run(args, ctx)
-            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
-            return code
-        except tuple(cls for cls, _ in _EXIT_BY_ERROR) as exc:
-            print(f"smsc-soap: {redact(_message(exc), map(Secret, ctx.secrets))}", file=sys.stderr)
-            return next(code for cls, code in _EXIT_BY_ERROR if isinstance(exc, cls))
-        except KeyboardInterrupt:
-            print(f"smsc-soap: {_interrupted(ctx)}", file=sys.stderr, flush=True)
-            return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return _output_closed()
+        code = run(args, ctx)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
+        return code
+    except BrokenPipeError:  # the reader of stdout left (`| head`): what was asked was done
+        _to_devnull(sys.stdout)
+        return EXIT_OK
+    except tuple(cls for cls, _ in _EXIT_BY_ERROR) as exc:
+        _say(redact(_message(exc), map(Secret, ctx.secrets)))
+        return next(code for cls, code in _EXIT_BY_ERROR if isinstance(exc, cls))
+    except KeyboardInterrupt:
+        _say(_interrupted(ctx))
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -348,3 +348,14 @@ def test_ctrl_c_during_a_send_names_the_id_and_how_to_check_it(sandbox: Sandbox,
     if given_id:
         assert match.group(1) == given_id
     assert f"message id {match.group(1)}" in lines[0]
+
+
+def test_an_error_keeps_its_exit_code_when_nobody_reads_stderr() -> None:
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("SMSC_")}
+    write_end = _closed_pipe()
+    try:
+        result = subprocess.run([str(COMMAND), "balance"], env=clean, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=write_end, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.returncode == cli.EXIT_USAGE  # not 0, not 120 from a failed flush at exit
