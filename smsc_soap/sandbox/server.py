@@ -111,6 +111,7 @@ class _Connection:
         self.sock = sock
         self.thread: Optional[threading.Thread] = None
         self.idle_since: Optional[float] = None
+        self.closing = False  # closed to make room; its thread is ending
 
 
 class SandboxServer(ThreadingHTTPServer):
@@ -160,10 +161,11 @@ class SandboxServer(ThreadingHTTPServer):
             while len(self._connections) >= self.max_connections:
                 if self.stopping.is_set():
                     raise OSError(errno.ESHUTDOWN, "sandbox stopping")
-                idle = [c for c in self._connections.values() if c.idle_since is not None]
-                if idle:
+                closing = sum(1 for c in self._connections.values() if c.closing)
+                idle = [c for c in self._connections.values() if c.idle_since is not None and not c.closing]
+                if idle and len(self._connections) - closing >= self.max_connections:
                     oldest = min(idle, key=lambda c: c.idle_since or 0.0)
-                    oldest.idle_since = None  # closed once
+                    oldest.closing = True  # one room made per connection waiting
                     _shutdown(oldest.sock)
                 self._lock.wait(0.05)
 
@@ -171,7 +173,7 @@ class SandboxServer(ThreadingHTTPServer):
         """Called by a connection's handler: waiting for a request (closable to make room), or not."""
         with self._lock:
             conn = self._connections.get(sock)
-            if conn is not None:
+            if conn is not None and not conn.closing:
                 conn.idle_since = time.monotonic() if idle else None
 
     def process_request(self, request: Any, client_address: Any) -> None:

@@ -199,6 +199,29 @@ def test_200_idle_connections_never_hold_more_threads_than_the_cap() -> None:
         assert sb._server is not None and sb._server.connection_count <= cap
 
 
+def test_at_the_cap_a_new_connection_closes_only_the_oldest_idle_one() -> None:
+    with Sandbox(max_connections=5) as sb:
+        idle = []
+        for _ in range(5):
+            idle.append(socket.create_connection(("127.0.0.1", sb.port), timeout=5))
+            time.sleep(0.05)  # in order: the first is the oldest idle one
+        try:
+            with socket.create_connection(("127.0.0.1", sb.port), timeout=5) as fresh:
+                fresh.sendall(post_close(sb.port))
+                assert read_all(fresh).startswith(b"HTTP/1.1 200 ")
+            closed = []
+            for sock in idle:
+                sock.settimeout(0.2)
+                try:
+                    closed.append(sock.recv(1) == b"")
+                except socket.timeout:
+                    closed.append(False)
+            assert closed == [True, False, False, False, False]
+        finally:
+            for sock in idle:
+                sock.close()
+
+
 def test_the_backlog_is_sized_for_bursts() -> None:
     with Sandbox() as sb:
         assert sb._server is not None
