@@ -162,8 +162,9 @@ class Context:
     sleep: Sleep
     out: "Output"
     secrets: List[str] = dataclasses.field(default_factory=list)
-    #: (phone, id) of a send under way: what Ctrl+C tells the user to check.
+    #: (phone, id) of a send under way, or done: what Ctrl+C tells the user to check.
     sending: Optional[Tuple[str, str]] = None
+    sent: bool = False
 
 
 class _Endpoint(TypedDict):
@@ -376,6 +377,7 @@ def cmd_send(args: argparse.Namespace, ctx: Context) -> int:
             result = client.send_sms2(args.phones, args.mes, **fields, **extended)
         else:
             result = client.send_sms(args.phones, args.mes, **fields)
+        ctx.sent = True
         ctx.out.result("send", result)
         if (args.wait or args.sandbox) and args.phones is not None:
             _show_delivery(args, ctx, client, sleep, result)
@@ -554,7 +556,9 @@ def _interrupted(ctx: Context) -> str:
     if ctx.sending is None:
         return "interrupted"
     phone, id = ctx.sending
-    return (f"interrupted during or after the send of message id {id}: it may have been sent. Before "
+    if ctx.sent:
+        return f"interrupted after message id {id} was sent; its status: smsc-soap status {phone} {id}"
+    return (f"interrupted during the send of message id {id}: it may have been sent. Before "
             f"sending again, check whether it arrived: smsc-soap status {phone} {id}")
 
 

@@ -359,3 +359,11 @@ def test_an_error_keeps_its_exit_code_when_nobody_reads_stderr() -> None:
     finally:
         os.close(write_end)
     assert result.returncode == cli.EXIT_USAGE  # not 0, not 120 from a failed flush at exit
+
+
+def test_ctrl_c_after_the_send_says_it_was_sent() -> None:
+    ctx = cli.Context(env={}, sleep=lambda seconds: None, out=cli.Output(False), sending=(PHONE, "c1"))
+    assert "it may have been sent" in cli._interrupted(ctx)
+    ctx.sent = True
+    assert cli._interrupted(ctx) == f"interrupted after message id c1 was sent; its status: smsc-soap status {PHONE} c1"
+    assert cli._interrupted(cli.Context(env={}, sleep=lambda seconds: None, out=cli.Output(False))) == "interrupted"
