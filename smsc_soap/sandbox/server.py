@@ -22,7 +22,6 @@ import http
 import io
 import logging
 import re
-import resource
 import socket
 import struct
 import threading
@@ -32,6 +31,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not on Windows: no open-file limit to read
+    resource = None  # type: ignore[assignment]
 
 from .._wsdl import SOAP_PATH, wsdl_for
 from . import assumptions as A
@@ -89,6 +93,8 @@ class _Answer:
 
 def default_max_connections() -> int:
     """:data:`~.assumptions.MAX_CONNECTIONS`, or fewer when the open-file limit is lower."""
+    if resource is None:
+        return A.MAX_CONNECTIONS
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return A.MAX_CONNECTIONS
