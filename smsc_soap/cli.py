@@ -44,14 +44,14 @@ EXIT_INTERRUPTED = 130
 
 #: code -> when (the README's table is this one).
 EXIT_CODES: Mapping[int, str] = {
-    EXIT_OK: "success; also when the reader of the output stops early (`| head`): what was asked "
-             "was done, and a non-zero code after a send would invite sending it again",
+    EXIT_OK: "success, also when the reader of the output stops early (| head): a send that went "
+             "must not look failed, or it would be sent again",
     EXIT_SERVICE: "the service answered with an error code (the message names the code and its meaning)",
     EXIT_USAGE: "usage or validation error: nothing was sent",
     EXIT_TRANSPORT: "transport error: timeout, TLS, connection, or an answer that is not the service's",
     EXIT_PENDING: "--wait: the status was not final within --timeout",
-    EXIT_INTERRUPTED: "interrupted (Ctrl+C, SIGINT); during a send, its message id and the command "
-                      "that checks whether it went are printed",
+    EXIT_INTERRUPTED: "interrupted (Ctrl+C): during a send, the message id and the command that "
+                      "checks whether it went are printed",
 }
 
 
@@ -455,7 +455,7 @@ ENVIRONMENT: Mapping[str, str] = {
     ENV_URL: "full SOAP endpoint URL, e.g. a sandbox's (or --url)",
 }
 _EPILOG = ("environment:\n" + "\n".join(f"  {name:<14} {text}" for name, text in ENVIRONMENT.items())
-           + "\n\nexit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items()))
+           + "\n\nexit codes:\n" + "\n".join(f"  {code:<4} {text}" for code, text in EXIT_CODES.items()))
 
 
 def _endpoint_options(parser: argparse.ArgumentParser) -> None:
