@@ -24,8 +24,11 @@ from decimal import Decimal
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Type, TypedDict
 
 from . import errors, spec
+from ._argtypes import (
+    OneLineParser, checked, message_id, positive_seconds, service_host, service_url, xml_text,
+)
 from ._wsdl import endpoint_url, wsdl_for
-from .client import Client
+from .client import Client, new_message_id
 from .params import split_phones
 from .query import EXTENDED_PARAMS, HTTP_PAGE, SOAP_PAGE, ExtendedParams, build_query
 from .redact import Secret, redact
@@ -37,14 +40,18 @@ EXIT_SERVICE = 1
 EXIT_USAGE = 2
 EXIT_TRANSPORT = 3
 EXIT_PENDING = 4
+EXIT_INTERRUPTED = 130
 
 #: code -> when (the README's table is this one).
 EXIT_CODES: Mapping[int, str] = {
-    EXIT_OK: "success",
+    EXIT_OK: "success, also when the reader of the output stops early (| head): a send that went "
+             "must not look failed, or it would be sent again",
     EXIT_SERVICE: "the service answered with an error code (the message names the code and its meaning)",
     EXIT_USAGE: "usage or validation error: nothing was sent",
     EXIT_TRANSPORT: "transport error: timeout, TLS, connection, or an answer that is not the service's",
     EXIT_PENDING: "--wait: the status was not final within --timeout",
+    EXIT_INTERRUPTED: "interrupted (Ctrl+C): during a send, the message id and the command that "
+                      "checks whether it went are printed",
 }
 
 
@@ -110,7 +117,7 @@ def _converter(kinds: Set[type]) -> Callable[[str], Any]:
             return int(text)
         if float in kinds and re.fullmatch(r"-?[0-9]*\.[0-9]+", text):
             return float(text)
-        return text
+        return xml_text(text)
 
     return convert
 
@@ -155,6 +162,9 @@ class Context:
     sleep: Sleep
     out: "Output"
     secrets: List[str] = dataclasses.field(default_factory=list)
+    #: (phone, id) of a send under way, or done: what Ctrl+C tells the user to check.
+    sending: Optional[Tuple[str, str]] = None
+    sent: bool = False
 
 
 class _Endpoint(TypedDict):
@@ -172,7 +182,12 @@ def _endpoint(args: argparse.Namespace, env: Mapping[str, str]) -> _Endpoint:
     """``--host``/``--url``, else ``SMSC_HOST``/``SMSC_URL``, else the library's default host."""
     if args.host or args.url:
         return {"host": args.host, "url": args.url}
-    return {"host": env.get(ENV_HOST) or None, "url": env.get(ENV_URL) or None}
+    host, url = env.get(ENV_HOST) or None, env.get(ENV_URL) or None
+    try:  # the same checks as --host and --url
+        return {"host": host and checked(service_host, host, ENV_HOST),
+                "url": url and checked(service_url, url, ENV_URL)}
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _password(login: str) -> str:
@@ -187,14 +202,30 @@ def _credentials(args: argparse.Namespace, ctx: Context) -> _Credentials:
     apikey = ctx.env.get(ENV_APIKEY)
     if apikey and not args.login:
         ctx.secrets.append(apikey)
+        if _has_control_character(apikey):
+            raise UsageError(f"{ENV_APIKEY}: the key contains a control character a SOAP request cannot carry")
         return {"apikey": apikey}
     login = args.login or ctx.env.get(ENV_LOGIN)
     if not login:
         raise UsageError(f"no credentials: set {ENV_LOGIN} and {ENV_PASSWORD} (or {ENV_APIKEY}), "
                          "or try --sandbox")
+    try:
+        checked(xml_text, login, ENV_LOGIN)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     password = ctx.env.get(ENV_PASSWORD) or _password(login)
     ctx.secrets.append(password)
+    if _has_control_character(password):  # never echoed: it is the secret
+        raise UsageError(f"{ENV_PASSWORD}: the password contains a control character a SOAP request cannot carry")
     return {"login": login, "psw": password}
+
+
+def _has_control_character(text: str) -> bool:
+    try:
+        xml_text(text)
+    except argparse.ArgumentTypeError:
+        return True
+    return False
 
 
 @contextlib.contextmanager
@@ -285,8 +316,7 @@ def _progress(args: argparse.Namespace, ctx: Context, phone: str) -> Optional[Ca
     """A note on stderr each time a waited-for status changes (not for JSON or the sandbox)."""
     if ctx.out.json or args.sandbox:
         return None
-    return lambda status: print(f"smsc-soap: {phone}: {_human(status.status)}; asking again in "
-                                f"{POLL_INTERVAL:g} s", file=sys.stderr, flush=True)
+    return lambda status: _say(f"{phone}: {_human(status.status)}; asking again in {POLL_INTERVAL:g} s")
 
 
 # --- waiting for a final status ------------------------------------------------------------
@@ -340,15 +370,24 @@ def cmd_send(args: argparse.Namespace, ctx: Context) -> int:
     with connect(args, ctx) as (client, sleep):
         if args.sandbox:
             extended.setdefault("cost", SANDBOX_SEND_COST)
-        fields = {"id": args.id, "sender": args.sender, "time": args.time}
+        # the id is chosen here, not by the client, so that Ctrl+C mid-send can name it
+        fields = {"id": args.id or new_message_id(), "sender": args.sender, "time": args.time}
+        ctx.sending = (_first_phone(args.phones), fields["id"])
         if extended:
             result = client.send_sms2(args.phones, args.mes, **fields, **extended)
         else:
             result = client.send_sms(args.phones, args.mes, **fields)
+        ctx.sent = True
         ctx.out.result("send", result)
         if (args.wait or args.sandbox) and args.phones is not None:
             _show_delivery(args, ctx, client, sleep, result)
     return EXIT_OK
+
+
+def _first_phone(phones: Optional[str]) -> str:
+    """The first recipient of ``phones`` (for a hint), or ``PHONE`` when there is none (``--list``)."""
+    entries = split_phones(phones) if phones else []
+    return entries[0] if entries else "PHONE"
 
 
 def _show_delivery(args: argparse.Namespace, ctx: Context, client: Client, sleep: Sleep, sent: Any) -> None:
@@ -416,21 +455,22 @@ ENVIRONMENT: Mapping[str, str] = {
     ENV_URL: "full SOAP endpoint URL, e.g. a sandbox's (or --url)",
 }
 _EPILOG = ("environment:\n" + "\n".join(f"  {name:<14} {text}" for name, text in ENVIRONMENT.items())
-           + "\n\nexit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items()))
+           + "\n\nexit codes:\n" + "\n".join(f"  {code:<4} {text}" for code, text in EXIT_CODES.items()))
 
 
 def _endpoint_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--host", help=f"service host such as smsc.kz (default: ${ENV_HOST} or smsc.ru)")
-    where.add_argument("--url", help=f"full SOAP endpoint URL (default: ${ENV_URL})")
+    where.add_argument("--host", type=service_host,
+                       help=f"service host such as smsc.kz (default: ${ENV_HOST} or smsc.ru)")
+    where.add_argument("--url", type=service_url, help=f"full SOAP endpoint URL (default: ${ENV_URL})")
 
 
-def _common() -> argparse.ArgumentParser:
+def _common() -> OneLineParser:
     """Options of every command that calls the service."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument("--sandbox", action="store_true",
                         help="run against a sandbox inside this command: no server, no account")
-    common.add_argument("--login", help=f"account login (default: ${ENV_LOGIN}); the password is "
+    common.add_argument("--login", type=xml_text, help=f"account login (default: ${ENV_LOGIN}); the password is "
                                         f"${ENV_PASSWORD} or asked for, never an option")
     _endpoint_options(common)
     common.add_argument("--json", action="store_true", help="print one JSON object per result")
@@ -441,12 +481,12 @@ def _wait_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--wait", action="store_true",
                         help=f"{what}poll the status every {POLL_INTERVAL:g} s (the service allows "
                              f"{STATUS_REQUESTS_PER_MINUTE} status requests per message a minute) until it is final")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
+    parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
                         help=f"with --wait, give up after this long (default {DEFAULT_WAIT_TIMEOUT:g}; exit {EXIT_PENDING})")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="smsc-soap", description="SMSC SOAP client and local sandbox.",
+    parser = OneLineParser(prog="smsc-soap", description="SMSC SOAP client and local sandbox.",
                                      epilog=_EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -460,25 +500,25 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     send = command("send", cmd_send, "send a message; with --sandbox, then show its delivery status")
-    send.add_argument("phones", nargs="?", help="recipients, separated by ',' or ';' (omit with --list)")
-    send.add_argument("mes", nargs="?", help=f"the text, at most {spec.MES_MAX_CHARS} characters, a comment included "
+    send.add_argument("phones", nargs="?", type=xml_text, help="recipients, separated by ',' or ';' (omit with --list)")
+    send.add_argument("mes", nargs="?", type=xml_text, help=f"the text, at most {spec.MES_MAX_CHARS} characters, a comment included "
                            "(omit with --list)")
-    send.add_argument("--id", help=f"your message id: {spec.ID_INT_RANGE.low}..{spec.ID_INT_RANGE.high} or up to "
+    send.add_argument("--id", type=message_id, help=f"your message id: {spec.ID_INT_RANGE.low}..{spec.ID_INT_RANGE.high} or up to "
                            f"{spec.ID_MAX_CHARS} of A-Z a-z 0-9 {' '.join(spec.ID_SYMBOLS)}")
-    send.add_argument("--sender", help=f"sender name registered in the account ({spec.SENDER_MAX_CHARS} "
+    send.add_argument("--sender", type=xml_text, help=f"sender name registered in the account ({spec.SENDER_MAX_CHARS} "
                            f"characters or {spec.SENDER_MAX_DIGITS} digits)")
-    send.add_argument("--time", help="when to send: DDMMYYhhmm, 'DD.MM.YY hh:mm', h1-h2, 0<unix time>, +minutes")
+    send.add_argument("--time", type=xml_text, help="when to send: DDMMYYhhmm, 'DD.MM.YY hh:mm', h1-h2, 0<unix time>, +minutes")
     _wait_options(send, "after sending, ")
     add_extended_options(send)
 
     cost = command("cost", cmd_cost, "what sending a message would cost; nothing is sent")
-    cost.add_argument("phones", nargs="?", help="recipients, separated by ',' or ';' (omit with --list)")
-    cost.add_argument("mes", nargs="?", help="the text (omit with --list)")
+    cost.add_argument("phones", nargs="?", type=xml_text, help="recipients, separated by ',' or ';' (omit with --list)")
+    cost.add_argument("mes", nargs="?", type=xml_text, help="the text (omit with --list)")
     add_extended_options(cost)
 
     status = command("status", cmd_status, "the delivery status of a message")
-    status.add_argument("phone", help="the recipient's number")
-    status.add_argument("id", help="the message id")
+    status.add_argument("phone", type=xml_text, help="the recipient's number")
+    status.add_argument("id", type=message_id, help="the message id")
     status.add_argument("--all", type=int, default=0, choices=spec.STATUS_DETAIL_LEVELS,
                         help="0 status only, 1 full information, 2 also operator and region")
     _wait_options(status, "")
@@ -511,6 +551,38 @@ def _message(exc: BaseException) -> str:
     return str(exc)
 
 
+def _interrupted(ctx: Context) -> str:
+    """The one line for Ctrl+C: during a send, its id and how to check whether it went."""
+    if ctx.sending is None:
+        return "interrupted"
+    phone, id = ctx.sending
+    if ctx.sent:
+        return f"interrupted after message id {id} was sent; its status: smsc-soap status {phone} {id}"
+    return (f"interrupted during the send of message id {id}: it may have been sent. Before "
+            f"sending again, check whether it arrived: smsc-soap status {phone} {id}")
+
+
+def _to_devnull(stream: Any) -> None:
+    """Point ``stream``'s file descriptor at /dev/null, so that the flush at exit does not fail
+    again (Python's recipe for a reader that left); not a real file (tests): nothing to do."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, stream.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _say(line: str) -> None:
+    """One line on stderr; if nobody reads stderr any more, the exit code still tells."""
+    try:
+        print(f"smsc-soap: {line}", file=sys.stderr, flush=True)
+    except OSError:
+        _to_devnull(sys.stderr)
+
+
 def main(argv: Optional[Sequence[str]] = None, *, sleep: Sleep = time.sleep,
          env: Optional[Mapping[str, str]] = None) -> int:
     """Run ``smsc-soap`` with ``argv``; the exit code. ``sleep`` and ``env`` are for tests."""
@@ -519,13 +591,18 @@ def main(argv: Optional[Sequence[str]] = None, *, sleep: Sleep = time.sleep,
                   out=Output(getattr(args, "json", False)))
     run: Callable[[argparse.Namespace, Context], int] = args.run
     try:
-        return run(args, ctx)
+        code = run(args, ctx)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
+        return code
+    except BrokenPipeError:  # the reader of stdout left (`| head`): what was asked was done
+        _to_devnull(sys.stdout)
+        return EXIT_OK
     except tuple(cls for cls, _ in _EXIT_BY_ERROR) as exc:
-        print(f"smsc-soap: {redact(_message(exc), map(Secret, ctx.secrets))}", file=sys.stderr)
+        _say(redact(_message(exc), map(Secret, ctx.secrets)))
         return next(code for cls, code in _EXIT_BY_ERROR if isinstance(exc, cls))
     except KeyboardInterrupt:
-        print("smsc-soap: interrupted", file=sys.stderr)
-        return 130
+        _say(_interrupted(ctx))
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 import lxml.etree
 import pytest
@@ -232,3 +235,135 @@ def test_every_extended_parameter_is_an_option_but_no_secret_is() -> None:
                    for option in action.option_strings}
         assert {f"--{name}" for name in EXTENDED_PARAMS if name != "apikey"} <= options
         assert not {"--apikey", "--password", "--psw"} & options
+
+
+# --- edges (issue 11, point 5): every bad value a usage error of one line, never a traceback ----
+
+USAGE_ERRORS = {
+    "timeout nan": (["status", "--sandbox", "--wait", "--timeout", "nan", PHONE, "1"], "--timeout"),
+    "timeout inf": (["status", "--sandbox", "--wait", "--timeout", "inf", PHONE, "1"], "--timeout"),
+    "timeout negative": (["send", "--sandbox", "--timeout=-1", PHONE, "Hi"], "--timeout"),
+    "timeout zero": (["send", "--sandbox", "--wait", "--timeout", "0", PHONE, "Hi"], "--timeout"),
+    "url non-ASCII host": (["balance", "--url", "http://пример.рф/sys/soap.php"], "ASCII"),
+    "url non-ASCII path": (["wsdl", "--url", "http://example.com/путь"], "ASCII"),
+    "url port out of range": (["balance", "--url", "http://example.com:70000/sys/soap.php"], "Port out of range"),
+    "url negative port": (["wsdl", "--url", "http://example.com:-1/sys/soap.php"], "--url"),
+    "url bad IPv6": (["balance", "--url", "http://[::1/sys/soap.php"], "IPv6"),
+    "host non-ASCII": (["balance", "--host", "пример.рф"], "host"),
+    "id of 5000 digits": (["send", "--sandbox", "--id", "9" * 5000, PHONE, "Hi"], "--id"),
+    "status id of 5000 digits": (["status", "--sandbox", PHONE, "9" * 5000], "id"),
+    "control character in login": (["balance", "--login", "al\x01ex"], "U+0001"),
+    "control character in mes": (["send", "--sandbox", PHONE, "Hi\x07"], "U+0007"),
+}
+
+
+@pytest.mark.parametrize("args, needle", list(USAGE_ERRORS.values()), ids=list(USAGE_ERRORS))
+def test_bad_option_values_are_usage_errors_of_one_line(args: List[str], needle: str) -> None:
+    result = smsc(*args, env={"SMSC_LOGIN": LOGIN, "SMSC_PASSWORD": PASSWORD})
+    assert "Traceback" not in result.stderr
+    assert_one_line_error(result, 2, needle)
+
+
+@pytest.mark.parametrize("name, value", [(cli.ENV_URL, "http://пример.рф/sys/soap.php"),
+                                         (cli.ENV_URL, "http://example.com:99999/sys/soap.php"),
+                                         (cli.ENV_HOST, "smsc.kz:70000")])
+def test_bad_endpoints_from_the_environment_are_usage_errors_too(name: str, value: str) -> None:
+    result = smsc("balance", env={"SMSC_LOGIN": LOGIN, "SMSC_PASSWORD": PASSWORD, name: value})
+    assert_one_line_error(result, 2, name)
+
+
+def test_a_control_character_in_the_password_is_refused_without_showing_it() -> None:
+    result = smsc("balance", env={"SMSC_LOGIN": LOGIN, "SMSC_PASSWORD": "pa\x01ss-word"})
+    assert_one_line_error(result, 2, cli.ENV_PASSWORD)
+    assert "ss-word" not in result.stderr
+
+
+def test_exit_codes_table_names_130_and_the_closed_output_case() -> None:
+    assert cli.EXIT_CODES[130].startswith("interrupted")
+    assert "head" in cli.EXIT_CODES[cli.EXIT_OK]
+
+
+def _closed_pipe() -> int:
+    """The write end of a pipe whose reader has already gone (as after ``| head -c 1``)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    return write_end
+
+
+@pytest.mark.parametrize("output", [[], ["--json"]], ids=["human", "json"])
+def test_output_closed_early_after_a_send_exits_0_without_a_traceback(sandbox: Sandbox, account: Dict[str, str],
+                                                                      output: List[str]) -> None:
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("SMSC_")}
+    write_end = _closed_pipe()
+    try:
+        result = subprocess.run([str(COMMAND), "send", *output, PHONE, "Hello"], env={**clean, **account},
+                                stdin=subprocess.DEVNULL, stdout=write_end, stderr=subprocess.PIPE,
+                                text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""  # no traceback, no "Exception ignored ... BrokenPipeError"
+    assert result.returncode == cli.EXIT_OK  # never 1, "the service answered an error"
+    assert len(sandbox.messages) == 1  # the send went
+
+
+def test_output_closed_early_on_the_embedded_sandbox_exits_0() -> None:
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("SMSC_")}
+    write_end = _closed_pipe()
+    try:
+        result = subprocess.run([str(COMMAND), "send", "--sandbox", PHONE, "Hello"], env=clean,
+                                stdin=subprocess.DEVNULL, stdout=write_end, stderr=subprocess.PIPE,
+                                text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("given_id", [None, "order-42"], ids=["client-assigned id", "--id"])
+def test_ctrl_c_during_a_send_names_the_id_and_how_to_check_it(sandbox: Sandbox, account: Dict[str, str],
+                                                               given_id: Optional[str]) -> None:
+    # the service takes the message, then its answer is held back: Ctrl+C comes before it
+    fault = sandbox.inject("delay", seconds=20.0, after=True, operation="send_sms")
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("SMSC_")}
+    args = ["send", PHONE, "Hello"] + (["--id", given_id] if given_id else [])
+    proc = subprocess.Popen([str(COMMAND), *args], env={**clean, **account}, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not sandbox.messages and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)  # until the message is sent, its answer delayed
+        assert fault.hits == 1 and len(sandbox.messages) == 1
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == cli.EXIT_INTERRUPTED, err
+    assert "Traceback" not in err and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    match = re.search(rf"smsc-soap status {PHONE} (\S+)$", lines[0])
+    assert match, lines[0]
+    assert match.group(1) == sandbox.messages[0].id  # the id the service has the message under
+    if given_id:
+        assert match.group(1) == given_id
+    assert f"message id {match.group(1)}" in lines[0]
+
+
+def test_an_error_keeps_its_exit_code_when_nobody_reads_stderr() -> None:
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("SMSC_")}
+    write_end = _closed_pipe()
+    try:
+        result = subprocess.run([str(COMMAND), "balance"], env=clean, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=write_end, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.returncode == cli.EXIT_USAGE  # not 0, not 120 from a failed flush at exit
+
+
+def test_ctrl_c_after_the_send_says_it_was_sent() -> None:
+    ctx = cli.Context(env={}, sleep=lambda seconds: None, out=cli.Output(False), sending=(PHONE, "c1"))
+    assert "it may have been sent" in cli._interrupted(ctx)
+    ctx.sent = True
+    assert cli._interrupted(ctx) == f"interrupted after message id c1 was sent; its status: smsc-soap status {PHONE} c1"
+    assert cli._interrupted(cli.Context(env={}, sleep=lambda seconds: None, out=cli.Output(False))) == "interrupted"

@@ -38,6 +38,10 @@ PRICE_PER_PART: Dict[str, Decimal] = {
 
 #: Money is kept and written with two decimals ("100.00"), as PHP answers in wsdl-evidence.md.
 MONEY_QUANTUM = Decimal("0.01")
+#: The largest balance an account may be given (a trillion; no real account holds more, and two
+#: decimals of it stay well inside Decimal's 28 digits). A balance is also at least 0: the
+#: pages say nothing of credit. Outside 0..MAX_BALANCE, or not a finite number: refused.
+MAX_BALANCE = Decimal("1000000000000")
 
 # --- time -------------------------------------------------------------------------------------
 
@@ -166,7 +170,11 @@ IP_ERROR_WINDOW = 60.0
 IP_BLOCK_SECONDS = 300.0
 IP_BLOCK_COUNTED_ERRORS = frozenset({T.ERR_PARAMS, T.ERR_AUTH, T.ERR_DATE, T.ERR_FORBIDDEN, T.ERR_PHONE})
 
-#: Message ids the sandbox assigns when the client gives none: 1, 2, 3, ... per sandbox.
+#: Message ids the sandbox assigns when the client gives none: 1, 2, 3, ... per sandbox, skipping
+#: every id a message already has (a caller's own numeric ids included), so an assigned id never
+#: collides with a caller's. The page says ids are the client's choice and "not necessarily
+#: unique" (seed 004): a caller may reuse an id; then get_status for that (id, phone) answers the
+#: latest message sent with it (messages are kept by (login, id, phone)).
 FIRST_MESSAGE_ID = 1
 
 # --- answers ---------------------------------------------------------------------------------
@@ -189,6 +197,27 @@ MAX_BODY_BYTES = 1024 * 1024
 SOCKET_TIMEOUT = 30.0
 #: A request body must arrive in full within this many seconds.
 BODY_READ_SECONDS = 30.0
+#: A whole request head (request line and headers) must arrive within this many seconds of its
+#: first byte, else the connection is closed without an answer (nginx's ``client_header_timeout``
+#: is 60 s; a shorter bound suits a local test server). Each read also has SOCKET_TIMEOUT.
+HEAD_SECONDS = 10.0
+#: Open connections served at once, at most (each holds one thread and one file descriptor).
+#: The default is this cap, or the open-file limit less FD_MARGIN when that is lower. Past the
+#: cap the oldest idle keep-alive connection is closed to make room; when none is idle, new
+#: connections wait in the listen backlog (each busy one ends within HEAD_SECONDS +
+#: BODY_READ_SECONDS plus its answer), so a burst is queued, never refused.
+MAX_CONNECTIONS = 256
+#: File descriptors kept free for everything else (listening socket, logs, pipes, files).
+FD_MARGIN = 32
+#: Listen backlog asked for (the kernel bounds it by /proc/sys/net/core/somaxconn): room for a
+#: burst of several hundred connections before SYNs are dropped.
+LISTEN_BACKLOG = 1024
+#: After accept() fails for lack of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM) the server waits
+#: this long before trying again, instead of spinning on a listening socket that stays readable.
+ACCEPT_BACKOFF_SECONDS = 0.1
+#: A Content-Length of more digits than this is not a length (400); a smaller one over
+#: MAX_BODY_BYTES is a body too large (413).
+MAX_LENGTH_DIGITS = 18
 #: Recorded requests kept by a sandbox (oldest dropped first).
 REQUEST_LOG_LIMIT = 1000
 

@@ -8,6 +8,7 @@ import sys
 import threading
 from typing import Any, Dict, List, Optional, Tuple
 
+from .._argtypes import OneLineParser, bounded_int, port
 from . import assumptions as A
 from .sandbox import Sandbox
 from .service import Account
@@ -37,7 +38,7 @@ def _senders(spec: str) -> List[str]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The sandbox's command-line options, on ``parser``."""
     parser.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on; 0 takes a free one (default 8000)")
+    parser.add_argument("--port", type=port, default=8000, help="port to listen on; 0 takes a free one (default 8000)")
     parser.add_argument(
         "--account", action="append", type=_account, default=[], metavar="LOGIN:PSW[:BALANCE]",
         help=f"an account (repeatable); none given: {A.DEMO_LOGIN}:{A.DEMO_PASSWORD}:{A.DEFAULT_BALANCE}",
@@ -46,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="an API key acting for LOGIN (repeatable)")
     parser.add_argument("--senders", type=_senders, default=None, metavar="NAME,...",
                         help="the only sender names accepted (others get error 6)")
+    parser.add_argument("--max-connections", type=bounded_int(1, 1_000_000), default=None, metavar="N",
+                        help=f"connections served at once (default {A.MAX_CONNECTIONS}, or fewer when the "
+                             "open-file limit is low); past it the oldest idle one is closed")
     parser.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
 
 
@@ -54,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     apikeys: Dict[str, str] = dict(args.apikey)
     try:  # no --account: the Sandbox's demo account
         sandbox = Sandbox(args.account or None, apikeys=apikeys, senders=args.senders, host=args.bind,
-                          port=args.port, realtime=True)
+                          port=args.port, realtime=True, max_connections=args.max_connections)
     except ValueError as exc:  # an --apikey for a login no --account gives
         print(f"smsc-soap sandbox: --apikey: no such account: {exc}", file=sys.stderr)
         return 2
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         sandbox.start()
-    except OSError as exc:
+    except (OSError, ValueError, OverflowError) as exc:  # ValueError: e.g. a NUL in --bind
         print(f"smsc-soap sandbox: cannot listen on {args.bind}:{args.port}: {exc}", file=sys.stderr)
         return 2
 
@@ -98,6 +102,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m smsc_soap.sandbox", description="A local SMSC SOAP sandbox.")
+    parser = OneLineParser(prog="python -m smsc_soap.sandbox", description="A local SMSC SOAP sandbox.")
     add_arguments(parser)
     return run(parser.parse_args(argv))

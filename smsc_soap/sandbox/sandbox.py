@@ -24,7 +24,8 @@ class Sandbox:
 
     ``accounts`` are :class:`Account` objects or ``"LOGIN:PSW[:BALANCE]"`` strings; ``apikeys``
     maps API keys to logins; ``senders``, when given, are the only sender names accepted (others
-    get error 6).
+    get error 6). ``max_connections`` and ``head_seconds`` bound the HTTP server (see
+    :mod:`.server`; defaults: below the open-file limit, and :data:`.assumptions.HEAD_SECONDS`).
     """
 
     def __init__(
@@ -37,6 +38,8 @@ class Sandbox:
         port: int = 0,
         realtime: bool = False,
         start_time: Optional[float] = None,
+        max_connections: Optional[int] = None,
+        head_seconds: float = A.HEAD_SECONDS,
     ) -> None:
         parsed = [a if isinstance(a, Account) else Account.parse(a) for a in (accounts or ())]
         if not parsed:
@@ -45,6 +48,7 @@ class Sandbox:
         self.service = Service(parsed, apikeys=apikeys, senders=senders, clock=self.clock)
         self.faults = FaultPlan()
         self._host, self._port = host, port
+        self._max_connections, self._head_seconds = max_connections, head_seconds
         self._requests: Deque[RecordedRequest] = deque(maxlen=A.REQUEST_LOG_LIMIT)
         self._requests_lock = threading.Lock()
         self._server: Optional[SandboxServer] = None
@@ -55,7 +59,8 @@ class Sandbox:
         """Bind and serve in background threads (``port=0``: a free port)."""
         if self._server is not None:
             raise RuntimeError("sandbox already started")
-        self._server = SandboxServer((self._host, self._port), self)
+        self._server = SandboxServer((self._host, self._port), self, max_connections=self._max_connections,
+                                     head_seconds=self._head_seconds)
         self._port = self._server.server_address[1]
         self._server.start()
         return self

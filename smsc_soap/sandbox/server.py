@@ -1,7 +1,10 @@
 """The HTTP layer: a small threaded server for ``/sys/soap.php`` that never hangs and never crashes.
 
 * one daemon thread per connection, HTTP/1.1 keep-alive, tracked so that :meth:`SandboxServer.stop`
-  can close every connection and join every thread;
+  can close every connection and join every thread; at most ``max_connections`` at once (below
+  the open-file limit): past it the oldest idle connection is closed, or new ones wait in a
+  backlog sized for bursts; accept() failing for lack of resources backs off instead of spinning;
+* a request head must arrive whole within ``head_seconds`` of its first byte (a trickle is cut);
 * ``TCP_NODELAY`` on each connection and every answer built in full and written with ONE
   ``sendall`` (no Nagle/delayed-ACK stall between headers and body);
 * a POST needs a Content-Length (else 411) no larger than ``MAX_BODY_BYTES`` (else 413, body left
@@ -13,8 +16,10 @@
 from __future__ import annotations
 
 import email.utils
+import errno
 import gzip
 import http
+import io
 import logging
 import re
 import socket
@@ -24,8 +29,13 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not on Windows: no open-file limit to read
+    resource = None  # type: ignore[assignment]
 
 from .._wsdl import SOAP_PATH, wsdl_for
 from . import assumptions as A
@@ -44,6 +54,11 @@ LINGER_SECONDS = 2.0
 STREAM_CHUNK = 64 * 1024
 #: How long :meth:`SandboxServer.stop` waits for connection threads to end.
 JOIN_SECONDS = 5.0
+
+#: accept() errors that mean "no resources right now": back off, keep serving.
+_ACCEPT_RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,%d}" % A.MAX_LENGTH_DIGITS)
+_SOMAXCONN = "/proc/sys/net/core/somaxconn"
 
 _HOST_HEADER = re.compile(r"^(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 _WSDL_CONTENT_TYPE = "text/xml; charset=utf-8"
@@ -76,39 +91,106 @@ class _Answer:
     headers: Dict[str, str] = field(default_factory=dict)
 
 
+def default_max_connections() -> int:
+    """:data:`~.assumptions.MAX_CONNECTIONS`, or fewer when the open-file limit is lower."""
+    if resource is None:
+        return A.MAX_CONNECTIONS
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return A.MAX_CONNECTIONS
+    return max(1, min(A.MAX_CONNECTIONS, soft - A.FD_MARGIN))
+
+
+def listen_backlog() -> int:
+    """:data:`~.assumptions.LISTEN_BACKLOG`, bounded by the kernel's somaxconn where it is known."""
+    try:
+        with open(_SOMAXCONN) as file:
+            return max(1, min(A.LISTEN_BACKLOG, int(file.read())))
+    except (OSError, ValueError):
+        return A.LISTEN_BACKLOG
+
+
+class _Connection:
+    """A served connection: its socket, its thread, and since when it waits for a request."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.thread: Optional[threading.Thread] = None
+        self.idle_since: Optional[float] = None
+        self.closing = False  # closed to make room; its thread is ending
+
+
 class SandboxServer(ThreadingHTTPServer):
-    """A ThreadingHTTPServer that tracks its connections and stops cleanly."""
+    """A ThreadingHTTPServer that caps and tracks its connections and stops cleanly."""
 
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 128
 
-    def __init__(self, address: Tuple[str, int], app: Any) -> None:
+    def __init__(self, address: Tuple[str, int], app: Any, *, max_connections: Optional[int] = None,
+                 head_seconds: float = A.HEAD_SECONDS) -> None:
+        if max_connections is not None and max_connections < 1:
+            raise ValueError(f"max_connections must be at least 1, got {max_connections}")
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.request_queue_size = listen_backlog()
+        self.max_connections = max_connections or default_max_connections()
+        self.head_seconds = head_seconds
         self.app = app
         self.stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._connections: Set[socket.socket] = set()
-        self._conn_threads: Set[threading.Thread] = set()
+        self._lock = threading.Condition()
+        self._connections: Dict[socket.socket, _Connection] = {}
         self._serve_thread: Optional[threading.Thread] = None
+        self._starved = False
         super().__init__(address, _Handler)
 
     # --- connections ---------------------------------------------------------------------------
 
     def get_request(self) -> Tuple[socket.socket, Any]:
-        sock, address = super().get_request()
+        self._make_room()
+        try:
+            sock, address = super().get_request()
+        except OSError as exc:
+            if exc.errno in _ACCEPT_RESOURCE_ERRORS:  # the socket stays readable: do not spin on it
+                if not self._starved:  # once per episode, not ten times a second
+                    log.warning("sandbox cannot accept connections (%s); retrying every %g s",
+                                exc.strerror, A.ACCEPT_BACKOFF_SECONDS)
+                self._starved = True
+                self.stopping.wait(A.ACCEPT_BACKOFF_SECONDS)
+            raise
+        self._starved = False
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock, address
 
+    def _make_room(self) -> None:
+        """Wait until a connection may be accepted: below the cap, or once the oldest idle
+        connection has been closed for it. Busy ones end within their deadlines."""
+        with self._lock:
+            while len(self._connections) >= self.max_connections:
+                if self.stopping.is_set():
+                    raise OSError(errno.ESHUTDOWN, "sandbox stopping")
+                closing = sum(1 for c in self._connections.values() if c.closing)
+                idle = [c for c in self._connections.values() if c.idle_since is not None and not c.closing]
+                if idle and len(self._connections) - closing >= self.max_connections:
+                    oldest = min(idle, key=lambda c: c.idle_since or 0.0)
+                    oldest.closing = True  # one room made per connection waiting
+                    _shutdown(oldest.sock)
+                self._lock.wait(0.05)
+
+    def set_idle(self, sock: socket.socket, idle: bool) -> None:
+        """Called by a connection's handler: waiting for a request (closable to make room), or not."""
+        with self._lock:
+            conn = self._connections.get(sock)
+            if conn is not None and not conn.closing:
+                conn.idle_since = time.monotonic() if idle else None
+
     def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(
+        conn = _Connection(request)
+        conn.thread = threading.Thread(
             target=self._serve_connection, args=(request, client_address), daemon=True,
             name=f"smsc-sandbox-{client_address[1]}",
         )
         with self._lock:
-            self._connections.add(request)
-            self._conn_threads.add(thread)
-        thread.start()
+            self._connections[request] = conn
+        conn.thread.start()
 
     def _serve_connection(self, request: Any, client_address: Any) -> None:
         try:
@@ -119,8 +201,13 @@ class SandboxServer(ThreadingHTTPServer):
         finally:
             self.shutdown_request(request)
             with self._lock:
-                self._connections.discard(request)
-                self._conn_threads.discard(threading.current_thread())
+                self._connections.pop(request, None)
+                self._lock.notify_all()
+
+    @property
+    def connection_count(self) -> int:
+        with self._lock:
+            return len(self._connections)
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # pragma: no cover - logged above
         log.exception("sandbox connection from %s failed", client_address)
@@ -140,16 +227,49 @@ class SandboxServer(ThreadingHTTPServer):
             self.shutdown()
             self._serve_thread.join(JOIN_SECONDS)
         with self._lock:
-            connections, threads = list(self._connections), list(self._conn_threads)
+            connections = list(self._connections.values())
         for conn in connections:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            _shutdown(conn.sock)
         deadline = time.monotonic() + JOIN_SECONDS
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        for conn in connections:
+            if conn.thread is not None:
+                conn.thread.join(max(0.0, deadline - time.monotonic()))
         self.server_close()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    """End both directions of ``sock`` (its handler sees end of file); ignore a closed one."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's read side with a wall-clock deadline over many reads, not only per read:
+    a client that trickles one byte at a time cannot hold a request open past it."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self.sock = sock
+        self.timeout = A.SOCKET_TIMEOUT
+        self.deadline: Optional[float] = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        timeout = self.timeout
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("request not received in time")
+            timeout = min(timeout, left)
+        self.sock.settimeout(timeout)
+        try:
+            return self.sock.recv_into(buffer)
+        finally:
+            self.sock.settimeout(A.SOCKET_TIMEOUT)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -160,6 +280,31 @@ class _Handler(BaseHTTPRequestHandler):
     server: SandboxServer
 
     # --- plumbing --------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # replaced by a reader that keeps the request deadlines
+        self._reader = _DeadlineReader(self.connection)
+        self._buffered = io.BufferedReader(self._reader)
+        self.rfile = self._buffered
+
+    def handle_one_request(self) -> None:
+        """Wait (idle, closable to make room) for the next request's first byte; then the whole
+        head must arrive within the server's ``head_seconds``."""
+        self._reader.deadline = None
+        self._reader.timeout = A.SOCKET_TIMEOUT
+        self.server.set_idle(self.connection, True)
+        try:
+            first = self._buffered.peek(1)
+        except (OSError, ValueError):
+            first = b""
+        finally:
+            self.server.set_idle(self.connection, False)
+        if not first or self.server.stopping.is_set():
+            self.close_connection = True
+            return
+        self._reader.deadline = time.monotonic() + self.server.head_seconds
+        super().handle_one_request()
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.client_address[0], *args)
@@ -225,7 +370,8 @@ class _Handler(BaseHTTPRequestHandler):
         deadline = time.monotonic() + LINGER_SECONDS
         try:
             self.connection.shutdown(socket.SHUT_WR)
-            self.connection.settimeout(0.1)
+            self._reader.deadline = None
+            self._reader.timeout = 0.1
             while time.monotonic() < deadline and not self.server.stopping.is_set():
                 try:
                     if not self.rfile.read1(STREAM_CHUNK):
@@ -250,21 +396,30 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- request body ----------------------------------------------------------------------------
 
+    def _content_length(self) -> Optional[int]:
+        """The one Content-Length, if it is ASCII digits (not too many): else None. Several
+        Content-Length headers, even equal ones, are refused as nginx refuses them."""
+        values = self.headers.get_all("Content-Length") or []
+        if len(values) != 1 or not _CONTENT_LENGTH.fullmatch(values[0].strip(" \t")):
+            return None
+        return int(values[0].strip(" \t"))
+
     def _declared_length(self) -> Optional[int]:
         values = self.headers.get_all("Content-Length") or []
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower() or not values:
             self.close_connection = True
             self._send(_Answer(411, "text/html", html_page(411, "Length Required")))
             return None
-        if len(set(v.strip() for v in values)) != 1 or not values[0].strip().isdigit():
+        length = self._content_length()
+        if length is None:
             self.close_connection = True
             self._send(_Answer(400, "text/html", html_page(400, "Bad Request")))
             return None
-        return int(values[0])
+        return length
 
     def handle_expect_100(self) -> bool:
-        length = self.headers.get("Content-Length", "").strip()
-        if length.isdigit() and int(length) > A.MAX_BODY_BYTES:
+        length = self._content_length()
+        if length is not None and length > A.MAX_BODY_BYTES:
             self._too_large()
             return False
         return super().handle_expect_100()
@@ -283,6 +438,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         chunks, got = [], 0
         deadline = time.monotonic() + A.BODY_READ_SECONDS
+        self._reader.deadline = deadline
         try:
             while got < length:
                 if time.monotonic() > deadline or self.server.stopping.is_set():

@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
 from urllib.parse import parse_qs
 
 from .. import message as sms
@@ -35,6 +35,18 @@ def money(amount: Decimal) -> str:
     return str(amount.quantize(A.MONEY_QUANTUM))
 
 
+def balance_amount(value: Union[Decimal, int, str]) -> Decimal:
+    """A balance as kept: a finite number in 0..MAX_BALANCE, to two decimals; else ValueError
+    (never a decimal signal or an OverflowError from an absurd number)."""
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError(f"balance must be a number, got {value!r}") from None
+    if not amount.is_finite() or not 0 <= amount <= A.MAX_BALANCE:
+        raise ValueError(f"balance must be a number from 0 to {A.MAX_BALANCE}, got {value!r}")
+    return amount.quantize(A.MONEY_QUANTUM)
+
+
 @dataclass
 class Account:
     """A sandbox account: login, password, balance, and API keys that act for it."""
@@ -45,7 +57,7 @@ class Account:
     apikeys: Tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        self.balance = Decimal(self.balance).quantize(A.MONEY_QUANTUM)
+        self.balance = balance_amount(self.balance)
         self.apikeys = tuple(self.apikeys)
 
     @classmethod
@@ -58,13 +70,11 @@ class Account:
         head, sep, tail = rest.rpartition(":")
         if sep:
             try:
-                balance = Decimal(tail)
+                Decimal(tail)
             except InvalidOperation:
-                pass
+                pass  # not a number: part of the password
             else:
-                if not balance.is_finite() or balance < 0:
-                    raise ValueError(f"balance must be a non-negative number, got {tail!r}")
-                psw = head
+                balance, psw = balance_amount(tail), head
         return cls(login, psw, balance)
 
 
@@ -159,6 +169,7 @@ class Service:
         self._records: List[_Record] = []
         self._index: Dict[Tuple[str, str, str], _Record] = {}
         self._next_id = A.FIRST_MESSAGE_ID
+        self._used_ids: Set[str] = set()
         self._sends: Dict[Tuple[Any, ...], float] = {}
         self._status_hits: Dict[Tuple[str, str, str], Deque[float]] = {}
         self._balance_hits: Dict[str, Deque[float]] = {}
@@ -197,7 +208,7 @@ class Service:
     def set_balance(self, login: str, amount: Union[Decimal, int, str]) -> None:
         with self._lock:
             self.account(login)
-            self._accounts[login].balance = Decimal(amount).quantize(A.MONEY_QUANTUM)
+            self._accounts[login].balance = balance_amount(amount)
 
     def messages(self) -> List[SentMessage]:
         """Every message sent so far, oldest first, with its status as of now."""
@@ -347,6 +358,13 @@ class Service:
             if spec.VALID_MINUTES.includes(minutes):
                 return minutes * 60.0
         raise _Refused(T.ERR_PARAMS)
+
+    def _new_id(self) -> str:
+        """The next number no message has as its id yet (see :data:`.assumptions.FIRST_MESSAGE_ID`)."""
+        while str(self._next_id) in self._used_ids:
+            self._next_id += 1
+        self._next_id += 1
+        return str(self._next_id - 1)
 
     @staticmethod
     def _check_id(value: str) -> None:
@@ -506,8 +524,8 @@ class Service:
         account.balance -= cost
         self._sends[dup_key] = now
         if not msg_id:
-            msg_id = str(self._next_id)
-            self._next_id += 1
+            msg_id = self._new_id()
+        self._used_ids.add(str(int(msg_id)) if msg_id.isascii() and msg_id.isdigit() else msg_id)
         for batch, moment in zip(batches, moments):
             for phone in batch.good:
                 final = A.outcome(phone)

@@ -107,3 +107,33 @@ def test_the_command_line_clock_follows_real_time():
     assert frozen.now() == 1000.0 and frozen.advance(5) == 1005.0
     with pytest.raises(ValueError):
         frozen.advance(-1)
+
+
+# --- edges (issue 11, point 5): bad values are usage errors of one line, never tracebacks ------
+
+BAD_VALUES = {
+    "port out of range": (["--port", "70000"], "--port"),
+    "negative port": (["--port", "-5"], "--port"),
+    "port in other digits": (["--port", "\u0661\u0662"], "--port"),
+    "huge balance": (["--account", "a:b:1e30"], "balance"),
+    "NaN balance": (["--account", "a:b:NaN"], "balance"),
+    "infinite balance": (["--account", "a:b:Infinity"], "balance"),
+    "negative balance": (["--account", "a:b:-1"], "balance"),
+    "no connections": (["--max-connections", "0"], "--max-connections"),
+    "unknown address": (["--bind", "no such host", "--port", "0"], "cannot listen"),
+}
+
+
+@pytest.mark.parametrize("args, needle", list(BAD_VALUES.values()), ids=list(BAD_VALUES))
+def test_bad_values_are_usage_errors_of_one_line(args, needle):
+    done = subprocess.run(cli(*args), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("smsc-soap") and needle in lines[0], done.stderr
+
+
+def test_the_largest_balance_is_served_to_two_decimals():
+    served = Served(cli("--port", "0", "--account", "rich:pw:1000000000000"))
+    assert served.lines[0] == "account: login=rich psw=pw balance=1000000000000.00"
+    assert served.stop() == 0

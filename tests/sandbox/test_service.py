@@ -350,3 +350,34 @@ def test_spec_choices_on_the_sandbox(box):
     # a number of the wrong length for a zone the sandbox knows (assumptions.NUMBER_LENGTH_BY_PREFIX)
     assert send(box, phones="12345678", mes="short +1") == {"error": "7"}
     assert send(box, phones="7916123456", mes="short +7") == {"error": "7"}
+
+
+# --- ids the sandbox assigns never collide with a caller's own (issue 11) --------------------
+
+
+def test_assigned_ids_skip_the_numeric_ids_callers_gave(sb):
+    given = sb.call("send_sms", login="alex", psw="123", phones="79991234567", mes="mine", id="2")
+    assert given["id"] == "2"
+    sb.call("send_sms", login="alex", psw="123", phones="79991234567", mes="mine too", id="0004")
+    assigned = [sb.call("send_sms", login="alex", psw="123", phones="79991234567", mes=f"auto {n}")["id"]
+                for n in range(4)]
+    assert assigned == ["1", "3", "5", "6"]  # 2 and 4 are the caller's
+    mine = sb.call("get_status", login="alex", psw="123", phone="79991234567", id="2", all="1")
+    assert mine["message"] == "mine"  # still the caller's message, not one the sandbox numbered 2
+
+
+def test_an_id_a_caller_reuses_answers_its_latest_message(sb):
+    sb.call("send_sms", login="alex", psw="123", phones="79991234567", mes="first", id="7")
+    sb.call("send_sms", login="alex", psw="123", phones="79991234567", mes="second", id="7")
+    status = sb.call("get_status", login="alex", psw="123", phone="79991234567", id="7", all="1")
+    assert status["message"] == "second"  # ids are "not necessarily unique" (seed 004)
+
+
+@pytest.mark.parametrize("balance", ["1e30", "NaN", "Infinity", "-1", "1000000000000.01"])
+def test_absurd_balances_are_refused_with_a_value_error(balance):
+    with pytest.raises(ValueError, match="balance"):
+        Sandbox([f"a:b:{balance}"] if balance != "1e30" else [Account("a", "b", Decimal(balance))])
+    box = Sandbox()
+    with pytest.raises(ValueError, match="balance"):
+        box.set_balance("alex", balance)
+    assert box.balance() == A.DEFAULT_BALANCE
