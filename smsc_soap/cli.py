@@ -79,8 +79,8 @@ ENV_LOGIN, ENV_PASSWORD, ENV_APIKEY = "SMSC_LOGIN", "SMSC_PASSWORD", "SMSC_APIKE
 ENV_HOST, ENV_URL = "SMSC_HOST", "SMSC_URL"
 
 #: The SOAP page, get_status error 9: "more than five requests for the status of the same
-#: message within a minute".
-STATUS_REQUESTS_PER_MINUTE = 5
+#: message within a minute" (spec.RATE_LIMITS).
+STATUS_REQUESTS_PER_MINUTE = spec.RATE_LIMITS[spec.STATUS].requests
 #: Seconds between two status requests of ``status --wait``: keeps under that limit.
 POLL_INTERVAL = 60.0 / STATUS_REQUESTS_PER_MINUTE
 #: How long ``status --wait`` waits for a final status unless told otherwise.

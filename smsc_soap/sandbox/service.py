@@ -27,7 +27,8 @@ from .sendtime import BadTime, format_moment, send_moment
 Params = Mapping[str, Any]
 Result = Dict[str, Any]
 
-OPERATIONS = ("get_balance", "send_sms", "send_sms2", "get_sms_cost", "get_sms_cost2", "get_status", "get_status2")
+#: The operations the service answers: the seven of spec (and of the vendored WSDL).
+OPERATIONS = tuple(spec.OPERATIONS)
 
 
 def money(amount: Decimal) -> str:

@@ -6,27 +6,36 @@ the SOAP page links to.
 """
 from __future__ import annotations
 
+from typing import Mapping
+
 from .. import spec
 from ..results import DeliveryStatus
 
-# --- error codes of the answers (seed 004, "Код помилки" tables) ---------------------------
-ERR_PARAMS = 1          #: error in parameters
-ERR_AUTH = 2            #: bad login or password
-ERR_FUNDS = 3           #: send/cost: insufficient funds
-ERR_NOT_FOUND = 3       #: get_status: message not found
-ERR_IP_BLOCKED = 4      #: IP temporarily blocked after frequent errors
-ERR_DATE = 5            #: invalid date format (send ``time``)
-ERR_FORBIDDEN = 6       #: message forbidden (by text or sender name)
-ERR_PHONE = 7           #: invalid phone number format
-ERR_UNDELIVERABLE = 8   #: the message cannot be delivered to the number
-ERR_RATE = 9            #: duplicate send / too many status or balance requests within a minute
+# --- error codes of the answers: read from spec's per-operation tables (seed 004) ---------
 
-#: seed 004: "Сервер не приймає більше одного однакового запиту на відправку SMS-повідомлень
-#: протягом хвилини" and the limits of get_status (more than 5) and get_balance (more than 10).
-DUPLICATE_SEND_WINDOW = 60.0
-STATUS_REQUESTS_PER_MINUTE = 5
-BALANCE_REQUESTS_PER_MINUTE = 10
-RATE_WINDOW = 60.0
+
+def _code(table: "Mapping[int, spec.ErrorCode]", exception: str) -> int:
+    """The code a page's table gives to ``exception`` (tables are keyed by code)."""
+    return next(code for code, row in table.items() if row.exception == exception)
+
+
+ERR_PARAMS = _code(spec.SEND_ERROR_CODES, "ParameterError")           #: error in parameters
+ERR_AUTH = _code(spec.SEND_ERROR_CODES, "AuthenticationError")        #: bad login or password
+ERR_FUNDS = _code(spec.SEND_ERROR_CODES, "InsufficientFunds")         #: send/cost: insufficient funds
+ERR_NOT_FOUND = _code(spec.STATUS_ERROR_CODES, "MessageNotFound")     #: get_status: message not found
+ERR_IP_BLOCKED = _code(spec.SEND_ERROR_CODES, "IpBlocked")            #: IP blocked after frequent errors
+ERR_DATE = _code(spec.SEND_ERROR_CODES, "InvalidTime")                #: invalid date format (``time``)
+ERR_FORBIDDEN = _code(spec.SEND_ERROR_CODES, "MessageForbidden")      #: forbidden by text or sender
+ERR_PHONE = _code(spec.SEND_ERROR_CODES, "InvalidPhone")              #: invalid phone number format
+ERR_UNDELIVERABLE = _code(spec.SEND_ERROR_CODES, "Undeliverable")     #: cannot be delivered
+ERR_RATE = _code(spec.SEND_ERROR_CODES, "DuplicateRequest")           #: a minute's limit was hit
+
+#: The error-9 limits of spec (duplicate send, 5 status requests per message, 10 balance
+#: requests, each within a minute).
+RATE_WINDOW = spec.RATE_LIMIT_WINDOW_SECONDS
+DUPLICATE_SEND_WINDOW = RATE_WINDOW
+STATUS_REQUESTS_PER_MINUTE = spec.RATE_LIMITS[spec.STATUS].requests
+BALANCE_REQUESTS_PER_MINUTE = spec.RATE_LIMITS[spec.BALANCE].requests
 
 # --- the parameters' facts: read from smsc_soap.spec, the one copy (names kept for imports) ---
 MAX_MESSAGE_CHARS = spec.MES_MAX_CHARS
