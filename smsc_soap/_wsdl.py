@@ -34,12 +34,21 @@ def endpoint_url(host: Optional[str] = None, url: Optional[str] = None) -> str:
     if url is not None:
         if host is not None:
             raise ValidationError("give host= or url=, not both", field="url")
-        parts = urlsplit(url)
+        if not isinstance(url, str) or not url.isascii():
+            raise ValidationError(
+                "url must be an ASCII http(s) URL (write an international host name in its xn-- form "
+                "and percent-encode the path)", field="url")
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a port outside 0..65535 or not a number
+        except ValueError as exc:
+            raise ValidationError(f"url is not a valid URL: {exc}", field="url") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValidationError(f"url must be an http(s) URL with a host, got {url!r}", field="url")
         if parts.username or parts.password or parts.query or parts.fragment:
             raise ValidationError("url must not carry credentials, a query or a fragment", field="url")
-        return f"{parts.scheme}://{parts.netloc}{parts.path or SOAP_PATH}"
+        # A trailing "/" names the same endpoint as the path without it ("http://h/" is "http://h").
+        return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/') or SOAP_PATH}"
     host = DEFAULT_HOST if host is None else host
     if not _HOSTNAME.match(host):
         raise ValidationError(f"host must be a bare host name such as 'smsc.kz', got {host!r}", field="host")

@@ -1,0 +1,42 @@
+"""The endpoint rule: what ``Client(host=..., url=...)`` and the command accept, refused as a
+ValidationError (never a UnicodeError or a ValueError from deeper down) before anything is sent."""
+from __future__ import annotations
+
+import pytest
+
+from smsc_soap import ValidationError
+from smsc_soap._wsdl import endpoint_url
+
+
+@pytest.mark.parametrize("url", [
+    "http://пример.рф/sys/soap.php",           # a non-ASCII host
+    "http://127.0.0.1/sys/сооп.php",           # a non-ASCII path
+    "http://127.0.0.1:70000/sys/soap.php",     # a port out of range
+    "http://127.0.0.1:-1/sys/soap.php",
+    "http://127.0.0.1:port/sys/soap.php",
+    "http://[::1/sys/soap.php",                # a broken IPv6 literal
+    "ftp://127.0.0.1/sys/soap.php",
+    "http://user:pw@127.0.0.1/sys/soap.php",
+])
+def test_bad_urls_are_validation_errors(url: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        endpoint_url(url=url)
+    assert info.value.field == "url"
+    assert "pw@" not in str(info.value)  # a URL with credentials is never echoed
+
+
+@pytest.mark.parametrize("url, endpoint", [
+    ("http://127.0.0.1:8000", "http://127.0.0.1:8000/sys/soap.php"),
+    ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/sys/soap.php"),
+    ("http://127.0.0.1:8000/sys/soap.php", "http://127.0.0.1:8000/sys/soap.php"),
+    ("http://127.0.0.1:8000/sys/soap.php/", "http://127.0.0.1:8000/sys/soap.php"),
+    ("https://[::1]:8443/sys/soap.php", "https://[::1]:8443/sys/soap.php"),
+])
+def test_a_trailing_slash_names_the_same_endpoint(url: str, endpoint: str) -> None:
+    assert endpoint_url(url=url) == endpoint
+
+
+def test_hosts_make_https_endpoints() -> None:
+    assert endpoint_url(host="SMSC.KZ") == "https://smsc.kz/sys/soap.php"
+    with pytest.raises(ValidationError):
+        endpoint_url(host="smsc.kz/evil")
