@@ -216,15 +216,15 @@ def id_field(id: Union[int, str, None]) -> Optional[str]:  # noqa: A002 - the se
         raise ValidationError(f"id must be an int or a str, got {_type_name(id)}", field="id")
     low, high = spec.ID_INT_RANGE
     if isinstance(id, int):
-        if not spec.ID_INT_RANGE.includes(id):
-            raise ValidationError(f"id {id} is out of range {low}..{high}", field="id")
+        if not spec.ID_INT_RANGE.includes(id):  # no f"{id}": a huge int cannot even be printed
+            raise ValidationError(f"id is out of range {low}..{high} ({id.bit_length()} bits)", field="id")
         return str(id)
     if id == "":
         raise ValidationError("id is empty; pass None to let the service assign one", field="id")
+    if len(id) > spec.ID_MAX_CHARS:  # first: int() of thousands of digits raises ValueError
+        raise ValidationError(f"id is {len(id)} characters long; at most {spec.ID_MAX_CHARS}", field="id")
     if id.isascii() and id.isdigit() and not spec.ID_INT_RANGE.includes(int(id)):
         raise ValidationError(f"id {id!r} is a number out of range {low}..{high}", field="id")
-    if len(id) > spec.ID_MAX_CHARS:
-        raise ValidationError(f"id is {len(id)} characters long; at most {spec.ID_MAX_CHARS}", field="id")
     if not _ID_STRING.fullmatch(id):
         bad = next(ch for ch in id if not _ID_STRING.fullmatch(ch))
         raise ValidationError(
