@@ -407,7 +407,7 @@ def test_all_refused(value):
     refusal(all_field, value, field="all", says="all must be 0, 1 or 2")
 
 
-@pytest.mark.parametrize("huge", [10 ** 5000, -(10 ** 5000), "9" * 5000])
+@pytest.mark.parametrize("huge", [10 ** 5000, -(10 ** 5000), "9" * 5000], ids=["int", "negative", "digits"])
 def test_an_id_of_thousands_of_digits_is_a_validation_error(huge: object) -> None:
     # Python refuses int <-> str conversions of more than 4300 digits with a plain ValueError.
     with pytest.raises(ValidationError) as info:
