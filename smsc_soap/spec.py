@@ -447,3 +447,24 @@ TRANSLIT_LOOKALIKE: Mapping[str, str] = dict(zip(
      "m", "y", "qp", "x", "LL", "4", "LLI", "LLL", "b", "bI", "b", "-)", "I-O", "9I", "i", "i", "e", "r"],
 ))
 TRANSLIT_TABLES: Mapping[int, Mapping[str, str]] = {1: TRANSLIT_LATIN, 2: TRANSLIT_LOOKALIKE}
+
+# --- the HLR delivery report line (003) -------------------------------------------------------------
+
+#: 003: "id:<id> stat:<status> err:<err> imsi:<imsi> msc:<msc> mcc:<mcc> mnc:<mnc> cn:<cn> net:<net>
+#: rcn:<rcn> rnet:<rnet>", each field's shape from the page's own regular expression
+#: (``id:(\d+) stat:(\w+) err:(\d+) imsi:(\d*) msc:(\d*) mcc:(\d*) mnc:(\d*) cn:([^ ]*) ...``).
+HLR_FIELDS: Tuple[Tuple[str, str], ...] = (
+    ("id", r"[0-9]+"), ("stat", r"\w+"), ("err", r"[0-9]+"), ("imsi", r"[0-9]*"), ("msc", r"[0-9]*"),
+    ("mcc", r"[0-9]*"), ("mnc", r"[0-9]*"), ("cn", r"[^ ]*"), ("net", r"[^ ]*"), ("rcn", r"[^ ]*"),
+    ("rnet", r"[^ ]*"),
+)
+#: 003's example "id:855469 stat:DELIVRD err:000 imsi:250023012345678" stops after imsi, so only
+#: these three are required; the others may be absent.
+HLR_REQUIRED: Tuple[str, ...] = ("id", "stat", "err")
+#: 003: "Строковые данные, например, страна и оператор, закодированы через функцию urlencode".
+HLR_URLENCODED: Tuple[str, ...] = ("cn", "net", "rcn", "rnet")
+#: ASSUMPTION: ``stat`` carries the SMPP delivery-receipt words (SMPP 3.4 appendix B; the page's
+#: example is DELIVRD); read as these statuses of smsc_soap.results.DeliveryStatus (by code).
+HLR_STAT_WORDS: Mapping[str, int] = {
+    "ENROUTE": 0, "ACCEPTD": 0, "DELIVRD": 1, "EXPIRED": 3, "UNDELIV": 20, "REJECTD": 23, "DELETED": 20,
+}
