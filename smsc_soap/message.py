@@ -41,6 +41,8 @@ __all__ = [
     "billed_parts",
     "Estimate",
     "estimate",
+    "TextInfo",
+    "describe",
 ]
 
 #: The facts (the comment's separator, the two alphabets, the part limits) are those of
@@ -184,6 +186,25 @@ def billed_parts(mes: str, options: Mapping[str, str]) -> int:
     if maxsms:
         text = truncate(text, maxsms)
     return len(segments(text))
+
+
+class TextInfo(NamedTuple):
+    """How a plain text is sent: its alphabet, parts, length in that alphabet's units, and how
+    many units are left in its last part before it takes one more."""
+
+    encoding: str
+    parts: int
+    units: int
+    left: int
+
+
+def describe(mes: str, *, translit: int = 0) -> TextInfo:
+    """:class:`TextInfo` of ``mes`` (its comment stripped, ``translit`` applied)."""
+    text = transliterate(strip_comment(mes), translit)
+    enc = encoding(text)
+    pieces = segments(text)
+    limit = SINGLE_PART_LIMIT[enc] if len(pieces) == 1 else MULTI_PART_LIMIT[enc]
+    return TextInfo(enc, len(pieces), units(text), limit - units(pieces[-1]))
 
 
 class Estimate(NamedTuple):
