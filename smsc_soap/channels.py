@@ -261,7 +261,7 @@ def channel_of(extended: Mapping[str, Any]) -> spec.Channel:
 
 def _owners(param: str) -> str:
     owners = [c for c in spec.CHANNELS.values() if param in c.needs + c.allows]
-    return " or ".join(f"{c.title.lower()}s ({c.flag}=)" for c in owners)
+    return " or ".join(f"{c.title} ({c.flag}=)" for c in owners)
 
 
 def _check_text(channel: spec.Channel, mes: str, extended: Mapping[str, Any]) -> None:
@@ -312,7 +312,7 @@ def check(mes: Optional[str], sender: Optional[str], extended: Mapping[str, Any]
     channel = channel_of(extended)
     for param in spec.CHANNEL_ONLY_PARAMS:
         if _set(extended.get(param)) and param not in channel.needs + channel.allows:
-            raise _fail(f"{param}= is only for {_owners(param)}, not for {channel.title.lower()}s", param)
+            raise _fail(f"{param}= is only for {_owners(param)}, not for {channel.title}", param)
     for param in channel.needs:
         if not _set(extended.get(param)):
             raise _fail(f"{channel.title}: {param}= is required ({channel.source})", param)

@@ -78,9 +78,9 @@ def test_each_helper_unfolds_into_the_pages_fields(helper, mes, extended):
         ("hi", None, {"mail": 1, "subj": "S"}, "sender must be the sender's e-mail address"),
         ("hi", "x" * 250 + "@a.bc", {"mail": 1, "subj": "S"}, "at most 254"),
         ("", "a@b.cd", {"mail": 1, "subj": "S"}, "a text is required"),
-        ("hi", None, {"voice": "m"}, "voice= is only for voice calls (call=)"),
-        ("hi", None, {"viber": 1, "param": "10,10,1"}, "param= is only for voice calls"),
-        ("hi", None, {"subj": "S"}, "subj= is only for e-mails (mail=) or mmss (mms=)"),
+        ("hi", None, {"voice": "m"}, "voice= is only for Voice call (call=)"),
+        ("hi", None, {"viber": 1, "param": "10,10,1"}, "param= is only for Voice call (call=), not for Viber"),
+        ("hi", None, {"subj": "S"}, "subj= is only for E-mail (mail=) or MMS (mms=), not for SMS"),
         ("hi", None, {"hlr": 1}, "mes is not used"),
         ("hi", None, {"ping": 1, "viber": 1}, "one channel per request"),
         ("12", None, {"tg": 1}, "4 to 8 digits"),
@@ -209,7 +209,7 @@ def test_every_helper_is_accepted_and_billed_as_estimated(client, helper):
 
 
 def test_the_client_refuses_before_sending(smsc_sandbox, client):
-    with pytest.raises(ValidationError, match="only for voice calls"):
+    with pytest.raises(ValidationError, match="only for Voice call"):
         client.send_sms2(RU, "hi", voice="m")
     with pytest.raises(ValidationError, match="subj= is required"):
         client.get_sms_cost2("a@b.cd", "hi", mail=1)

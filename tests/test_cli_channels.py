@@ -65,7 +65,7 @@ def test_a_call_with_its_voice_costs_one_unit(capsys):
     "argv, says",
     [
         (["send", "--sandbox", "ivan@example.com", "Hello", "--email-subject", "News"], "e-mail address"),
-        (["send", "--sandbox", "79161234567", "Hello", "--voice", "m"], "only for voice calls"),
+        (["send", "--sandbox", "79161234567", "Hello", "--voice", "m"], "only for Voice call"),
         (["send", "--sandbox", "a@b.cd", "Hi", "--email-sender", "x@y.zz", "--sender", "ivan",
           "--email-subject", "S"], "both give the sender"),
         (["cost", "--sandbox", "79161234567", "Hi", "--viber", "--hlr"], "one channel per request"),
