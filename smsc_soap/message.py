@@ -121,13 +121,15 @@ def segments(text: str) -> List[str]:
     return out
 
 
-def parts(mes: Union[str, "Message"], channel: Optional["Message"] = None, *, translit: int = 0) -> int:
+def parts(mes: Union[str, "Message"], channel: Optional["Message"] = None, *, translit: int = 0,
+          maxsms: Optional[int] = None) -> int:
     """How many parts (each billed) a message takes per recipient, as the sandbox bills it.
 
     ``parts("text")`` is a plain SMS with its comment stripped; ``parts(Email(...))`` or
     ``parts(text, channel)`` bill a channel (see :mod:`smsc_soap.channels`): binary by octets,
     the others by :data:`smsc_soap.spec.CHANNELS`' rule. ``translit`` is the HTTP page's
-    parameter: a transliterated text is billed in the alphabet it ends up in.
+    parameter: a transliterated text is billed in the alphabet it ends up in; ``maxsms`` cuts
+    a long text to that many parts, as the service does.
     """
     from .channels import wire_form
 
@@ -136,6 +138,8 @@ def parts(mes: Union[str, "Message"], channel: Optional["Message"] = None, *, tr
                for name, value in extended.items()}
     if translit:
         options["translit"] = str(translit)
+    if maxsms:
+        options["maxsms"] = str(maxsms)
     return billed_parts(text, options)
 
 
@@ -225,7 +229,7 @@ def _price(prices: Prices, phone: str) -> Decimal:
 
 
 def estimate(messages: Iterable[Tuple[Sequence[str], Union[str, "Message"]]], prices: Prices, *,
-             translit: int = 0) -> Estimate:
+             translit: int = 0, maxsms: Optional[int] = None) -> Estimate:
     """The cost of sending each ``(recipients, message)``, offline, as the sandbox bills it.
 
     ``prices`` maps a number prefix to the price of one part (the longest prefix wins; ``""``
@@ -234,7 +238,7 @@ def estimate(messages: Iterable[Tuple[Sequence[str], Union[str, "Message"]]], pr
     """
     cnt, cost = 0, Decimal("0")
     for recipients, message in messages:
-        each = parts(message, translit=translit)
+        each = parts(message, translit=translit, maxsms=maxsms)
         for phone in dict.fromkeys(recipients):
             cnt += each
             cost += _price(prices, phone) * each

@@ -52,8 +52,7 @@ def test_a_text_costs_what_the_sandbox_bills(text, comment, translit, maxsms, ph
     each = message.billed_parts(mes, options)
     expected = message.Estimate(each * len(phones), sum((A.price_per_part(p) * each for p in phones), Decimal(0)))
     assert (int(answer["cnt"]), Decimal(answer["cost"])) == expected
-    if not maxsms:
-        assert message.estimate([(phones, mes)], A.PRICE_PER_PART, translit=translit) == expected
+    assert message.estimate([(phones, mes)], A.PRICE_PER_PART, translit=translit, maxsms=maxsms) == expected
 
 
 @PROPERTY
