@@ -121,19 +121,26 @@ def segments(text: str) -> List[str]:
     return out
 
 
-def parts(mes: Union[str, "Message"], channel: Optional["Message"] = None, *, translit: int = 0,
+def parts(mes: Union[str, "Message"], channel: Union[str, spec.Channel, None] = None, *, translit: int = 0,
           maxsms: Optional[int] = None) -> int:
     """How many parts (each billed) a message takes per recipient, as the sandbox bills it.
 
-    ``parts("text")`` is a plain SMS with its comment stripped; ``parts(Email(...))`` or
-    ``parts(text, channel)`` bill a channel (see :mod:`smsc_soap.channels`): binary by octets,
-    the others by :data:`smsc_soap.spec.CHANNELS`' rule. ``translit`` is the HTTP page's
-    parameter: a transliterated text is billed in the alphabet it ends up in; ``maxsms`` cuts
-    a long text to that many parts, as the service does.
+    ``parts("text")`` is a plain SMS with its comment stripped (the old signature);
+    ``parts(Email(...))`` bills a channel's message (see :mod:`smsc_soap.channels`), and
+    ``parts("text", "viber")`` a text sent through the channel of that name in
+    :data:`smsc_soap.spec.CHANNELS`: binary by octets, the others by the table's rule.
+    ``translit`` is the HTTP page's parameter: a transliterated text is billed in the alphabet
+    it ends up in; ``maxsms`` cuts a long text to that many parts, as the service does.
     """
     from .channels import wire_form
 
-    text, extended = wire_form(mes if channel is None else channel, mes if isinstance(mes, str) else None)
+    text, extended = wire_form(mes)
+    if channel is not None:
+        facts = spec.CHANNELS[channel] if isinstance(channel, str) else channel
+        if extended or not isinstance(mes, str):
+            raise ValueError("give a channel's message, or a text and a channel name, not both")
+        if facts.flag is not None:
+            extended = {facts.flag: facts.flag_values[-1] if facts.flag_values else "@name_bot"}
     options = {name: str(int(value)) if isinstance(value, (bool, int)) else str(value)
                for name, value in extended.items()}
     if translit:

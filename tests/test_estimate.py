@@ -86,3 +86,11 @@ def test_parts_keeps_its_old_signature_and_counts_the_extension_table_twice():
 def test_estimate_needs_a_price_for_each_number():
     with pytest.raises(ValueError, match="no price"):
         message.estimate([(["79161234567"], "hi")], {"380": Decimal("1")})
+
+
+def test_parts_of_a_text_through_a_named_channel():
+    assert message.parts("x" * 900, "viber") == 1
+    assert message.parts("00" + "AB" * 140, "binary") == 2  # bin=2: 141 octets
+    assert message.parts("x" * 161, "sms") == 2
+    with pytest.raises(ValueError, match="not both"):
+        message.parts(Viber("x"), "viber")
