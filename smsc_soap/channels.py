@@ -296,6 +296,9 @@ def _check_binary(mes: str, extended: Mapping[str, Any]) -> None:
                         f"{len(octets) - 1} follow (004 bin: 'перший байт задає довжину заголовка')", "mes")
     elif any(ord(ch) > spec.BINARY_CHAR_MAX for ch in body):
         raise _fail("bin=1: every character of mes is one octet (0..255)", "mes")
+    elif not body or ord(body[0]) + 1 > len(body):
+        raise _fail("bin=1: mes starts with the UDH's length octet (\\x00 without a UDH) and holds "
+                    "that many more (004 bin: 'перший байт задає довжину заголовка')", "mes")
     if params is not None:
         match = spec.BINARY_PARAMS.fullmatch(params)
         if not match or not all(spec.OCTET.includes(int(v)) for v in match.groups()):

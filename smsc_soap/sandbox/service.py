@@ -419,7 +419,8 @@ class Service:
             if query["bin"].strip() == "2":
                 if not spec.HEX_TEXT.fullmatch(body) or int(body[:2], 16) + 1 > len(body) // 2:
                     raise _Refused(T.ERR_PARAMS)
-            elif any(ord(ch) > spec.BINARY_CHAR_MAX for ch in body) or body == "":
+            elif (any(ord(ch) > spec.BINARY_CHAR_MAX for ch in body) or body == ""
+                  or ord(body[0]) + 1 > len(body)):
                 raise _Refused(T.ERR_PARAMS)
             if params is not None:
                 match = spec.BINARY_PARAMS.fullmatch(params)
