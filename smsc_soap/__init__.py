@@ -5,6 +5,7 @@ it raises is a :class:`SmscError`.
 """
 from typing import TYPE_CHECKING, Any
 
+from .channels import Binary, Bot, Email, Hlr, Mms, Ping, Push, Social, TelegramCode, Viber, VoiceCall, WhatsApp
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -19,6 +20,7 @@ from .errors import (
     ParameterError,
     ProtocolError,
     RateLimited,
+    ReportFormatError,
     SendOutcomeUnknown,
     SmscError,
     SoapFault,
@@ -30,6 +32,7 @@ from .errors import (
     UnsupportedOperation,
     ValidationError,
 )
+from .hlr import HlrReport, parse_hlr_report
 from .results import (
     BalanceResult,
     CostResult,
@@ -67,4 +70,7 @@ __all__ = [
     "SmscError", "SoapFault", "StatusResult", "TLSError",
     "TimeoutError", "TransportError", "Undeliverable", "UnknownApiError", "UnsupportedOperation",
     "ValidationError",
+    # channels (issue 15): smsc_soap.channels, smsc_soap.hlr
+    "Binary", "Bot", "Email", "Hlr", "HlrReport", "Mms", "Ping", "Push", "ReportFormatError", "Social",
+    "TelegramCode", "Viber", "VoiceCall", "WhatsApp", "parse_hlr_report",
 ]

@@ -23,7 +23,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Type, TypedDict
 
-from . import errors, spec
+from . import cli_channels, errors, spec
 from ._argtypes import (
     OneLineParser, checked, message_id, positive_seconds, service_host, service_url, xml_text,
 )
@@ -366,12 +366,12 @@ def _recipients(phones: str, result: Any) -> List[str]:
 
 
 def cmd_send(args: argparse.Namespace, ctx: Context) -> int:
-    extended = extended_values(args)
+    extended, sender = cli_channels.channel_values(args, extended_values(args), args.sender)
     with connect(args, ctx) as (client, sleep):
         if args.sandbox:
             extended.setdefault("cost", SANDBOX_SEND_COST)
         # the id is chosen here, not by the client, so that Ctrl+C mid-send can name it
-        fields = {"id": args.id or new_message_id(), "sender": args.sender, "time": args.time}
+        fields = {"id": args.id or new_message_id(), "sender": sender, "time": args.time}
         ctx.sending = (_first_phone(args.phones), fields["id"])
         if extended:
             result = client.send_sms2(args.phones, args.mes, **fields, **extended)
@@ -408,7 +408,7 @@ def _show_delivery(args: argparse.Namespace, ctx: Context, client: Client, sleep
 
 
 def cmd_cost(args: argparse.Namespace, ctx: Context) -> int:
-    extended = extended_values(args)
+    extended, _ = cli_channels.channel_values(args, extended_values(args), None)
     with connect(args, ctx) as (client, _):
         if extended:
             result = client.get_sms_cost2(args.phones, args.mes, **extended)
@@ -510,11 +510,14 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--time", type=xml_text, help="when to send: DDMMYYhhmm, 'DD.MM.YY hh:mm', h1-h2, 0<unix time>, +minutes")
     _wait_options(send, "after sending, ")
     add_extended_options(send)
+    cli_channels.add_channel_options(send)
 
     cost = command("cost", cmd_cost, "what sending a message would cost; nothing is sent")
     cost.add_argument("phones", nargs="?", type=xml_text, help="recipients, separated by ',' or ';' (omit with --list)")
     cost.add_argument("mes", nargs="?", type=xml_text, help="the text (omit with --list)")
     add_extended_options(cost)
+    cli_channels.add_channel_options(cost, sending=False)
+    cli_channels.add_parts_command(commands, commands.add_parser)
 
     status = command("status", cmd_status, "the delivery status of a message")
     status.add_argument("phone", type=xml_text, help="the recipient's number")

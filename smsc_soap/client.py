@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Type, TypeVa
 
 import zeep
 
-from . import _core
+from . import _core, channels
 from ._core import calls
 from ._core.calls import new_message_id
 from ._soap import ZEEP_SETTINGS
@@ -124,15 +124,20 @@ class Client:
         fields = calls.send_fields(phones, mes, id, sender, time, {})
         return self._call(self._prepare("send_sms", fields), SendResult)
 
-    def send_sms2(self, phones: Optional[Phones], mes: Optional[str], *, id: Union[int, str, None] = None,
-                  sender: Optional[str] = None, time: Any = None, query: Optional[str] = None,
-                  **extended: "Unpack[ExtendedParams]") -> SendResult:
+    def send_sms2(self, phones: Optional[Phones], mes: Union[str, "channels.Message", None], *,
+                  id: Union[int, str, None] = None, sender: Optional[str] = None, time: Any = None,
+                  query: Optional[str] = None, **extended: "Unpack[ExtendedParams]") -> SendResult:
         """Send with extended parameters (``cost=3``, ``err=1``, ``valid=12``, ``list=...``, ...).
 
+        ``mes`` is a text, or a channel's message (:mod:`smsc_soap.channels`: ``Email(...)``,
+        ``VoiceCall(...)``, ``Hlr()``, ...); the channel's rules are checked before sending.
         ``phones`` and ``mes`` may be None only when ``list`` carries the recipients and texts.
         """
-        fields = calls.send_fields(phones, mes, id, sender, time, extended)
-        return self._call(self._prepare("send_sms2", fields, query, extended), SendResult)
+        unfolded = channels.prepare(mes, sender, extended)
+        fields = calls.send_fields(phones, unfolded.mes, id, unfolded.sms_sender, time, unfolded.extended)
+        if unfolded.address_sender is not None:  # an e-mail's sender is an address, not an SMS name
+            fields["sender"] = unfolded.address_sender
+        return self._call(self._prepare("send_sms2", fields, query, unfolded.extended), SendResult)
 
     # --- cost -------------------------------------------------------------------------------
 
@@ -141,11 +146,13 @@ class Client:
         fields = calls.message_fields(phones, mes, {})
         return self._call(self._prepare("get_sms_cost", fields), CostResult)
 
-    def get_sms_cost2(self, phones: Optional[Phones], mes: Optional[str], *, query: Optional[str] = None,
-                      **extended: "Unpack[ExtendedParams]") -> CostResult:
-        """The cost with extended parameters (channel, ``translit``, ``maxsms``, ...)."""
-        fields = calls.message_fields(phones, mes, extended)
-        return self._call(self._prepare("get_sms_cost2", fields, query, extended), CostResult)
+    def get_sms_cost2(self, phones: Optional[Phones], mes: Union[str, "channels.Message", None], *,
+                      query: Optional[str] = None, **extended: "Unpack[ExtendedParams]") -> CostResult:
+        """The cost with extended parameters (channel, ``translit``, ``maxsms``, ...); ``mes`` may be
+        a channel's message, as for :meth:`send_sms2`."""
+        unfolded = channels.prepare(mes, None, extended, sending=False)
+        fields = calls.message_fields(phones, unfolded.mes, unfolded.extended)
+        return self._call(self._prepare("get_sms_cost2", fields, query, unfolded.extended), CostResult)
 
     # --- status -----------------------------------------------------------------------------
 

@@ -224,3 +224,15 @@ def _outcome_class(cause: type) -> type:
             "__module__": __name__, "__qualname__": "SendOutcomeUnknown", "__doc__": SendOutcomeUnknown.__doc__})
         known = _OUTCOME_CLASSES.setdefault(cause, made)  # one class per cause, even across threads
     return known
+
+
+# --- reports the service sends (added for the channels: smsc_soap.hlr) -------------------------
+
+
+class ReportFormatError(SmscError, ValueError):
+    """A report line (e.g. an HLR delivery report, SMPP page 003) is not in the page's format;
+    ``field`` names the part that is wrong."""
+
+    def __init__(self, message: str, *, field: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.field = field

@@ -14,9 +14,13 @@ character outside the BMP, such as an emoji, takes two).
 """
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from decimal import Decimal
+from typing import TYPE_CHECKING, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import spec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .channels import Message
 
 __all__ = [
     "COMMENT_SEPARATOR",
@@ -32,6 +36,13 @@ __all__ = [
     "segments",
     "parts",
     "truncate",
+    "transliterate",
+    "binary_octets",
+    "billed_parts",
+    "Estimate",
+    "estimate",
+    "TextInfo",
+    "describe",
 ]
 
 #: The facts (the comment's separator, the two alphabets, the part limits) are those of
@@ -110,9 +121,135 @@ def segments(text: str) -> List[str]:
     return out
 
 
-def parts(mes: str) -> int:
-    """How many SMS parts (each billed) ``mes`` takes once its comment is stripped."""
-    return len(segments(strip_comment(mes)))
+def parts(mes: Union[str, "Message"], channel: Union[str, spec.Channel, None] = None, *, translit: int = 0,
+          maxsms: Optional[int] = None) -> int:
+    """How many parts (each billed) a message takes per recipient, as the sandbox bills it.
+
+    ``parts("text")`` is a plain SMS with its comment stripped (the old signature);
+    ``parts(Email(...))`` bills a channel's message (see :mod:`smsc_soap.channels`), and
+    ``parts("text", "viber")`` a text sent through the channel of that name in
+    :data:`smsc_soap.spec.CHANNELS`: binary by octets, the others by the table's rule.
+    ``translit`` is the HTTP page's parameter: a transliterated text is billed in the alphabet
+    it ends up in; ``maxsms`` cuts a long text to that many parts, as the service does.
+    """
+    from .channels import wire_form
+
+    text, extended = wire_form(mes)
+    if channel is not None:
+        facts = spec.CHANNELS[channel] if isinstance(channel, str) else channel
+        if extended or not isinstance(mes, str):
+            raise ValueError("give a channel's message, or a text and a channel name, not both")
+        if facts.flag is not None:
+            extended = {facts.flag: facts.flag_values[-1] if facts.flag_values else "@name_bot"}
+    options = {name: str(int(value)) if isinstance(value, (bool, int)) else str(value)
+               for name, value in extended.items()}
+    if translit:
+        options["translit"] = str(translit)
+    if maxsms:
+        options["maxsms"] = str(maxsms)
+    return billed_parts(text, options)
+
+
+def transliterate(text: str, mode: int) -> str:
+    """``text`` as ``translit=mode`` sends it (0: unchanged; 1 and 2: the HTTP page's two forms,
+    tables of :data:`smsc_soap.spec.TRANSLIT_TABLES`)."""
+    table = spec.TRANSLIT_TABLES.get(mode)
+    if table is None:
+        return text
+    out = []
+    for ch in text:
+        low = ch.lower()
+        written = table.get(low)
+        if written is None:
+            out.append(ch)
+        else:
+            out.append(written if ch == low else written[:1].upper() + written[1:])
+    return "".join(out)
+
+
+def binary_octets(text: str, mode: int) -> int:
+    """The octets of a binary ``mes`` (its ``\\n~~~\\n`` pid/dcs stripped): hex digits by two for
+    ``bin=2``, one per character for ``bin=1``."""
+    body = strip_comment(text)
+    return len(body) // 2 if mode == 2 else len(body)
+
+
+def _channel_of(options: Mapping[str, str]) -> spec.Channel:
+    for channel in spec.CHANNELS.values():
+        if channel.flag is not None and options.get(channel.flag, "").strip() not in ("", "0"):
+            return channel
+    return spec.CHANNELS["sms"]
+
+
+def billed_parts(mes: str, options: Mapping[str, str]) -> int:
+    """Parts billed per recipient for ``mes`` sent with the extended parameters ``options`` (the
+    strings of ``query``): the one billing rule of the client's estimate and of the sandbox."""
+    channel = _channel_of(options)
+    if channel.billing == spec.BILL_ONE:
+        return 1
+    if channel.billing == spec.BILL_BYTES:
+        octets = binary_octets(mes, int(options.get("bin", "1")))
+        if octets <= spec.BINARY_SINGLE_PART_BYTES:
+            return 1
+        return -(-octets // spec.BINARY_MULTI_PART_BYTES)
+    text = transliterate(strip_comment(mes), int(options.get("translit", "0") or 0))
+    maxsms = int(options.get("maxsms", "0") or 0)
+    if maxsms:
+        text = truncate(text, maxsms)
+    return len(segments(text))
+
+
+class TextInfo(NamedTuple):
+    """How a plain text is sent: its alphabet, parts, length in that alphabet's units, and how
+    many units are left in its last part before it takes one more."""
+
+    encoding: str
+    parts: int
+    units: int
+    left: int
+
+
+def describe(mes: str, *, translit: int = 0) -> TextInfo:
+    """:class:`TextInfo` of ``mes`` (its comment stripped, ``translit`` applied)."""
+    text = transliterate(strip_comment(mes), translit)
+    enc = encoding(text)
+    pieces = segments(text)
+    limit = SINGLE_PART_LIMIT[enc] if len(pieces) == 1 else MULTI_PART_LIMIT[enc]
+    return TextInfo(enc, len(pieces), units(text), limit - units(pieces[-1]))
+
+
+class Estimate(NamedTuple):
+    """What a send would cost: ``cnt`` billed parts in all, and their ``cost``."""
+
+    cnt: int
+    cost: Decimal
+
+
+Prices = Mapping[str, Decimal]
+
+
+def _price(prices: Prices, phone: str) -> Decimal:
+    best = max((prefix for prefix in prices if phone.startswith(prefix)), key=len, default=None)
+    if best is None:
+        raise ValueError(f"no price for {phone!r}: give a price for its prefix, or one for '' (any number)")
+    return prices[best]
+
+
+def estimate(messages: Iterable[Tuple[Sequence[str], Union[str, "Message"]]], prices: Prices, *,
+             translit: int = 0, maxsms: Optional[int] = None) -> Estimate:
+    """The cost of sending each ``(recipients, message)``, offline, as the sandbox bills it.
+
+    ``prices`` maps a number prefix to the price of one part (the longest prefix wins; ``""``
+    is any number), like the sandbox's ``PRICE_PER_PART``; recipients are normalised numbers
+    (digits, no ``+``), each billed once per message.
+    """
+    cnt, cost = 0, Decimal("0")
+    for recipients, message in messages:
+        each = parts(message, translit=translit, maxsms=maxsms)
+        for phone in dict.fromkeys(recipients):
+            cnt += each
+            cost += _price(prices, phone) * each
+    return Estimate(cnt, cost)
 
 
 def truncate(text: str, max_parts: int) -> str:

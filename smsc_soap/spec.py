@@ -303,3 +303,168 @@ RATE_LIMITS: Mapping[str, RateLimit] = {
     STATUS: RateLimit(5, "status requests for the same message"),
     BALANCE: RateLimit(10, "balance requests"),
 }
+
+
+# === channels ===
+#
+# The kinds of message besides a plain SMS. Each is selected by an extended parameter of the
+# ``*2`` methods (SOAP page 004, "Додаткові параметри") or, over SMPP, by a prefix of the text
+# (SMPP page 003). One :class:`Channel` per kind says what it needs, what it forbids, how its text
+# is read and how it is billed; smsc_soap.channels (the client's typed helpers and checks),
+# smsc_soap.smpp, the sandbox and the docs all read this table.
+
+#: How a channel's ``mes`` is read (the ``text`` field of :class:`Channel`).
+TEXT = "text"                      # a text, required (not empty once the comment is stripped)
+TEXT_NONE = "none"                 # 004 hlr/ping: "Параметр mes не використовується"
+TEXT_CODE = "code"                 # 003: "только числовые коды длиной от 4 до 8 цифр"
+TEXT_LINK_TITLE = "link_title"     # 004 push: "посилання і заголовок через переведення рядка"
+TEXT_SUBJECT_OR_TEXT = "subject_or_text"  # 004 subj: "Для MMS обов'язковим є указання теми або тексту"
+TEXT_BINARY = "binary"             # 004 bin: UDH first, its first byte the header's length
+
+#: How a channel is billed per recipient (the ``billing`` field of :class:`Channel`).
+BILL_PARTS = "parts"   # 004 mes: 160/70 characters, parts of 153/67 (GSM-7 / UCS-2)
+BILL_BYTES = "bytes"   # binary: by octets (ASSUMPTION: BINARY_*_PART_BYTES below)
+BILL_ONE = "one"       # ASSUMPTION: one billed unit per recipient; the pages price no channel
+
+
+class Channel(NamedTuple):
+    """One kind of message as the pages describe it.
+
+    ``flag`` is the extended parameter that selects it (None for a plain SMS) and ``flag_values``
+    the values that do (``bot`` takes a name, so its values are empty: any valid name).
+    ``needs`` are extended parameters it cannot go without; ``allows`` the channel-only
+    parameters (:data:`CHANNEL_ONLY_PARAMS`) it may take besides them: any other channel-only
+    parameter is refused. ``needs_sender``: the base ``sender`` field is required (an e-mail
+    address for e-mail). ``smpp_prefix``/``smpp_line``: the SMPP text convention (003).
+    """
+
+    name: str
+    title: str
+    flag: Optional[str]
+    flag_values: Tuple[int, ...]
+    needs: Tuple[str, ...]
+    allows: Tuple[str, ...]
+    text: str
+    needs_sender: bool
+    billing: str
+    smpp_prefix: Optional[str]
+    smpp_line: Optional[str]
+    source: str
+
+
+#: Extended parameters that belong to some channels only: 004 voice "тільки для голосових
+#: повідомлень", param "для голосового повідомлення", subj "Тема MMS або e-mail повідомлення",
+#: bot (it selects the bot channel itself).
+CHANNEL_ONLY_PARAMS: Tuple[str, ...] = ("voice", "param", "subj", "bot")
+
+CHANNELS: Mapping[str, Channel] = {c.name: c for c in (
+    Channel("sms", "SMS", None, (), (), (), TEXT, False, BILL_PARTS, None, None,
+            "004 mes: 160/70 characters, parts of 153/67"),
+    Channel("email", "E-mail", "mail", (1,), ("subj",), (), TEXT, True, BILL_ONE, "__MAIL__", "subj",
+            "004 subj: 'При відправці e-mail вказання теми, тексту і адреси відправника обов'язкове'; "
+            "003 '__MAIL__: <message>\\nsubj:<subject>'"),
+    Channel("call", "Voice call", "call", (1,), (), ("voice", "param"), TEXT, False, BILL_ONE, "__CALL__", "voice",
+            "004 call, voice, param; 003 '__CALL__: <message>\\nvoice:<voice>', param after '\\n~~~\\n'"),
+    Channel("viber", "Viber", "viber", (1,), (), (), TEXT, False, BILL_ONE, "__VIBER__", None,
+            "004 viber; 003 '__VIBER__: <message>'"),
+    Channel("soc", "Social networks", "soc", (1,), (), (), TEXT, False, BILL_ONE, "__SOC__", None,
+            "004 soc (Odnoklassniki, VKontakte, Mail.Ru Agent); 003 '__SOC__: <message>'"),
+    Channel("whatsapp", "WhatsApp", "whatsapp", (1,), (), (), TEXT, False, BILL_ONE, None, None,
+            "004 whatsapp (no SMPP prefix on 003)"),
+    Channel("telegram", "Telegram code", "tg", (1,), (), (), TEXT_CODE, False, BILL_ONE, "__TGM__", None,
+            "004 tg: 'код підтвердження, переданим в параметрі mes'; 003 '__TGM__: <code>', 4..8 digits"),
+    Channel("bot", "Telegram bot", "bot", (), ("bot",), (), TEXT, False, BILL_ONE, "__BOT__", "bot",
+            "004 bot '@botname_bot'; 003 '__BOT__: <message>\\nbot:@<bot_name>'"),
+    Channel("hlr", "HLR request", "hlr", (1,), (), (), TEXT_NONE, False, BILL_ONE, "__HLR__", None,
+            "004 hlr: 'Параметр mes не використовується'; 003 '__HLR__'"),
+    Channel("ping", "Ping SMS", "ping", (1,), (), (), TEXT_NONE, False, BILL_ONE, "__PING__", None,
+            "004 ping: 'Параметр mes не використовується'; 003 '__PING__'"),
+    Channel("push", "WAP push", "push", (1,), (), (), TEXT_LINK_TITLE, False, BILL_ONE, None, None,
+            "004 push: 'В параметрі mes необхідно передати посилання і заголовок через переведення рядка'"),
+    Channel("mms", "MMS", "mms", (1,), (), ("subj",), TEXT_SUBJECT_OR_TEXT, False, BILL_ONE, None, None,
+            "004 mms, fileurl; subj: 'Для MMS обов'язковим є указання теми або тексту'"),
+    Channel("binary", "Binary SMS", "bin", (1, 2), (), (), TEXT_BINARY, False, BILL_BYTES, None, None,
+            "004 bin: 1 binary, 2 hex; UDH first; pid/dcs after '\\n~~~\\n'"),
+)}
+
+#: ASSUMPTION: the page does not say what two channel flags in one request mean (each is "ознака"
+#: of one kind, "0 (за замовчуванням) – звичайне повідомлення"); the client refuses it and the
+#: sandbox answers error 1.
+ONE_CHANNEL_PER_REQUEST = True
+#: ASSUMPTION, ONE CHOICE: mes is "не використовується" for hlr and ping (004); a text given there
+#: would be dropped silently, so the client refuses it (a caller's bug); the sandbox ignores it,
+#: as the page says the service does.
+REFUSE_UNUSED_TEXT = True
+#: 003: "К отправке принимаются только числовые коды длиной от 4 до 8 цифр" (telegram codes).
+TELEGRAM_CODE_DIGITS = IntRange(4, 8)
+#: ASSUMPTION: "адреси відправника" of an e-mail (004 subj) is an address of at most 254
+#: characters (RFC 5321's path limit), with one "@" and a dot in the domain.
+EMAIL_ADDRESS_MAX_CHARS = 254
+EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: 004 push: link and title "через переведення рядка".
+PUSH_SEPARATOR = "\n"
+#: 004 bin: pid and dcs follow "\n~~~\n" as "pid: значеніе1, dcs: значеніе2" "з точним
+#: збереженням пробіл" (000 says the same in Russian). Written as the pages show it, with the
+#: spaces (the English digest's "pid:v1,dcs:v2" drops them; the pages win).
+BINARY_PARAMS_FORMAT = "pid: {pid}, dcs: {dcs}"
+BINARY_PARAMS = re.compile(r"pid: ([0-9]{1,3}), dcs: ([0-9]{1,3})")
+#: ASSUMPTION: pid and dcs are one octet each (GSM 03.40 TP-PID, TP-DCS).
+OCTET = IntRange(0, 255)
+#: ASSUMPTION (the pages give no binary sizes): one binary SMS carries 140 octets (GSM 03.40),
+#: UDH included; a longer one is split into parts of 134 (6 octets go to the joining header),
+#: each billed -- the same 140 octets as 160 GSM-7 septets and 70 UCS-2 characters.
+BINARY_SINGLE_PART_BYTES = 140
+BINARY_MULTI_PART_BYTES = 134
+#: 004 bin=2: "бінарне повідомлення, представлене у вигляді шістнадцяткового рядка (hex)".
+HEX_TEXT = re.compile(r"(?:[0-9A-Fa-f]{2})+")
+#: ASSUMPTION: with bin=1 each character of mes is one octet (code points 0..255).
+BINARY_CHAR_MAX = 0xFF
+
+# --- SMPP text conventions (003) ---------------------------------------------------------------
+
+#: 003: '"__MAIL__", двоеточие, пробел, текст сообщения': the prefix is followed by ": ".
+SMPP_PREFIX_SEPARATOR = ": "
+#: 003: 'перевод строки, слово "subj", двоеточие': a line "name:value" after the text.
+SMPP_LINE_SEPARATOR = "\n"
+SMPP_LINE_COLON = ":"
+
+# --- translit (HTTP page 000, lines 83-86) ---------------------------------------------------------
+
+#: 000:83-86 translit: 1 "перевести в транслит в виде "translit"", 2 'в виде "mpaHc/Ium"'. The
+#: page gives no table. ASSUMPTION: these tables (Russian and Ukrainian letters); every other
+#: character is kept. Translit changes the alphabet (a Cyrillic text becomes GSM-7) and so the
+#: parts and the cost: both the client's estimate and the sandbox bill the transliterated text.
+TRANSLIT_LATIN: Mapping[str, str] = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
+    ["a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
+     "t", "u", "f", "h", "c", "ch", "sh", "sch", "'", "y", "'", "e", "yu", "ya", "i", "yi", "ye", "g"],
+))
+#: ASSUMPTION: translit=2 writes each letter with Latin look-alikes, as the page's "mpaHc/Ium"
+#: (т m, р p, а a, н H, с c, л /I, и u).
+TRANSLIT_LOOKALIKE: Mapping[str, str] = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
+    ["a", "6", "B", "r", "g", "e", "e", ">|<", "3", "u", "u'", "K", "/I", "M", "H", "o", "n", "p", "c",
+     "m", "y", "qp", "x", "LL", "4", "LLI", "LLL", "b", "bI", "b", "-)", "I-O", "9I", "i", "i", "e", "r"],
+))
+TRANSLIT_TABLES: Mapping[int, Mapping[str, str]] = {1: TRANSLIT_LATIN, 2: TRANSLIT_LOOKALIKE}
+
+# --- the HLR delivery report line (003) -------------------------------------------------------------
+
+#: 003: "id:<id> stat:<status> err:<err> imsi:<imsi> msc:<msc> mcc:<mcc> mnc:<mnc> cn:<cn> net:<net>
+#: rcn:<rcn> rnet:<rnet>", each field's shape from the page's own regular expression
+#: (``id:(\d+) stat:(\w+) err:(\d+) imsi:(\d*) msc:(\d*) mcc:(\d*) mnc:(\d*) cn:([^ ]*) ...``).
+HLR_FIELDS: Tuple[Tuple[str, str], ...] = (
+    ("id", r"[0-9]+"), ("stat", r"\w+"), ("err", r"[0-9]+"), ("imsi", r"[0-9]*"), ("msc", r"[0-9]*"),
+    ("mcc", r"[0-9]*"), ("mnc", r"[0-9]*"), ("cn", r"[^ ]*"), ("net", r"[^ ]*"), ("rcn", r"[^ ]*"),
+    ("rnet", r"[^ ]*"),
+)
+#: 003's example "id:855469 stat:DELIVRD err:000 imsi:250023012345678" stops after imsi, so only
+#: these three are required; the others may be absent.
+HLR_REQUIRED: Tuple[str, ...] = ("id", "stat", "err")
+#: 003: "Строковые данные, например, страна и оператор, закодированы через функцию urlencode".
+HLR_URLENCODED: Tuple[str, ...] = ("cn", "net", "rcn", "rnet")
+#: ASSUMPTION: ``stat`` carries the SMPP delivery-receipt words (SMPP 3.4 appendix B; the page's
+#: example is DELIVRD); read as these statuses of smsc_soap.results.DeliveryStatus (by code).
+HLR_STAT_WORDS: Mapping[str, int] = {
+    "ENROUTE": 0, "ACCEPTD": 0, "DELIVRD": 1, "EXPIRED": 3, "UNDELIV": 20, "REJECTD": 23, "DELETED": 20,
+}

@@ -110,7 +110,8 @@ def test_phones_may_be_any_iterable_and_channel_options_allow_other_recipients(r
         responder.answer(soap_answer(responder.url, "send_sms2", "<id>1</id><cnt>2</cnt>"))
     client = Client(login="alex", psw="123", url=responder.url)
     client.send_sms2(iter(["+79999999999", "79998887766"]), "Hi")
-    client.send_sms2("user@example.com", "Hi", mail=1, subj="Subject")
+    client.send_sms2("user@example.com", "Hi", mail=1, subj="Subject",
+                     sender="shop@example.com")  # 004 subj: an e-mail needs a sender address
     client.send_sms2("@some_nick", "1234", tg=1)
     phones = [etree.fromstring(r.body).find(f"{{{SOAP_ENV}}}Body")[0].findtext("phones") for r in responder.requests]
     assert phones == ["+79999999999,79998887766", "user@example.com", "@some_nick"]

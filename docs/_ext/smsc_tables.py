@@ -12,6 +12,9 @@ Directives (no arguments unless said):
     the exit codes of ``smsc-soap``: ``smsc_soap.cli.EXIT_CODES``
 ``.. smsc-environment::``
     the environment ``smsc-soap`` reads: ``smsc_soap.cli.ENVIRONMENT``
+``.. smsc-channel-table::``
+    the channels (e-mail, calls, Viber, HLR, ...): ``smsc_soap.spec.CHANNELS`` and the helpers of
+    ``smsc_soap.channels.HELPERS``
 ``.. smsc-extended-params::``
     the extended parameters of the ``*2`` methods: ``smsc_soap.query.EXTENDED_PARAMS`` and the
     hints of ``smsc_soap.query.ExtendedParams``
@@ -276,7 +279,39 @@ class ExtendedParams(_TableDirective):
         return extended_param_rows()
 
 
+def channel_rows() -> List[Row]:
+    """One row per channel: its helper, what selects it, what it needs and may take, how its text
+    is read and billed, its SMPP prefix."""
+    channels = _load("smsc_soap.spec", "CHANNELS")
+    helpers = _load("smsc_soap.channels", "HELPERS")
+    rows: List[Row] = [("Channel", "Helper", "Selected by", "Needs", "May take", "Text", "Billed", "SMPP")]
+    for name, channel in channels.items():
+        helper = helpers.get(name)
+        flag = channel.flag
+        selected = "(nothing)" if flag is None else (
+            f"``{flag}={'|'.join(map(str, channel.flag_values))}``" if channel.flag_values else f"``{flag}=NAME``")
+        needs = [f"``{p}``" for p in channel.needs if p != flag] + (["``sender`` (e-mail address)"]
+                                                                    if channel.needs_sender else [])
+        rows.append((
+            channel.title,
+            f":class:`~smsc_soap.channels.{helper.__name__}`" if helper is not None else "a ``str``",
+            selected,
+            ", ".join(needs) or "-",
+            ", ".join(f"``{p}``" for p in channel.allows) or "-",
+            channel.text,
+            channel.billing,
+            f"``{channel.smpp_prefix}``" if channel.smpp_prefix else "-",
+        ))
+    return rows
+
+
+class ChannelTable(_TableDirective):
+    def rows(self) -> List[Row]:
+        return channel_rows()
+
+
 def setup(app: Sphinx) -> Dict[str, Any]:
+    app.add_directive("smsc-channel-table", ChannelTable)
     app.add_directive("smsc-error-table", ErrorTable)
     app.add_directive("smsc-status-table", StatusTable)
     app.add_directive("smsc-delivery-error-table", DeliveryErrorTable)

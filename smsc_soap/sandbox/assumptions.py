@@ -87,8 +87,10 @@ AUTOCORRECT_RULES: Tuple[Tuple["re.Pattern[str]", str], ...] = (
 #: as on a service that knows the numbering plans; the client checks only the general bounds of
 #: :data:`smsc_soap.spec.PHONE_DIGITS`, so here the sandbox is stricter on purpose.
 NUMBER_LENGTH_BY_PREFIX: Dict[str, int] = {"1": 11, "7": 11, "380": 12}
-#: Contact groups ("G<n>"), e-mail addresses and telegram nicks are not modelled: such entries
-#: are malformed numbers (error 7, or status 22 in ``errors``).
+#: Contact groups ("G<n>") and telegram nicks are not modelled: such entries are malformed
+#: numbers (error 7, or status 22 in ``errors``). With ``mail=1`` the recipients are e-mail
+#: addresses (004 phones "Для E-mail повідомлення передається список e-mail адрес"), kept as
+#: written and priced at the "" row of PRICE_PER_PART, one unit each (spec.BILL_ONE).
 #: The same number twice in one request is sent (and billed) once.
 
 
