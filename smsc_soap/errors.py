@@ -184,7 +184,7 @@ class RedirectRefused(ProtocolError):
     message was not sent, so the money-safe reading is "unknown": reconcile before resending.
     """
 
-    def __init__(self, message: str, *, location: str, status_code: int) -> None:
+    def __init__(self, message: str, *, location: str = "", status_code: Optional[int] = None) -> None:
         super().__init__(message, status_code=status_code)
         self.location = location
 

@@ -76,3 +76,16 @@ def test_a_redirect_without_location_still_names_it(elsewhere: LoopbackServer) -
         with pytest.raises(smsc_soap.RedirectRefused, match="302") as caught:
             Client(login="alex", psw=PSW, url=server.url).get_balance()
     assert caught.value.location == "" and len(server.requests) == 1
+
+
+def test_the_error_survives_pickling_with_where_it_pointed() -> None:
+    import pickle
+
+    from smsc_soap._core.checks import check_redirect
+
+    with pytest.raises(smsc_soap.RedirectRefused) as caught:
+        check_redirect(308, f"https://evil.example/x?psw={PSW}", ())
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert (copy.location, copy.status_code) == ("https://evil.example/x?psw=REDACTED", 308)
+    lost = pickle.loads(pickle.dumps(smsc_soap.SendOutcomeUnknown.for_cause("send_sms", "m1", ("7",), caught.value)))
+    assert isinstance(lost, smsc_soap.RedirectRefused) and lost.location == copy.location
