@@ -7,14 +7,14 @@ the SOAP layer's rows of the table, and a shell passes the rows of its HTTP libr
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterable, Iterator, Sequence, Tuple
+from typing import Callable, Iterable, Iterator, Optional, Sequence, Tuple
 
 import lxml.etree
 import zeep
 import zeep.exceptions
 
 from . import errors
-from ._core.exceptions import ExceptionRule, soap_fault, translate
+from ._core.exceptions import ExceptionRule, detach, soap_fault, translate
 from .redact import Secret
 
 #: zeep reads leniently (``strict=False``) because the service's answers stray from its WSDL;
@@ -35,12 +35,36 @@ SOAP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
 )
 
 
+def xml_text(value: str) -> bytes:
+    """``value`` as zeep writes an element's text (lxml's escaping, UTF-8): how a secret is put
+    back in place of its placeholder (:meth:`smsc_soap._core.Call.reveal`)."""
+    element = lxml.etree.Element("x")
+    try:
+        element.text = value
+    except ValueError:  # a control character XML cannot carry
+        raise errors.ValidationError("a credential holds characters XML cannot carry", field="psw") from None
+    return lxml.etree.tostring(element, encoding="utf-8")[len(b"<x>"):-len(b"</x>")]
+
+
+def soap_error(exc: BaseException, operation: str, address: str, http_rules: Sequence[ExceptionRule],
+               secrets: Iterable[Secret] = (), answered: bool = False) -> Optional[errors.SmscError]:
+    """Our error for ``exc`` raised inside a zeep call, to raise *outside* the ``except`` block
+    (see :mod:`smsc_soap._core.exceptions`); None: not ours to translate, re-raise ``exc``."""
+    if isinstance(exc, errors.SmscError):
+        return detach(exc)
+    if isinstance(exc, zeep.exceptions.Fault):
+        return soap_fault(exc.code, exc.message, secrets)
+    return translate(exc, (*http_rules, *SOAP_EXCEPTIONS), operation, address, secrets, answered=answered)
+
+
 @contextlib.contextmanager
 def soap_boundary(operation: str, address: str, http_rules: Sequence[ExceptionRule],
                   secrets: Iterable[Secret] = (), answered: Callable[[], bool] = lambda: False) -> Iterator[None]:
     """Re-raise lower-layer errors inside the block as smsc_soap errors, secrets scrubbed, ``from None``.
 
-    ``http_rules`` are the shell's rows for its HTTP library; ``answered()`` says whether a
+    Kept for callers of old; a shell uses :func:`soap_error` and raises outside its ``except``
+    (here the lower exception stays readable as ``__context__``, and this generator's caller,
+    contextlib's ``__exit__``, holds it in a local). ``http_rules`` are the shell's rows for its HTTP library; ``answered()`` says whether a
     whole answer came back (then zeep tripping over its shape is a ProtocolError too).
     """
     try:

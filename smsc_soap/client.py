@@ -21,11 +21,11 @@ from ._core import calls
 from ._core.calls import new_message_id
 from ._soap import ZEEP_SETTINGS
 from ._wsdl import endpoint_url, wsdl_document
-from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, TransportError, ValidationError
+from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError
 from .redact import Secret
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
-    DEFAULT_TIMEOUT, RetryPolicy, SoapTransport, Timeout, TransportSettings, build_session, map_exceptions,
+    DEFAULT_TIMEOUT, RetryPolicy, SoapTransport, Timeout, TransportSettings, build_session,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -205,8 +205,8 @@ class Client:
 
     def _prepare(self, operation: str, fields: Mapping[str, Optional[str]], query: Optional[str] = None,
                  extended: Optional[Mapping[str, Any]] = None) -> _core.Call:
-        return _core.prepare(operation, fields, login=self.login, psw=self._psw.reveal(),
-                             apikey=self._apikey.reveal() or None, query=query, extended=extended)
+        return _core.prepare(operation, fields, login=self.login, psw=self._psw, apikey=self._apikey,
+                             query=query, extended=extended)
 
     def _call(self, call: _core.Call, expected: Type[T]) -> T:
         policy = self._settings.retry
@@ -227,23 +227,34 @@ class Client:
         return result
 
     def _exchange(self, call: _core.Call) -> Any:
-        """The answer to ``call``: repeated only where safe, all within the call's timeout."""
+        """The answer to ``call``: repeated only where safe, all within the call's timeout.
+
+        Errors are raised from this frame, outside any ``except`` block: no lower-layer
+        exception (holding the request) is chained to them, and no frame of zeep or of the HTTP
+        library is left on their traceback. The fields zeep serialises hold placeholders; the
+        transport puts the secrets in as it hands the bytes on.
+        """
         policy = self._settings.retry
         deadline = time.monotonic() + self._settings.call_seconds()
         attempt = 0
         while True:
             attempt += 1
-            with self._transport.exchange(deadline) as exchange:
+            with self._transport.exchange(deadline, call) as exchange:
+                error: Optional[SmscError] = None
                 try:
-                    with map_exceptions(call.operation, self.endpoint, self._secrets, exchange):
-                        return self._service[call.operation](**call.request)
-                except TransportError as error:
-                    step = _core.decide(policy, attempt, error, is_send=call.is_send, sent=exchange.sent,
-                                        time_left=deadline - time.monotonic())
-                    if isinstance(step, _core.RaiseOutcomeUnknown):  # it may have arrived: never twice
-                        raise call.outcome_unknown(error) from error
-                    if isinstance(step, _core.Raise):
+                    return self._service[call.operation](**call.masked)
+                except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
+                    error = self._transport.error_for(exc, call.operation, self.endpoint, exchange)
+                    if error is None:
                         raise
-                    log.info("%s failed (%s: %s); retry %d of %d in %.2f s", call.operation,
-                             type(error).__name__, error, attempt, policy.attempts - 1, step.delay)
+            if not isinstance(error, TransportError):
+                raise error
+            step = _core.decide(policy, attempt, error, is_send=call.is_send, sent=exchange.sent,
+                                time_left=deadline - time.monotonic())
+            if isinstance(step, _core.RaiseOutcomeUnknown):  # it may have arrived: never twice
+                raise call.outcome_unknown(error) from error
+            if isinstance(step, _core.Raise):
+                raise error
+            log.info("%s failed (%s: %s); retry %d of %d in %.2f s", call.operation,
+                     type(error).__name__, error, attempt, policy.attempts - 1, step.delay)
             policy.sleep(step.delay)

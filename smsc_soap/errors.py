@@ -169,6 +169,26 @@ class ProtocolError(TransportError):
         self.status_code = status_code
 
 
+class RedirectRefused(ProtocolError):
+    """The server answered with a redirect (HTTP 3xx); the client never follows one.
+
+    Following would post the request, login and password or API key included, to wherever the
+    ``Location`` points (a 307/308 keeps the body), or loop posting the same send again and
+    again. ``location`` is where it pointed, with any secret in it redacted; ``status_code`` is
+    the 3xx. Exactly one request was made, and a 3xx is never retried.
+
+    For a send this is an unknown outcome (:class:`SendOutcomeUnknown`, also a
+    ``RedirectRefused``): the server that answered did not process the request as the service
+    does, but it may be a proxy or load balancer in front of the service that had already
+    forwarded the request before it answered with a redirect. Nothing in a 3xx proves the
+    message was not sent, so the money-safe reading is "unknown": reconcile before resending.
+    """
+
+    def __init__(self, message: str, *, location: str = "", status_code: Optional[int] = None) -> None:
+        super().__init__(message, status_code=status_code)
+        self.location = location
+
+
 class SoapFault(ProtocolError):
     """The server answered with a SOAP Fault instead of a result."""
 

@@ -2,17 +2,28 @@
 
 Two nets, used together: by shape (the ``psw`` element and ``apikey=`` in a query, whatever
 their values) and by value (the client's own secrets, in every form :func:`secret_forms` lists).
+
+By value, a short secret is replaced only where it stands as a whole token: not glued to a letter or
+digit on a side where the secret itself ends in one. A short common password (``on``, ``123``)
+would otherwise turn ``ConnectionError`` into ``C…REDACTED…nectiREDACTED…Error`` and a phone
+number 79991234567 into 7999REDACTED4567. A short secret echoed inside a longer word is the one
+form this misses; the nets by shape (``<psw>``, ``psw=``/``apikey=``, headers) catch it where secrets
+are expected to appear, whatever their length.
 """
 from __future__ import annotations
 
 import html
 import json
 import re
-from typing import Iterable, List, TypeVar
-from urllib.parse import quote, quote_plus
+from typing import Iterable, List, Set, TypeVar
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
 REDACTED = "REDACTED"
+#: ASSUMPTION (a judgement, not a fact of the service): a secret form this long cannot turn up
+#: by chance inside another word or number, so it is replaced wherever it appears, glued to
+#: other text or not; shorter ones only where they stand as a whole token.
+UNAMBIGUOUS_SECRET_CHARS = 12
 
 _PSW_ELEMENT = re.compile(r"(<(?:[\w.-]+:)?psw(?:\s[^>]*)?>)[^<]*(</(?:[\w.-]+:)?psw\s*>)")
 # apikey=VALUE or psw=VALUE in a query string (the HTTP APIs', or send_sms2's query), also when
@@ -22,14 +33,22 @@ _QUERY_PARAM = re.compile(r"((?<![A-Za-z_])(?:apikey|psw)(?:=|%3D))(?:(?!%26)[^&
 T = TypeVar("T", str, bytes)
 
 
+def _xml_forms(text: str) -> Set[str]:
+    """Every usual way of escaping ``text`` for XML/HTML (``saxutils.escape`` leaves quotes bare,
+    ``html.escape`` writes ``&#x27;``, a minimal writer escapes only ``&`` and ``<``)."""
+    return {escape(text), escape(text, {'"': "&quot;"}), escape(text, {'"': "&quot;", "'": "&apos;"}),
+            text.replace("&", "&amp;").replace("<", "&lt;"), html.escape(text), html.escape(text, quote=False)}
+
+
 def secret_forms(secret: str) -> List[str]:
-    """The forms a secret takes on the wire, in logs and in files, longest first: plain, every
-    usual way of escaping XML/HTML (``saxutils.escape`` leaves quotes bare, ``html.escape`` writes
-    ``&#x27;``, a minimal writer escapes only ``&`` and ``<``), JSON strings, and the URL encodings
-    of each. Scrubbed by value; handy to grep files for."""
-    base = {secret, escape(secret), escape(secret, {'"': "&quot;"}), escape(secret, {'"': "&quot;", "'": "&apos;"}),
-            secret.replace("&", "&amp;").replace("<", "&lt;"), html.escape(secret), html.escape(secret, quote=False),
-            json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    """The forms a secret takes on the wire, in logs and in files, longest first: plain, XML/HTML
+    escaped once or twice (a server that echoes an escaped request in its own XML escapes it
+    again: ``&amp;amp;``), JSON strings, and the URL encodings of each. Scrubbed by value; handy
+    to grep files for."""
+    once = _xml_forms(secret)
+    base = {secret, *once, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    for form in once:
+        base.update(_xml_forms(form))
     forms = set(base)
     for form in base:
         forms.update((quote(form, safe=""), quote(form), quote_plus(form)))
@@ -66,5 +85,29 @@ def redact(text: T, secrets: Iterable[Secret] = ()) -> T:
     for secret in secrets:
         if secret:
             for form in secret_forms(secret.reveal()):
-                text = text.replace(form, REDACTED)
+                text = _as_token(form).sub(REDACTED, text)
     return text
+
+
+def _as_token(form: str) -> "re.Pattern[str]":
+    """``form`` where it stands as a whole token: no word character right before it when it
+    starts with one (a ``%XX`` escape counts as a boundary), none right after it when it ends
+    with one; anywhere when it is :data:`UNAMBIGUOUS_SECRET_CHARS` long."""
+    if len(form) >= UNAMBIGUOUS_SECRET_CHARS:
+        return re.compile(re.escape(form))
+    before = r"(?:(?<!\w)|(?<=%[0-9A-Fa-f]{2}))" if re.match(r"\w", form) else ""
+    after = r"(?!\w)" if re.search(r"\w$", form) else ""
+    return re.compile(before + re.escape(form) + after)
+
+
+def redact_url(url: str, secrets: Iterable[Secret] = ()) -> str:
+    """``url`` (a ``Location``, say) with a password in its authority, ``psw=``/``apikey=``
+    values and the given secrets REDACTED; the host stays readable."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is not None:
+            host = parts.netloc.rsplit("@", 1)[1]
+            url = urlunsplit(parts._replace(netloc=f"{parts.username or ''}:{REDACTED}@{host}"))
+    except ValueError:  # not a URL (a bad port, brackets): redact the text as it is
+        pass
+    return redact(url, secrets)

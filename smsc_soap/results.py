@@ -2,16 +2,21 @@
 
 Money is ``Decimal``, counts are ``int``, Unix timestamps become aware UTC ``datetime``\\ s. Every
 result keeps the fields as the server sent them in ``raw``. A code the tables do not know is kept
-as its ``int``: the service may add codes, and a client must not crash on them.
+as its ``int``: the service may add codes, and a client must not crash on them. Every value is
+checked against the ranges of :mod:`smsc_soap.spec` (section "answers") as it is read: one out of
+range is a ValueError naming the field (a ProtocolError by the time it reaches the caller).
 """
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Mapping, NamedTuple, Optional, Tuple, Union, cast
+
+from . import spec
 
 
 class _CodeTable(int, enum.Enum):
@@ -27,11 +32,12 @@ class _CodeTable(int, enum.Enum):
         return member
 
     @classmethod
-    def parse(cls, value: Union[str, int, None]) -> Union["_CodeTable", int, None]:
-        """The member for ``value``, the bare int for a code we do not know, None when absent."""
+    def parse(cls, value: Union[str, int, None], name: str = "code") -> Union["_CodeTable", int, None]:
+        """The member for ``value``, the bare int for a code we do not know, None when absent;
+        a ValueError for what is not a code (:data:`smsc_soap.spec.ANSWER_CODES`)."""
         if value is None or str(value).strip() == "":
             return None
-        code = int(str(value).strip())
+        code = answer_code(str(value), name)
         member = cls._value2member_map_.get(code)
         return code if member is None else cast("_CodeTable", member)
 
@@ -96,21 +102,46 @@ class DeliveryError(_CodeTable):
 Raw = Mapping[str, str]
 
 
-def _decimal(value: Optional[str]) -> Optional[Decimal]:
+_CODE = re.compile(r"-?[0-9]{1,4}")
+_WHOLE = re.compile(r"[0-9]{1,12}")
+_MONEY = re.compile(rf"-?[0-9]{{1,{spec.MONEY_MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{spec.MONEY_MAX_DECIMALS}}})?")
+
+
+def answer_code(value: str, name: str) -> int:
+    """A code of an answer (``error``, ``status``, ``err``), in :data:`smsc_soap.spec.ANSWER_CODES`."""
+    text = value.strip()
+    if not _CODE.fullmatch(text) or not spec.ANSWER_CODES.includes(int(text)):
+        raise ValueError(f"{name} field is not a number in {spec.ANSWER_CODES.low}..{spec.ANSWER_CODES.high}: {value[:40]!r}")
+    return int(text)
+
+
+def _decimal(value: Optional[str], name: str) -> Optional[Decimal]:
+    """Money: plain digits within spec's bounds, negative only for spec.NEGATIVE_MONEY_FIELDS."""
     if value is None or value.strip() == "":
         return None
-    try:
-        return Decimal(value.strip())
-    except InvalidOperation:
-        raise ValueError(f"not a decimal amount: {value!r}") from None
+    text = value.strip()
+    if not _MONEY.fullmatch(text):
+        raise ValueError(f"{name} is not an amount of at most {spec.MONEY_MAX_INTEGER_DIGITS} digits and "
+                         f"{spec.MONEY_MAX_DECIMALS} decimals: {value[:40]!r}")
+    if text.startswith("-") and name not in spec.NEGATIVE_MONEY_FIELDS:
+        raise ValueError(f"{name} may not be negative: {value[:40]!r}")
+    return Decimal(text)
 
 
-def _int(value: Optional[str]) -> Optional[int]:
-    return None if value is None or value.strip() == "" else int(value.strip())
+def _int(value: Optional[str], name: str, allowed: spec.IntRange = spec.SMS_COUNT) -> Optional[int]:
+    if value is None or value.strip() == "":
+        return None
+    text = value.strip()
+    if not _WHOLE.fullmatch(text) or not allowed.includes(int(text)):
+        raise ValueError(f"{name} is not a whole number in {allowed.low}..{allowed.high}: {value[:40]!r}")
+    return int(text)
 
 
-def _timestamp(value: Optional[str]) -> Optional[datetime]:
-    seconds = _int(value)
+def _timestamp(value: Optional[str], name: str) -> Optional[datetime]:
+    """Unix seconds within :data:`smsc_soap.spec.TIMESTAMP_SECONDS`; 0 is "not set"."""
+    if value is not None and value.strip() == str(spec.TIMESTAMP_UNSET):
+        return None
+    seconds = _int(value, name, spec.TIMESTAMP_SECONDS)
     return None if seconds is None else datetime.fromtimestamp(seconds, tz=timezone.utc)
 
 
@@ -145,7 +176,7 @@ class BalanceResult:
 
     @classmethod
     def from_raw(cls, raw: Raw) -> "BalanceResult":
-        balance = _decimal(raw.get("balance"))
+        balance = _decimal(raw.get("balance"), "balance")
         if balance is None:
             raise ValueError("the answer carries no balance")
         return cls(balance=balance, raw=_frozen(raw))
@@ -161,7 +192,7 @@ class CostResult:
 
     @classmethod
     def from_raw(cls, raw: Raw) -> "CostResult":
-        return cls(cost=_decimal(raw.get("cost")), cnt=_int(raw.get("cnt")), raw=_frozen(raw))
+        return cls(cost=_decimal(raw.get("cost"), "cost"), cnt=_int(raw.get("cnt"), "cnt"), raw=_frozen(raw))
 
 
 @dataclass(frozen=True)
@@ -183,10 +214,10 @@ class SendResult:
     def from_raw(cls, raw: Raw, errors: Tuple[Tuple[str, str], ...] = ()) -> "SendResult":
         return cls(
             id=(raw.get("id") or "").strip(),
-            cnt=_int(raw.get("cnt")),
-            cost=_decimal(raw.get("cost")),
-            balance=_decimal(raw.get("balance")),
-            errors=tuple(PhoneError(phone, DeliveryStatus.parse(status)) for phone, status in errors),
+            cnt=_int(raw.get("cnt"), "cnt"),
+            cost=_decimal(raw.get("cost"), "cost"),
+            balance=_decimal(raw.get("balance"), "balance"),
+            errors=tuple(PhoneError(phone, DeliveryStatus.parse(status, "errors.status")) for phone, status in errors),
             raw=_frozen(raw),
         )
 
@@ -228,14 +259,14 @@ class StatusResult:
             return None if value is None or value == "" else value
 
         return cls(
-            status=DeliveryStatus.parse(raw.get("status")),
-            err=DeliveryError.parse(raw.get("err")),
+            status=DeliveryStatus.parse(raw.get("status"), "status"),
+            err=DeliveryError.parse(raw.get("err"), "err"),
             last_date=_service_date(raw.get("last_date")),
-            last_timestamp=_timestamp(raw.get("last_timestamp")),
+            last_timestamp=_timestamp(raw.get("last_timestamp"), "last_timestamp"),
             send_date=_service_date(raw.get("send_date")),
-            send_timestamp=_timestamp(raw.get("send_timestamp")),
+            send_timestamp=_timestamp(raw.get("send_timestamp"), "send_timestamp"),
             phone=text("phone"),
-            cost=_decimal(raw.get("cost")),
+            cost=_decimal(raw.get("cost"), "cost"),
             sender_id=text("sender_id"),
             status_name=text("status_name"),
             message=text("message"),

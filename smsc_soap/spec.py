@@ -468,3 +468,35 @@ HLR_URLENCODED: Tuple[str, ...] = ("cn", "net", "rcn", "rnet")
 HLR_STAT_WORDS: Mapping[str, int] = {
     "ENROUTE": 0, "ACCEPTD": 0, "DELIVRD": 1, "EXPIRED": 3, "UNDELIV": 20, "REJECTD": 23, "DELETED": 20,
 }
+
+# === answers ===
+#
+# What the client accepts in an answer's fields. The pages give each field's meaning, never its
+# range: every bound below is an ASSUMPTION, generous by orders of magnitude, there so that an
+# absurd answer (NaN, 1e30, a timestamp in the year 300000) is a ProtocolError naming the field
+# when it is read, not a Decimal or datetime that fails later in the user's code.
+
+#: ASSUMPTION: money (balance, cost) is written as plain decimal digits with an optional sign
+#: and point, as the page's examples and PHP's number formatting do ("10.50", "0.3", "-12");
+#: never an exponent, NaN or Infinity. At most this many digits before the point (|x| < 10**12
+#: in the account's currency) ...
+MONEY_MAX_INTEGER_DIGITS = 12
+#: ... and this many after it (kopecks, tiyn and fractions of them).
+MONEY_MAX_DECIMALS = 6
+#: ASSUMPTION, per field: may it be negative? A balance may (004:240, 443 say only "the
+#: client's (new) balance"; a credit or postpaid account goes below zero and get_balance must
+#: still read it). A cost may not (004:243, 318, 384: a price; a refund is not a cost): a
+#: negative cost is refused.
+NEGATIVE_MONEY_FIELDS: Tuple[str, ...] = ("balance",)
+#: ASSUMPTION: ``cnt`` (004:246: SMS parts times recipients of one send) is 0..10**7; the page
+#: gives no bound. Negative is refused.
+SMS_COUNT = IntRange(0, 10_000_000)
+#: ASSUMPTION: ``last_timestamp`` and ``send_timestamp`` (the WSDL's fields; the page does not
+#: list them) are Unix seconds between 2000-01-01 and 2100-01-01 UTC ...
+TIMESTAMP_SECONDS = IntRange(946_684_800, 4_102_444_800)
+#: ... or 0, read as "not set" (None), as a PHP service writes an unset time.
+TIMESTAMP_UNSET = 0
+#: ASSUMPTION: the codes of an answer (``error``, ``status``, ``err`` and send_sms2's per-phone
+#: ``status``) are whole numbers in this range (the pages list -3..255); one outside it is not a
+#: code the service could have meant. Inside it, an unlisted code is kept as its int.
+ANSWER_CODES = IntRange(-999, 9999)

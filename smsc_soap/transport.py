@@ -34,7 +34,9 @@ from ._core.checks import XML_CONTENT_TYPES
 from ._core.exceptions import ExceptionRule
 from ._core.retry import RetryPolicy
 from ._core.settings import DEFAULT_TIMEOUT, LOG_BODY_CHARS, MAX_RESPONSE_BYTES, Timeout, TransportSettings
-from ._soap import SOAP_EXCEPTIONS, soap_boundary
+from ._core.calls import Call
+from ._core.decoding import ACCEPT_ENCODING, decode_body
+from ._soap import SOAP_EXCEPTIONS, soap_boundary, soap_error, xml_text
 from ._sync.watchdog import WATCHDOG
 from .redact import Secret, redact
 
@@ -51,7 +53,8 @@ POOL_SIZE = 32
 
 
 def build_session(settings: TransportSettings) -> requests.Session:
-    """A pooled session that retries only connection attempts (the request never left)."""
+    """A pooled session that retries only connection attempts (the request never left) and
+    follows no redirect."""
     session = requests.Session()
     retry = _DeadlineRetry(total=None, connect=settings.retry.connect, read=0, status=0, other=0,
                            redirect=0, backoff_factor=0.2, raise_on_status=False)
@@ -59,6 +62,8 @@ def build_session(settings: TransportSettings) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.verify = settings.verify
+    # Redirects: each request says allow_redirects=False (SoapTransport.post). Not
+    # max_redirects=0: requests raises TooManyRedirects with it even when told not to follow.
     return session
 
 
@@ -75,8 +80,9 @@ class Exchange:
     provably never reached the server. ``expired`` is True once the watchdog cut the connection.
     """
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: float, call: Optional[Call] = None) -> None:
         self.deadline = deadline
+        self._call = call
         self.sent = False
         self.answered = False  # a whole, well-formed answer came back
         self.expired = False
@@ -87,6 +93,11 @@ class Exchange:
     @property
     def done(self) -> bool:
         return self._done
+
+    def reveal(self, masked: bytes) -> bytes:
+        """The request's bytes with the call's secrets in place of their placeholders (XML-escaped
+        as zeep writes text); only ever as an argument, never kept in a variable."""
+        return masked if self._call is None else self._call.reveal(masked, xml_text)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -230,9 +241,10 @@ class SoapTransport(zeep.Transport):
         return self._settings.verify
 
     @contextlib.contextmanager
-    def exchange(self, deadline: float) -> Iterator[Exchange]:
-        """Run the requests made inside the block (in this thread) under ``deadline``."""
-        exchange = Exchange(deadline)
+    def exchange(self, deadline: float, call: Optional[Call] = None) -> Iterator[Exchange]:
+        """Run the requests made inside the block (in this thread) under ``deadline``; the
+        secrets of ``call`` go in place of its placeholders as the request is handed on."""
+        exchange = Exchange(deadline, call)
         previous = current_exchange()
         _LOCAL.exchange = exchange
         try:
@@ -242,50 +254,72 @@ class SoapTransport(zeep.Transport):
             _LOCAL.exchange = previous
 
     def post(self, address: str, message: Union[str, bytes], headers: Mapping[str, str]) -> requests.Response:
+        """The one place that posts: never follows a redirect, reads at most the size limit (as
+        sent, and once decoded), and puts the secrets in only as the bytes are handed on."""
         exchange = current_exchange()
         if exchange is None:  # called outside Client._call: one call's worth of time
             with self.exchange(time.monotonic() + self._settings.call_seconds()):
                 return self.post(address, message, headers)
-        if log.isEnabledFor(logging.DEBUG):
+        masked = message if isinstance(message, bytes) else message.encode("utf-8")
+        if log.isEnabledFor(logging.DEBUG):  # placeholders, not secrets; and redacted by shape
             log.debug("POST %s SOAPAction=%s\n%s", address, headers.get("SOAPAction"),
-                      redact(message if isinstance(message, str) else message.decode("utf-8", "replace"),
-                             self._secrets))
+                      redact(masked.decode("utf-8", "replace"), self._secrets))
         budget = self._settings.call_seconds()
         remaining = exchange.remaining()
         if remaining <= 0:
             raise errors.TimeoutError(f"POST {address}: no time left of the call's {budget:g} s")
         connect, _ = self._settings.requests_timeout()
+        limit = self._settings.max_response_bytes
         exchange.watch()
+        if not isinstance(self.session.get_adapter(address), _WatchedAdapter):
+            exchange.sent = True  # a session of the caller's cannot tell when a byte left: say it may have
         try:
             # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a
-            # session's verify (a CA path, or False), but not a request's.
-            response = self.session.post(address, data=message, headers=headers, verify=self._verify(),
-                                         timeout=(min(connect, remaining), remaining), stream=True)
+            # session's verify (a CA path, or False), but not a request's. allow_redirects=False:
+            # a 3xx comes back as it is, for checks.check_redirect to refuse.
+            response = self.session.post(address, data=exchange.reveal(masked), allow_redirects=False,
+                                         headers={**headers, "Accept-Encoding": ACCEPT_ENCODING},
+                                         verify=self._verify(), timeout=(min(connect, remaining), remaining),
+                                         stream=True)
+            exchange.sent = True  # an answer came: the request certainly reached a server
             try:
-                body = response.raw.read(self._settings.max_response_bytes + 1, decode_content=True)
-                if len(body) <= self._settings.max_response_bytes and _cut_short(response):
+                # As sent, not decoded: decoding is decode_body's, bounded (urllib3 1.26 would
+                # decode a whole gzip bomb in memory).
+                raw = response.raw.read(limit + 1, decode_content=False)
+                if len(raw) <= limit and _cut_short(response):
                     raise urllib3.exceptions.ProtocolError("Connection broken: IncompleteRead: the answer "
                                                            "ended before its Content-Length")
             finally:
                 exchange.finish()  # before the connection can go back to the pool
                 response.close()
         except Exception:
-            if exchange.expired:
-                raise errors.TimeoutError(
-                    f"POST {address}: no complete answer within the call's {budget:g} s") from None
-            raise
-        if exchange.expired:  # the watchdog may have ended a body that has no Content-Length
+            if not exchange.expired:
+                raise
+        if exchange.expired:  # the watchdog cut the connection (or ended a body without a length)
             raise errors.TimeoutError(f"POST {address}: no complete answer within the call's {budget:g} s")
-        checks.check_size(response.status_code, body, self._settings.max_response_bytes)
+        status = response.status_code
+        checks.check_redirect(status, response.headers.get("Location"), self._secrets)
+        if response.history:  # a session's hook followed one after all: the first hop is the answer
+            first = response.history[0]
+            checks.check_redirect(first.status_code, first.headers.get("Location"), self._secrets)
+        checks.check_size(status, raw, limit)
+        body = decode_body(response.headers.get("Content-Encoding", ""), raw, limit=limit, status=status)
         response._content = body
         if log.isEnabledFor(logging.DEBUG):
             text = redact(body.decode("utf-8", "replace"), self._secrets)  # whole, then cut: no half secret
-            log.debug("HTTP %s from %s\n%s", response.status_code, address, text[:LOG_BODY_CHARS]
+            log.debug("HTTP %s from %s\n%s", status, address, text[:LOG_BODY_CHARS]
                       + (f"… ({len(body)} bytes)" if len(text) > LOG_BODY_CHARS else ""))
-        checks.check_http(response.status_code, response.headers.get("Content-Type", ""), body, self._secrets)
-        checks.check_xml(response.status_code, body)
+        checks.check_http(status, response.headers.get("Content-Type", ""), body, self._secrets)
+        checks.check_xml(status, body)
         exchange.answered = True
         return response
+
+    def error_for(self, exc: BaseException, operation: str, address: str,
+                  exchange: Optional[Exchange] = None) -> Optional[errors.SmscError]:
+        """Our error for ``exc`` (raised inside a zeep call), to raise outside the ``except``
+        block; None when it is not ours to translate (re-raise it)."""
+        return soap_error(exc, operation, address, _HTTP_EXCEPTIONS, self._secrets,
+                          answered=exchange is not None and exchange.answered)
 
 
 def _cut_short(response: requests.Response) -> bool:

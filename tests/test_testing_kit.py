@@ -403,6 +403,23 @@ def test_secrets_from_the_environment_are_scrubbed_by_value(monkeypatch: pytest.
     assert request.body == b"<x>REDACTED</x>"
 
 
+def test_a_short_secret_from_the_environment_does_not_garble_other_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SMSC_PASSWORD=123 once turned the phone 79991234567 into 7999REDACTED4567 in cassettes."""
+    monkeypatch.setenv("SMSC_PASSWORD", "123")
+    answer = {"headers": {}, "body": {"string": b"<phones>79991234567</phones><note>you sent 123</note>"
+                                                b"<psw>123</psw><q>psw=123&amp;x=1</q>"}}
+    scrubbed = kit.vcr_config()["before_record_response"][0](answer)
+    assert scrubbed["body"]["string"] == (b"<phones>79991234567</phones><note>you sent REDACTED</note>"
+                                          b"<psw>REDACTED</psw><q>psw=REDACTED&amp;x=1</q>")
+
+
+def test_a_secret_escaped_twice_by_an_echoing_server_is_scrubbed() -> None:
+    psw = "a&b<c"
+    echoed = "<faultstring>you sent a&amp;amp;b&amp;lt;c</faultstring>"
+    assert kit.scrub_text(echoed, secrets=[psw]) == "<faultstring>you sent REDACTED</faultstring>"
+    assert "a&amp;amp;b&amp;lt;c" in kit.secret_forms(psw)
+
+
 # --- the thread guard -------------------------------------------------------------------------------
 
 CALLS = 40

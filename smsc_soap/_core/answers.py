@@ -43,15 +43,16 @@ def flatten(element: Any) -> Tuple[Raw, PhoneErrors]:
 def read_fields(operation: str, raw: Mapping[str, str], phone_errors: PhoneErrors = ()) -> Result:
     """The typed result, or raise: the ApiError of a non-zero ``error``, or a ProtocolError for
     fields that cannot be read (as is)."""
-    code = raw.get("error", "").strip() or "0"
-    if not code.lstrip("-").isdigit():
-        raise ProtocolError(f"{operation}: the answer's error field is not a number: {code!r}")
-    if int(code):
-        raise api_error(operation, int(code))
+    try:
+        code = results.answer_code(raw.get("error", "").strip() or "0", "error")
+    except ValueError as exc:
+        raise ProtocolError(f"{operation}: the answer's {exc}") from None
+    if code:
+        raise api_error(operation, code)
     cls: Any = result_type(operation)
     try:
         result: Result = cls.from_raw(raw, phone_errors) if phone_errors else cls.from_raw(raw)
-    except ValueError as exc:
+    except (ValueError, ArithmeticError) as exc:  # ranges: smsc_soap.spec, section "answers"
         raise ProtocolError(f"{operation}: unexpected answer: {exc}") from None
     return result
 

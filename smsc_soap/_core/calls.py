@@ -1,17 +1,29 @@
 """A call, from typed arguments to the fields that go on the wire: validation (through
 :mod:`smsc_soap.params` and :mod:`smsc_soap.query`), the client-assigned message id, and the
 API-key twin rule.
+
+The password and the API key never sit in a call's fields: each is replaced by a placeholder
+(:func:`placeholder`), and the shell puts the value back, encoded for its wire format, only in
+the bytes it writes (:meth:`Call.reveal`). So no frame that builds, logs or serialises a request
+(zeep's included) holds a secret that an error reporter reading its locals could show.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from .. import params, spec
 from ..errors import SendOutcomeUnknown, TransportError, UnsupportedOperation, ValidationError
 from ..query import build_query, list_recipients, recipient_options
+from ..redact import Secret
 from .backoff import Scope, backoff_scopes
+
+#: Per process, so that the placeholder of a secret is the same in every call (the back-off
+#: scope of "the same request" hashes it) yet says nothing about the secret.
+_PLACEHOLDER_KEY = secrets.token_bytes(32)
 
 Phones = params.Phones
 Fields = Dict[str, Optional[str]]
@@ -96,15 +108,60 @@ def wire_operation(operation: str, with_apikey: bool) -> str:
     return facts.twin
 
 
+# --- secrets as placeholders ---------------------------------------------------------------------
+
+
+def placeholder(name: str, secret: Secret) -> str:
+    """The stand-in for ``secret`` in the fields: letters and digits only, so that URL-encoding
+    and XML-escaping leave it as it is and the shell finds it in its bytes."""
+    digest = hmac.new(_PLACEHOLDER_KEY, f"{name}\0{secret.reveal()}".encode("utf-8"), hashlib.sha256)
+    return f"smscsecret{name}{digest.hexdigest()[:32]}"
+
+
+def _apikey_in_query(apikey: Secret) -> Secret:
+    """The API key as :func:`~smsc_soap.query.build_query` writes it in a query (percent-encoded)."""
+    return Secret(build_query(apikey=apikey.reveal()).partition("=")[2])
+
+
+def _secret(value: Union[str, Secret, None]) -> Secret:
+    return value if isinstance(value, Secret) else Secret(value or "")
+
+
 # --- the call -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Call:
-    """One operation with its wire fields (``request``, secrets included: never shown)."""
+    """One operation with its wire fields, secrets as placeholders (``masked``), and the secrets
+    behind them (``placeholders``: placeholder -> the text the field holds in its place).
+
+    A shell serialises ``masked`` and calls :meth:`reveal` on the bytes as it writes them.
+    ``request`` (the fields with the secrets in) is for tests and tools, never for a shell.
+    """
 
     operation: str
-    request: Mapping[str, str] = field(repr=False)
+    masked: Mapping[str, str] = field(repr=False)
+    placeholders: Mapping[str, Secret] = field(default_factory=dict, repr=False)
+
+    @property
+    def request(self) -> Dict[str, str]:
+        """The wire fields with the secrets in them (do not keep it in a shell's variables)."""
+        return {name: self._reveal_text(value, lambda text: text) for name, value in self.masked.items()}
+
+    def _reveal_text(self, text: str, encode: Callable[[str], str]) -> str:
+        for token, secret in self.placeholders.items():
+            if token in text:
+                text = text.replace(token, encode(secret.reveal()))
+        return text
+
+    def reveal(self, data: bytes, encode: Callable[[str], bytes]) -> bytes:
+        """``data`` (the serialised ``masked`` fields) with each placeholder replaced by its secret,
+        as ``encode`` writes a field's text in the shell's wire format (XML-escaped for SOAP,
+        percent-encoded for a form). Call it inline where the bytes are handed to the socket
+        layer, so that no variable of the shell holds the result."""
+        for token, secret in self.placeholders.items():
+            data = data.replace(token.encode("ascii"), encode(secret.reveal()))
+        return data
 
     @property
     def kind(self) -> str:
@@ -117,29 +174,38 @@ class Call:
 
     @property
     def backoff_scopes(self) -> Tuple[Scope, Scope]:
-        return backoff_scopes(self.operation, self.request)
+        return backoff_scopes(self.operation, self.masked)
 
     def recipients(self) -> Tuple[str, ...]:
         """The numbers a send is for: its ``phones``, or those of the lines of ``list``."""
-        phones = self.request.get("phones") or ""
-        if not phones and self.request.get("query"):
-            return list_recipients(self.request["query"])
+        phones = self.masked.get("phones") or ""
+        if not phones and self.masked.get("query"):
+            return list_recipients(self.masked["query"])
         return tuple(params.split_phones(phones))
 
     def outcome_unknown(self, cause: TransportError) -> SendOutcomeUnknown:
         """The error for a send that may have reached the service, for ``Client.reconcile``."""
-        return SendOutcomeUnknown.for_cause(self.operation, self.request.get("id"), self.recipients(), cause)
+        return SendOutcomeUnknown.for_cause(self.operation, self.masked.get("id"), self.recipients(), cause)
 
 
-def prepare(operation: str, fields: Mapping[str, Optional[str]], *, login: Optional[str], psw: str,
-            apikey: Optional[str] = None, query: Optional[str] = None,
+def prepare(operation: str, fields: Mapping[str, Optional[str]], *, login: Optional[str],
+            psw: Union[str, Secret, None], apikey: Union[str, Secret, None] = None, query: Optional[str] = None,
             extended: Optional[Mapping[str, Any]] = None) -> Call:
     """The call to make for ``operation`` with ``fields`` (from the ``*_fields`` functions):
     the API-key twin rule applied, ``query`` built where the operation has one, and only the
-    fields with a value put on the wire."""
+    fields with a value put on the wire; ``psw`` and ``apikey`` (best given as
+    :class:`~smsc_soap.redact.Secret`) go in as placeholders."""
+    psw, apikey = _secret(psw), _secret(apikey)
     name = wire_operation(operation, bool(apikey))
-    request = {"login": login or "", "psw": psw}
+    placeholders: Dict[str, Secret] = {}
+    request = {"login": login or "", "psw": ""}
+    if psw:
+        request["psw"] = placeholder("psw", psw)
+        placeholders[request["psw"]] = psw
     request.update((key, value) for key, value in fields.items() if value is not None)
     if spec.OPERATIONS[name].has_query:
-        request["query"] = query_field(query, extended or {}, apikey)
-    return Call(name, request)
+        key_token = placeholder("apikey", apikey) if apikey else None
+        request["query"] = query_field(query, extended or {}, key_token)
+        if key_token is not None:
+            placeholders[key_token] = _apikey_in_query(apikey)
+    return Call(name, request, placeholders)

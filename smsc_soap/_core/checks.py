@@ -2,17 +2,19 @@
 
 A shell reads at most ``limit + 1`` bytes of the body and hands them here with the status and
 the Content-Type: an answer too big, not XML, empty, with a DTD or entity declarations, or not
-one well-formed document is refused with a :class:`~smsc_soap.ProtocolError`.
+one well-formed document is refused with a :class:`~smsc_soap.ProtocolError`; a redirect is
+refused with :class:`~smsc_soap.RedirectRefused` (the shell never follows one).
 """
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Optional
+from urllib.parse import urlsplit
 
 import lxml.etree
 
-from ..errors import ProtocolError
-from ..redact import Secret, redact
+from ..errors import ProtocolError, RedirectRefused
+from ..redact import Secret, redact, redact_url
 
 #: Content types a SOAP 1.1 answer may carry.
 XML_CONTENT_TYPES = ("text/xml", "application/xml", "application/soap+xml")
@@ -27,6 +29,16 @@ def snippet(content: bytes, secrets: Iterable[Secret] = (), limit: int = 120) ->
     """The start of a body, for people reading the error; a server may echo the request."""
     text = " ".join(redact(content[:4096].decode("utf-8", "replace"), secrets).split())
     return repr(text[:limit] + ("…" if len(text) > limit else ""))
+
+
+def check_redirect(status: int, location: Optional[str], secrets: Iterable[Secret] = ()) -> None:
+    """Refuse any 3xx: a shell never follows redirects (the request, credentials included, would
+    go wherever the server says), so the answer to one request is this error, naming the host."""
+    if 300 <= status < 400:
+        where = redact_url(location or "", secrets)
+        host = urlsplit(where).hostname or "the same host"
+        raise RedirectRefused(f"HTTP {status} redirect to {host} refused (redirects are never followed): "
+                              f"Location {where!r}", location=where, status_code=status)
 
 
 def check_size(status: int, body: bytes, limit: int) -> None:
@@ -78,8 +90,9 @@ def check_xml(status: int, body: bytes) -> "lxml.etree._Element":
 
 
 def check_answer(status: int, content_type: str, body: bytes, *, limit: int,
-                 secrets: Iterable[Secret] = ()) -> "lxml.etree._Element":
-    """Every check, in order: size, HTTP status and type, emptiness, then the XML itself."""
+                 secrets: Iterable[Secret] = (), location: Optional[str] = None) -> "lxml.etree._Element":
+    """Every check, in order: a redirect, size, HTTP status and type, emptiness, then the XML."""
+    check_redirect(status, location, secrets)
     check_size(status, body, limit)
     check_http(status, content_type, body, secrets)
     return check_xml(status, body)

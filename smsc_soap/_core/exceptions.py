@@ -1,8 +1,11 @@
 """How a lower layer's exception becomes ours: the logic, shared; the table, each shell's own.
 
 A shell keeps a table of (its library's exception class, our class, what happened), most
-specific first, and calls :func:`translate` at its one boundary; what it returns is raised
-``from None``, so the user's traceback shows our error, not the library's.
+specific first, and calls :func:`translate` at its one boundary. What it returns is a fresh
+error, raised by the shell *outside* its ``except`` block: so it has no ``__context__`` (the
+library's exception, which may hold the request and its body, with the password) and no frame
+of the library's I/O on its traceback. An error of ours that crossed the lower layers is
+cut loose with :func:`detach` the same way.
 """
 from __future__ import annotations
 
@@ -29,6 +32,15 @@ def translate(exc: BaseException, rules: Sequence[ExceptionRule], operation: str
         return errors.ProtocolError(f"{operation} at {address}: the answer does not follow the WSDL: "
                                     f"{type(exc).__name__}: {redact(str(exc), secrets)}")
     return None
+
+
+def detach(error: errors.SmscError) -> errors.SmscError:
+    """``error`` cut from what it crossed: no ``__cause__``/``__context__`` (a lower layer's
+    exception, holding the request) and no traceback (frames of the I/O and their locals); the
+    shell raises it again from its own frame."""
+    error.__cause__ = error.__context__ = None
+    error.__suppress_context__ = False
+    return error.with_traceback(None)
 
 
 def soap_fault(code: object, message: object, secrets: Iterable[Secret] = ()) -> errors.SoapFault:

@@ -2,7 +2,9 @@
 
 vcrpy's ``filter_post_data_parameters`` does not look inside XML, so these hooks do it: the
 ``<psw>`` element, the ``query`` string inside the XML, URLs, forms and headers, by shape; and the
-secrets in use, by value, in every form :func:`smsc_soap.redact.secret_forms` lists. They run
+secrets in use, by value, in every form :func:`smsc_soap.redact.secret_forms` lists (XML-escaped
+twice included; a short secret only where it stands as a whole token, so SMSC_PASSWORD=123 leaves
+the phone 79991234567 alone: :func:`smsc_soap.redact.redact` says why). They run
 before anything is written, and before a live request is matched against recorded ones.
 """
 from __future__ import annotations

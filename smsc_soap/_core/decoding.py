@@ -1,0 +1,57 @@
+"""A compressed answer decoded by the shell itself, never beyond the size limit.
+
+A shell reads the body's bytes as they came (no decoding by its HTTP library: urllib3 1.26,
+what Python 3.9 gets with vcrpy, decodes a streamed gzip body whole in memory, so a 1 MB answer
+could become gigabytes before any limit is checked) and hands them here: each content coding is
+undone with zlib's ``max_length``, so at most ``limit + 1`` decoded bytes are ever made.
+"""
+from __future__ import annotations
+
+import zlib
+from typing import List
+
+from ..errors import ProtocolError
+
+#: The content codings a shell asks for (its ``Accept-Encoding``) and the only ones it decodes.
+ACCEPT_ENCODING = "gzip, deflate"
+
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
+
+
+def decode_body(content_encoding: str, data: bytes, *, limit: int, status: int) -> bytes:
+    """``data`` with the codings of ``content_encoding`` undone (last applied, first undone);
+    a ProtocolError for a coding we did not ask for, a broken stream, or more than ``limit``
+    decoded bytes."""
+    codings: List[str] = [coding.strip().lower() for coding in content_encoding.split(",") if coding.strip()]
+    for coding in reversed(codings):
+        if coding == "identity":
+            continue
+        if coding in ("gzip", "x-gzip"):
+            data = _inflate(data, _GZIP_WBITS, limit, status)
+        elif coding == "deflate":  # zlib-wrapped as RFC 9110 says, or raw as some servers send
+            try:
+                data = _inflate(data, zlib.MAX_WBITS, limit, status)
+            except ProtocolError:
+                data = _inflate(data, -zlib.MAX_WBITS, limit, status)
+        else:
+            raise ProtocolError(f"HTTP {status}: answer in content coding {coding!r} refused "
+                                f"(asked for {ACCEPT_ENCODING})", status_code=status)
+    return data
+
+
+def _inflate(data: bytes, wbits: int, limit: int, status: int) -> bytes:
+    """Every member of a zlib/gzip stream, at most ``limit + 1`` bytes made in all."""
+    out = b""
+    rest = data
+    while rest:
+        decoder = zlib.decompressobj(wbits)
+        try:
+            out += decoder.decompress(rest, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise ProtocolError(f"HTTP {status}: undecodable compressed answer: {exc}", status_code=status) from None
+        if len(out) > limit or decoder.unconsumed_tail:
+            raise ProtocolError(f"answer larger than {limit} bytes once decompressed refused", status_code=status)
+        if not decoder.eof:
+            raise ProtocolError(f"HTTP {status}: compressed answer cut short", status_code=status)
+        rest = decoder.unused_data if wbits == _GZIP_WBITS else b""
+    return out

@@ -1,0 +1,167 @@
+"""No secret in what error reporters capture: for each kind of failure, the raised exception, its
+attributes, its chained causes and the locals of every frame of its traceback (as
+``pytest --showlocals``, ``TracebackException(capture_locals=True)`` and sentry-style reporters
+read them) hold neither the password nor the API key, in any form ``secret_forms`` lists."""
+from __future__ import annotations
+
+import socket
+import traceback
+from typing import Any, Callable, Dict, Iterator, List, Set
+
+import pytest
+
+import smsc_soap
+from smsc_soap import Client, RetryPolicy
+from smsc_soap.redact import secret_forms
+from support.servers import Answer, Responder, soap_answer
+
+PSW = "pw-Zx81!secret"
+APIKEY = "ak-Qw93secretKEY"
+FORMS = sorted({form for secret in (PSW, APIKEY) for form in secret_forms(secret)}, key=len, reverse=True)
+#: How deep into attributes, containers and objects' ``__dict__`` the walk goes.
+DEPTH = 4
+NS = "http://smsc.ru/"
+FAULT = (b'<?xml version="1.0"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/">'
+         b'<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>SOAP-ENV:Server</faultcode><faultstring>you sent %s'
+         b'</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>')
+
+
+def _reprs(value: Any, depth: int, seen: Set[int], out: List[str]) -> None:
+    """repr (and text) of ``value`` and, ``depth`` levels down, of what it holds."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    try:
+        out.append(repr(value))
+        if isinstance(value, (str, bytes)):
+            out.append(value if isinstance(value, str) else value.decode("utf-8", "replace"))
+            return
+        if isinstance(value, BaseException):
+            out.append(str(value))
+    except Exception as exc:  # noqa: BLE001 - a reporter would skip it too
+        out.append(f"<repr failed: {type(exc).__name__}>")
+    if depth == 0:
+        return
+    children: List[Any] = []
+    if isinstance(value, dict):
+        children += [*value.keys(), *value.values()]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        children += list(value)
+    if isinstance(value, BaseException):
+        children += [value.args, value.__cause__, value.__context__]
+    try:
+        children += list(vars(value).values())
+    except TypeError:
+        pass
+    for child in children:
+        _reprs(child, depth - 1, seen, out)
+
+
+def captured_texts(error: BaseException) -> Iterator[str]:
+    """Everything a reporter may show of ``error``: itself, its chain, every frame's locals."""
+    out: List[str] = []
+    seen: Set[int] = set()
+    chain: List[BaseException] = []
+    current: Any = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for exc in chain:
+        _reprs(exc, DEPTH, seen, out)
+        for frame, _ in traceback.walk_tb(exc.__traceback__):
+            if frame.f_code.co_filename == __file__:
+                continue  # the test's own frame holds the test server, which recorded the request
+            for value in frame.f_locals.values():
+                _reprs(value, DEPTH, seen, out)
+    out.append("".join(traceback.TracebackException.from_exception(error, capture_locals=True).format()))
+    out.append("".join(traceback.format_exception(type(error), error, error.__traceback__)))
+    return iter(out)
+
+
+def assert_no_secret(error: BaseException) -> None:
+    leaks = [(form, text[:300]) for text in captured_texts(error) for form in FORMS if form in text]
+    assert not leaks, leaks[:3]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _echo_fault(secret: str) -> bytes:
+    return FAULT % secret.replace("&", "&amp;").replace("<", "&lt;").encode()
+
+
+# Each failure: (what the server does, the error expected for a balance/cost call).
+FAILURES: Dict[str, Callable[[Responder, str, str], None]] = {
+    "timeout": lambda r, s, op: r.answer(b"", delay=3),
+    "reset mid-answer": lambda r, s, op: r.answer(soap_answer(NS, op, "<id>1</id>"), close_after=60),
+    "soap fault": lambda r, s, op: r.answer(_echo_fault(s), status=500),
+    "http 500 html": lambda r, s, op: r.answer(b"<html>you sent " + s.encode() + b" psw=" + PSW.encode()
+                                               + b"</html>", status=500, content_type="text/html"),
+    "bad xml": lambda r, s, op: r.answer(b"<a>" + s.encode() + b"<b></a>"),
+    "api error 2": lambda r, s, op: r.answer(soap_answer(NS, op, "<error>2</error>")),
+    "redirect": lambda r, s, op: r.answer(b"", status=307, content_type="text/html", headers=(
+        ("Location", f"http://127.0.0.1:1/?psw={PSW}&apikey={APIKEY}"),)),
+}
+
+
+def _client(kind: str, url: str) -> Client:
+    retry = RetryPolicy(attempts=1)
+    if kind == "password":
+        return Client(login="alex", psw=PSW, url=url, timeout=1, retry=retry)
+    return Client(apikey=APIKEY, url=url, timeout=1, retry=retry)
+
+
+@pytest.mark.parametrize("kind", ["password", "apikey"])
+@pytest.mark.parametrize("failure", sorted(FAILURES))
+@pytest.mark.parametrize("operation", ["send", "cost"])
+def test_no_secret_in_the_exception_its_chain_or_its_frames(responder: Responder, kind: str, failure: str,
+                                                           operation: str) -> None:
+    wire = "send_sms2" if operation == "send" else "get_sms_cost2"
+    FAILURES[failure](responder, PSW if kind == "password" else APIKEY, wire)
+    client = _client(kind, responder.url)
+    with pytest.raises(smsc_soap.SmscError) as caught:
+        if operation == "send":
+            client.send_sms2("79991234567", "Hi")
+        else:
+            client.get_sms_cost2("79991234567", "Hi")
+    if operation == "send" and failure != "api error 2":
+        assert isinstance(caught.value, smsc_soap.SendOutcomeUnknown)
+    assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["password", "apikey"])
+def test_no_secret_when_the_connection_is_refused(kind: str) -> None:
+    client = _client(kind, f"http://127.0.0.1:{closed_port()}/sys/soap.php")
+    with pytest.raises(smsc_soap.ConnectionError) as caught:
+        client.send_sms2("79991234567", "Hi")
+    assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["password", "apikey"])
+def test_no_secret_in_a_validation_error(responder: Responder, kind: str) -> None:
+    client = _client(kind, responder.url)
+    with pytest.raises(smsc_soap.ValidationError) as caught:
+        client.send_sms2("79991234567", "Hi", valid="never")  # type: ignore[arg-type]
+    assert_no_secret(caught.value)
+    with pytest.raises(smsc_soap.ValidationError) as caught:
+        client.send_sms2("not a phone", "Hi")
+    assert_no_secret(caught.value)
+    assert responder.requests == []
+
+
+def test_the_walk_finds_a_secret_where_one_is() -> None:
+    """The check itself: a lower-layer exception chained and a plain secret in a local are found."""
+    def leaky(psw: str) -> None:
+        try:
+            raise OSError(f"sent {psw}")
+        except OSError:
+            raise RuntimeError("failed") from None
+
+    with pytest.raises(RuntimeError) as caught:
+        leaky(PSW)
+    texts = list(captured_texts(caught.value))
+    assert any(PSW in text for text in texts)
+    assert caught.value.__suppress_context__ and caught.value.__context__ is not None  # `from None` alone leaves it
