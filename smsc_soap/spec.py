@@ -447,3 +447,21 @@ EXPORT_IDENTICAL_PER_MINUTE = 3
 #: quoted as Python's csv module does, with a header row.
 EXPORT_CSV_ENCODING = "utf-8-sig"
 EXPORT_CSV_DELIMITER = ";"
+
+# --- mailings' answers (000 gives only add's, 000:172-176) -----------------------------------
+
+#: 000:173-174: add answers fmt=0 "OK - 1 SMS, ID - 1234"; fmt=1 "1234,1" (id, count), with
+#: cost=2 "1234,1,1.40", with cost=3 "1234,1,1.40,100.50", with cost=1 "1.40,1" (cost, count).
+#: ASSUMPTION: fmt=0 adds ", COST - 1.40" and ", BALANCE - 100.50" when asked (cost=1 writes
+#: "COST - 1.40, 1 SMS"), and fmt 2/3 name the same fields id, cnt, cost, balance.
+MAILING_ADD_FIELDS_BY_COST: Mapping[int, Tuple[str, ...]] = {
+    0: ("id", "cnt"), 1: ("cost", "cnt"), 2: ("id", "cnt", "cost"), 3: ("id", "cnt", "cost", "balance"),
+}
+#: ASSUMPTION (000:206 "подтверждение с указанием результата", no shape): del and cancel answer
+#: the mailing's id, and get/get_all one record per mailing with these fields, in the record
+#: shapes of 001/002 (fmt=1 in this order).
+MAILING_ID_FIELDS: Tuple[str, ...] = ("id",)
+MAILING_FIELDS: Tuple[str, ...] = ("id", "name", "status", "created", "time", "rpt", "rptn", "sent", "cnt", "cost")
+#: ASSUMPTION (000 names no statuses): a mailing is waiting while a send of it is still to come,
+#: done when every repeat was sent, cancelled after ``cancel``.
+MAILING_STATUSES: Mapping[int, str] = {0: "waiting", 1: "done", 2: "cancelled"}

@@ -4,7 +4,8 @@ The client asks for one ``fmt`` (:data:`smsc_soap.spec.WIRE_FMT`), but reads the
 shape, not by what it asked for, so that a proxy or an old account answering in another shape is
 still understood (001:66-81, 002:77-92):
 
-* fmt 0: ``ERROR = N (text)``, or lines of ``name = value, name = value``;
+* fmt 0: ``ERROR = N (text)``, or lines of ``name = value, name = value``, or a mailing's
+  ``OK - 1 SMS, ID - 1234`` (000:173);
 * fmt 1: ``0,-N``, or lines of comma-separated values in the page's field order;
 * fmt 2: ``<result><error>text</error><error_code>N</error_code></result>``, or an element
   whose children are the fields, or a ``<list>`` of such elements;
@@ -28,6 +29,9 @@ Record = Mapping[str, str]
 
 _TEXT_ERROR = re.compile(r"ERROR\s*=\s*(-?[0-9]+)\s*(?:\((.*)\))?\s*\Z", re.DOTALL)
 _CSV_ERROR = re.compile(r"0\s*,\s*-([0-9]+)\s*\Z")
+#: 000:173 a mailing's add, fmt=0: "OK - 1 SMS, ID - 1234" (cost and balance: spec's ASSUMPTION).
+_SEND_TEXT = re.compile(r"OK - ([0-9]+) SMS, ID - ([^,\s]+)(?:, COST - ([0-9.]+))?(?:, BALANCE - ([0-9.]+))?\s*\Z")
+_COST_TEXT = re.compile(r"COST - ([0-9.]+), ([0-9]+) SMS\s*\Z")
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,13 @@ def parse(body: bytes, fields: Sequence[str], *, optional: Sequence[str] = (),
         error = _CSV_ERROR.match(text)
         if error:
             return Answer(spec.FMT_CSV, error_code=int(error.group(1)))
+        sent = _SEND_TEXT.match(text)
+        if sent:
+            record = dict(zip(("cnt", "id", "cost", "balance"), sent.groups()))
+            return Answer(spec.FMT_TEXT, records=({k: v for k, v in record.items() if v is not None},))
+        cost = _COST_TEXT.match(text)
+        if cost:
+            return Answer(spec.FMT_TEXT, records=({"cost": cost.group(1), "cnt": cost.group(2)},))
         if re.match(r"[A-Za-z_]+ = ", text):
             return Answer(spec.FMT_TEXT, records=tuple(_text_line(line, (*optional, *fields))
                                                        for line in text.splitlines() if line.strip()))
