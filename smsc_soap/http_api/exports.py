@@ -29,6 +29,11 @@ class TaskStatus(int, enum.Enum):
     CANCELLED = 3
     FAILED = 4
 
+    @property
+    def title(self) -> str:
+        """The page's word for it (spec.TASK_STATUSES)."""
+        return spec.TASK_STATUSES[self.value]
+
 
 
 

@@ -34,6 +34,10 @@ class Repeat(enum.IntEnum):
     MONTHLY = 6
     YEARLY = 7
 
+    @property
+    def title(self) -> str:
+        return spec.MAILING_REPEATS[self.value]
+
 
 class MailingStatus(enum.IntEnum):
     """A mailing's status (ASSUMPTION: spec.MAILING_STATUSES)."""
@@ -41,6 +45,10 @@ class MailingStatus(enum.IntEnum):
     WAITING = 0
     DONE = 1
     CANCELLED = 2
+
+    @property
+    def title(self) -> str:
+        return spec.MAILING_STATUSES[self.value]
 
 
 def _decimal(value: Optional[str]) -> Optional[Decimal]:
