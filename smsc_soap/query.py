@@ -545,7 +545,7 @@ def _repeat(name: str, value: Any, given: Mapping[str, Any]) -> str:
     if isinstance(value, str) and value in names:
         return str(names[value])
     if _is_int(value) and value in spec.MAILING_REPEATS:
-        return str(value)
+        return str(int(value))  # an int enum (http_api.mailings.Repeat) too
     raise _fail(name, f"must be one of {sorted(spec.MAILING_REPEATS)} or {sorted(names)}, got {value!r}")
 
 

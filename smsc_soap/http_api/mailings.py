@@ -22,7 +22,7 @@ from .dates import page_date, service_datetime
 from .formats import Record
 from .shell import HttpShell
 
-class Repeat(enum.IntEnum):
+class Repeat(int, enum.Enum):
     """``rpt`` of a mailing (000:97-105): how often it is sent again (names: spec.MAILING_REPEATS)."""
 
     MANUAL = 0
@@ -39,7 +39,7 @@ class Repeat(enum.IntEnum):
         return spec.MAILING_REPEATS[self.value]
 
 
-class MailingStatus(enum.IntEnum):
+class MailingStatus(int, enum.Enum):
     """A mailing's status (ASSUMPTION: spec.MAILING_STATUSES)."""
 
     WAITING = 0
