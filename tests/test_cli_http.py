@@ -96,3 +96,38 @@ def test_the_installed_command_with_sandbox() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith("id;phone") and "Hello from the sandbox" in result.stdout
     assert "bytes written" in result.stderr  # not a terminal: plain progress lines
+
+
+def test_the_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from smsc_soap import cli_http
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    bar = cli_http._progress(quiet=False)
+    bar(1000)
+    bar(0)
+    assert "export" in capsys.readouterr().err  # tqdm's bar (the cli extra is installed here)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    lines_ = cli_http._progress(quiet=False)
+    lines_(cli_http.PROGRESS_LINE_BYTES)
+    lines_(5)
+    lines_(0)
+    assert capsys.readouterr().err.splitlines() == [
+        f"smsc-soap: {cli_http.PROGRESS_LINE_BYTES} bytes written",
+        f"smsc-soap: {cli_http.PROGRESS_LINE_BYTES + 5} bytes written"]
+    assert cli_http._progress(quiet=True)(5) is None
+
+
+def test_without_tqdm_a_terminal_gets_plain_lines(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from smsc_soap import cli_http
+
+    def missing(name: str) -> None:
+        raise ImportError(name)
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setattr(cli_http.importlib, "import_module", missing)
+    progress = cli_http._progress(quiet=False)
+    progress(7)
+    progress(0)
+    assert capsys.readouterr().err.splitlines() == ["smsc-soap: 7 bytes written"]

@@ -163,3 +163,18 @@ def test_an_identical_add_within_a_minute_is_a_duplicate(client: smsc_soap.Clien
     client.mailings.add("x", "79161234567", "Hi")
     with pytest.raises(smsc_soap.DuplicateRequest):
         client.mailings.add("x", "79161234567", "Hi")
+
+
+def test_a_mailing_of_a_list_sends_each_line(client: smsc_soap.Client, sandbox: Sandbox) -> None:
+    created = client.mailings.add("per person", list=[("79161234567", "Hi Ann"), ("79031234567", "Hi Bob")])
+    assert form(sandbox)["list"] == "79161234567:Hi Ann\n79031234567:Hi Bob"
+    assert created.cnt == 2 and sorted((m.phone, m.mes) for m in sandbox.messages) == [
+        ("79031234567", "Hi Bob"), ("79161234567", "Hi Ann")]
+
+
+def test_get_all_without_dates_gives_at_most_ten(client: smsc_soap.Client, sandbox: Sandbox) -> None:
+    for n in range(spec.MAILING_LIST_DEFAULT_MAX + 2):
+        client.mailings.add(f"m{n}", "79161234567", f"text {n}")
+    listed = client.mailings.get_all()
+    assert len(listed) == spec.MAILING_LIST_DEFAULT_MAX and listed[-1].name == "m11"
+    assert "start" not in form(sandbox) and "end" not in form(sandbox)

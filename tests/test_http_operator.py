@@ -99,3 +99,18 @@ def test_fifteen_concurrent_requests_under_one_login_is_the_named_9(client: smsc
             client.operator("79161234567")
     assert isinstance(caught.value, RateLimited) and caught.value.code == 9
     assert spec.CONCURRENT_PHRASE in str(caught.value)
+
+
+def test_after_error_4_every_call_of_the_client_backs_off_soap_included(client: smsc_soap.Client,
+                                                                        sandbox: Sandbox) -> None:
+    with smsc_soap.Client("alex", "wrong", url=sandbox.url) as wrong:
+        for _ in range(10):  # the sandbox blocks an IP after ten bad requests a minute
+            with pytest.raises(smsc_soap.AuthenticationError):
+                wrong.operator("79161234567")
+    with pytest.raises(smsc_soap.IpBlocked) as caught:
+        client.operator("79161234567")
+    assert caught.value.retry_after == client.retry.ip_blocked_backoff
+    sent = len(sandbox.requests)
+    with pytest.raises(smsc_soap.IpBlocked) as soap:
+        client.get_balance()
+    assert soap.value.refused_locally and len(sandbox.requests) == sent
