@@ -156,7 +156,7 @@ def test_add_is_never_repeated_after_an_ambiguous_failure(responder: Responder) 
             pytest.raises(SendOutcomeUnknown) as caught:
         client.mailings.add("x", "79161234567", "Hi")
     assert len(responder.requests) == 1 and caught.value.phones == ("79161234567",)
-    assert isinstance(caught.value, smsc_soap.ProtocolError)
+    assert isinstance(caught.value, smsc_soap.ProtocolError) and "mailings.get_all()" in str(caught.value)
 
 
 def test_an_identical_add_within_a_minute_is_a_duplicate(client: smsc_soap.Client) -> None:

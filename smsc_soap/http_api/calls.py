@@ -46,8 +46,13 @@ class HttpCall:
         return backoff_scopes(self.operation, self.request)
 
     def outcome_unknown(self, cause: TransportError) -> SendOutcomeUnknown:
-        """The error for a mailing that may have been created; it has no client id to look up."""
-        return SendOutcomeUnknown.for_cause(self.operation, None, self.phones, cause)
+        """The error for a mailing that may have been created; it has no client id to look up, so
+        the message says where to look instead of ``client.reconcile``."""
+        error = SendOutcomeUnknown.for_cause(self.operation, None, self.phones, cause)
+        error.args = (f"{self.operation}: the outcome is unknown ({type(cause).__name__}: {cause}); it was not "
+                      "repeated. A mailing has no id before it exists: look for it with "
+                      "client.mailings.get_all() before adding it again",)
+        return error
 
 
 def prepare(operation: str, fields: Mapping[str, Optional[str]], *, login: Optional[str], psw: str,
