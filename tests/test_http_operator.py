@@ -114,3 +114,14 @@ def test_after_error_4_every_call_of_the_client_backs_off_soap_included(client: 
     with pytest.raises(smsc_soap.IpBlocked) as soap:
         client.get_balance()
     assert soap.value.refused_locally and len(sandbox.requests) == sent
+
+
+def test_the_sandbox_takes_the_pages_get_form_too(sandbox: Sandbox) -> None:
+    """001:56 "методом GET или POST": PHP reads $_REQUEST (the client itself always POSTs)."""
+    import requests
+
+    answer = requests.get(sandbox.url.replace("soap.php", "info.php"),
+                          params={"get_operator": 1, "login": "alex", "psw": "123", "phone": "79161234567"},
+                          timeout=10)
+    assert answer.status_code == 200
+    assert answer.text == "country = Russia, operator = MTS, region = Moscow, mcc = 250, mnc = 01, tz = 0"
