@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Record the cassettes in cassettes/: every SOAP operation and the typical errors, one file each.
+"""Record the cassettes in cassettes/: every SOAP operation, every call of the HTTP pages beside it
+(mailings, operator lookup, export tasks), and the typical errors, one file each.
 
 One command, against the local sandbox by default (nothing leaves the machine)::
 
@@ -129,6 +130,57 @@ SCENARIOS: List[Scenario] = [
     Scenario("soap_fault", lambda c: (c.sandbox.inject("soap_fault", string="Internal Server Error"),  # type: ignore[attr-defined]
                                       _expect(smsc_soap.SoapFault, c.client.get_balance)),
              "the server answers a SOAP Fault", sandbox_only=True, needs_psw=True),
+]
+
+
+# --- the HTTP pages beside SOAP (000 mailings, 001 operator lookup, 002 export tasks) -------------
+
+#: A number no operator is known for in the sandbox's numbering table (error 3 of the lookup).
+NO_OPERATOR_PHONE = "12025550123"
+
+
+def _export_file(ctx: Context) -> None:
+    """A done task's file: the sandbox makes one (the real service's come from its web UI)."""
+    from smsc_soap.sandbox.exports import EXPORT_RUN_SECONDS, EXPORT_WAIT_SECONDS
+    sandbox = ctx.sandbox
+    assert sandbox is not None and ctx.client is not None
+    ctx.client.send_sms(SANDBOX_PHONE, "Exported")
+    sandbox.add_export("january", "smsc-soap-demo")  # type: ignore[attr-defined]
+    ctx.wait(EXPORT_WAIT_SECONDS + EXPORT_RUN_SECONDS)
+    (task,) = ctx.client2.exports.get_list()
+    with ctx.client2.exports.rows(task) as rows:
+        assert len(list(rows)) == 2
+
+
+def _mailing(ctx: Context) -> None:
+    assert ctx.client is not None and ctx.phone is not None
+    created = ctx.client.mailings.add("smsc-soap demo", ctx.phone, "Hello from a mailing", rpt="daily", rptn=2,
+                                      time="+60", cost=2)
+    assert created.id is not None
+    ctx.client.mailings.get(created.id)
+    ctx.client.mailings.get_all()
+    ctx.client.mailings.cancel(created.id)
+    ctx.client.mailings.delete(created.id)
+
+
+SCENARIOS += [
+    Scenario("operator", lambda c: c.client2.operator([c.phone or SANDBOX_PHONE, "79031234567"]),
+             "operator lookup of two numbers (page 001)"),
+    Scenario("operator_error_3",
+             lambda c: _expect(smsc_soap.errors.OperatorNotFound, lambda: c.client2.operator(NO_OPERATOR_PHONE)),
+             "operator lookup of a number without one: error 3", sandbox_only=True),
+    Scenario("exports_list", lambda c: c.client2.exports.get_list(cnt=10), "export tasks (page 002)"),
+    Scenario("exports_file", _export_file, "a done export task's CSV file, as rows", sandbox_only=True,
+             needs_psw=True),
+    Scenario("exports_error_5",
+             lambda c: _expect(smsc_soap.errors.TaskNotFound,
+                               lambda: c.client2.exports.get_file(2147483647, to=__import__("io").BytesIO())),
+             "the file of a task that does not exist: error 5"),
+    Scenario("mailing", _mailing, "a daily mailing added, read, listed, cancelled, deleted (page 000)",
+             sends=True, needs_psw=True),
+    Scenario("mailing_error_3",
+             lambda c: _expect(smsc_soap.errors.MailingNotFound, lambda: c.client.mailings.get(2147483647)),
+             "a mailing that does not exist: error 3 (an assumption of spec.JOBS_ERROR_CODES)", needs_psw=True),
 ]
 BY_NAME: Dict[str, Scenario] = {s.name: s for s in SCENARIOS}
 

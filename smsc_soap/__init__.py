@@ -9,14 +9,17 @@ from .channels import Binary, Bot, Email, Hlr, Mms, Ping, Push, Social, Telegram
 from .errors import (
     ApiError,
     AuthenticationError,
+    ConcurrencyLimited,
     ConnectionError,
     DuplicateRequest,
     InsufficientFunds,
     InvalidPhone,
     InvalidTime,
     IpBlocked,
+    MailingNotFound,
     MessageForbidden,
     MessageNotFound,
+    OperatorNotFound,
     ParameterError,
     ProtocolError,
     RateLimited,
@@ -25,6 +28,8 @@ from .errors import (
     SendOutcomeUnknown,
     SmscError,
     SoapFault,
+    TaskNotFound,
+    TaskNotReady,
     TimeoutError,
     TLSError,
     TransportError,
@@ -74,4 +79,6 @@ __all__ = [
     # channels (issue 15): smsc_soap.channels, smsc_soap.hlr
     "Binary", "Bot", "Email", "Hlr", "HlrReport", "Mms", "Ping", "Push", "ReportFormatError", "Social",
     "TelegramCode", "Viber", "VoiceCall", "WhatsApp", "parse_hlr_report",
+    # the HTTP pages beside SOAP (smsc_soap.http_api)
+    "ConcurrencyLimited", "MailingNotFound", "OperatorNotFound", "TaskNotFound", "TaskNotReady",
 ]

@@ -528,6 +528,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("balance", cmd_balance, "the account's balance")
 
+    from . import cli_http  # the HTTP pages beside SOAP: operator, jobs, exports
+    cli_http.add_commands(commands)
+
     wsdl = commands.add_parser("wsdl", help="print the vendored WSDL as the service serves it at an endpoint",
                                description="print the vendored WSDL as the service serves it at an endpoint")
     _endpoint_options(wsdl)

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Type, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Tuple, Type, TypeVar, Union, cast
 
 import zeep
 
@@ -32,6 +32,10 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
     from typing_extensions import Unpack
 
+    from .http_api.exports import Exports
+    from .http_api.mailings import Mailings
+    from .http_api.operator import OperatorInfo
+    from .http_api.shell import HttpShell
     from .query import ExtendedParams
 
 __all__ = ["Client", "Reconciliation", "new_message_id"]
@@ -172,6 +176,33 @@ class Client:
     def get_balance(self) -> BalanceResult:
         """The account's balance (not with an API key: get_balance has no ``query`` to carry it)."""
         return self._call(self._prepare("get_balance", {}), BalanceResult)
+
+    # --- the HTTP pages beside SOAP (smsc_soap.http_api) --------------------------------------
+
+    def operator(self, phones: Phones) -> Tuple["OperatorInfo", ...]:
+        """The operator, country, region, mcc, mnc and tz of each of ``phones`` (page 001)."""
+        from .http_api.operator import lookup
+        return lookup(self._http, phones)
+
+    @property
+    def exports(self) -> "Exports":
+        """Deferred export tasks and their files (page 002): ``get_list``, ``get_file``, ``rows``."""
+        from .http_api.exports import Exports
+        return Exports(self._http)
+
+    @property
+    def mailings(self) -> "Mailings":
+        """Mass mailings (page 000): ``add``, ``delete``, ``cancel``, ``get``, ``get_all``."""
+        from .http_api.mailings import Mailings
+        return Mailings(self._http)
+
+    @property
+    def _http(self) -> "HttpShell":
+        shell = self.__dict__.get("_http_shell")
+        if shell is None:
+            from .http_api.shell import HttpShell
+            shell = self.__dict__.setdefault("_http_shell", HttpShell(self))
+        return cast("HttpShell", shell)
 
     # --- after a lost answer ----------------------------------------------------------------
 

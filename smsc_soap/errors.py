@@ -137,8 +137,8 @@ BALANCE_ERRORS = ERRORS_BY_OPERATION["get_balance"]
 
 def api_error(operation: str, code: int) -> ApiError:
     """The exception for ``code`` as ``operation``'s table defines it."""
-    cls, meaning = ERRORS_BY_OPERATION[operation].get(
-        code, (UnknownApiError, spec.UNKNOWN_ERROR_CODE.meaning))
+    table = ERRORS_BY_OPERATION.get(operation) or HTTP_ERRORS_BY_OPERATION[operation]
+    cls, meaning = table.get(code, (UnknownApiError, spec.UNKNOWN_ERROR_CODE.meaning))
     return cls(code, meaning, operation)
 
 
@@ -256,3 +256,50 @@ class ReportFormatError(SmscError, ValueError):
     def __init__(self, message: str, *, field: Optional[str] = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+# --- the HTTP pages beside SOAP (000 mailings, 001 operator lookup, 002 export tasks) ----------
+
+
+class OperatorNotFound(ApiError):
+    """Error 3 of the operator lookup (001): the number's operator is not known."""
+
+
+class TaskNotFound(ApiError):
+    """Error 5 of the export tasks (002): no deferred task, or no file, by that id or name."""
+
+
+class MailingNotFound(ApiError):
+    """Error 3 of a mailing call other than ``add`` (an ASSUMPTION: page 000 has no error table)."""
+
+
+class ConcurrencyLimited(RateLimited):
+    """Error 9 for fifteen or more concurrent requests under one login (001, 002)."""
+
+
+class TaskNotReady(ValidationError):
+    """The export task's file cannot be fetched yet: its status is not "done" (002).
+
+    ``status`` is the task's status when asked; nothing was downloaded.
+    """
+
+    def __init__(self, message: str, *, status: object = None) -> None:
+        super().__init__(message, field="id")
+        self.status = status
+
+
+#: The HTTP pages' tables, as ERRORS_BY_OPERATION is for SOAP: {operation: {code: (class, meaning)}}.
+HTTP_ERRORS_BY_OPERATION: Dict[str, ErrorTable] = {
+    name: _classes(operation.errors) for name, operation in spec.HTTP_OPERATIONS.items()}
+OPERATOR_ERRORS = HTTP_ERRORS_BY_OPERATION["get_operator"]
+DOWNLOADS_ERRORS = HTTP_ERRORS_BY_OPERATION["exports.get_list"]
+JOBS_ERRORS = HTTP_ERRORS_BY_OPERATION["jobs.get"]
+
+
+def http_api_error(operation: str, code: int, text: str = "") -> ApiError:
+    """The exception for ``code`` of an HTTP page's ``operation``; a 9 whose ``text`` is the
+    pages' "too many concurrent requests" is a :class:`ConcurrencyLimited`."""
+    error = api_error(operation, code)
+    if isinstance(error, RateLimited) and spec.CONCURRENT_PHRASE in text.lower():
+        error = ConcurrencyLimited(code, f"{error.meaning} ({spec.CONCURRENT_PHRASE})", operation)
+    return error

@@ -527,3 +527,77 @@ def build_query(raw: Optional[str] = None, **extended: Unpack[ExtendedParams]) -
         seen.add(name)
         pieces.append(piece)
     return "&".join(pieces)
+
+
+# --- the mailings page (000): the same table, plus the parameters only it has ----------------------
+
+#: The rows of :data:`EXTENDED_PARAMS` that the mailings page (000) lists too (000:80-196): a
+#: mailing's messages take them with the same rules, read from the same rows.
+MAILING_SHARED: Tuple[str, ...] = (
+    "tz", "period", "freq", "flash", "bin", "push", "hlr", "ping", "mms", "mail", "soc", "viber", "whatsapp",
+    "bot", "smsreq", "fileurl", "call", "voice", "param", "subj", "list", "valid", "tinyurl", "translit", "nl",
+)
+
+
+def _repeat(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    """``rpt``: 0..7, or its name from spec.MAILING_REPEATS ("daily", ...)."""
+    names = {label: code for code, label in spec.MAILING_REPEATS.items()}
+    if isinstance(value, str) and value in names:
+        return str(names[value])
+    if _is_int(value) and value in spec.MAILING_REPEATS:
+        return str(int(value))  # an int enum (http_api.mailings.Repeat) too
+    raise _fail(name, f"must be one of {sorted(spec.MAILING_REPEATS)} or {sorted(names)}, got {value!r}")
+
+
+def _sender2(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    return str(sender_field(value, field=name))
+
+
+def _mes2(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    return mes_field(value, field=name)
+
+
+def _charset(name: str, value: Any, given: Mapping[str, Any]) -> str:
+    """The client always sends UTF-8 and says so; another charset would mislabel the text."""
+    if value != "utf-8":
+        raise _fail(name, f"the client sends UTF-8 text and says so; {value!r} would mislabel it "
+                          f"(the page's choices: {', '.join(spec.MAILING_CHARSETS)})")
+    return "utf-8"
+
+
+#: The parameters only the mailings page has (000), checked as the shared rows are.
+MAILING_PARAMS: Mapping[str, Param] = {
+    "rpt": Param(HTTP_PAGE, _repeat),
+    "rptn": Param(HTTP_PAGE, _int_range(1)),
+    "sender2": Param(HTTP_PAGE, _sender2),
+    "mes2": Param(HTTP_PAGE, _mes2),
+    "tpl": Param(HTTP_PAGE, _int_range(1)),
+    "charset": Param(HTTP_PAGE, _charset),
+    "cost": Param(HTTP_PAGE, _choice(*spec.MAILING_COST_CHOICES)),
+}
+
+
+def mailing_fields(**given: Any) -> Dict[str, str]:
+    """The fields of a mailing's extended parameters, each read by its row: the shared rows of
+    :data:`EXTENDED_PARAMS` (as send_sms2's ``query`` reads them) and :data:`MAILING_PARAMS`.
+    ``mes2`` brings the page's ``fl[5]=1`` (000:147); ``charset`` is always utf-8."""
+    values = {name: value for name, value in given.items() if value is not None}
+    rows = {name: EXTENDED_PARAMS[name] for name in MAILING_SHARED}
+    rows.update(MAILING_PARAMS)
+    fields: Dict[str, str] = {}
+    for name, value in values.items():
+        row = rows.get(name)
+        if row is None:
+            close = difflib.get_close_matches(name, list(rows), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else " (page 000 does not list it)"
+            raise ValidationError(f"unknown mailing parameter {name!r}{hint}", field=name)
+        fields[name] = row.normalise(name, value, values)
+    for name, (needs, why) in REQUIRES.items():
+        if name in values and needs not in values:
+            raise ValidationError(f"{name} needs {needs} ({why})", field=name)
+    if "rptn" in values and values.get("rpt") in (None, 0, "manual"):
+        raise ValidationError("rptn needs rpt (a repeat period) (000:106: the number of repeats)", field="rptn")
+    if "mes2" in fields:
+        fields[spec.MES2_FLAG] = "1"
+    fields["charset"] = "utf-8"
+    return fields

@@ -500,3 +500,165 @@ TIMESTAMP_UNSET = 0
 #: ``status``) are whole numbers in this range (the pages list -3..255); one outside it is not a
 #: code the service could have meant. Inside it, an unlisted code is kept as its int.
 ANSWER_CODES = IntRange(-999, 9999)
+
+
+# === http apis ===
+#
+# The three HTTP pages beside SOAP: mass mailings (000, /sys/jobs.php), the operator of a number
+# (001, /sys/info.php?get_operator=1) and deferred export tasks (002, /sys/downloads.php); cited
+# as ``000:<line>`` etc. Exception classes are named, as in the operations section.
+
+#: The operator-lookup page (smsc.ru, Russian).
+OPERATOR_PAGE = "seeds/001_3cf7ec5cc894e955.txt"
+#: The export-tasks page (smsc.ua, Ukrainian).
+DOWNLOADS_PAGE = "seeds/002_f67015502498c635.txt"
+#: The mailings page is :data:`HTTP_PAGE` (000).
+JOBS_PAGE = HTTP_PAGE
+
+#: 000:62, 001:56, 002:63: every page's address is ``https://<host>/sys/<page>``. ASSUMPTION (for
+#: an explicit ``url``): the pages live in the same directory as the SOAP endpoint's path.
+JOBS_PHP, INFO_PHP, DOWNLOADS_PHP = "jobs.php", "info.php", "downloads.php"
+
+#: 001:66-81, 002:77-92: ``fmt`` 0 text, 1 comma list, 2 XML, 3 JSON. OUR CHOICE for the wire:
+#: 3 (JSON): its values are typed and quoted (a comma or " = " inside a region or a task's name
+#: cannot split a field), its error is a named key, and it is parsed without an XML parser.
+#: Every other shape is still read (a proxy or an old account may answer in another).
+FMT_TEXT, FMT_CSV, FMT_XML, FMT_JSON = 0, 1, 2, 3
+WIRE_FMT = FMT_JSON
+
+#: 001:99-105 (success): the fields of one operator entry, in the order fmt=1 writes them.
+OPERATOR_FIELDS: Tuple[str, ...] = ("country", "operator", "region", "mcc", "mnc", "tz")
+#: 001:92 "в ответ Сервера добавляется параметр "phone"" for a list of numbers. ASSUMPTION: the
+#: page does not show where; in fmt=1 it comes first (an entry of 7 values), in fmt 0/2/3 it is
+#: named. 001:63 "список номеров через запятую": numbers are joined by ",".
+OPERATOR_LIST_FIELD = "phone"
+#: 002:106-108: the fields of one export task, in fmt=1 order.
+TASK_FIELDS: Tuple[str, ...] = ("id", "name", "status", "created", "time", "file")
+#: 002:136 "0-очікує виконання, 1-виконується, 2-виконано, 3-скасовано, 4-помилка виконання".
+TASK_STATUSES: Mapping[int, str] = {0: "waiting", 1: "running", 2: "done", 3: "cancelled", 4: "failed"}
+#: 002:140 "Після присвоєння ... статусу 2 (виконано) з'явиться можливість завантажити файл".
+TASK_DONE = 2
+#: ASSUMPTION (002:137-138 say only "дата створення" and "час запуску"): ``created`` and ``time``
+#: are written "DD.MM.YYYY hh:mm:ss" (the SOAP page's date format, 004 last_date) in Moscow time
+#: (UTC+3, :data:`MOSCOW_UTC_OFFSET_HOURS`, the service's reference zone per 004:66). The same
+#: holds for the dates of a mailing. An empty value (a task not started) is None.
+HTTP_DATE_FORMAT = "%d.%m.%Y %H:%M:%S"
+
+#: 000:97-105: ``rpt``, how often a new mailing repeats.
+MAILING_REPEATS: Mapping[int, str] = {
+    0: "manual", 1: "hourly", 2: "daily", 3: "workdays", 4: "weekends", 5: "weekly", 6: "monthly", 7: "yearly",
+}
+#: 000:168 "windows-1251 (default) ... Варианты: utf-8 и koi8-r". We always send UTF-8 and say so.
+MAILING_CHARSETS: Tuple[str, ...] = ("windows-1251", "utf-8", "koi8-r")
+#: 000:147 mes2 needs "флаг fl[5], равный 1".
+MES2_FLAG = "fl[5]"
+#: 000:200-201: ``start``/``end`` of get_all are 'дд.мм.гггг'; without them "за последние 2 месяца,
+#: но не более 10".
+MAILING_DATE_FORMAT = "%d.%m.%Y"
+MAILING_LIST_DEFAULT_MONTHS = 2
+MAILING_LIST_DEFAULT_MAX = 10
+#: 000:174 vs 000:169-171, the page's own inconsistency: the ``cost`` row lists 0 and 1 ("add the
+#: cost"), the ``fmt`` row answers cost=1 with "cost,count", cost=2 with "id,count,cost" and cost=3
+#: with "...,balance" (the SOAP meanings). ONE CHOICE: cost takes 0..3 with the ``fmt`` row's (and
+#: SOAP's) meanings, so cost=1 computes the cost without creating the mailing.
+MAILING_COST_CHOICES: Tuple[int, ...] = (0, 1, 2, 3)
+
+#: What kind of HTTP call each is, for the back-off scopes (9: the identical request).
+LOOKUP, EXPORT, MAILING = "lookup", "export", "mailing"
+
+#: 001:85-90: the codes of the operator lookup.
+OPERATOR_ERROR_CODES: Mapping[int, ErrorCode] = {
+    1: ErrorCode("ParameterError", "error in parameters"),
+    2: _AUTH,
+    3: ErrorCode("OperatorNotFound", "operator not found"),
+    4: ErrorCode("IpBlocked", "IP address temporarily blocked"),
+    9: ErrorCode("RateLimited", "more than three identical requests, or any 100 operator requests, within a "
+                                "minute; or fifteen or more concurrent requests under one login"),
+}
+#: 002:96-101: the codes of the export tasks.
+DOWNLOADS_ERROR_CODES: Mapping[int, ErrorCode] = {
+    1: ErrorCode("ParameterError", "error in parameters"),
+    2: _AUTH,
+    4: ErrorCode("IpBlocked", "IP address temporarily blocked"),
+    5: ErrorCode("TaskNotFound", "the deferred task or the file to download was not found"),
+    9: ErrorCode("RateLimited", "more than three identical requests for the task list or a file within a "
+                                "minute; or fifteen or more concurrent requests under one login"),
+}
+#: ASSUMPTION (000 has no error table, 000:206 "Сервер возвращает Клиенту подтверждение"): jobs.php
+#: answers errors in the shapes of 001/002; ``add`` takes send's parameters, so its codes are send's
+#: (004); the other operations take the codes every page shares (1, 2, 4, 9), 3 meaning "no such
+#: mailing" (as get_status's 3 means "no such message").
+JOBS_ADD_ERROR_CODES = SEND_ERROR_CODES
+JOBS_ERROR_CODES: Mapping[int, ErrorCode] = {
+    1: ErrorCode("ParameterError", "error in parameters"),
+    2: _AUTH,
+    3: ErrorCode("MailingNotFound", "mailing not found"),
+    4: ErrorCode("IpBlocked", "IP address temporarily blocked"),
+    9: ErrorCode("RateLimited", "too many requests within a minute, or fifteen or more concurrent requests "
+                                "under one login"),
+}
+#: 001:90, 002:101: error 9 "also" when fifteen or more requests run at once under one login,
+#: "(too many concurrent requests)". ASSUMPTION: the code alone does not say which 9 it is; the
+#: service's text does, so an error 9 whose text holds this phrase is the concurrent case.
+CONCURRENT_REQUESTS = 15
+CONCURRENT_PHRASE = "too many concurrent requests"
+
+
+class HttpOperation(NamedTuple):
+    """One call of an HTTP page: where it goes, the flag that selects it, and its facts."""
+
+    name: str
+    page: str  # the seed it is documented on
+    path: str  # the page's file under /sys/
+    action: Tuple[str, str]  # the field that selects the operation, e.g. ("get_operator", "1")
+    kind: str
+    apikey: bool  # whether the page lists apikey
+    is_send: bool  # creates messages: never repeated once it may have left
+    errors: Mapping[int, ErrorCode]
+
+
+HTTP_OPERATIONS: Mapping[str, HttpOperation] = {op.name: op for op in (
+    # 001:56, 62 (apikey)
+    HttpOperation("get_operator", OPERATOR_PAGE, INFO_PHP, ("get_operator", "1"), LOOKUP, True, False,
+                  OPERATOR_ERROR_CODES),
+    # 002:63-64, 70 (apikey)
+    HttpOperation("exports.get_list", DOWNLOADS_PAGE, DOWNLOADS_PHP, ("get_list", "1"), EXPORT, True, False,
+                  DOWNLOADS_ERROR_CODES),
+    HttpOperation("exports.get_file", DOWNLOADS_PAGE, DOWNLOADS_PHP, ("get_file", "1"), EXPORT, True, False,
+                  DOWNLOADS_ERROR_CODES),
+    # 000:62-70; 000:74-75 and 196-197 list login and psw only: no apikey
+    HttpOperation("jobs.add", JOBS_PAGE, JOBS_PHP, ("add", "1"), MAILING, False, True, JOBS_ADD_ERROR_CODES),
+    HttpOperation("jobs.del", JOBS_PAGE, JOBS_PHP, ("del", "1"), MAILING, False, False, JOBS_ERROR_CODES),
+    HttpOperation("jobs.cancel", JOBS_PAGE, JOBS_PHP, ("cancel", "1"), MAILING, False, False, JOBS_ERROR_CODES),
+    HttpOperation("jobs.get", JOBS_PAGE, JOBS_PHP, ("get", "1"), MAILING, False, False, JOBS_ERROR_CODES),
+    HttpOperation("jobs.get_all", JOBS_PAGE, JOBS_PHP, ("get_all", "1"), MAILING, False, False, JOBS_ERROR_CODES),
+)}
+
+#: 001:136-138: lookups allowed per minute, identical and in all; 002:143: identical export
+#: requests per minute. (The sandbox enforces these; the client backs off after a 9.)
+LOOKUP_IDENTICAL_PER_MINUTE = 3
+LOOKUP_ANY_PER_MINUTE = 100
+EXPORT_IDENTICAL_PER_MINUTE = 3
+#: ASSUMPTION (002:140 says only "у форматі csv"): the export file is UTF-8 (a BOM tolerated), its
+#: fields separated by ";" (the usual choice of Russian-language CSV, whose texts hold commas),
+#: quoted as Python's csv module does, with a header row.
+EXPORT_CSV_ENCODING = "utf-8-sig"
+EXPORT_CSV_DELIMITER = ";"
+
+# --- mailings' answers (000 gives only add's, 000:172-176) -----------------------------------
+
+#: 000:173-174: add answers fmt=0 "OK - 1 SMS, ID - 1234"; fmt=1 "1234,1" (id, count), with
+#: cost=2 "1234,1,1.40", with cost=3 "1234,1,1.40,100.50", with cost=1 "1.40,1" (cost, count).
+#: ASSUMPTION: fmt=0 adds ", COST - 1.40" and ", BALANCE - 100.50" when asked (cost=1 writes
+#: "COST - 1.40, 1 SMS"), and fmt 2/3 name the same fields id, cnt, cost, balance.
+MAILING_ADD_FIELDS_BY_COST: Mapping[int, Tuple[str, ...]] = {
+    0: ("id", "cnt"), 1: ("cost", "cnt"), 2: ("id", "cnt", "cost"), 3: ("id", "cnt", "cost", "balance"),
+}
+#: ASSUMPTION (000:206 "подтверждение с указанием результата", no shape): del and cancel answer
+#: the mailing's id, and get/get_all one record per mailing with these fields, in the record
+#: shapes of 001/002 (fmt=1 in this order).
+MAILING_ID_FIELDS: Tuple[str, ...] = ("id",)
+MAILING_FIELDS: Tuple[str, ...] = ("id", "name", "status", "created", "time", "rpt", "rptn", "sent", "cnt", "cost")
+#: ASSUMPTION (000 names no statuses): a mailing is waiting while a send of it is still to come,
+#: done when every repeat was sent, cancelled after ``cancel``.
+MAILING_STATUSES: Mapping[int, str] = {0: "waiting", 1: "done", 2: "cancelled"}

@@ -4,6 +4,8 @@ Directives (no arguments unless said):
 
 ``.. smsc-error-table:: [OPERATION ...]``
     the ``error`` codes per operation: ``smsc_soap.errors.ERRORS_BY_OPERATION``
+``.. smsc-http-error-table:: OPERATION ...``
+    the codes of the HTTP pages' operations: ``smsc_soap.errors.HTTP_ERRORS_BY_OPERATION``
 ``.. smsc-status-table::``
     delivery statuses: ``smsc_soap.results.DeliveryStatus``
 ``.. smsc-delivery-error-table::``
@@ -61,9 +63,10 @@ def error_entry(entry: Any) -> Tuple[Any, str]:
     return cls, str(getattr(entry, "meaning", ""))
 
 
-def error_rows(operations: Optional[Sequence[str]] = None) -> List[Row]:
-    """One row per code and meaning, naming the operations that share it."""
-    tables: Mapping[str, Mapping[int, Any]] = _load("smsc_soap.errors", "ERRORS_BY_OPERATION")
+def error_rows(operations: Optional[Sequence[str]] = None, table: str = "ERRORS_BY_OPERATION") -> List[Row]:
+    """One row per code and meaning, naming the operations that share it (``table``: the SOAP
+    operations' ``ERRORS_BY_OPERATION``, or the HTTP pages' ``HTTP_ERRORS_BY_OPERATION``)."""
+    tables: Mapping[str, Mapping[int, Any]] = _load("smsc_soap.errors", table)
     order = [op for op in OPERATIONS_IN_PAGE_ORDER if op in tables]
     order += sorted(op for op in tables if op not in order)
     chosen = [op for op in order if not operations or op in operations]
@@ -254,6 +257,13 @@ class ErrorTable(_TableDirective):
         return error_rows(self.arguments or None)
 
 
+class HttpErrorTable(_TableDirective):
+    optional_arguments = 8
+
+    def rows(self) -> List[Row]:
+        return error_rows(self.arguments or None, table="HTTP_ERRORS_BY_OPERATION")
+
+
 class StatusTable(_TableDirective):
     def rows(self) -> List[Row]:
         return code_table_rows("DeliveryStatus")
@@ -313,6 +323,7 @@ class ChannelTable(_TableDirective):
 def setup(app: Sphinx) -> Dict[str, Any]:
     app.add_directive("smsc-channel-table", ChannelTable)
     app.add_directive("smsc-error-table", ErrorTable)
+    app.add_directive("smsc-http-error-table", HttpErrorTable)
     app.add_directive("smsc-status-table", StatusTable)
     app.add_directive("smsc-delivery-error-table", DeliveryErrorTable)
     app.add_directive("smsc-exit-codes", ExitCodes)

@@ -35,7 +35,8 @@ def backoff_scopes(operation: str, request: Mapping[str, str]) -> Tuple[Scope, S
     9 of send: the identical request; of status: the same message (phone, id); of balance:
     every balance call; of cost (no table of its own): the identical request.
     """
-    kind = spec.OPERATIONS[operation].kind
+    facts = spec.OPERATIONS.get(operation) or spec.HTTP_OPERATIONS[operation]  # HTTP pages: same rules
+    kind = facts.kind
     if kind == spec.STATUS:
         key = f"{request.get('phone')}\n{request.get('id')}"
     elif kind == spec.BALANCE:

@@ -96,3 +96,18 @@ def check_answer(status: int, content_type: str, body: bytes, *, limit: int,
     check_size(status, body, limit)
     check_http(status, content_type, body, secrets)
     return check_xml(status, body)
+
+
+#: The HTTP status an answer of the HTTP pages (000-002) comes with: errors are in the body.
+PAGE_STATUSES = (200,)
+
+
+def check_page_answer(status: int, body: bytes, secrets: Iterable[Secret] = ()) -> None:
+    """Refuse what cannot be an answer of an HTTP page (000-002): another status than 200 (a
+    redirect, a proxy's error page) or an empty body. The pages name no content type, so none is
+    required; the shape of the body is read by :mod:`smsc_soap.http_api.formats`."""
+    if status not in PAGE_STATUSES:
+        raise ProtocolError(f"HTTP {status} ({len(body)} bytes) is not an answer of the service: "
+                            f"{snippet(body, secrets)}", status_code=status)
+    if not body.strip():
+        raise ProtocolError(f"HTTP {status} with an empty body", status_code=status)

@@ -9,7 +9,9 @@ from typing import Any, Deque, Iterable, List, Mapping, Optional, Union
 from .._wsdl import SOAP_PATH
 from . import assumptions as A
 from .clock import Clock
+from .exports import Task
 from .faults import Fault, FaultPlan
+from .http_pages import HttpPages
 from .server import RecordedRequest, SandboxServer
 from .service import Account, Result, SentMessage, Service
 
@@ -47,6 +49,7 @@ class Sandbox:
         self.clock = Clock(start_time, realtime=realtime)
         self.service = Service(parsed, apikeys=apikeys, senders=senders, clock=self.clock)
         self.faults = FaultPlan()
+        self.pages = HttpPages(self.service)  # /sys/info.php, downloads.php, jobs.php
         self._host, self._port = host, port
         self._max_connections, self._head_seconds = max_connections, head_seconds
         self._requests: Deque[RecordedRequest] = deque(maxlen=A.REQUEST_LOG_LIMIT)
@@ -148,6 +151,14 @@ class Sandbox:
     def call(self, operation: str, client_ip: str = "127.0.0.1", **params: Any) -> Result:
         """Run an operation in-process, without HTTP or XML (parameters as strings)."""
         return self.service.call(operation, params, client_ip)
+
+    def add_export(self, name: str, login: Optional[str] = None, *, synthetic_rows: int = 0,
+                   final: int = 2) -> Task:
+        """Create a deferred export task (page 002; the service creates them in its web UI): it waits,
+        runs, then is done (``final``) as the clock moves; its file lists ``login``'s sends and then
+        ``synthetic_rows`` made-up rows (to test large files)."""
+        return self.pages.exports.add(login or self.service.logins[0], name, self.clock.now(),
+                                      synthetic_rows=synthetic_rows, final=final)
 
     # --- fault injection ------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover - not on Windows: no open-file limit to 
 
 from .._wsdl import SOAP_PATH, wsdl_for
 from . import assumptions as A
+from . import http_pages
 from .faults import Fault, dtd_declaration, html_page
 from .soapxml import (
     BAD_REQUEST, CONTENT_TYPES, SOAP11, SoapCall, SoapFault, fault_envelope, parse_request, response_envelope,
@@ -485,6 +486,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
+        if http_pages.page_of(url.path):  # the HTTP pages beside SOAP (000-002)
+            http_pages.serve(self, str(http_pages.page_of(url.path)), url.query, post=False)
+            return
         if url.path != SOAP_PATH:
             self._not_found()
             return
@@ -506,6 +510,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)
+        if http_pages.page_of(url.path):  # the HTTP pages beside SOAP (000-002)
+            http_pages.serve(self, str(http_pages.page_of(url.path)), url.query, post=True)
+            return
         if url.path != SOAP_PATH:
             self._not_found(read_body=True)
             return

@@ -1,0 +1,183 @@
+"""Mass mailings (page 000, ``/sys/jobs.php``): ``add`` (a send: never repeated once it may have
+left), ``delete``, ``cancel``, ``get`` and ``get_all``, with typed results.
+
+The parameters are read by the one table of :mod:`smsc_soap.query` (the rows shared with the
+SOAP ``*2`` methods, plus :data:`smsc_soap.query.MAILING_PARAMS`); phones, mes, sender and time
+by :mod:`smsc_soap.params`, as for a SOAP send.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
+
+from .. import params, spec
+from .._core.calls import message_fields
+from ..errors import ProtocolError, ValidationError
+from ..query import mailing_fields
+from .dates import page_date, service_datetime
+from .formats import Record
+from .shell import HttpShell
+
+class Repeat(int, enum.Enum):
+    """``rpt`` of a mailing (000:97-105): how often it is sent again (names: spec.MAILING_REPEATS)."""
+
+    MANUAL = 0
+    HOURLY = 1
+    DAILY = 2
+    WORKDAYS = 3
+    WEEKENDS = 4
+    WEEKLY = 5
+    MONTHLY = 6
+    YEARLY = 7
+
+    @property
+    def title(self) -> str:
+        return spec.MAILING_REPEATS[self.value]
+
+
+class MailingStatus(int, enum.Enum):
+    """A mailing's status (ASSUMPTION: spec.MAILING_STATUSES)."""
+
+    WAITING = 0
+    DONE = 1
+    CANCELLED = 2
+
+    @property
+    def title(self) -> str:
+        return spec.MAILING_STATUSES[self.value]
+
+
+def _decimal(value: Optional[str]) -> Optional[Decimal]:
+    if value is None or not value.strip():
+        return None
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {value!r}") from None
+
+
+def _int(value: Optional[str]) -> Optional[int]:
+    return None if value is None or not value.strip() else int(value.strip())
+
+
+@dataclass(frozen=True)
+class MailingCreated:
+    """The answer to ``add`` (000:172-176): the mailing's ``id`` and its SMS count ``cnt``; ``cost``
+    with cost=1 (then nothing was created and ``id`` is None), 2 or 3; ``balance`` with cost=3."""
+
+    id: Optional[int]
+    cnt: Optional[int]
+    cost: Optional[Decimal]
+    balance: Optional[Decimal]
+    raw: Mapping[str, str] = field(repr=False, compare=False, default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """A mailing as get/get_all return it (the fields: spec.MAILING_FIELDS, an ASSUMPTION)."""
+
+    id: int
+    name: str
+    status: Union[MailingStatus, int]
+    created: Optional[datetime]
+    time: Optional[datetime]
+    rpt: Union[Repeat, int]
+    rptn: Optional[int]
+    sent: int
+    cnt: Optional[int]
+    cost: Optional[Decimal]
+    raw: Mapping[str, str] = field(repr=False, compare=False, default_factory=dict)
+
+    @classmethod
+    def from_record(cls, record: Record) -> "Mailing":
+        try:
+            status = int(record["status"])
+            rpt = int(record.get("rpt") or 0)
+            return cls(id=int(record["id"]), name=record.get("name", ""),
+                       status=MailingStatus(status) if status in spec.MAILING_STATUSES else status,
+                       created=service_datetime(record.get("created")), time=service_datetime(record.get("time")),
+                       rpt=Repeat(rpt) if rpt in spec.MAILING_REPEATS else rpt, rptn=_int(record.get("rptn")),
+                       sent=int(record.get("sent") or 0), cnt=_int(record.get("cnt")),
+                       cost=_decimal(record.get("cost")), raw=MappingProxyType(dict(record)))
+        except (KeyError, ValueError) as exc:
+            raise ProtocolError(f"jobs.get: an unreadable mailing: {exc}") from None
+
+
+class Mailings:
+    """``client.mailings``: the calls of page 000 (login and psw only: the page lists no apikey)."""
+
+    def __init__(self, shell: HttpShell) -> None:
+        self._shell = shell
+
+    def add(self, name: str, phones: Optional[params.Phones] = None, mes: Optional[str] = None, *,
+            sender: Optional[str] = None, time: Any = None, fmt: Optional[int] = None,
+            **extended: Any) -> MailingCreated:
+        """Create a mailing ``name`` of ``mes`` to ``phones`` (or of ``list=``), 000:62 and 000:72-197.
+
+        ``extended`` takes every parameter the page lists: ``rpt`` (0..7 or "hourly", "daily", ...),
+        ``rptn``, ``sender2``, ``mes2`` (sent with ``fl[5]=1``), ``tpl`` (with ``mes=""``),
+        ``cost`` (0..3, see spec.MAILING_COST_CHOICES), ``tz``, ``period``/``freq``, the channel
+        flags, ``valid``, ``translit``, ... A mailing is a send: after an ambiguous failure it is
+        not repeated, :class:`~smsc_soap.SendOutcomeUnknown` is raised instead.
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError("name: a mailing needs a name (000:76)", field="name")
+        fields: Dict[str, Optional[str]] = {"name": name}
+        if extended.get("tpl") is not None:
+            if mes not in (None, ""):
+                raise ValidationError("tpl: the template is the text, so mes must be empty (000:191)", field="mes")
+            fields.update(phones=params.phones_field(phones if phones is not None else ""), mes="")
+        else:
+            fields.update(message_fields(phones, mes, extended))
+        fields.update(sender=params.sender_field(sender), time=params.time_field(time))
+        fields.update(mailing_fields(**extended))
+        cost = int(extended.get("cost") or 0)
+        recipients = tuple(params.split_phones(fields.get("phones") or ""))
+        call = self._shell.prepare("jobs.add", fields, fmt=fmt, phones=recipients)
+        answer = self._shell.call(call, spec.MAILING_ADD_FIELDS_BY_COST[cost])
+        if len(answer.records) != 1:
+            raise call.outcome_unknown(ProtocolError("jobs.add: the answer holds no single result"))
+        record = answer.records[0]
+        try:
+            return MailingCreated(id=_int(record.get("id")), cnt=_int(record.get("cnt")),
+                                  cost=_decimal(record.get("cost")), balance=_decimal(record.get("balance")),
+                                  raw=MappingProxyType(dict(record)))
+        except ValueError as exc:
+            raise call.outcome_unknown(ProtocolError(f"jobs.add: an unreadable answer: {exc}")) from None
+
+    def delete(self, id: int, *, fmt: Optional[int] = None) -> None:  # noqa: A002 - the page's name
+        """Delete mailing ``id`` (000:64)."""
+        self._by_id("jobs.del", id, fmt)
+
+    def cancel(self, id: int, *, fmt: Optional[int] = None) -> None:  # noqa: A002
+        """Stop mailing ``id`` while it waits to be sent (000:66)."""
+        self._by_id("jobs.cancel", id, fmt)
+
+    def get(self, id: int, *, fmt: Optional[int] = None) -> Mailing:  # noqa: A002
+        """Mailing ``id`` (000:68)."""
+        answer = self._shell.call(self._shell.prepare("jobs.get", {"id": _id(id)}, fmt=fmt), spec.MAILING_FIELDS)
+        if len(answer.records) != 1:
+            raise ProtocolError(f"jobs.get: {len(answer.records)} mailings in the answer, 1 expected")
+        return Mailing.from_record(answer.records[0])
+
+    def get_all(self, start: Optional[date] = None, end: Optional[date] = None, *,
+                fmt: Optional[int] = None) -> Tuple[Mailing, ...]:
+        """The mailings created from ``start`` to ``end`` (dates, 000:200-201); without them the
+        page's defaults: the last two months, at most ten."""
+        fields = {"start": page_date(start) if start is not None else None,
+                  "end": page_date(end) if end is not None else None}
+        answer = self._shell.call(self._shell.prepare("jobs.get_all", fields, fmt=fmt), spec.MAILING_FIELDS)
+        return tuple(Mailing.from_record(record) for record in answer.records)
+
+    def _by_id(self, operation: str, id: int, fmt: Optional[int]) -> None:  # noqa: A002
+        self._shell.call(self._shell.prepare(operation, {"id": _id(id)}, fmt=fmt), spec.MAILING_ID_FIELDS)
+
+
+def _id(value: int) -> str:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(f"id must be a mailing id (a whole number >= 1), got {value!r}", field="id")
+    return str(value)

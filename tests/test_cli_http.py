@@ -1,0 +1,133 @@
+"""``smsc-soap operator``, ``jobs`` and ``exports``: in-process against a sandbox (``SMSC_URL``)
+or ``--sandbox``, with --json and the documented exit codes."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+
+from smsc_soap import cli
+from smsc_soap.sandbox import Sandbox
+from smsc_soap.sandbox.exports import EXPORT_RUN_SECONDS, EXPORT_WAIT_SECONDS
+
+LOGIN, PASSWORD = "ops", "s3cret-Pa55"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox([f"{LOGIN}:{PASSWORD}:50"]) as sb:
+        yield sb
+
+
+@pytest.fixture
+def env(sandbox: Sandbox) -> Dict[str, str]:
+    return {"SMSC_LOGIN": LOGIN, "SMSC_PASSWORD": PASSWORD, "SMSC_URL": sandbox.url}
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str, env: Dict[str, str] = {}) -> "tuple[int, str, str]":
+    code = cli.main(list(args), env=env)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def lines(out: str) -> List[Dict[str, object]]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_operator_of_several_numbers_as_json(capsys: pytest.CaptureFixture[str], env: Dict[str, str]) -> None:
+    code, out, _ = run(capsys, "operator", "--json", "79161234567", "380671234567", env=env)
+    assert code == cli.EXIT_OK
+    assert [(o["type"], o["phone"], o["operator"]) for o in lines(out)] == [
+        ("operator", "79161234567", "MTS"), ("operator", "380671234567", "Kyivstar")]
+
+
+def test_an_unknown_operator_is_exit_1_with_one_line(capsys: pytest.CaptureFixture[str], env: Dict[str, str]) -> None:
+    code, out, err = run(capsys, "operator", "12025550123", env=env)
+    assert (code, out) == (cli.EXIT_SERVICE, "")
+    assert err.splitlines() == ["smsc-soap: get_operator: error 3: operator not found"]
+
+
+def test_jobs_add_list_get_cancel_delete(capsys: pytest.CaptureFixture[str], env: Dict[str, str],
+                                         sandbox: Sandbox) -> None:
+    code, out, _ = run(capsys, "jobs", "add", "--json", "promo", "79161234567", "Hi", "--rpt", "daily", "--rptn", "3",
+                       "--sender2", "ALT", "--mes2", "fallback", "--translit", "1", "--cost", "2", env=env)
+    assert code == cli.EXIT_OK and lines(out) == [{"type": "mailing", "id": 1, "cnt": 1, "cost": "2.00"}]
+    assert sandbox.requests[-1].params["fl[5]"] == "1"  # type: ignore[index]
+    code, out, _ = run(capsys, "jobs", "list", "--json", env=env)
+    assert [(m["id"], m["name"], m["rpt"], m["status"]) for m in lines(out)] == [(1, "promo", 2, 0)]
+    assert run(capsys, "jobs", "cancel", "1", env=env)[0] == cli.EXIT_OK
+    code, out, _ = run(capsys, "jobs", "get", "1", env=env)
+    assert ["status", "2 cancelled"] in [line.split(None, 1) for line in out.splitlines()]
+    assert run(capsys, "jobs", "delete", "1", env=env)[0] == cli.EXIT_OK
+    assert run(capsys, "jobs", "get", "1", env=env)[0] == cli.EXIT_SERVICE
+
+
+def test_a_bad_mailing_parameter_is_exit_2_before_anything_is_sent(capsys: pytest.CaptureFixture[str],
+                                                                   env: Dict[str, str], sandbox: Sandbox) -> None:
+    code, _, err = run(capsys, "jobs", "add", "x", "79161234567", "Hi", "--rpt", "fortnightly", env=env)
+    assert code == cli.EXIT_USAGE and "rpt" in err and sandbox.requests == []
+
+
+def test_exports_list_and_get_to_a_file_and_stdout(capsys: pytest.CaptureFixture[str], env: Dict[str, str],
+                                                   sandbox: Sandbox, tmp_path: Path) -> None:
+    sandbox.add_export("march", LOGIN, synthetic_rows=2)
+    code, out, _ = run(capsys, "exports", "list", "--json", env=env)
+    assert [(t["id"], t["status"]) for t in lines(out)] == [(1, 0)]
+    code, _, err = run(capsys, "exports", "get", "1", env=env)
+    assert code == cli.EXIT_SERVICE and "error 5" in err  # not done yet: the service has no file
+    sandbox.advance(EXPORT_WAIT_SECONDS + EXPORT_RUN_SECONDS)
+    target = tmp_path / "march.csv"
+    code, out, err = run(capsys, "exports", "get", "march.csv", "-o", str(target), env=env)
+    assert code == cli.EXIT_OK and target.read_text().count("\n") == 3
+    assert "bytes written" in err and list(tmp_path.iterdir()) == [target]
+    assert run(capsys, "exports", "get", "1", env=env)[0] == cli.EXIT_OK
+
+
+def test_the_installed_command_with_sandbox() -> None:
+    command = Path(sys.executable).parent / "smsc-soap"
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("SMSC_")}
+    result = subprocess.run([str(command), "exports", "get", "--sandbox", "demo.csv"], env=clean,
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("id;phone") and "Hello from the sandbox" in result.stdout
+    assert "bytes written" in result.stderr  # not a terminal: plain progress lines
+
+
+def test_the_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from smsc_soap import cli_http
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    bar = cli_http._progress(quiet=False)
+    bar(1000)
+    bar(0)
+    assert "export" in capsys.readouterr().err  # tqdm's bar (the cli extra is installed here)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    lines_ = cli_http._progress(quiet=False)
+    lines_(cli_http.PROGRESS_LINE_BYTES)
+    lines_(5)
+    lines_(0)
+    assert capsys.readouterr().err.splitlines() == [
+        f"smsc-soap: {cli_http.PROGRESS_LINE_BYTES} bytes written",
+        f"smsc-soap: {cli_http.PROGRESS_LINE_BYTES + 5} bytes written"]
+    assert cli_http._progress(quiet=True)(5) is None
+
+
+def test_without_tqdm_a_terminal_gets_plain_lines(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from smsc_soap import cli_http
+
+    def missing(name: str) -> None:
+        raise ImportError(name)
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setattr(cli_http.importlib, "import_module", missing)
+    progress = cli_http._progress(quiet=False)
+    progress(7)
+    progress(0)
+    assert capsys.readouterr().err.splitlines() == ["smsc-soap: 7 bytes written"]
