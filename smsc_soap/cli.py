@@ -23,12 +23,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Type, TypedDict
 
+from . import env as env_names
 from . import errors, spec
 from ._argtypes import (
     OneLineParser, checked, message_id, positive_seconds, service_host, service_url, xml_text,
 )
 from ._wsdl import endpoint_url, wsdl_for
-from .client import Client, new_message_id
+from ._core import calls
+from .client import Client, new_message_id  # noqa: F401 - importable from here before
 from .params import split_phones
 from .query import EXTENDED_PARAMS, HTTP_PAGE, SOAP_PAGE, ExtendedParams, build_query
 from .redact import Secret, redact
@@ -75,8 +77,9 @@ _EXIT_BY_ERROR: Tuple[Tuple[Type[Exception], int], ...] = (
 
 # --- environment and limits ---------------------------------------------------------------
 
-ENV_LOGIN, ENV_PASSWORD, ENV_APIKEY = "SMSC_LOGIN", "SMSC_PASSWORD", "SMSC_APIKEY"
-ENV_HOST, ENV_URL = "SMSC_HOST", "SMSC_URL"
+# The names live in smsc_soap.env, shared with Client.from_env; kept importable from here.
+ENV_LOGIN, ENV_PASSWORD, ENV_APIKEY = env_names.ENV_LOGIN, env_names.ENV_PASSWORD, env_names.ENV_APIKEY
+ENV_HOST, ENV_URL = env_names.ENV_HOST, env_names.ENV_URL
 
 #: The SOAP page, get_status error 9: "more than five requests for the status of the same
 #: message within a minute" (spec.RATE_LIMITS).
@@ -370,8 +373,11 @@ def cmd_send(args: argparse.Namespace, ctx: Context) -> int:
     with connect(args, ctx) as (client, sleep):
         if args.sandbox:
             extended.setdefault("cost", SANDBOX_SEND_COST)
-        # the id is chosen here, not by the client, so that Ctrl+C mid-send can name it
-        fields = {"id": args.id or new_message_id(), "sender": args.sender, "time": args.time}
+        # the id is chosen here, as the client would derive it, so that Ctrl+C mid-send can name it
+        operation = "send_sms2" if extended else "send_sms"
+        message_id = args.id or calls.default_send_id(operation, args.phones, args.mes, args.sender, args.time,
+                                                      extended, login=client.login)
+        fields = {"id": message_id, "sender": args.sender, "time": args.time}
         ctx.sending = (_first_phone(args.phones), fields["id"])
         if extended:
             result = client.send_sms2(args.phones, args.mes, **fields, **extended)

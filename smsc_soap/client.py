@@ -116,8 +116,11 @@ class Client:
                  sender: Optional[str] = None, time: Any = None) -> SendResult:
         """Send ``mes`` to ``phones`` (a string or an iterable of numbers).
 
-        Without ``id`` the client gives the message one (:func:`new_message_id`), so that a send
-        whose answer was lost can be looked up: a send is never repeated once it may have reached
+        Without ``id`` the client gives the message one derived from the request and its minute
+        (``smsc_soap._core.ids``): a send whose answer was lost can be looked up, and the same call
+        repeated within the minute is refused by the service with
+        :class:`~smsc_soap.DuplicateRequest` (its guard against loops, error 9). A send is never
+        repeated by the client once it may have reached
         the service; :class:`~smsc_soap.SendOutcomeUnknown` is raised instead, for
         :meth:`reconcile`.
         """

@@ -303,3 +303,19 @@ RATE_LIMITS: Mapping[str, RateLimit] = {
     STATUS: RateLimit(5, "status requests for the same message"),
     BALANCE: RateLimit(10, "balance requests"),
 }
+
+
+# === fidelity ===
+#
+# Facts added for issue 12 (the duplicate guard and the service's clock).
+
+#: 004:280 "Відправка більше одного однакового запиту на передачу SMS-повідомлення протягом
+#: хвилини" and 004:283 "Сервер не приймає більше одного однакового запиту на відправку ...
+#: протягом хвилини для захисту від помилок і зациклень в програмі на стороні клієнта": the
+#: window of the duplicate guard. The id a client makes for a send is derived per window of this
+#: length (smsc_soap._core.ids), so that identical calls within it stay identical on the wire.
+DUPLICATE_SEND_WINDOW_SECONDS = RATE_LIMIT_WINDOW_SECONDS
+#: 004:66 "Вказується щодо московського часу" (tz is relative to Moscow time) and 004:366
+#: last_date "DD.MM.YYYY HH:mm: ss" with no zone: the service's dates are Moscow time. The IANA
+#: name of that zone (a fact about Moscow, not from the page); results carry it as tzinfo.
+SERVICE_TIME_ZONE = "Europe/Moscow"
