@@ -45,6 +45,7 @@ __all__ = [
     "Param",
     "REQUIRES",
     "build_query",
+    "describe_extended",
     "ListLine",
     "format_list",
     "list_recipients",
@@ -527,3 +528,35 @@ def build_query(raw: Optional[str] = None, **extended: Unpack[ExtendedParams]) -
         seen.add(name)
         pieces.append(piece)
     return "&".join(pieces)
+
+
+# --- the table, for help() -------------------------------------------------------------------
+
+
+def _type_text(hint: Any) -> str:
+    """A short reading of an :class:`ExtendedParams` type hint: ``int``, ``0, 1 or 2``, ..."""
+    import typing
+
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        return " or ".join(map(repr, typing.get_args(hint)))
+    if origin is Union:
+        return " or ".join(_type_text(arg) for arg in typing.get_args(hint) if arg is not type(None))
+    if isinstance(hint, type):
+        return hint.__name__
+    if origin is not None and getattr(origin, "__name__", "") == "Iterable":
+        return "an iterable of (phones, mes) or (sender, tz, phones, mes)"
+    return str(hint).replace("typing.", "").replace("smsc_soap.query.", "")
+
+
+def describe_extended() -> str:
+    """The extended parameters as a reST list (name, Python type, the page that documents it):
+    appended to the docstrings of the ``*2`` methods, so ``help(Client.send_sms2)`` lists them."""
+    import typing
+
+    hints = typing.get_type_hints(ExtendedParams)
+    pages = {SOAP_PAGE: "SOAP page", HTTP_PAGE: "HTTP page"}
+    lines = ["Extended parameters (keywords, checked by :func:`smsc_soap.query.build_query`):", ""]
+    lines += [f"* ``{name}``: {_type_text(hints[name])} ({pages.get(param.source, param.source)})"
+              for name, param in EXTENDED_PARAMS.items() if name != "apikey"]
+    return "\n".join(lines)
