@@ -45,6 +45,7 @@ __all__ = [
     "Param",
     "REQUIRES",
     "build_query",
+    "refuse_not_carried",
     "describe_extended",
     "ListLine",
     "format_list",
@@ -88,6 +89,50 @@ _RAW_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[A-Za-z0-9_]*\])?")
 #: What may not appear in an already URL-encoded raw query: anything but RFC 3986 unreserved
 #: characters, sub-delims, ":@/?[]" and "%XX" escapes.
 _RAW_BAD = re.compile(r"[^A-Za-z0-9\-._~!$'()*+,;:@/?=&%\[\]]|%(?![0-9A-Fa-f]{2})")
+
+# --- what the SOAP answer cannot carry: refused, never sent and silently lost --------------
+
+#: Values of extended parameters that ask the answer for something the WSDL's result elements
+#: have no element for (wsdl/soap.wsdl: Send2ResponseType is id, balance, cost, cnt, error and
+#: ``errors`` of phone and status; cost's is cost, cnt, error). name -> (the values that ask, why).
+NOT_CARRIED: Mapping[str, Tuple[Tuple[int, ...], str]] = {
+    "op": ((1,), f"{SOAP_PAGE}:221-223: op=1 adds each number's status, mcc, mnc and cost to the answer, "
+                 "and the WSDL's result has no element for them (its errors list holds only a phone and a "
+                 "status): use err=1 for the numbers that failed, or get_status(phone, id, all=2) per number"),
+}
+#: Extended parameters whose answer only send_sms2's result can carry, by what they ask for.
+SEND_ONLY: Mapping[str, Tuple[Tuple[int, ...], str]] = {
+    "err": ((1,), "err=1 asks for the errors list, an element of send_sms2's result only"),
+    "cost": ((0, 2, 3), "cost=0/2/3 ask for a send (and its cost and balance); a cost request's result has "
+                        "only cost and cnt (cost=1 is what it does anyway)"),
+}
+#: Names of the HTTP API that change the answer's form or the request's encoding; in a raw
+#: query they would be accepted by the server and break or silently change the SOAP call.
+RAW_NOT_CARRIED: Mapping[str, str] = {
+    "fmt": "the answer of a SOAP call is the SOAP envelope; fmt asks the HTTP API for another format",
+    "charset": f"{SOAP_PAGE}:3: every SOAP parameter is UTF-8; charset would make the server read them otherwise",
+    "op": NOT_CARRIED["op"][1],
+}
+#: ASSUMPTION: the page lists no extended parameter for get_status2 but ``apikey`` (004:341):
+#: a send's parameters given to a status request would be ignored by the server, so they are
+#: refused (a parameter we do not know still goes in the raw query).
+STATUS_PARAMS = frozenset({"apikey"})
+
+
+def refuse_not_carried(kind: str, extended: Mapping[str, Any]) -> None:
+    """Refuse, with the reason, an extended parameter that the SOAP answer of an operation of
+    ``kind`` (spec.SEND, spec.COST, spec.STATUS) could not carry, or that it would ignore."""
+    given = {name: value for name, value in extended.items() if value is not None}
+    if kind == spec.STATUS:
+        for name in given:
+            if name not in STATUS_PARAMS:
+                raise _fail(name, f"the page lists no extended parameter {name!r} for get_status2; a "
+                                  "send's parameters would be ignored by it")
+    rules = dict(NOT_CARRIED, **SEND_ONLY) if kind == spec.COST else NOT_CARRIED
+    for name, (asking, why) in rules.items():
+        if name in given and isinstance(given[name], int) and int(given[name]) in asking:
+            raise _fail(name, f"refused, not sent and lost: {why}")
+
 
 # --- the Python types of the table --------------------------------------------------------
 
@@ -298,6 +343,18 @@ def _userip(name: str, value: Any, given: Mapping[str, Any]) -> str:
         raise _fail(name, f"{value!r} is not an IPv4 or IPv6 address") from None
 
 
+def _refused_values(check: Normaliser, asking: Tuple[int, ...], why: str) -> Normaliser:
+    """``check``, then refuse the values in ``asking`` with ``why`` (see :data:`NOT_CARRIED`)."""
+
+    def refuse(name: str, value: Any, given: Mapping[str, Any]) -> str:
+        written = check(name, value, given)
+        if int(written) in asking:
+            raise _fail(name, f"refused, not sent and lost: {why}")
+        return written
+
+    return refuse
+
+
 def _pp(name: str, value: Any, given: Mapping[str, Any]) -> str:
     text = str(value) if _is_int(value) else value
     if not isinstance(text, str) or not PARTNER_ID.fullmatch(text):
@@ -452,7 +509,7 @@ EXTENDED_PARAMS: Mapping[str, Param] = {
     "imgcode": Param(SOAP_PAGE, _text()),
     "userip": Param(SOAP_PAGE, _userip),
     "err": Param(SOAP_PAGE, _flag),
-    "op": Param(SOAP_PAGE, _flag),
+    "op": Param(SOAP_PAGE, _refused_values(_flag, *NOT_CARRIED["op"])),
     "pp": Param(SOAP_PAGE, _pp),
     "translit": Param(HTTP_PAGE, _choice(*spec.EXTENDED_CHOICES["translit"])),
     "nl": Param(HTTP_PAGE, _flag),
@@ -519,6 +576,8 @@ def build_query(raw: Optional[str] = None, **extended: Unpack[ExtendedParams]) -
     for name, piece in _raw_pairs(raw) if raw is not None else ():
         if name in given:
             raise ValidationError(f"query: {name!r} is given both as a keyword and in the raw string", field=name)
+        if name.lower() in RAW_NOT_CARRIED:
+            raise ValidationError(f"query: {name!r} is refused: {RAW_NOT_CARRIED[name.lower()]}", field=name)
         if name in EXTENDED_PARAMS:
             raise ValidationError(
                 f"query: pass {name!r} as a keyword ({name}=...) so that it is validated", field=name

@@ -10,7 +10,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from .. import params, spec
 from ..errors import SendOutcomeUnknown, TransportError, UnsupportedOperation, ValidationError
-from ..query import build_query, list_recipients, recipient_options
+from ..query import build_query, list_recipients, recipient_options, refuse_not_carried
 from .backoff import Scope, backoff_scopes
 from .ids import derived_message_id
 
@@ -153,9 +153,10 @@ def prepare(operation: str, fields: Mapping[str, Optional[str]], *, login: Optio
     name = wire_operation(operation, bool(apikey))
     request = {"login": login or "", "psw": psw}
     request.update((key, value) for key, value in fields.items() if value is not None)
-    if spec.OPERATIONS[name].has_query:
-        request["query"] = query_field(query, extended or {}, apikey)
     kind = spec.OPERATIONS[name].kind
+    if spec.OPERATIONS[name].has_query:
+        refuse_not_carried(kind, extended or {})
+        request["query"] = query_field(query, extended or {}, apikey)
     if kind == spec.SEND and "id" not in request:
         request["id"] = derived_message_id(kind, request, now)
     return Call(name, request)
