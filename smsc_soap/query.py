@@ -388,16 +388,32 @@ class ListLine(NamedTuple):
     mes: Optional[str]
 
 
-def parse_list_line(line: str) -> ListLine:
-    """The parts of one line of ``list``; no part is checked (see :func:`format_list`)."""
-    head, colon, mes = line.partition(spec.LIST_TEXT_SEPARATOR)
-    sender_tz, bar, phones = head.rpartition(spec.LIST_SENDER_END)
+_TEXT_SEPARATOR = re.compile("[%s]" % re.escape(spec.LIST_TEXT_SEPARATORS))
+#: A text that begins like more phones and a ":" (``p1;p2:text``): the server reads the ";" as
+#: the end of the phones, so the line would send "p2:text" to p1.
+_PHONES_THEN_COLON = re.compile(r"\s*\+?[0-9]+(?:\s*[,;]\s*\+?[0-9]+)*\s*:")
+
+
+def _split_list_line(line: str) -> Tuple[Optional[str], Optional[str], str, Optional[str], str]:
+    """sender, tz, phones, mes and the separator found ("" when none); 004:175, 183."""
+    first = _TEXT_SEPARATOR.search(line)
+    bar = line.find(spec.LIST_SENDER_END)
     sender: Optional[str] = None
     tz: Optional[str] = None
-    if bar:
-        sender, comma, tz_text = sender_tz.partition(spec.LIST_TZ_SEPARATOR)
+    if bar != -1 and (first is None or bar < first.start()):
+        sender, comma, tz_text = line[:bar].partition(spec.LIST_TZ_SEPARATOR)
         tz = tz_text if comma else None
-    return ListLine(sender, tz, phones, mes if colon else None)
+        line = line[bar + 1:]
+    found = _TEXT_SEPARATOR.search(line)
+    if found is None:
+        return sender, tz, line, None, ""
+    return sender, tz, line[:found.start()], line[found.end():], found.group()
+
+
+def parse_list_line(line: str) -> ListLine:
+    """The parts of one line of ``list`` as the server reads them: the text follows the first
+    ":" or ";" (004:175); no part is checked (see :func:`format_list`)."""
+    return ListLine(*_split_list_line(line)[:4])
 
 
 def parse_list(text: str) -> List[ListLine]:
@@ -421,8 +437,13 @@ def _list_line(index: int, entry: Any, options: Mapping[str, bool]) -> str:
         raise _fail("list", f"{where}: expected (phones, mes) or (sender, tz, phones, mes), got {entry!r}")
     fields: Tuple[Any, ...] = entry if len(entry) == 4 else (None, None) + entry
     sender, tz, recipients, mes = fields
-    phones = phones_field(recipients, field="list", **options)
-    text = re.sub(r"\r\n|\r|\n", lambda _: spec.LIST_NEWLINE_ESCAPE, mes_field(mes, field="list"))  # 004:181
+    phones = phones_field(recipients, field="list", **options)  # always joined with "," (004:180)
+    checked = mes_field(mes, field="list")
+    if spec.LIST_LITERAL_BACKSLASH_N_REFUSED and spec.LIST_NEWLINE_ESCAPE in checked:
+        raise _fail("list", f"{where}: the text holds a literal backslash-n, which the server turns into a "
+                            "newline in a list line (004:181) and which has no documented escape: send this "
+                            "message with send_sms, or write a real newline")
+    text = re.sub(r"\r\n|\r|\n", lambda _: spec.LIST_NEWLINE_ESCAPE, checked)  # 004:181
     prefix = ""
     if sender is not None:
         prefix = sender_field(sender, field="list") or ""
@@ -437,10 +458,15 @@ def _list_line(index: int, entry: Any, options: Mapping[str, bool]) -> str:
 def _check_list_string(value: str, options: Mapping[str, bool]) -> str:
     """A list given as the page's text: every line ``[sender[,tz]|]phones:mes``, checked."""
     _text()("list", value, {})
-    for index, line in enumerate(parse_list(value)):
+    for index, text in enumerate(value.split(spec.LIST_LINE_SEPARATOR)):
+        *_, separator = _split_list_line(text)
+        line = parse_list_line(text)
         if line.mes is None:
-            raise _fail("list", f"line {index} {value.split(spec.LIST_LINE_SEPARATOR)[index]!r} "
-                                "has no ':' between phones and mes")
+            raise _fail("list", f"line {index} {text!r} has no ':' or ';' between phones and mes")
+        if separator == ";" and _PHONES_THEN_COLON.match(line.mes):
+            raise _fail("list", f"line {index} {text!r}: phones in a list line are separated by ',' (004:180); "
+                                "the server reads the first ';' as the end of the phones (004:175), so the "
+                                "rest would be the text")
         if line.sender is not None:
             sender_field(line.sender, field="list")
         if line.tz is not None:

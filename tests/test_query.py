@@ -368,7 +368,10 @@ MESSAGES = st.text(st.characters(exclude_categories=("Cs", "Cc")) | st.sampled_f
                    max_size=200).filter(xml_ok)
 
 
-@given(st.lists(st.tuples(st.from_regex(r"\+?[0-9]{7,15}", fullmatch=True), MESSAGES), min_size=1, max_size=10))
+LIST_MESSAGES = MESSAGES.filter(lambda m: "\\n" not in m)  # a literal backslash-n is refused in list (issue 12)
+
+
+@given(st.lists(st.tuples(st.from_regex(r"\+?[0-9]{7,15}", fullmatch=True), LIST_MESSAGES), min_size=1, max_size=10))
 def test_list_lines_match_entries(entries):
     lines = one(list=entries).split("\n")
     assert len(lines) == len(entries)
@@ -461,7 +464,7 @@ def test_any_string_value_round_trips(subj, imgcode, query_part, raw):
     assert parse_qs(query, keep_blank_values=True) == expected
 
 
-@given(mes=MESSAGES.filter(lambda m: not re.search("[\r\n]", m)), sender=st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,10}", fullmatch=True),
+@given(mes=LIST_MESSAGES.filter(lambda m: not re.search("[\r\n]", m)), sender=st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,10}", fullmatch=True),
        tz=st.integers(-15, 11))
 def test_list_round_trips_through_the_encoding(mes, sender, tz):
     query = build_query(list=[(sender, tz, "79991234567", mes)])
