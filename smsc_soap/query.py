@@ -29,6 +29,7 @@ from typing import (
     Tuple,
     TypedDict,
     Union,
+    cast,
 )
 from urllib.parse import parse_qs, quote, unquote_plus, urlsplit
 
@@ -343,18 +344,6 @@ def _userip(name: str, value: Any, given: Mapping[str, Any]) -> str:
         raise _fail(name, f"{value!r} is not an IPv4 or IPv6 address") from None
 
 
-def _refused_values(check: Normaliser, asking: Tuple[int, ...], why: str) -> Normaliser:
-    """``check``, then refuse the values in ``asking`` with ``why`` (see :data:`NOT_CARRIED`)."""
-
-    def refuse(name: str, value: Any, given: Mapping[str, Any]) -> str:
-        written = check(name, value, given)
-        if int(written) in asking:
-            raise _fail(name, f"refused, not sent and lost: {why}")
-        return written
-
-    return refuse
-
-
 def _pp(name: str, value: Any, given: Mapping[str, Any]) -> str:
     text = str(value) if _is_int(value) else value
     if not isinstance(text, str) or not PARTNER_ID.fullmatch(text):
@@ -535,7 +524,7 @@ EXTENDED_PARAMS: Mapping[str, Param] = {
     "imgcode": Param(SOAP_PAGE, _text()),
     "userip": Param(SOAP_PAGE, _userip),
     "err": Param(SOAP_PAGE, _flag),
-    "op": Param(SOAP_PAGE, _refused_values(_flag, *NOT_CARRIED["op"])),
+    "op": Param(SOAP_PAGE, _flag),  # op=1 is refused by build_query (NOT_CARRIED)
     "pp": Param(SOAP_PAGE, _pp),
     "translit": Param(HTTP_PAGE, _choice(*spec.EXTENDED_CHOICES["translit"])),
     "nl": Param(HTTP_PAGE, _flag),
@@ -595,6 +584,9 @@ def build_query(raw: Optional[str] = None, **extended: Unpack[ExtendedParams]) -
         for name, spec in EXTENDED_PARAMS.items()
         if name in given
     ]
+    for name, (asking, why) in NOT_CARRIED.items():
+        if name in given and int(cast(int, given[name])) in asking:  # checked as a flag above
+            raise _fail(name, f"refused, not sent and lost: {why}")
     for name, (needs, why) in REQUIRES.items():
         if name in given and needs not in given:
             raise ValidationError(f"{name} needs {needs} ({why})", field=name)

@@ -167,3 +167,12 @@ def test_the_cli_names_the_id_the_client_derives(wall: list) -> None:
                                  login=None, psw="", apikey="secret-key", extended=extended, now=NOW)
         assert calls.default_send_id(operation, PHONE, "hi", "Shop", "+5", extended, login=None,
                                      now=NOW) == expected.request["id"]
+
+
+def test_the_sandbox_compares_the_whole_request(sb: Sandbox) -> None:
+    """004:283 "одного однакового запиту": the same id with another option is another request."""
+    base = {"login": "alex", "phones": PHONE, "mes": "Hi", "id": "order-9"}
+    assert "error" not in sb.call("send_sms2", **base, psw="123", query="valid=2")
+    assert "error" not in sb.call("send_sms2", **base, psw="123", query="valid=3")
+    assert sb.call("send_sms2", **base, psw="123", query="valid=3") == {"error": "9"}
+    assert len(sb.messages) == 2
