@@ -380,7 +380,8 @@ class ListLine(NamedTuple):
 _TEXT_SEPARATOR = re.compile("[%s]" % re.escape(spec.LIST_TEXT_SEPARATORS))
 #: A text that begins like more phones and a ":" (``p1;p2:text``): the server reads the ";" as
 #: the end of the phones, so the line would send "p2:text" to p1.
-_PHONES_THEN_COLON = re.compile(r"\s*\+?[0-9]+(?:\s*[,;]\s*\+?[0-9]+)*\s*:")
+_PHONES_THEN_COLON = re.compile(r"\s*(?:\+?[0-9]{%d,}\s*[,;]\s*)*\+?[0-9]{%d,}\s*:"
+                                % (spec.PHONE_DIGITS.low, spec.PHONE_DIGITS.low))
 
 
 def _split_list_line(line: str) -> Tuple[Optional[str], Optional[str], str, Optional[str], str]:

@@ -105,3 +105,9 @@ def test_client_and_sandbox_agree_on_a_semicolon_list(box: Sandbox) -> None:
     assert result.cnt == 2 and Decimal(str(result.cost)) > 0
     assert [(m.phone, m.text, m.sender) for m in box.messages] == [
         ("79999999999", "Hello: there", None), ("79161234567", "Hi", "ivan")]
+
+
+def test_a_text_that_starts_with_a_time_is_not_taken_for_phones() -> None:
+    assert format_list("79991112233;12:00 meeting") == "79991112233;12:00 meeting"
+    with pytest.raises(smsc_soap.ValidationError):
+        format_list("79991112233; +79994445566 : Hello")
