@@ -636,5 +636,7 @@ def describe_extended() -> str:
     pages = {SOAP_PAGE: "SOAP page", HTTP_PAGE: "HTTP page"}
     lines = ["Extended parameters (keywords, checked by :func:`smsc_soap.query.build_query`):", ""]
     lines += [f"* ``{name}``: {_type_text(hints[name])} ({pages.get(param.source, param.source)})"
+              + (f"; {name}={' or '.join(map(str, NOT_CARRIED[name][0]))} is refused: the SOAP answer "
+                 "cannot carry what it asks for" if name in NOT_CARRIED else "")
               for name, param in EXTENDED_PARAMS.items() if name != "apikey"]
     return "\n".join(lines)
