@@ -68,6 +68,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> "list[str]":
+    """Every public name, the lazily imported ones included, so autocompletion shows them."""
+    return sorted(set(globals()) | set(__all__))
+
+
 __all__ = [
     "ApiError", "AuthenticationError", "BalanceResult", "Client", "ConnectionError", "CostResult",
     "DeliveryError", "DeliveryStatus", "DuplicateRequest", "InsufficientFunds", "InvalidPhone",

@@ -23,15 +23,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Type, TypedDict
 
-from . import cli_channels, errors, spec
+from . import env as env_names
+from . import __version__, cli_channels, errors, spec
 from ._argtypes import (
     OneLineParser, checked, message_id, positive_seconds, service_host, service_url, xml_text,
 )
 from ._wsdl import endpoint_url, wsdl_for
-from .client import Client, new_message_id
+from ._core import calls
+from ._core.settings import DEFAULT_TIMEOUT, Timeout
+from .client import Client, new_message_id  # noqa: F401 - importable from here before
 from .params import split_phones
 from .query import EXTENDED_PARAMS, HTTP_PAGE, SOAP_PAGE, ExtendedParams, build_query
 from .redact import Secret, redact
+from .results import DeliveryStatus
 
 # --- exit codes: the one table, and the one place that maps exceptions to it -------------
 
@@ -40,6 +44,7 @@ EXIT_SERVICE = 1
 EXIT_USAGE = 2
 EXIT_TRANSPORT = 3
 EXIT_PENDING = 4
+EXIT_NOT_DELIVERED = 5
 EXIT_INTERRUPTED = 130
 
 #: code -> when (the README's table is this one).
@@ -50,6 +55,9 @@ EXIT_CODES: Mapping[int, str] = {
     EXIT_USAGE: "usage or validation error: nothing was sent",
     EXIT_TRANSPORT: "transport error: timeout, TLS, connection, or an answer that is not the service's",
     EXIT_PENDING: "--wait: the status was not final within --timeout",
+    EXIT_NOT_DELIVERED: "--wait: the final status is a failure (expired, impossible to deliver, invalid or "
+                        "unavailable number, prohibited, insufficient funds): the message will not arrive; "
+                        "with several numbers, if any one failed",
     EXIT_INTERRUPTED: "interrupted (Ctrl+C): during a send, the message id and the command that "
                       "checks whether it went are printed",
 }
@@ -63,6 +71,14 @@ class StillPending(Exception):
     """``status --wait`` gave up before the status became final (exit 4)."""
 
 
+class NotDelivered(Exception):
+    """``--wait`` saw a final status that is not a delivery (exit 5)."""
+
+
+#: The final statuses that mean the message arrived; every other final status is a failure.
+DELIVERED_STATUSES = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.READ, DeliveryStatus.LINK_CLICKED})
+
+
 #: Exception -> exit code; the first matching row wins.
 _EXIT_BY_ERROR: Tuple[Tuple[Type[Exception], int], ...] = (
     (UsageError, EXIT_USAGE),
@@ -70,13 +86,15 @@ _EXIT_BY_ERROR: Tuple[Tuple[Type[Exception], int], ...] = (
     (errors.ApiError, EXIT_SERVICE),
     (errors.TransportError, EXIT_TRANSPORT),
     (StillPending, EXIT_PENDING),
+    (NotDelivered, EXIT_NOT_DELIVERED),
 )
 
 
 # --- environment and limits ---------------------------------------------------------------
 
-ENV_LOGIN, ENV_PASSWORD, ENV_APIKEY = "SMSC_LOGIN", "SMSC_PASSWORD", "SMSC_APIKEY"
-ENV_HOST, ENV_URL = "SMSC_HOST", "SMSC_URL"
+# The names live in smsc_soap.env, shared with Client.from_env; kept importable from here.
+ENV_LOGIN, ENV_PASSWORD, ENV_APIKEY = env_names.ENV_LOGIN, env_names.ENV_PASSWORD, env_names.ENV_APIKEY
+ENV_HOST, ENV_URL = env_names.ENV_HOST, env_names.ENV_URL
 
 #: The SOAP page, get_status error 9: "more than five requests for the status of the same
 #: message within a minute" (spec.RATE_LIMITS).
@@ -228,14 +246,20 @@ def _has_control_character(text: str) -> bool:
     return False
 
 
+def _timeout(args: argparse.Namespace) -> Timeout:
+    """``--request-timeout``: the client's limit on each call (else the library's default)."""
+    seconds: Optional[float] = getattr(args, "request_timeout", None)
+    return DEFAULT_TIMEOUT if seconds is None else seconds
+
+
 @contextlib.contextmanager
-def _embedded_sandbox() -> Iterator[Tuple[Client, Sleep]]:
+def _embedded_sandbox(args: argparse.Namespace) -> Iterator[Tuple[Client, Sleep]]:
     """A client of a sandbox inside this process; its clock moves instead of sleeping."""
     from .sandbox import Sandbox
     from .sandbox.assumptions import DEMO_LOGIN, DEMO_PASSWORD
 
     with Sandbox() as sandbox:
-        with Client(DEMO_LOGIN, DEMO_PASSWORD, url=sandbox.url) as client:
+        with Client(DEMO_LOGIN, DEMO_PASSWORD, url=sandbox.url, timeout=_timeout(args)) as client:
             yield client, sandbox.advance
 
 
@@ -245,10 +269,10 @@ def connect(args: argparse.Namespace, ctx: Context) -> Iterator[Tuple[Client, Sl
     if args.sandbox:
         if args.login or args.host or args.url:
             raise UsageError("--sandbox serves its own demo account: drop --login, --host and --url")
-        with _embedded_sandbox() as connection:
+        with _embedded_sandbox(args) as connection:
             yield connection
         return
-    with Client(**_credentials(args, ctx), **_endpoint(args, ctx.env)) as client:
+    with Client(**_credentials(args, ctx), **_endpoint(args, ctx.env), timeout=_timeout(args)) as client:
         yield client, ctx.sleep
 
 
@@ -350,6 +374,13 @@ def wait_final(client: Client, phone: str, id: str, *, sleep: Sleep, timeout: fl
         waited += pause
 
 
+def _not_delivered(phone: str, status: Any) -> Optional[NotDelivered]:
+    """The error for a final status that is a failure, else None."""
+    if not status.final or status.status in DELIVERED_STATUSES:
+        return None
+    return NotDelivered(f"{phone}: not delivered: the final status is {_human(status.status)}")
+
+
 def _pending(phone: str, status: Any, timeout: float) -> StillPending:
     return StillPending(f"{phone}: still {_human(status.status)} after {timeout:g} s of waiting "
                         "(the status is not final)")
@@ -370,8 +401,11 @@ def cmd_send(args: argparse.Namespace, ctx: Context) -> int:
     with connect(args, ctx) as (client, sleep):
         if args.sandbox:
             extended.setdefault("cost", SANDBOX_SEND_COST)
-        # the id is chosen here, not by the client, so that Ctrl+C mid-send can name it
-        fields = {"id": args.id or new_message_id(), "sender": sender, "time": args.time}
+        # the id is chosen here, as the client would derive it, so that Ctrl+C mid-send can name it
+        operation = "send_sms2" if extended else "send_sms"
+        message_id = args.id or calls.default_send_id(operation, args.phones, args.mes, sender, args.time,
+                                                      extended, login=client.login)
+        fields = {"id": message_id, "sender": sender, "time": args.time}
         ctx.sending = (_first_phone(args.phones), fields["id"])
         if extended:
             result = client.send_sms2(args.phones, args.mes, **fields, **extended)
@@ -393,7 +427,8 @@ def _first_phone(phones: Optional[str]) -> str:
 def _show_delivery(args: argparse.Namespace, ctx: Context, client: Client, sleep: Sleep, sent: Any) -> None:
     """After a send: each recipient's final status (one ``status`` line, or a JSON object each)."""
     phones = _recipients(args.phones, sent)
-    pending = []
+    pending: List[Exception] = []
+    failed: List[Exception] = []
     for phone in phones:
         status = wait_final(client, phone, sent.id, sleep=sleep, timeout=args.timeout,
                             on_change=_progress(args, ctx, phone))
@@ -403,8 +438,10 @@ def _show_delivery(args: argparse.Namespace, ctx: Context, client: Client, sleep
             ctx.out.line("status", f"{phone}: {_human(status.status)}" if len(phones) > 1 else status.status)
         if not status.final:
             pending.append(_pending(phone, status, args.timeout))
-    if pending:
-        raise pending[0]
+        elif args.wait and (failure := _not_delivered(phone, status)) is not None:
+            failed.append(failure)
+    if failed or pending:  # a failure is known for sure: it wins over a status still open
+        raise (failed + pending)[0]
 
 
 def cmd_cost(args: argparse.Namespace, ctx: Context) -> int:
@@ -428,6 +465,9 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     ctx.out.result("status", result, phone=args.phone, id=args.id)
     if args.wait and not result.final:
         raise _pending(args.phone, result, args.timeout)
+    failure = _not_delivered(args.phone, result) if args.wait else None
+    if failure is not None:
+        raise failure
     return EXIT_OK
 
 
@@ -474,6 +514,9 @@ def _common() -> OneLineParser:
                                         f"${ENV_PASSWORD} or asked for, never an option")
     _endpoint_options(common)
     common.add_argument("--json", action="store_true", help="print one JSON object per result")
+    common.add_argument("--request-timeout", type=positive_seconds, metavar="SECONDS",
+                        help="the longest one request to the service may take, retries included "
+                             "(default: the library's, 30 s; not --timeout, which bounds --wait)")
     return common
 
 
@@ -481,14 +524,18 @@ def _wait_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--wait", action="store_true",
                         help=f"{what}poll the status every {POLL_INTERVAL:g} s (the service allows "
                              f"{STATUS_REQUESTS_PER_MINUTE} status requests per message a minute) until it is final")
-    parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
-                        help=f"with --wait, give up after this long (default {DEFAULT_WAIT_TIMEOUT:g}; exit {EXIT_PENDING})")
+    parser.add_argument("--timeout", "--wait-timeout", dest="timeout", type=positive_seconds,
+                        default=DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
+                        help=f"with --wait, stop waiting for a final status after this long (default "
+                             f"{DEFAULT_WAIT_TIMEOUT:g}; exit {EXIT_PENDING}); each request is bounded by "
+                             "--request-timeout")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="smsc-soap", description="SMSC SOAP client and local sandbox.",
                                      epilog=_EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"smsc-soap {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common()
 

@@ -8,11 +8,12 @@ translated, and the service's ``error`` code becomes an exception. This module a
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, Optional, Tuple, Type, TypeVar, Union, cast
 
 import zeep
 
@@ -22,6 +23,7 @@ from ._core.calls import new_message_id
 from ._soap import ZEEP_SETTINGS
 from ._wsdl import endpoint_url, wsdl_document
 from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError
+from .query import describe_extended
 from .redact import Secret
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
@@ -100,6 +102,20 @@ class Client:
         self._backoffs = _core.BackOffWindows(settings.retry)
         self._backoffs_lock = threading.Lock()
 
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None, **options: Any) -> "Client":
+        """A client from the environment variables the ``smsc-soap`` command reads
+        (:mod:`smsc_soap.env`): ``SMSC_APIKEY``, or ``SMSC_LOGIN`` and ``SMSC_PASSWORD``; and
+        ``SMSC_HOST`` or ``SMSC_URL``. ``env`` defaults to ``os.environ``; ``options`` are the other
+        keywords of ``Client`` (``timeout``, ``retry``, ...) and win over the environment."""
+        import os
+
+        from .env import client_arguments
+
+        arguments: Dict[str, Any] = dict(client_arguments(os.environ if env is None else env))
+        arguments.update(options)
+        return cls(**arguments)
+
     def __repr__(self) -> str:
         auth = "apikey" if self._apikey else f"login={self.login!r}"
         return f"<smsc_soap.Client {auth} endpoint={self.endpoint!r}>"
@@ -120,8 +136,11 @@ class Client:
                  sender: Optional[str] = None, time: Any = None) -> SendResult:
         """Send ``mes`` to ``phones`` (a string or an iterable of numbers).
 
-        Without ``id`` the client gives the message one (:func:`new_message_id`), so that a send
-        whose answer was lost can be looked up: a send is never repeated once it may have reached
+        Without ``id`` the client gives the message one derived from the request and its minute
+        (``smsc_soap._core.ids``): a send whose answer was lost can be looked up, and the same call
+        repeated within the minute is refused by the service with
+        :class:`~smsc_soap.DuplicateRequest` (its guard against loops, error 9). A send is never
+        repeated by the client once it may have reached
         the service; :class:`~smsc_soap.SendOutcomeUnknown` is raised instead, for
         :meth:`reconcile`.
         """
@@ -289,3 +308,8 @@ class Client:
             log.info("%s failed (%s: %s); retry %d of %d in %.2f s", call.operation,
                      type(error).__name__, error, attempt, policy.attempts - 1, step.delay)
             policy.sleep(step.delay)
+
+
+# help(Client.send_sms2) lists the extended parameters, generated from smsc_soap.query's table.
+for _method in (Client.send_sms2, Client.get_sms_cost2, Client.get_status2):
+    _method.__doc__ = inspect.cleandoc(_method.__doc__ or "") + "\n\n" + describe_extended()

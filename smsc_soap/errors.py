@@ -204,7 +204,8 @@ class SendOutcomeUnknown(TransportError):
     Raised instead of the transport error ``cause`` when a send timed out waiting for its answer,
     lost its connection after the request went out, or got something that is not a SOAP answer.
     The error is also an instance of the cause's class, so ``except smsc_soap.TimeoutError``
-    still catches a send that timed out. ``id`` is the message id the request carried (the
+    still catches a send that timed out: catch ``SendOutcomeUnknown`` first, and never wrap a
+    send in a generic "retry on TransportError" (docs/reliability.rst). ``id`` is the message id the request carried (the
     client assigns one when the caller gives none) and ``phones`` the numbers it was for:
     ``client.reconcile(error)`` asks the service whether the message exists.
     """

@@ -29,6 +29,7 @@ from typing import (
     Tuple,
     TypedDict,
     Union,
+    cast,
 )
 from urllib.parse import parse_qs, quote, unquote_plus, urlsplit
 
@@ -45,6 +46,8 @@ __all__ = [
     "Param",
     "REQUIRES",
     "build_query",
+    "refuse_not_carried",
+    "describe_extended",
     "ListLine",
     "format_list",
     "list_recipients",
@@ -87,6 +90,50 @@ _RAW_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[A-Za-z0-9_]*\])?")
 #: What may not appear in an already URL-encoded raw query: anything but RFC 3986 unreserved
 #: characters, sub-delims, ":@/?[]" and "%XX" escapes.
 _RAW_BAD = re.compile(r"[^A-Za-z0-9\-._~!$'()*+,;:@/?=&%\[\]]|%(?![0-9A-Fa-f]{2})")
+
+# --- what the SOAP answer cannot carry: refused, never sent and silently lost --------------
+
+#: Values of extended parameters that ask the answer for something the WSDL's result elements
+#: have no element for (wsdl/soap.wsdl: Send2ResponseType is id, balance, cost, cnt, error and
+#: ``errors`` of phone and status; cost's is cost, cnt, error). name -> (the values that ask, why).
+NOT_CARRIED: Mapping[str, Tuple[Tuple[int, ...], str]] = {
+    "op": ((1,), f"{SOAP_PAGE}:221-223: op=1 adds each number's status, mcc, mnc and cost to the answer, "
+                 "and the WSDL's result has no element for them (its errors list holds only a phone and a "
+                 "status): use err=1 for the numbers that failed, or get_status(phone, id, all=2) per number"),
+}
+#: Extended parameters whose answer only send_sms2's result can carry, by what they ask for.
+SEND_ONLY: Mapping[str, Tuple[Tuple[int, ...], str]] = {
+    "err": ((1,), "err=1 asks for the errors list, an element of send_sms2's result only"),
+    "cost": ((0, 2, 3), "cost=0/2/3 ask for a send (and its cost and balance); a cost request's result has "
+                        "only cost and cnt (cost=1 is what it does anyway)"),
+}
+#: Names of the HTTP API that change the answer's form or the request's encoding; in a raw
+#: query they would be accepted by the server and break or silently change the SOAP call.
+RAW_NOT_CARRIED: Mapping[str, str] = {
+    "fmt": "the answer of a SOAP call is the SOAP envelope; fmt asks the HTTP API for another format",
+    "charset": f"{SOAP_PAGE}:3: every SOAP parameter is UTF-8; charset would make the server read them otherwise",
+    "op": NOT_CARRIED["op"][1],
+}
+#: ASSUMPTION: the page lists no extended parameter for get_status2 but ``apikey`` (004:341):
+#: a send's parameters given to a status request would be ignored by the server, so they are
+#: refused (a parameter we do not know still goes in the raw query).
+STATUS_PARAMS = frozenset({"apikey"})
+
+
+def refuse_not_carried(kind: str, extended: Mapping[str, Any]) -> None:
+    """Refuse, with the reason, an extended parameter that the SOAP answer of an operation of
+    ``kind`` (spec.SEND, spec.COST, spec.STATUS) could not carry, or that it would ignore."""
+    given = {name: value for name, value in extended.items() if value is not None}
+    if kind == spec.STATUS:
+        for name in given:
+            if name not in STATUS_PARAMS:
+                raise _fail(name, f"the page lists no extended parameter {name!r} for get_status2; a "
+                                  "send's parameters would be ignored by it")
+    rules = dict(NOT_CARRIED, **SEND_ONLY) if kind == spec.COST else NOT_CARRIED
+    for name, (asking, why) in rules.items():
+        if name in given and isinstance(given[name], int) and int(given[name]) in asking:
+            raise _fail(name, f"refused, not sent and lost: {why}")
+
 
 # --- the Python types of the table --------------------------------------------------------
 
@@ -330,16 +377,33 @@ class ListLine(NamedTuple):
     mes: Optional[str]
 
 
-def parse_list_line(line: str) -> ListLine:
-    """The parts of one line of ``list``; no part is checked (see :func:`format_list`)."""
-    head, colon, mes = line.partition(spec.LIST_TEXT_SEPARATOR)
-    sender_tz, bar, phones = head.rpartition(spec.LIST_SENDER_END)
+_TEXT_SEPARATOR = re.compile("[%s]" % re.escape(spec.LIST_TEXT_SEPARATORS))
+#: A text that begins like more phones and a ":" (``p1;p2:text``): the server reads the ";" as
+#: the end of the phones, so the line would send "p2:text" to p1.
+_PHONES_THEN_COLON = re.compile(r"\s*(?:\+?[0-9]{%d,}\s*[,;]\s*)*\+?[0-9]{%d,}\s*:"
+                                % (spec.PHONE_DIGITS.low, spec.PHONE_DIGITS.low))
+
+
+def _split_list_line(line: str) -> Tuple[Optional[str], Optional[str], str, Optional[str], str]:
+    """sender, tz, phones, mes and the separator found ("" when none); 004:175, 183."""
+    first = _TEXT_SEPARATOR.search(line)
+    bar = line.find(spec.LIST_SENDER_END)
     sender: Optional[str] = None
     tz: Optional[str] = None
-    if bar:
-        sender, comma, tz_text = sender_tz.partition(spec.LIST_TZ_SEPARATOR)
+    if bar != -1 and (first is None or bar < first.start()):
+        sender, comma, tz_text = line[:bar].partition(spec.LIST_TZ_SEPARATOR)
         tz = tz_text if comma else None
-    return ListLine(sender, tz, phones, mes if colon else None)
+        line = line[bar + 1:]
+    found = _TEXT_SEPARATOR.search(line)
+    if found is None:
+        return sender, tz, line, None, ""
+    return sender, tz, line[:found.start()], line[found.end():], found.group()
+
+
+def parse_list_line(line: str) -> ListLine:
+    """The parts of one line of ``list`` as the server reads them: the text follows the first
+    ":" or ";" (004:175); no part is checked (see :func:`format_list`)."""
+    return ListLine(*_split_list_line(line)[:4])
 
 
 def parse_list(text: str) -> List[ListLine]:
@@ -363,8 +427,13 @@ def _list_line(index: int, entry: Any, options: Mapping[str, bool]) -> str:
         raise _fail("list", f"{where}: expected (phones, mes) or (sender, tz, phones, mes), got {entry!r}")
     fields: Tuple[Any, ...] = entry if len(entry) == 4 else (None, None) + entry
     sender, tz, recipients, mes = fields
-    phones = phones_field(recipients, field="list", **options)
-    text = re.sub(r"\r\n|\r|\n", lambda _: spec.LIST_NEWLINE_ESCAPE, mes_field(mes, field="list"))  # 004:181
+    phones = phones_field(recipients, field="list", **options)  # always joined with "," (004:180)
+    checked = mes_field(mes, field="list")
+    if spec.LIST_LITERAL_BACKSLASH_N_REFUSED and spec.LIST_NEWLINE_ESCAPE in checked:
+        raise _fail("list", f"{where}: the text holds a literal backslash-n, which the server turns into a "
+                            "newline in a list line (004:181) and which has no documented escape: send this "
+                            "message with send_sms, or write a real newline")
+    text = re.sub(r"\r\n|\r|\n", lambda _: spec.LIST_NEWLINE_ESCAPE, checked)  # 004:181
     prefix = ""
     if sender is not None:
         prefix = sender_field(sender, field="list") or ""
@@ -379,10 +448,15 @@ def _list_line(index: int, entry: Any, options: Mapping[str, bool]) -> str:
 def _check_list_string(value: str, options: Mapping[str, bool]) -> str:
     """A list given as the page's text: every line ``[sender[,tz]|]phones:mes``, checked."""
     _text()("list", value, {})
-    for index, line in enumerate(parse_list(value)):
+    for index, text in enumerate(value.split(spec.LIST_LINE_SEPARATOR)):
+        *_, separator = _split_list_line(text)
+        line = parse_list_line(text)
         if line.mes is None:
-            raise _fail("list", f"line {index} {value.split(spec.LIST_LINE_SEPARATOR)[index]!r} "
-                                "has no ':' between phones and mes")
+            raise _fail("list", f"line {index} {text!r} has no ':' or ';' between phones and mes")
+        if separator == ";" and _PHONES_THEN_COLON.match(line.mes):
+            raise _fail("list", f"line {index} {text!r}: phones in a list line are separated by ',' (004:180); "
+                                "the server reads the first ';' as the end of the phones (004:175), so the "
+                                "rest would be the text")
         if line.sender is not None:
             sender_field(line.sender, field="list")
         if line.tz is not None:
@@ -451,7 +525,7 @@ EXTENDED_PARAMS: Mapping[str, Param] = {
     "imgcode": Param(SOAP_PAGE, _text()),
     "userip": Param(SOAP_PAGE, _userip),
     "err": Param(SOAP_PAGE, _flag),
-    "op": Param(SOAP_PAGE, _flag),
+    "op": Param(SOAP_PAGE, _flag),  # op=1 is refused by build_query (NOT_CARRIED)
     "pp": Param(SOAP_PAGE, _pp),
     "translit": Param(HTTP_PAGE, _choice(*spec.EXTENDED_CHOICES["translit"])),
     "nl": Param(HTTP_PAGE, _flag),
@@ -511,6 +585,9 @@ def build_query(raw: Optional[str] = None, **extended: Unpack[ExtendedParams]) -
         for name, spec in EXTENDED_PARAMS.items()
         if name in given
     ]
+    for name, (asking, why) in NOT_CARRIED.items():
+        if name in given and int(cast(int, given[name])) in asking:  # checked as a flag above
+            raise _fail(name, f"refused, not sent and lost: {why}")
     for name, (needs, why) in REQUIRES.items():
         if name in given and needs not in given:
             raise ValidationError(f"{name} needs {needs} ({why})", field=name)
@@ -518,6 +595,8 @@ def build_query(raw: Optional[str] = None, **extended: Unpack[ExtendedParams]) -
     for name, piece in _raw_pairs(raw) if raw is not None else ():
         if name in given:
             raise ValidationError(f"query: {name!r} is given both as a keyword and in the raw string", field=name)
+        if name.lower() in RAW_NOT_CARRIED:
+            raise ValidationError(f"query: {name!r} is refused: {RAW_NOT_CARRIED[name.lower()]}", field=name)
         if name in EXTENDED_PARAMS:
             raise ValidationError(
                 f"query: pass {name!r} as a keyword ({name}=...) so that it is validated", field=name
@@ -601,3 +680,37 @@ def mailing_fields(**given: Any) -> Dict[str, str]:
         fields[spec.MES2_FLAG] = "1"
     fields["charset"] = "utf-8"
     return fields
+
+
+# --- the table, for help() -------------------------------------------------------------------
+
+
+def _type_text(hint: Any) -> str:
+    """A short reading of an :class:`ExtendedParams` type hint: ``int``, ``0, 1 or 2``, ..."""
+    import typing
+
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        return " or ".join(map(repr, typing.get_args(hint)))
+    if origin is Union:
+        return " or ".join(_type_text(arg) for arg in typing.get_args(hint) if arg is not type(None))
+    if isinstance(hint, type):
+        return hint.__name__
+    if origin is not None and getattr(origin, "__name__", "") == "Iterable":
+        return "an iterable of (phones, mes) or (sender, tz, phones, mes)"
+    return str(hint).replace("typing.", "").replace("smsc_soap.query.", "")
+
+
+def describe_extended() -> str:
+    """The extended parameters as a reST list (name, Python type, the page that documents it):
+    appended to the docstrings of the ``*2`` methods, so ``help(Client.send_sms2)`` lists them."""
+    import typing
+
+    hints = typing.get_type_hints(ExtendedParams)
+    pages = {SOAP_PAGE: "SOAP page", HTTP_PAGE: "HTTP page"}
+    lines = ["Extended parameters (keywords, checked by :func:`smsc_soap.query.build_query`):", ""]
+    lines += [f"* ``{name}``: {_type_text(hints[name])} ({pages.get(param.source, param.source)})"
+              + (f"; {name}={' or '.join(map(str, NOT_CARRIED[name][0]))} is refused: the SOAP answer "
+                 "cannot carry what it asks for" if name in NOT_CARRIED else "")
+              for name, param in EXTENDED_PARAMS.items() if name != "apikey"]
+    return "\n".join(lines)

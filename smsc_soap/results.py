@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Mapping, NamedTuple, Optional, Tuple, Union, cast
@@ -149,11 +149,26 @@ def _timestamp(value: Optional[str], name: str) -> Optional[datetime]:
 SERVICE_DATE_FORMAT = "%d.%m.%Y %H:%M:%S"
 
 
+def service_time_zone() -> tzinfo:
+    """The service's time zone, :data:`smsc_soap.spec.SERVICE_TIME_ZONE` (Moscow): from the
+    system's or the ``tzdata`` package's zone database; without either, Moscow's fixed offset
+    since 2014 (:data:`smsc_soap.spec.MOSCOW_UTC_OFFSET_HOURS`), right for every date since."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(spec.SERVICE_TIME_ZONE)
+    except Exception:  # ZoneInfoNotFoundError (a KeyError), or a broken zone database
+        return timezone(timedelta(hours=spec.MOSCOW_UTC_OFFSET_HOURS), "MSK")
+
+
 def _service_date(value: Optional[str]) -> Optional[datetime]:
-    """A naive datetime: the page does not say in which time zone the service writes it."""
+    """An aware datetime: the service writes its dates in Moscow time (004:66, spec)."""
     if value is None or value.strip() == "":
         return None
-    return datetime.strptime(value.strip(), SERVICE_DATE_FORMAT)
+    return datetime.strptime(value.strip(), SERVICE_DATE_FORMAT).replace(tzinfo=_SERVICE_ZONE)
+
+
+_SERVICE_ZONE = service_time_zone()
 
 
 def _frozen(raw: Raw) -> Raw:
@@ -228,8 +243,8 @@ class StatusResult:
 
     ``all=0`` fills status, last_date, last_timestamp and err; ``all=1`` adds send_date,
     send_timestamp, phone, cost, sender_id, status_name and message; ``all=2`` adds operator and
-    region. ``last_date``/``send_date`` are naive: the service writes them in a time zone it
-    does not name; the ``*_timestamp`` fields are exact and aware (UTC).
+    region. Every datetime is aware: ``last_date``/``send_date`` in the service's time zone,
+    Moscow (``spec.SERVICE_TIME_ZONE``); the ``*_timestamp`` fields in UTC.
     """
 
     status: Union[DeliveryStatus, int, None]

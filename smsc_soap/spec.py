@@ -191,15 +191,28 @@ VOICE_PARAM_RANGES: Tuple[Tuple[str, IntRange], ...] = (
 
 #: 004:180 "Рядки розділяються через символ нового рядка (%0A)".
 LIST_LINE_SEPARATOR = "\n"
-#: 004:175 phones and mes "розділених двокрапкою або крапкою з комою" -- ":" (the form every
-#: example shows; issue 12 covers ";").
+#: 004:175 phones and mes "розділених двокрапкою або крапкою з комою": the text follows the
+#: first ":" or ";" of a line (after its sender head). The client writes ":" (the form every
+#: example shows) and reads both.
 LIST_TEXT_SEPARATOR = ":"
+LIST_TEXT_SEPARATORS = ":;"
+#: 004:180 "В якості phones можна вказати кілька номерів телефонів через кому": inside a list
+#: line the phones are separated by "," only, since ";" ends them.
+LIST_PHONE_SEPARATOR = ","
 #: 004:183 "sender1,tz1|phones1:mes1": a line's sender (and optional tz) end at "|", the tz
 #: follows the sender after ",".
 LIST_SENDER_END = "|"
 LIST_TZ_SEPARATOR = ","
 #: 004:181 "символ нового рядка, то вкажіть його через \\n": a newline inside a line's mes.
 LIST_NEWLINE_ESCAPE = "\\n"
+#: ASSUMPTION, ONE CHOICE (004:181): the page turns "\\n" in a list line's mes into a newline and
+#: documents no escape for a literal backslash-n; its nl=1 "special mode" for multi-line texts is
+#: not described further. So a text that holds a literal backslash-n cannot travel in ``list``
+#: as written: the client refuses it in a (phones, mes) entry (send it with send_sms instead).
+LIST_LITERAL_BACKSLASH_N_REFUSED = True
+#: 004:182 "працює тільки для запитів, в яких параметр time представлений у вигляді DDMMYYhhmm
+#: або DD.MM.YY hh: mm": a line's own tz applies only with these two absolute time forms.
+LIST_TZ_TIME_FORMS = (TIME_DDMMYYHHMM, TIME_DOTTED)
 
 
 # === operations ===
@@ -662,3 +675,19 @@ MAILING_FIELDS: Tuple[str, ...] = ("id", "name", "status", "created", "time", "r
 #: ASSUMPTION (000 names no statuses): a mailing is waiting while a send of it is still to come,
 #: done when every repeat was sent, cancelled after ``cancel``.
 MAILING_STATUSES: Mapping[int, str] = {0: "waiting", 1: "done", 2: "cancelled"}
+
+
+# === fidelity ===
+#
+# Facts added for issue 12 (the duplicate guard and the service's clock).
+
+#: 004:280 "Відправка більше одного однакового запиту на передачу SMS-повідомлення протягом
+#: хвилини" and 004:283 "Сервер не приймає більше одного однакового запиту на відправку ...
+#: протягом хвилини для захисту від помилок і зациклень в програмі на стороні клієнта": the
+#: window of the duplicate guard. The id a client makes for a send is derived per window of this
+#: length (smsc_soap._core.ids), so that identical calls within it stay identical on the wire.
+DUPLICATE_SEND_WINDOW_SECONDS = RATE_LIMIT_WINDOW_SECONDS
+#: 004:66 "Вказується щодо московського часу" (tz is relative to Moscow time) and 004:366
+#: last_date "DD.MM.YYYY HH:mm: ss" with no zone: the service's dates are Moscow time. The IANA
+#: name of that zone (a fact about Moscow, not from the page); results carry it as tzinfo.
+SERVICE_TIME_ZONE = "Europe/Moscow"

@@ -73,7 +73,7 @@ def test_every_parameter_is_named_on_the_page_it_cites(name):
 # --- flags and choices --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", FLAGS)
+@pytest.mark.parametrize("name", [flag for flag in FLAGS if flag != "op"])  # op=1: test_not_carried.py
 @pytest.mark.parametrize("value, expected", [(True, "1"), (False, "0"), (1, "1"), (0, "0")])
 def test_flags_accept_bool_or_0_1(name, value, expected):
     assert build_query(**{name: value}) == f"{name}={expected}"
@@ -368,7 +368,10 @@ MESSAGES = st.text(st.characters(exclude_categories=("Cs", "Cc")) | st.sampled_f
                    max_size=200).filter(xml_ok)
 
 
-@given(st.lists(st.tuples(st.from_regex(r"\+?[0-9]{7,15}", fullmatch=True), MESSAGES), min_size=1, max_size=10))
+LIST_MESSAGES = MESSAGES.filter(lambda m: "\\n" not in m)  # a literal backslash-n is refused in list (issue 12)
+
+
+@given(st.lists(st.tuples(st.from_regex(r"\+?[0-9]{7,15}", fullmatch=True), LIST_MESSAGES), min_size=1, max_size=10))
 def test_list_lines_match_entries(entries):
     lines = one(list=entries).split("\n")
     assert len(lines) == len(entries)
@@ -392,7 +395,7 @@ def test_none_values_are_omitted():
 
 
 def test_the_order_is_the_tables_whatever_the_keywords_order():
-    assert build_query(op=1, cost=2, tz=3) == build_query(tz=3, cost=2, op=1) == "tz=3&cost=2&op=1"
+    assert build_query(op=0, cost=2, tz=3) == build_query(tz=3, cost=2, op=0) == "tz=3&cost=2&op=0"
 
 
 def test_plus_space_and_structure_characters_are_percent_encoded():
@@ -415,7 +418,7 @@ def test_unknown_name_with_nothing_close_points_at_the_raw_string():
         ("fl[5]=1&sender2=ivan", "cost=1&fl[5]=1&sender2=ivan"),
         ("&&mes2=hi%20there&", "cost=1&mes2=hi%20there"),
         ("tpl=", "cost=1&tpl="),
-        ("charset=utf-8", "cost=1&charset=utf-8"),
+        ("x_custom=utf-8", "cost=1&x_custom=utf-8"),
     ],
 )
 def test_raw_string_is_appended(raw, expected):
@@ -428,7 +431,7 @@ def test_raw_string_is_appended(raw, expected):
         ("cost=3", "cost", "given both as a keyword and in the raw string"),
         ("subj=hi", "subj", "pass 'subj' as a keyword (subj=...) so that it is validated"),
         ("su%62j=hi", "subj", "pass 'subj' as a keyword"),
-        ("fmt=1&fmt=2", "query", "'fmt' appears twice"),
+        ("tpl=1&tpl=2", "query", "'tpl' appears twice"),
         ("fmt", "query", "'fmt' is not name=value"),
         ("=1", "query", "'=1' is not name=value"),
         ("a-b=1", "query", "not name=value"),
@@ -446,7 +449,7 @@ def test_raw_string_refused(raw, field, says):
 
 # --- the round trip that matters: the server reads back exactly what was given -----------
 
-UNKNOWN_NAMES = st.sampled_from(["sender2", "mes2", "tpl", "fl[5]", "charset", "x_custom"])
+UNKNOWN_NAMES = st.sampled_from(["sender2", "mes2", "tpl", "fl[5]", "x_custom"])
 NASTY = st.text(alphabet=st.sampled_from("+&=%;,\n #?/:@[]\\'\"aZ09 привет😀\t~")) | st.text()
 
 
@@ -461,7 +464,7 @@ def test_any_string_value_round_trips(subj, imgcode, query_part, raw):
     assert parse_qs(query, keep_blank_values=True) == expected
 
 
-@given(mes=MESSAGES.filter(lambda m: not re.search("[\r\n]", m)), sender=st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,10}", fullmatch=True),
+@given(mes=LIST_MESSAGES.filter(lambda m: not re.search("[\r\n]", m)), sender=st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,10}", fullmatch=True),
        tz=st.integers(-15, 11))
 def test_list_round_trips_through_the_encoding(mes, sender, tz):
     query = build_query(list=[(sender, tz, "79991234567", mes)])

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 
 import pytest
@@ -53,7 +54,9 @@ def test_status_result_all_levels(responder: Responder) -> None:
     assert status.err is DeliveryError.SUBSCRIBER_BLOCKED
     assert status.last_timestamp == datetime(2024, 2, 1, 7, 11, 12, tzinfo=timezone.utc)
     assert status.send_timestamp is not None and status.send_timestamp.tzinfo is not None
-    assert status.last_date == datetime(2024, 2, 1, 10, 11, 12)
+    # issue 12: aware, Moscow time (004:66); the same moment as last_timestamp
+    assert status.last_date == datetime(2024, 2, 1, 10, 11, 12, tzinfo=ZoneInfo("Europe/Moscow"))
+    assert status.last_date == status.last_timestamp and status.last_date.utcoffset() == timedelta(hours=3)
     assert (status.phone, status.cost, status.sender_id, status.message) == ("79999999999", Decimal("3.50"), "ivan", "Hi")
     assert (status.operator, status.region) == ("MTS", "Moscow")
 

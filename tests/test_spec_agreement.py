@@ -293,7 +293,8 @@ def _page_lines(entries: List[Any]) -> str:
         head = ""
         if len(entry) == 4:
             head = entry[0] + (f",{entry[1]}" if entry[1] is not None else "") + "|"
-        lines.append(head + entry[-2] + ":" + entry[-1].replace("\n", "\\n"))
+        # phones joined by "," as the page writes them in a list line (004:180; ";" ends them, 004:175)
+        lines.append(head + entry[-2].replace(";", ",") + ":" + entry[-1].replace("\n", "\\n"))
     return "list=" + quote("\n".join(lines), safe="")
 
 

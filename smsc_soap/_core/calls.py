@@ -17,9 +17,10 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from .. import params, spec
 from ..errors import SendOutcomeUnknown, TransportError, UnsupportedOperation, ValidationError
-from ..query import build_query, list_recipients, recipient_options
+from ..query import build_query, list_recipients, recipient_options, refuse_not_carried
 from ..redact import Secret
 from .backoff import Scope, backoff_scopes
+from .ids import derived_message_id
 
 #: Per process, so that the placeholder of a secret is the same in every call (the back-off
 #: scope of "the same request" hashes it) yet says nothing about the secret.
@@ -30,7 +31,8 @@ Fields = Dict[str, Optional[str]]
 
 
 def new_message_id() -> str:
-    """A message id for a send whose caller gave none: 'c' and 20 random hex digits.
+    """A random message id: 'c' and 20 random hex digits (what sends carried before the ids
+    derived by :mod:`.ids`; kept for callers who want an id of their own that is new every time).
 
     The page allows up to 40 of ``[A-Za-z0-9._-]``; the letter keeps it from being read as a
     number (numeric ids must be at most 2147483647).
@@ -68,13 +70,23 @@ def message_fields(phones: Optional[Phones], mes: Optional[str], extended: Mappi
 
 def send_fields(phones: Optional[Phones], mes: Optional[str], id: Union[int, str, None],  # noqa: A002
                 sender: Optional[str], time: Any, extended: Mapping[str, Any]) -> Fields:
-    """A send's fields; without ``id`` the client gives the message one (:func:`new_message_id`),
-    so that a send whose answer was lost can be looked up."""
+    """A send's fields; without ``id`` it stays None and :func:`prepare` derives one from the
+    whole request and its minute (:mod:`.ids`): a send whose answer was lost can be looked up,
+    and an identical call within the minute is refused by the service (error 9)."""
     fields = message_fields(phones, mes, extended)
-    message_id = params.id_field(id)
-    fields.update(id=message_id if message_id is not None else new_message_id(),
-                  sender=params.sender_field(sender), time=params.time_field(time))
+    fields.update(id=params.id_field(id), sender=params.sender_field(sender), time=params.time_field(time))
     return fields
+
+
+def default_send_id(operation: str, phones: Optional[Phones], mes: Optional[str], sender: Optional[str],
+                    time: Any, extended: Mapping[str, Any], *, login: Optional[str],
+                    now: Optional[float] = None) -> str:
+    """The id :func:`prepare` would derive for this send (for a shell that must name the id
+    before the call, such as the CLI for Ctrl+C). The API key is left out of the derivation, so
+    it need not be given here."""
+    fields = send_fields(phones, mes, None, sender, time, extended)
+    call = prepare(operation, fields, login=login, psw="", extended=extended, now=now)
+    return call.request["id"]
 
 
 def status_fields(phone: str, id: Union[int, str], all: int) -> Fields:  # noqa: A002
@@ -190,11 +202,12 @@ class Call:
 
 def prepare(operation: str, fields: Mapping[str, Optional[str]], *, login: Optional[str],
             psw: Union[str, Secret, None], apikey: Union[str, Secret, None] = None, query: Optional[str] = None,
-            extended: Optional[Mapping[str, Any]] = None) -> Call:
+            extended: Optional[Mapping[str, Any]] = None, now: Optional[float] = None) -> Call:
     """The call to make for ``operation`` with ``fields`` (from the ``*_fields`` functions):
     the API-key twin rule applied, ``query`` built where the operation has one, and only the
     fields with a value put on the wire; ``psw`` and ``apikey`` (best given as
-    :class:`~smsc_soap.redact.Secret`) go in as placeholders."""
+    :class:`~smsc_soap.redact.Secret`) go in as placeholders. A send without an id gets the one
+    derived from this request at ``now`` (seconds since the epoch; default: the wall clock)."""
     psw, apikey = _secret(psw), _secret(apikey)
     name = wire_operation(operation, bool(apikey))
     placeholders: Dict[str, Secret] = {}
@@ -203,9 +216,13 @@ def prepare(operation: str, fields: Mapping[str, Optional[str]], *, login: Optio
         request["psw"] = placeholder("psw", psw)
         placeholders[request["psw"]] = psw
     request.update((key, value) for key, value in fields.items() if value is not None)
+    kind = spec.OPERATIONS[name].kind
     if spec.OPERATIONS[name].has_query:
+        refuse_not_carried(kind, extended or {})
         key_token = placeholder("apikey", apikey) if apikey else None
         request["query"] = query_field(query, extended or {}, key_token)
         if key_token is not None:
             placeholders[key_token] = _apikey_in_query(apikey)
+    if kind == spec.SEND and "id" not in request:
+        request["id"] = derived_message_id(kind, request, now)
     return Call(name, request, placeholders)

@@ -39,6 +39,13 @@ def _local(day: str, month: str, year: str, hour: str, minute: str, tz: timezone
     return moment.timestamp()
 
 
+def is_absolute(value: Optional[str]) -> bool:
+    """True for the two date forms DDMMYYhhmm and DD.MM.YY hh:mm, the only ones a ``list``
+    line's own tz applies to (004:182)."""
+    text = (value or "").strip()
+    return any(form.fullmatch(text) for form in spec.LIST_TZ_TIME_FORMS)
+
+
 def send_moment(value: Optional[str], now: float, tz_hours: int = 0) -> float:
     """The moment (epoch seconds) a message given ``time=value`` is sent; never before ``now``."""
     try:

@@ -22,7 +22,7 @@ from . import assumptions as A
 from . import tables as T
 from .clock import Clock
 from .phones import BadPhone, dedupe, normalize, split_phones
-from .sendtime import BadTime, format_moment, send_moment
+from .sendtime import BadTime, format_moment, is_absolute, send_moment
 
 Params = Mapping[str, Any]
 Result = Dict[str, Any]
@@ -479,22 +479,26 @@ class Service:
             if not split_phones(phones):
                 raise _Refused(T.ERR_PARAMS)
             return [_Batch(split_phones(phones), mes, sender, tz)]
-        # list: "phones:mes" lines, or "sender,tz|phones:mes"; "\n" inside mes is a newline. The
-        # separators are spec's; reading them is the sandbox's own.
+        # list: "phones:mes" or "phones;mes" lines (004:175: the text follows the first ":" or
+        # ";"), or "sender,tz|phones:mes"; "\n" inside mes is a newline. The separators are
+        # spec's; reading them is the sandbox's own.
         batches = []
         for line in query["list"].replace("\r\n", "\n").split(spec.LIST_LINE_SEPARATOR):
             if not line.strip():
                 continue
             line_sender, line_tz = sender, tz
             head, bar, rest = line.partition(spec.LIST_SENDER_END)
-            if bar and spec.LIST_TEXT_SEPARATOR not in head:
+            if bar and not any(mark in head for mark in spec.LIST_TEXT_SEPARATORS):
                 name, _, tz_text = head.partition(spec.LIST_TZ_SEPARATOR)
                 line_sender = name.strip() or sender
                 if tz_text.strip():
                     line_tz = self._int_in(tz_text.strip(), *A.TZ_RANGE)
                 line = rest
-            phones, colon, mes = line.partition(spec.LIST_TEXT_SEPARATOR)
-            if not colon or not split_phones(phones):
+            ends = [line.find(mark) for mark in spec.LIST_TEXT_SEPARATORS if mark in line]
+            if not ends:
+                raise _Refused(T.ERR_PARAMS)
+            phones, mes = line[:min(ends)], line[min(ends) + 1:]
+            if not split_phones(phones):
                 raise _Refused(T.ERR_PARAMS)
             text = mes.replace(spec.LIST_NEWLINE_ESCAPE, "\n")
             batches.append(_Batch(split_phones(phones), text, line_sender, line_tz))
@@ -531,7 +535,8 @@ class Service:
         moments = []
         for batch in batches:
             try:
-                moments.append(send_moment(when, now, batch.tz))
+                # 004:182: a line's own tz counts only with DDMMYYhhmm or DD.MM.YY hh:mm
+                moments.append(send_moment(when, now, batch.tz if is_absolute(when) else tz))
             except BadTime:
                 raise _Refused(T.ERR_DATE) from None
         for batch in batches:
