@@ -156,11 +156,8 @@ class Client:
         ``VoiceCall(...)``, ``Hlr()``, ...); the channel's rules are checked before sending.
         ``phones`` and ``mes`` may be None only when ``list`` carries the recipients and texts.
         """
-        unfolded = channels.prepare(mes, sender, extended)
-        fields = calls.send_fields(phones, unfolded.mes, id, unfolded.sms_sender, time, unfolded.extended)
-        if unfolded.address_sender is not None:  # an e-mail's sender is an address, not an SMS name
-            fields["sender"] = unfolded.address_sender
-        return self._call(self._prepare("send_sms2", fields, query, unfolded.extended), SendResult)
+        fields, extended_fields = calls.send2_fields(phones, mes, id, sender, time, extended)
+        return self._call(self._prepare("send_sms2", fields, query, extended_fields), SendResult)
 
     # --- cost -------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
-from .. import params, spec
+from .. import channels, params, spec
 from ..errors import SendOutcomeUnknown, TransportError, UnsupportedOperation, ValidationError
 from ..query import build_query, list_recipients, recipient_options, refuse_not_carried
 from ..redact import Secret
@@ -78,13 +78,25 @@ def send_fields(phones: Optional[Phones], mes: Optional[str], id: Union[int, str
     return fields
 
 
+def send2_fields(phones: Optional[Phones], mes: Union[str, "channels.Message", None], id: Union[int, str, None],  # noqa: A002
+                 sender: Optional[str], time: Any, extended: Mapping[str, Any]) -> Tuple[Fields, Dict[str, Any]]:
+    """A ``send_sms2``'s fields and its extended parameters, with a channel's message
+    (:mod:`smsc_soap.channels`) unfolded and its rules checked: an e-mail's sender is an address,
+    not an SMS sender name."""
+    unfolded = channels.prepare(mes, sender, extended)
+    fields = send_fields(phones, unfolded.mes, id, unfolded.sms_sender, time, unfolded.extended)
+    if unfolded.address_sender is not None:
+        fields["sender"] = unfolded.address_sender
+    return fields, dict(unfolded.extended)
+
+
 def default_send_id(operation: str, phones: Optional[Phones], mes: Optional[str], sender: Optional[str],
                     time: Any, extended: Mapping[str, Any], *, login: Optional[str],
                     now: Optional[float] = None) -> str:
     """The id :func:`prepare` would derive for this send (for a shell that must name the id
     before the call, such as the CLI for Ctrl+C). The API key is left out of the derivation, so
     it need not be given here."""
-    fields = send_fields(phones, mes, None, sender, time, extended)
+    fields, extended = send2_fields(phones, mes, None, sender, time, extended)
     call = prepare(operation, fields, login=login, psw="", extended=extended, now=now)
     return call.request["id"]
 
