@@ -12,11 +12,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Type, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 import zeep
 
-from . import _core
+from . import _core, spec
 from ._core import calls
 from ._core.calls import new_message_id
 from ._soap import ZEEP_SETTINGS
@@ -32,7 +32,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
     from typing_extensions import Unpack
 
+    from .bulk import MessageLike, Outcome
     from .query import ExtendedParams
+    from .track import StatusChange
 
 __all__ = ["Client", "Reconciliation", "new_message_id"]
 
@@ -95,6 +97,9 @@ class Client:
                                     settings=ZEEP_SETTINGS).service
         self._backoffs = _core.BackOffWindows(settings.retry)
         self._backoffs_lock = threading.Lock()
+        #: Requests of send_bulk/track in flight at once, for every thread using this client:
+        #: within the service's limit of concurrent requests under one login.
+        self.bulk_slots = threading.BoundedSemaphore(spec.BULK_CONCURRENT_REQUESTS)
 
     def __repr__(self) -> str:
         auth = "apikey" if self._apikey else f"login={self.login!r}"
@@ -165,6 +170,33 @@ class Client:
     def get_balance(self) -> BalanceResult:
         """The account's balance (not with an API key: get_balance has no ``query`` to carry it)."""
         return self._call(self._prepare("get_balance", {}), BalanceResult)
+
+    # --- many messages (smsc_soap.bulk) ---------------------------------------------------------
+
+    def send_bulk(self, messages: Iterable["MessageLike"], **options: Any) -> Iterator["Outcome"]:
+        """Send many messages (:class:`~smsc_soap.bulk.Message` or tuples ``(phones, text[, sender,
+        time, id])``, any iterable, read lazily) as ``list`` requests, several at once; yield one
+        :class:`~smsc_soap.bulk.Sent`, :class:`~smsc_soap.bulk.Failed` or
+        :class:`~smsc_soap.bulk.Unknown` per message, in input order (``ordered=False``: as they
+        finish). A request whose outcome is unknown is never resent.
+
+        Options: ``concurrency`` (requests at once, default ``spec.BULK_CONCURRENT_REQUESTS``;
+        the client never has more than that in flight in all), ``lines_per_request``,
+        ``bytes_per_request``, ``progress`` (called with a :class:`~smsc_soap.bulk.Progress`
+        after each request), ``before_send`` (called with each :class:`~smsc_soap.bulk.Chunk`
+        before it is sent: e.g. to record its id).
+        """
+        from .bulk import send_bulk
+        return send_bulk(self, messages, **options)
+
+    def track(self, ids_and_phones: Iterable[Tuple[str, str]], **options: Any) -> Iterator["StatusChange"]:
+        """Poll the status of each ``(id, phone)`` until it is final or ``timeout`` seconds pass,
+        within the service's limit (at most five status requests per message a minute, spread
+        out); yield a :class:`~smsc_soap.track.StatusChange` whenever a status changes (the
+        first one read included). See :func:`smsc_soap.track.track` for the options.
+        """
+        from .track import track
+        return track(self, ids_and_phones, **options)
 
     # --- after a lost answer ----------------------------------------------------------------
 
