@@ -525,6 +525,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("balance", cmd_balance, "the account's balance")
 
+    from . import cli_bulk
+
+    cli_bulk.add_command(command)
+
     wsdl = commands.add_parser("wsdl", help="print the vendored WSDL as the service serves it at an endpoint",
                                description="print the vendored WSDL as the service serves it at an endpoint")
     _endpoint_options(wsdl)
