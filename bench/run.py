@@ -267,7 +267,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and calls (a smoke run)")
     args = parser.parse_args(argv)
-    rounds, calls = (3, 60) if args.quick else (7, 300)
+    rounds, calls = (3, 60) if args.quick else (9, 300)
     rows: List[Row] = []
     ratios: Dict[str, float] = {}
     started = time.perf_counter()
@@ -280,7 +280,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with SandboxProcess() as url:
             times = interleaved(contenders(url, folder, None), calls // 2, rounds)
             per_call(rows, ratios, "loopback", times, 1.15, 1.4)
-            cold = cold_start(url, folder, 3 if args.quick else 5)
+            cold = cold_start(url, folder, 3 if args.quick else 11)
         ratio = cold["Client"] / cold["plain zeep"]
         rows.append(("cold start: Client", f"{cold['Client'] * 1e3:.0f} ms", ""))
         rows.append(("cold start: plain zeep", f"{cold['plain zeep'] * 1e3:.0f} ms", ""))

@@ -70,9 +70,13 @@ class Sent:
     message: Message
     id: str
     phones: Tuple[str, ...]
-    parts: int
     cost: Optional[Decimal] = None
     failed: Tuple[PhoneError, ...] = ()
+
+    @property
+    def parts(self) -> int:
+        """Counted when asked for, not for every message sent: counting costs more than sending."""
+        return sms.parts(self.message.text)
 
 
 @dataclass(frozen=True)
@@ -272,12 +276,11 @@ def _read(chunk: Chunk, result: SendResult) -> List[Outcome]:
     alone = len(chunk) == 1
     outcomes: List[Outcome] = []
     for index, message, phones in zip(chunk.indices, chunk.messages, chunk.phones):
-        failed = tuple(refused[key].popleft() for key in map(_digits, phones) if refused.get(key))
+        failed = tuple(refused[key].popleft() for key in map(_digits, phones) if refused.get(key)) if refused else ()
         if failed and len(failed) == len(phones):
             outcomes.append(Failed(index, message, None, result.id or chunk.id, failed))
             continue
-        outcomes.append(Sent(index, message, result.id or chunk.id, phones, sms.parts(message.text),
-                             result.cost if alone else None, failed))
+        outcomes.append(Sent(index, message, result.id or chunk.id, phones, result.cost if alone else None, failed))
     return outcomes
 
 

@@ -244,8 +244,7 @@ def run(args: argparse.Namespace, ctx: "Context") -> int:
 def _record(results: Results, row: int, outcome: Outcome, counts: Dict[str, int]) -> None:
     if isinstance(outcome, Sent):
         counts["sent"] += 1
-        results.write({"event": "sent", "row": row, "id": outcome.id, "phones": list(outcome.phones),
-                       "parts": outcome.parts})
+        results.write({"event": "sent", "row": row, "id": outcome.id, "phones": list(outcome.phones)})
     elif isinstance(outcome, Failed):
         counts["failed"] += 1
         reason = str(outcome.error) if outcome.error is not None else "refused numbers: " + ", ".join(
