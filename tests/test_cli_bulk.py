@@ -109,3 +109,19 @@ def test_kill_9_mid_run_then_resume_sends_each_message_once(tmp_path: Path) -> N
         assert main(["bulk", str(source), "--lines-per-request", "4"], env=_env(sandbox)) == 0
         assert set(_ledger(sandbox)) == {f"7916300{i:04d}" for i in range(rows)}
         assert set(_ledger(sandbox).values()) == {1}  # the ledger shows each message once
+
+
+def test_progress_is_plain_lines_off_a_terminal_and_a_tqdm_bar_on_one(
+        tmp_path: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "m.jsonl"
+    source.write_text("".join(json.dumps({"phone": f"7916400{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(3)))
+    assert main(["bulk", str(source)], env=_env(sandbox)) == 0
+    assert "smsc-soap: bulk: 3 done (3 sent, 0 failed, 0 unknown)" in capsys.readouterr().err
+
+    pytest.importorskip("tqdm", reason="the progress bar is the 'cli' extra: pip install -e '.[cli]'")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    source.write_text("".join(json.dumps({"phone": f"7916500{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(3)))
+    assert main(["bulk", str(source), "--results", str(tmp_path / "second.jsonl")], env=_env(sandbox)) == 0
+    err = capsys.readouterr().err
+    assert "3msg" in err and "sent=3" in err  # tqdm's counter and the postfix
+    assert "smsc-soap: bulk:" not in err
