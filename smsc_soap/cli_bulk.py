@@ -226,6 +226,10 @@ def run(args: argparse.Namespace, ctx: "Context") -> int:
                                                 lines_per_request=args.lines_per_request,
                                                 progress=show, before_send=before_send):
                     _record(results, rows.pop(outcome.index), outcome, counts)
+            except KeyboardInterrupt:
+                print(f"smsc-soap: bulk: interrupted; run the same command again to resume (nothing is sent "
+                      f"twice): the journal is {results.path}", file=sys.stderr, flush=True)
+                raise
             finally:
                 close()
     finally:

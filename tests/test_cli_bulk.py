@@ -84,7 +84,8 @@ def _journal_lines(path: Path) -> List[Dict[str, object]]:
     return out
 
 
-def test_kill_9_mid_run_then_resume_sends_each_message_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill -9", "Ctrl+C"])
+def test_interrupted_mid_run_then_resumed_sends_each_message_once(tmp_path: Path, how: signal.Signals) -> None:
     rows = 120
     source = tmp_path / "m.jsonl"
     source.write_text("".join(json.dumps({"phone": f"7916300{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(rows)))
@@ -99,9 +100,10 @@ def test_kill_9_mid_run_then_resume_sends_each_message_once(tmp_path: Path) -> N
                 if journal.exists() and sum(e.get("event") == "sent" for e in _journal_lines(journal)) >= 20:
                     break
                 time.sleep(0.02)
-            os.kill(proc.pid, signal.SIGKILL)
+            os.kill(proc.pid, how)
         finally:
-            proc.wait(10)
+            code = proc.wait(30)
+        assert code == (-signal.SIGKILL if how == signal.SIGKILL else 130)
         before = sum(_ledger(sandbox).values())
         assert 0 < before < rows  # killed mid-run
         pending = [e for e in _journal_lines(journal) if e.get("event") == "pending"]
