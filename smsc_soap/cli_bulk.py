@@ -18,7 +18,7 @@ import os
 import sys
 import threading
 import time
-from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from . import errors, spec
 from ._argtypes import bounded_int
@@ -34,19 +34,19 @@ PLAIN_PROGRESS_EVERY = 2.0
 
 
 class BadInput(Exception):
-    """A row of the input file that cannot be read."""
+    """Why a row of the input file cannot be read (recorded as that row's failure)."""
 
 
 # --- input ---------------------------------------------------------------------------------------
 
 
-def read_rows(path: str) -> Iterator[Tuple[int, Message]]:
-    """(row number from 1, message) for each row of ``path``: CSV with a header when the name
-    ends in .csv, else JSON lines (one object per line; blank lines skipped)."""
-    with open(path, encoding="utf-8", newline="") as file:
+def read_rows(path: str) -> Iterator[Tuple[int, Union[Message, BadInput]]]:
+    """(row number from 1, its message) for each row of ``path``: CSV with a header when the
+    name ends in .csv, else JSON lines (one object per line; blank lines skipped). A row that
+    cannot be read comes as a :class:`BadInput` in its place: it fails alone."""
+    with open(path, encoding="utf-8-sig", newline="") as file:  # -sig: a spreadsheet's BOM
         if path.lower().endswith(".csv"):
-            reader = csv.DictReader(file)
-            for number, record in enumerate(reader, 1):
+            for number, record in enumerate(csv.DictReader(file), 1):
                 yield number, _message(number, record)
             return
         number = 0
@@ -57,16 +57,16 @@ def read_rows(path: str) -> Iterator[Tuple[int, Message]]:
             try:
                 record = json.loads(text)
             except ValueError as exc:
-                raise BadInput(f"{path}: row {number} is not JSON: {exc}") from None
-            if not isinstance(record, dict):
-                raise BadInput(f"{path}: row {number} is not a JSON object")
-            yield number, _message(number, record)
+                yield number, BadInput(f"row {number} is not JSON: {exc}")
+                continue
+            yield number, (_message(number, record) if isinstance(record, dict)
+                           else BadInput(f"row {number} is not a JSON object"))
 
 
-def _message(number: int, record: Dict[str, Any]) -> Message:
+def _message(number: int, record: Dict[str, Any]) -> Union[Message, BadInput]:
     values = {key: record.get(key) for key in INPUT_FIELDS}
     if not values["phone"] or values["text"] is None:
-        raise BadInput(f"row {number}: 'phone' and 'text' are required")
+        return BadInput(f"row {number}: 'phone' and 'text' are required")
     return Message(str(values["phone"]), str(values["text"]),
                    sender=str(values["sender"]) if values["sender"] else None,
                    time=str(values["time"]) if values["time"] else None,
@@ -206,15 +206,16 @@ def run(args: argparse.Namespace, ctx: "Context") -> int:
 
             def messages() -> Iterator[Message]:
                 index = 0
-                try:
-                    for row, message in read_rows(args.file):
-                        if row in skip:
-                            continue
-                        rows[index] = row
-                        index += 1
-                        yield message
-                except BadInput as exc:
-                    raise UsageError(str(exc)) from None
+                for row, message in read_rows(args.file):
+                    if row in skip:
+                        continue
+                    if isinstance(message, BadInput):
+                        counts["failed"] += 1
+                        results.write({"event": "failed", "row": row, "id": None, "error": str(message)})
+                        continue
+                    rows[index] = row
+                    index += 1
+                    yield message
 
             def before_send(chunk: Chunk) -> None:  # on disk before the request leaves
                 results.write({"event": "pending", "id": chunk.id, "rows": [rows[i] for i in chunk.indices],

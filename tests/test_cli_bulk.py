@@ -127,3 +127,19 @@ def test_progress_is_plain_lines_off_a_terminal_and_a_tqdm_bar_on_one(
     err = capsys.readouterr().err
     assert "3msg" in err and "sent=3" in err  # tqdm's counter and the postfix
     assert "smsc-soap: bulk:" not in err
+
+
+def test_a_row_that_cannot_be_read_fails_alone(tmp_path: Path, sandbox: Sandbox) -> None:
+    source = tmp_path / "m.jsonl"
+    source.write_text('{"phone": "79166000001", "text": "a"}\nnot json\n["a list"]\n{"phone": "79166000002"}\n'
+                      '{"phone": "79166000003", "text": "c"}\n')
+    assert main(["bulk", str(source)], env=_env(sandbox)) == 1
+    outcomes = {e["row"]: e["event"] for e in _journal(tmp_path / "m.jsonl.results.jsonl") if "row" in e}
+    assert outcomes == {1: "sent", 2: "failed", 3: "failed", 4: "failed", 5: "sent"}
+
+
+def test_a_spreadsheet_csv_with_a_byte_order_mark(tmp_path: Path, sandbox: Sandbox) -> None:
+    source = tmp_path / "m.csv"
+    source.write_bytes("phone,text\r\n79166000004,Привет\r\n".encode("utf-8-sig"))
+    assert main(["bulk", str(source)], env=_env(sandbox)) == 0
+    assert [m.mes for m in sandbox.messages] == ["Привет"]
