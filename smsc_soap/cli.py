@@ -575,8 +575,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("balance", cmd_balance, "the account's balance")
 
-    from . import cli_http  # the HTTP pages beside SOAP: operator, jobs, exports
+    from . import cli_bulk, cli_http  # many messages; the HTTP pages beside SOAP
+
     cli_http.add_commands(commands)
+    cli_bulk.add_command(command)
 
     wsdl = commands.add_parser("wsdl", help="print the vendored WSDL as the service serves it at an endpoint",
                                description="print the vendored WSDL as the service serves it at an endpoint")

@@ -13,11 +13,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, Mapping, Optional, Tuple, Type, TypeVar, Union, cast
 
 import zeep
 
-from . import _core, channels
+from . import _core, channels, spec
 from ._core import calls
 from ._core.calls import new_message_id
 from ._soap import ZEEP_SETTINGS
@@ -34,11 +34,13 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
     from typing_extensions import Unpack
 
+    from .bulk import MessageLike, Outcome
     from .http_api.exports import Exports
     from .http_api.mailings import Mailings
     from .http_api.operator import OperatorInfo
     from .http_api.shell import HttpShell
     from .query import ExtendedParams
+    from .track import StatusChange
 
 __all__ = ["Client", "Reconciliation", "new_message_id"]
 
@@ -97,10 +99,14 @@ class Client:
         self.retry = settings.retry
         self._session = session if session is not None else build_session(settings)
         self._transport = transport = SoapTransport(self._session, settings, self._secrets)
-        self._service = zeep.Client(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
-                                    settings=ZEEP_SETTINGS).service
+        self._zeep = zeep.Client(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
+                                 settings=ZEEP_SETTINGS)
+        self._service = self._zeep.service
         self._backoffs = _core.BackOffWindows(settings.retry)
         self._backoffs_lock = threading.Lock()
+        #: Requests of send_bulk/track in flight at once, for every thread using this client:
+        #: within the service's limit of concurrent requests under one login.
+        self.bulk_slots = threading.BoundedSemaphore(spec.BULK_CONCURRENT_REQUESTS)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None, **options: Any) -> "Client":
@@ -220,6 +226,33 @@ class Client:
             shell = self.__dict__.setdefault("_http_shell", HttpShell(self))
         return cast("HttpShell", shell)
 
+    # --- many messages (smsc_soap.bulk) ---------------------------------------------------------
+
+    def send_bulk(self, messages: Iterable["MessageLike"], **options: Any) -> Iterator["Outcome"]:
+        """Send many messages (:class:`~smsc_soap.bulk.Message` or tuples ``(phones, text[, sender,
+        time, id])``, any iterable, read lazily) as ``list`` requests, several at once; yield one
+        :class:`~smsc_soap.bulk.Sent`, :class:`~smsc_soap.bulk.Failed` or
+        :class:`~smsc_soap.bulk.Unknown` per message, in input order (``ordered=False``: as they
+        finish). A request whose outcome is unknown is never resent.
+
+        Options: ``concurrency`` (requests at once, default ``spec.BULK_CONCURRENT_REQUESTS``;
+        the client never has more than that in flight in all), ``lines_per_request``,
+        ``bytes_per_request``, ``progress`` (called with a :class:`~smsc_soap.bulk.Progress`
+        after each request), ``before_send`` (called with each :class:`~smsc_soap.bulk.Chunk`
+        before it is sent: e.g. to record its id).
+        """
+        from .bulk import send_bulk
+        return send_bulk(self, messages, **options)
+
+    def track(self, ids_and_phones: Iterable[Tuple[str, str]], **options: Any) -> Iterator["StatusChange"]:
+        """Poll the status of each ``(id, phone)`` until it is final or ``timeout`` seconds pass,
+        within the service's limit (at most five status requests per message a minute, spread
+        out); yield a :class:`~smsc_soap.track.StatusChange` whenever a status changes (the
+        first one read included). See :func:`smsc_soap.track.track` for the options.
+        """
+        from .track import track
+        return track(self, ids_and_phones, **options)
+
     # --- after a lost answer ----------------------------------------------------------------
 
     def reconcile(self, error: SendOutcomeUnknown) -> Reconciliation:
@@ -289,7 +322,7 @@ class Client:
             with self._transport.exchange(deadline, call) as exchange:
                 error: Optional[SmscError] = None
                 try:
-                    return self._service[call.operation](**call.masked)
+                    return self._invoke(call)
                 except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
                     error = self._transport.error_for(exc, call.operation, self.endpoint, exchange)
                     if error is None:
@@ -306,6 +339,22 @@ class Client:
                      type(error).__name__, error, attempt, policy.attempts - 1, step.delay)
             policy.sleep(step.delay)
 
+    def _invoke(self, call: _core.Call) -> Any:
+        """zeep's own send (``SoapBinding.send``) without its second parse of the answer: the
+        transport checked the answer strictly and kept the tree, which goes to zeep's reply
+        processing as zeep's own parser would have made it (comments dropped). The envelope
+        holds the call's placeholders; the transport puts the secrets in as it writes."""
+        service = self._service
+        binding, options = service._binding, service._binding_options
+        envelope, headers = binding._create(call.operation, (), call.masked, client=self._zeep, options=options)
+        response = self._transport.post_xml(options["address"], envelope, headers)  # type: ignore[no-untyped-call]
+        operation = binding.get(call.operation)
+        root = getattr(response, "smsc_root", None)
+        if root is None:  # pragma: no cover - every answer passes SoapTransport.post
+            return binding.process_reply(self._zeep, operation, response)
+        if response.status_code != 200 or root.find("soap-env:Body/soap-env:Fault", namespaces=binding.nsmap) is not None:
+            return binding.process_error(root, operation)
+        return operation.process_reply(root)
 
 # help(Client.send_sms2) lists the extended parameters, generated from smsc_soap.query's table.
 for _method in (Client.send_sms2, Client.get_sms_cost2, Client.get_status2):

@@ -691,3 +691,33 @@ DUPLICATE_SEND_WINDOW_SECONDS = RATE_LIMIT_WINDOW_SECONDS
 #: last_date "DD.MM.YYYY HH:mm: ss" with no zone: the service's dates are Moscow time. The IANA
 #: name of that zone (a fact about Moscow, not from the page); results carry it as tzinfo.
 SERVICE_TIME_ZONE = "Europe/Moscow"
+
+
+# === bulk ===
+#
+# Facts for sending many messages (smsc_soap.bulk) and for the sandbox's concurrency limit.
+
+#: 001:90, 002:101 "при попытке отправки пятнадцати и более запросов одновременно с разных
+#: подключений под одним логином (too many concurrent requests)": 15 or more requests in flight
+#: at once under one login are answered with error 9 (the fact is CONCURRENT_REQUESTS above).
+CONCURRENT_REQUESTS_REFUSED_AT = CONCURRENT_REQUESTS
+#: The most requests one login may have in flight without a 9 (one fewer than the above).
+CONCURRENT_REQUESTS_ALLOWED = CONCURRENT_REQUESTS_REFUSED_AT - 1
+#: ASSUMPTION (a choice, not the page's): the requests one Client keeps in flight at most, for
+#: all its threads together: 10 leaves room under the 14 allowed for other programs (a CLI, a
+#: status poller) working under the same login at the same time.
+BULK_CONCURRENT_REQUESTS = 10
+#: ASSUMPTION: the page gives ``list`` no limit on lines or size (004:175-190: "Параметр list
+#: дозволяє виконувати множинну розсилку ... одним http-запитом"). 100 lines per request is our
+#: choice: 100x fewer requests than one per message, while a chunk that fails (one bad number
+#: under error 7, a lost answer) takes at most 100 messages with it.
+BULK_LINES_PER_REQUEST = 100
+#: ASSUMPTION: at most this many bytes of URL-encoded ``list`` per request (the page names no
+#: limit; 64 KiB stays below the POST body limits common web servers ship with, e.g. nginx 1 MiB).
+BULK_BYTES_PER_REQUEST = 64 * 1024
+#: ASSUMPTION: how many chunks send_bulk prepares ahead of the ones in flight (per request slot):
+#: enough to keep every slot busy, few enough that memory does not grow with the input.
+BULK_WINDOW_PER_SLOT = 2
+#: 004:424 (five status requests per message a minute): the least time between two status
+#: requests for the same message that stays within RATE_LIMITS[STATUS].
+STATUS_MIN_INTERVAL_SECONDS = RATE_LIMIT_WINDOW_SECONDS / RATE_LIMITS[STATUS].requests

@@ -310,8 +310,8 @@ class SoapTransport(zeep.Transport):
             log.debug("HTTP %s from %s\n%s", status, address, text[:LOG_BODY_CHARS]
                       + (f"… ({len(body)} bytes)" if len(text) > LOG_BODY_CHARS else ""))
         checks.check_http(status, response.headers.get("Content-Type", ""), body, self._secrets)
-        checks.check_xml(status, body)
-        exchange.answered = True
+        response.smsc_root = checks.check_xml(status, body)  # type: ignore[union-attr]
+        exchange.answered = True  # the one parse of this answer: the client hands its tree to zeep
         return response
 
     def error_for(self, exc: BaseException, operation: str, address: str,

@@ -68,7 +68,7 @@ def _strict_parser() -> lxml.etree.XMLParser:
     truncated envelope into a shorter result.
     """
     return lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                                recover=False)
+                                recover=False, remove_comments=True)  # as zeep's own parser: the tree goes to zeep
 
 
 def check_xml(status: int, body: bytes) -> "lxml.etree._Element":

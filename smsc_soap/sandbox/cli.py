@@ -50,6 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-connections", type=bounded_int(1, 1_000_000), default=None, metavar="N",
                         help=f"connections served at once (default {A.MAX_CONNECTIONS}, or fewer when the "
                              "open-file limit is low); past it the oldest idle one is closed")
+    parser.add_argument("--latency-ms", type=bounded_int(0, 60_000), default=0, metavar="MS",
+                        help="a simulated network round trip: each SOAP request waits MS milliseconds (default 0)")
     parser.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
 
 
@@ -58,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     apikeys: Dict[str, str] = dict(args.apikey)
     try:  # no --account: the Sandbox's demo account
         sandbox = Sandbox(args.account or None, apikeys=apikeys, senders=args.senders, host=args.bind,
-                          port=args.port, realtime=True, max_connections=args.max_connections)
+                          port=args.port, realtime=True, max_connections=args.max_connections,
+                          latency=args.latency_ms / 1000)
     except ValueError as exc:  # an --apikey for a login no --account gives
         print(f"smsc-soap sandbox: --apikey: no such account: {exc}", file=sys.stderr)
         return 2

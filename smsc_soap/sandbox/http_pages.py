@@ -18,6 +18,7 @@ from .. import spec
 from . import lookup
 from . import tables as T
 from .exports import Exports, csv_file
+from .limits import ConcurrencyLimit
 
 Form = Mapping[str, str]
 
@@ -76,11 +77,12 @@ def render_error(fmt: int, code: int, text: str) -> bytes:
 class HttpPages:
     """The three pages of one sandbox, on its service (accounts, messages, IP blocks) and clock."""
 
-    def __init__(self, service: Any) -> None:
+    def __init__(self, service: Any, concurrency: Optional[ConcurrencyLimit] = None) -> None:
         self.service = service
         self.exports = Exports()
         self._lock = threading.Lock()
-        self._in_flight: Dict[str, int] = {}
+        #: Requests in flight per login, shared with the SOAP endpoint: the limit is the login's.
+        self.concurrency = concurrency if concurrency is not None else ConcurrencyLimit()
         self._hits: Dict[Tuple[Any, ...], Deque[float]] = {}
         from .mailings import Mailings  # the mailings need the service's sending
         self.mailings = Mailings(service)
@@ -169,15 +171,10 @@ class HttpPages:
     @contextlib.contextmanager
     def _running(self, login: str) -> Iterator[None]:
         """001:90, 002:101: fifteen or more requests at once under one login get error 9."""
-        with self._lock:
-            if self._in_flight.get(login, 0) + 1 >= spec.CONCURRENT_REQUESTS:
+        with self.concurrency.admit(login) as admitted:
+            if not admitted:
                 raise _Refused(T.ERR_RATE, spec.CONCURRENT_PHRASE)
-            self._in_flight[login] = self._in_flight.get(login, 0) + 1
-        try:
             yield
-        finally:
-            with self._lock:
-                self._in_flight[login] -= 1
 
     def hold(self, login: str, count: int) -> contextlib.ExitStack:
         """Count ``count`` requests of ``login`` as running (for tests of the concurrent limit)."""

@@ -12,6 +12,9 @@ from .clock import Clock
 from .exports import Task
 from .faults import Fault, FaultPlan
 from .http_pages import HttpPages
+
+
+from .limits import ConcurrencyLimit
 from .server import RecordedRequest, SandboxServer
 from .service import Account, Result, SentMessage, Service
 
@@ -28,6 +31,9 @@ class Sandbox:
     maps API keys to logins; ``senders``, when given, are the only sender names accepted (others
     get error 6). ``max_connections`` and ``head_seconds`` bound the HTTP server (see
     :mod:`.server`; defaults: below the open-file limit, and :data:`.assumptions.HEAD_SECONDS`).
+    ``latency`` (seconds) is slept by every SOAP request while it counts as in flight, as a
+    network round trip would be; fifteen or more requests in flight under one login are answered
+    with error 9, as the service does (``sandbox.concurrency.refused`` counts them).
     """
 
     def __init__(
@@ -42,14 +48,21 @@ class Sandbox:
         start_time: Optional[float] = None,
         max_connections: Optional[int] = None,
         head_seconds: float = A.HEAD_SECONDS,
+        latency: float = 0.0,
     ) -> None:
+        if not latency >= 0:
+            raise ValueError(f"latency must be seconds >= 0, got {latency!r}")
         parsed = [a if isinstance(a, Account) else Account.parse(a) for a in (accounts or ())]
         if not parsed:
             parsed = [Account(A.DEMO_LOGIN, A.DEMO_PASSWORD, A.DEFAULT_BALANCE)]
         self.clock = Clock(start_time, realtime=realtime)
         self.service = Service(parsed, apikeys=apikeys, senders=senders, clock=self.clock)
         self.faults = FaultPlan()
-        self.pages = HttpPages(self.service)  # /sys/info.php, downloads.php, jobs.php
+        #: Seconds each SOAP request waits before it is served: a simulated network round trip.
+        self.latency = float(latency)
+        #: The per-login limit of requests in flight (``concurrency.refused`` counts the 9s it gave).
+        self.concurrency = ConcurrencyLimit()
+        self.pages = HttpPages(self.service, self.concurrency)  # /sys/info.php, downloads.php, jobs.php
         self._host, self._port = host, port
         self._max_connections, self._head_seconds = max_connections, head_seconds
         self._requests: Deque[RecordedRequest] = deque(maxlen=A.REQUEST_LOG_LIMIT)

@@ -41,6 +41,8 @@ from .._wsdl import SOAP_PATH, wsdl_for
 from . import assumptions as A
 from . import http_pages
 from .faults import Fault, dtd_declaration, html_page
+from .limits import caller_of
+from .tables import ERR_RATE
 from .soapxml import (
     BAD_REQUEST, CONTENT_TYPES, SOAP11, SoapCall, SoapFault, fault_envelope, parse_request, response_envelope,
 )
@@ -547,11 +549,17 @@ class _Handler(BaseHTTPRequestHandler):
             if refused is not None:
                 return _Answer(500, refused.content_type, refused.body)
             assert call is not None
-            try:
-                result = self.server.app.service.call(operation, call.params, self.client_address[0])
-            except Exception:  # a bug in the service must still give a SOAP answer
-                log.exception("sandbox service failed on %s", operation)
-                return _Answer(500, CONTENT_TYPES[call.version], fault_envelope(call.version, "Server", "Internal Error"))
+            app = self.server.app
+            with app.concurrency.admit(caller_of(call.params)) as admitted:
+                if app.latency > 0:  # the simulated round trip, slept in the slot, no lock held
+                    self.server.stopping.wait(app.latency)
+                try:
+                    result = (app.service.call(operation, call.params, self.client_address[0]) if admitted
+                              else {"error": str(ERR_RATE)})
+                except Exception:  # a bug in the service must still give a SOAP answer
+                    log.exception("sandbox service failed on %s", operation)
+                    return _Answer(500, CONTENT_TYPES[call.version],
+                                   fault_envelope(call.version, "Server", "Internal Error"))
             envelope = response_envelope(call.version, namespace, call.operation, result)
             return _Answer(200, CONTENT_TYPES[call.version], envelope)
 

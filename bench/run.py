@@ -1,0 +1,326 @@
+"""The benchmark suite: ``python bench/run.py`` prints a table, then one JSON line of ratios.
+
+Every comparison is measured side by side in the same run: rounds interleave the contenders and
+the table shows medians. Baselines are what a new user would write, untuned:
+
+* plain zeep: ``zeep.Client(<the same WSDL>)`` with its default settings and transport;
+* the floor: a hand-written envelope posted with ``requests`` and the answer read with ``lxml``.
+
+Sections: client CPU per call (canned HTTP answers, no network), per call over loopback against
+the sandbox (its own process), cold start (a fresh process: import, construct, first call),
+10,000 personalised messages at a simulated 50 ms round trip (``send_bulk`` against one
+``send_sms`` per message), and peak memory for 200,000 messages. Sized for 2 cores and about
+three minutes; ``--quick`` runs fewer rounds.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+import lxml.etree
+import requests
+import urllib3
+import zeep
+from requests.adapters import BaseAdapter
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from smsc_soap import Client, spec  # noqa: E402
+from smsc_soap._wsdl import wsdl_for  # noqa: E402
+from smsc_soap.bulk import Message, Sent  # noqa: E402
+
+LOGIN, PSW = "bench", "pw"
+ENVELOPE = ('<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV='
+            '"http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns1="{ns}"><SOAP-ENV:Body><ns1:cost>'
+            '<login>{login}</login><psw>{psw}</psw><phones>{phone}</phones><mes>{mes}</mes>'
+            '</ns1:cost></SOAP-ENV:Body></SOAP-ENV:Envelope>')
+CANNED = ('<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV='
+          '"http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns1="{ns}"><SOAP-ENV:Body><ns1:CostResponse>'
+          '<costresult><cost>2.50</cost><cnt>1</cnt></costresult></ns1:CostResponse></SOAP-ENV:Body>'
+          '</SOAP-ENV:Envelope>\n')
+
+Row = Tuple[str, str, str]  # what, value, target and pass/miss
+
+
+# --- contenders ------------------------------------------------------------------------------------
+
+
+class CannedAdapter(BaseAdapter):
+    """Answers every request with the same bytes, without a network: only client CPU is left."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__()
+        self.body = body
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        response = requests.Response()
+        response.status_code = 200
+        response.headers["Content-Type"] = "text/xml; charset=utf-8"
+        response.headers["Content-Length"] = str(len(self.body))
+        response.raw = urllib3.HTTPResponse(body=io.BytesIO(self.body), headers=dict(response.headers), status=200,
+                                            preload_content=False, decode_content=False)
+        response.url = request.url or ""
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def canned_session(body: bytes) -> requests.Session:
+    session = requests.Session()
+    session.mount("http://", CannedAdapter(body))
+    return session
+
+
+def wsdl_file(url: str, folder: str) -> str:
+    path = os.path.join(folder, f"soap-{abs(hash(url))}.wsdl")
+    with open(path, "wb") as file:
+        file.write(wsdl_for(url))
+    return path
+
+
+def contenders(url: str, folder: str, session: Optional[Callable[[], requests.Session]]) -> Dict[str, Callable[[int], Any]]:
+    """One call of get_sms_cost each way; ``session`` makes the sessions (canned), or None (network)."""
+    client = Client(LOGIN, PSW, url=url, session=session() if session else None)
+    plain = zeep.Client(wsdl_file(url, folder), transport=zeep.Transport(session=session()) if session else None)
+    floor_session = session() if session else requests.Session()
+    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{url}"'}
+
+    def facade(i: int) -> Any:
+        return client.get_sms_cost("79161234567", f"bench {i}").cost
+
+    def zeep_plain(i: int) -> Any:
+        return plain.service.get_sms_cost(login=LOGIN, psw=PSW, phones="79161234567", mes=f"bench {i}").cost
+
+    def floor(i: int) -> Any:
+        body = ENVELOPE.format(ns=url, login=LOGIN, psw=PSW, phone="79161234567", mes=f"bench {i}")
+        response = floor_session.post(url, data=body.encode(), headers=headers, timeout=10)
+        root = lxml.etree.fromstring(response.content)
+        return root.findtext(".//cost")
+
+    for one in (facade, zeep_plain, floor):  # warm up: WSDL caches, connections
+        assert one(0) is not None
+    return {"Client": facade, "plain zeep": zeep_plain, "requests+lxml": floor}
+
+
+def interleaved(runs: Dict[str, Callable[[int], Any]], calls: int, rounds: int) -> Dict[str, float]:
+    """Median seconds per call of each contender, rounds interleaved."""
+    samples: Dict[str, List[float]] = {name: [] for name in runs}
+    for round_no in range(rounds):
+        order = list(runs.items())
+        if round_no % 2:
+            order.reverse()
+        for name, one in order:
+            start = time.perf_counter()
+            for i in range(calls):
+                one(i)
+            samples[name].append((time.perf_counter() - start) / calls)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+# --- the sandbox in a process of its own ----------------------------------------------------------
+
+
+class SandboxProcess:
+    def __init__(self, latency_ms: int = 0) -> None:
+        self.latency_ms = latency_ms
+
+    def __enter__(self) -> str:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "smsc_soap.sandbox", "--port", "0", "--quiet",
+             "--account", f"{LOGIN}:{PSW}:1000000000", "--latency-ms", str(self.latency_ms)],
+            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.startswith("WSDL: "):
+                return line.split(" ", 1)[1].strip()[:-len("?wsdl")]
+        raise RuntimeError("the sandbox did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+# --- sections -----------------------------------------------------------------------------------------
+
+
+def mark(ok: bool) -> str:
+    return "pass" if ok else "MISS"
+
+
+def per_call(rows: List[Row], ratios: Dict[str, float], label: str, times: Dict[str, float],
+             zeep_target: float, floor_target: Optional[float]) -> None:
+    client, plain, floor = times["Client"], times["plain zeep"], times["requests+lxml"]
+    for name, value in times.items():
+        rows.append((f"{label}: {name}", f"{value * 1e3:.3f} ms/call", ""))
+    rows.append((f"{label}: Client / plain zeep", f"{client / plain:.2f}x",
+                 f"<= {zeep_target}x {mark(client / plain <= zeep_target)}"))
+    ratios[f"{label}_client_vs_zeep"] = round(client / plain, 3)
+    rows.append((f"{label}: Client / requests+lxml", f"{client / floor:.2f}x",
+                 f"<= {floor_target}x {mark(client / floor <= floor_target)}" if floor_target else "(no target)"))
+    ratios[f"{label}_client_vs_floor"] = round(client / floor, 3)
+
+
+COLD_CLIENT = """
+import smsc_soap
+c = smsc_soap.Client({login!r}, {psw!r}, url={url!r})
+c.get_sms_cost("79161234567", "cold")
+"""
+COLD_ZEEP = """
+import zeep
+c = zeep.Client({wsdl!r})
+c.service.get_sms_cost(login={login!r}, psw={psw!r}, phones="79161234567", mes="cold")
+"""
+
+
+def cold_start(url: str, folder: str, rounds: int) -> Dict[str, float]:
+    scripts = {"Client": COLD_CLIENT.format(login=LOGIN, psw=PSW, url=url),
+               "plain zeep": COLD_ZEEP.format(wsdl=wsdl_file(url, folder), login=LOGIN, psw=PSW)}
+    samples: Dict[str, List[float]] = {name: [] for name in scripts}
+    for round_no in range(rounds):
+        for name, script in (scripts.items() if round_no % 2 == 0 else reversed(list(scripts.items()))):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", textwrap.dedent(script)], check=True, cwd=ROOT)
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def bulk(url: str, rounds: int, messages: int, sample: int, rtt: float) -> Dict[str, float]:
+    """send_bulk of ``messages`` against one send_sms per message (a sample of ``sample``
+    messages, at the concurrency one client allows, scaled to ``messages``)."""
+    walls: List[float] = []
+    singles: List[float] = []
+    requests_bulk = 0
+    for round_no in range(rounds):
+        tag = f"r{round_no}"
+        with Client(LOGIN, PSW, url=url) as client:
+            texts = (Message(f"7916{i:07d}", f"Dear customer {i}, your code is {i * 7919 % 100000} ({tag})")
+                     for i in range(messages))
+            chunks = 0
+
+            def count(_chunk: Any) -> None:
+                nonlocal chunks
+                chunks += 1
+
+            start = time.perf_counter()
+            sent = sum(isinstance(o, Sent) for o in client.send_bulk(texts, before_send=count))
+            walls.append(time.perf_counter() - start)
+            assert sent == messages, f"only {sent} of {messages} sent"
+            requests_bulk = chunks
+
+            def one(i: int) -> None:
+                client.send_sms(f"7903{i:07d}", f"Dear customer {i}, one by one ({tag})")
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(spec.BULK_CONCURRENT_REQUESTS) as pool:
+                list(pool.map(one, range(sample)))
+            singles.append((time.perf_counter() - start) / sample)
+    wall = statistics.median(walls)
+    single = statistics.median(singles) * messages
+    limit = spec.BULK_LINES_PER_REQUEST * spec.BULK_CONCURRENT_REQUESTS / rtt
+    return {"bulk_wall": wall, "bulk_requests": requests_bulk, "single_wall": single, "single_requests": messages,
+            "bulk_rate": messages / wall, "single_rate": messages / single, "limit": limit}
+
+
+MEMORY = """
+import sys, tracemalloc
+from decimal import Decimal
+sys.path.insert(0, {root!r})
+from smsc_soap import Client, bulk
+from smsc_soap.bulk import Message
+from smsc_soap.results import SendResult
+bulk._send_list = lambda client, chunk: SendResult(chunk.id, len(chunk), Decimal("0"), None, (), {{}})
+client = Client("bench", "pw", url="http://127.0.0.1:9/sys/soap.php")
+tracemalloc.start()
+n = sum(1 for _ in client.send_bulk(Message("7916%07d" % i, "Hello %d" % i) for i in range({n})))
+peak = tracemalloc.get_traced_memory()[1]
+assert n == {n}
+print(peak / 2 ** 20)
+"""
+
+
+def memory(n: int) -> float:
+    """Peak of memory allocated (MiB, tracemalloc) while ``n`` messages stream through send_bulk
+    (sends answered instantly by a fake: the client's memory alone)."""
+    out = subprocess.run([sys.executable, "-c", MEMORY.format(root=ROOT, n=n)], check=True, capture_output=True,
+                         text=True, cwd=ROOT)
+    return float(out.stdout.strip())
+
+
+# --- the run ------------------------------------------------------------------------------------------
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and calls (a smoke run)")
+    args = parser.parse_args(argv)
+    rounds, calls = (3, 60) if args.quick else (9, 300)
+    rows: List[Row] = []
+    ratios: Dict[str, float] = {}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        canned_url = "http://canned.invalid/sys/soap.php"
+        body = CANNED.format(ns=canned_url).encode()
+        times = interleaved(contenders(canned_url, folder, lambda: canned_session(body)), calls, rounds)
+        per_call(rows, ratios, "cpu", times, 1.15, None)
+
+        with SandboxProcess() as url:
+            times = interleaved(contenders(url, folder, None), calls // 2, rounds)
+            per_call(rows, ratios, "loopback", times, 1.15, 1.4)
+            cold = cold_start(url, folder, 3 if args.quick else 11)
+        ratio = cold["Client"] / cold["plain zeep"]
+        rows.append(("cold start: Client", f"{cold['Client'] * 1e3:.0f} ms", ""))
+        rows.append(("cold start: plain zeep", f"{cold['plain zeep'] * 1e3:.0f} ms", ""))
+        rows.append(("cold start: Client / plain zeep", f"{ratio:.2f}x", f"<= 1.2x {mark(ratio <= 1.2)}"))
+        ratios["cold_client_vs_zeep"] = round(ratio, 3)
+
+        rtt = 0.050
+        messages, sample = (2000, 200) if args.quick else (10_000, 500)
+        with SandboxProcess(latency_ms=int(rtt * 1000)) as url:
+            b = bulk(url, 2 if args.quick else 3, messages, sample, rtt)
+        fewer = b["single_requests"] / b["bulk_requests"]
+        faster = b["single_wall"] / b["bulk_wall"]
+        reached = b["bulk_rate"] / b["limit"]
+        rows.append((f"bulk {messages} msgs @{rtt * 1e3:.0f} ms: send_bulk requests", f"{b['bulk_requests']:.0f}", ""))
+        rows.append((f"bulk: one send_sms per message, requests", f"{b['single_requests']:.0f}", ""))
+        rows.append(("bulk: requests, one-per-message / send_bulk", f"{fewer:.0f}x", f">= 50x {mark(fewer >= 50)}"))
+        rows.append(("bulk: send_bulk wall time", f"{b['bulk_wall']:.2f} s ({b['bulk_rate']:.0f} msgs/s)", ""))
+        rows.append((f"bulk: one-per-message wall time (x{spec.BULK_CONCURRENT_REQUESTS} threads; "
+                     f"{sample} sent, scaled)", f"{b['single_wall']:.1f} s ({b['single_rate']:.0f} msgs/s)", ""))
+        rows.append(("bulk: wall time, one-per-message / send_bulk", f"{faster:.0f}x", f">= 50x {mark(faster >= 50)}"))
+        rows.append((f"bulk: limit = {spec.BULK_LINES_PER_REQUEST} lines x {spec.BULK_CONCURRENT_REQUESTS} "
+                     f"requests / {rtt * 1e3:.0f} ms", f"{b['limit']:.0f} msgs/s", ""))
+        rows.append(("bulk: fraction of the limit reached", f"{reached:.0%}", f">= 80% {mark(reached >= 0.8)}"))
+        ratios.update(bulk_fewer_requests=round(fewer, 1), bulk_less_wall=round(faster, 1),
+                      bulk_limit_fraction=round(reached, 3))
+
+        peak = memory(200_000)
+        rows.append(("memory: peak allocated (tracemalloc), 200,000 messages", f"{peak:.1f} MiB", ""))
+        ratios["memory_200k_mib"] = round(peak, 1)
+
+    width = max(len(what) for what, _, _ in rows)
+    print(f"smsc-soap bench, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Python "
+          f"{platform.python_version()}, {platform.machine()} x{os.cpu_count()}, {platform.platform(terse=True)}; "
+          f"zeep {zeep.__version__}; medians of interleaved rounds; {time.perf_counter() - started:.0f} s")
+    print(f"{'measure':<{width}}  {'value':>28}  target")
+    for what, value, target in rows:
+        print(f"{what:<{width}}  {value:>28}  {target}")
+    print(json.dumps(ratios, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

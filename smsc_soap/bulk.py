@@ -1,0 +1,383 @@
+"""Sending many messages: ``list`` requests, several at once, one outcome per message.
+
+The page's ``list`` parameter (004:175-190) carries many ``phones:mes`` lines in ONE request, and
+"Повідомленням у запиті присвоюється єдиний ідентифікатор": all messages of a request share one
+id. So a message is known to the service as (that id, one of its phones); every outcome here
+carries the chunk's ``id`` and the message's ``phones``, which is what ``get_status`` and
+:meth:`~smsc_soap.Client.track` take. A message with its own ``id`` goes in a request of that id
+(with the messages next to it that share it); so does a message with its own ``time``.
+
+Memory stays flat in the number of messages: the input is read lazily, and at most
+``concurrency * spec.BULK_WINDOW_PER_SLOT`` chunks are held at once. Requests in flight are
+bounded by the pool here AND by the client's own slots (``spec.BULK_CONCURRENT_REQUESTS``, shared by
+every thread using the client), which keep a client under the service's limit of concurrent
+requests (spec.CONCURRENT_REQUESTS_ALLOWED).
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import (
+    TYPE_CHECKING, Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union,
+)
+from urllib.parse import quote
+
+from . import message as sms
+from . import params, spec
+from . import _core
+from ._core import calls
+from .errors import SendOutcomeUnknown, SmscError, ValidationError
+from .query import _SAFE, format_list, parse_list_line
+from .results import PhoneError, SendResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import Client
+
+__all__ = ["Chunk", "Failed", "Message", "Outcome", "Progress", "Sent", "Unknown", "send_bulk"]
+
+#: Lines of ``list`` are joined with the page's "%0A" (004:181).
+_ENCODED_LINE_SEPARATOR = quote(spec.LIST_LINE_SEPARATOR)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of a bulk send: its recipients (a str or an iterable), its text, and
+    optionally a sender name, a send ``time`` (as ``send_sms`` takes it) and an ``id``."""
+
+    phones: Union[str, Tuple[str, ...]]
+    text: str
+    sender: Optional[str] = None
+    time: Any = None
+    id: Union[int, str, None] = None
+
+
+MessageLike = Union[Message, Tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Accepted by the service: ``(id, phone)`` for each of ``phones`` finds it with get_status.
+
+    ``parts`` is the client's count of SMS parts (:func:`smsc_soap.message.parts`); ``cost`` is
+    the service's, known only when the request held this message alone (the answer gives one
+    total per request). ``failed`` lists numbers of this message the service refused (``err=1``).
+    """
+
+    index: int
+    message: Message
+    id: str
+    phones: Tuple[str, ...]
+    cost: Optional[Decimal] = None
+    failed: Tuple[PhoneError, ...] = ()
+
+    @property
+    def parts(self) -> int:
+        """Counted when asked for, not for every message sent: counting costs more than sending."""
+        return sms.parts(self.message.text)
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Not sent: ``error`` is the typed error of its request (or of the message itself, e.g. a
+    :class:`~smsc_soap.ValidationError`), or None when the service refused every one of its
+    numbers (``failed``, from send_sms2's ``errors`` list)."""
+
+    index: int
+    message: Message
+    error: Optional[SmscError]
+    id: Optional[str] = None
+    failed: Tuple[PhoneError, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Its request may or may not have reached the service (``error``); it was NOT resent.
+    Look it up with get_status(phone, id) (or ``client.reconcile(error)``) before sending again."""
+
+    index: int
+    message: Message
+    error: SendOutcomeUnknown
+    id: str
+    phones: Tuple[str, ...]
+
+
+Outcome = Union[Sent, Failed, Unknown]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Counts of messages so far: read from the input (``queued``) and resolved each way."""
+
+    queued: int
+    sent: int
+    failed: int
+    unknown: int
+    elapsed: float
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.unknown
+
+    @property
+    def rate(self) -> float:
+        """Messages resolved per second so far."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One ``list`` request: its id, and the input positions and messages it carries."""
+
+    id: str
+    indices: Tuple[int, ...]
+    messages: Tuple[Message, ...]
+    phones: Tuple[Tuple[str, ...], ...]
+    sender: Optional[str]
+    time: Optional[str]
+    encoded_list: str
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+# --- from messages to chunks -------------------------------------------------------------------
+
+
+def _message(item: MessageLike) -> Message:
+    if isinstance(item, Message):
+        return item
+    if isinstance(item, tuple) and 2 <= len(item) <= 5:
+        return Message(*item)
+    raise ValidationError(f"a message is a Message or a tuple (phones, text[, sender, time, id]), got {item!r}",
+                          field="messages")
+
+
+class _Line:
+    """One message, checked and written once (by format_list, the one list writer)."""
+
+    __slots__ = ("index", "message", "plain", "sender", "key", "phones")
+
+    def __init__(self, index: int, message: Message) -> None:
+        self.index = index
+        self.message = message
+        self.plain = format_list([(message.phones, message.text)])
+        self.sender = params.sender_field(message.sender) if message.sender is not None else None
+        self.key = (params.id_field(message.id), params.time_field(message.time))
+        self.phones = tuple(params.split_phones(parse_list_line(self.plain).phones))
+
+    def written(self, with_sender: bool) -> str:
+        if with_sender and self.sender is not None:
+            return format_list([(self.message.sender, None, self.message.phones, self.message.text)])
+        return self.plain
+
+
+class _Chunker:
+    """Cuts the lines into chunks of at most ``lines`` lines and ``size`` encoded bytes, one
+    (id, time) per chunk."""
+
+    def __init__(self, lines: int, size: int) -> None:
+        self.lines, self.size = lines, size
+        self._open: List[Tuple[_Line, str]] = []
+        self._bytes = 0
+
+    def add(self, line: _Line) -> Optional[Chunk]:
+        """Add ``line``; the chunk it closed, if any."""
+        encoded = quote(line.plain, safe=_SAFE)
+        closed = None
+        if self._open and (len(self._open) >= self.lines or line.key != self._open[0][0].key
+                           or self._bytes + len(encoded) + 3 > self.size):
+            closed = self.flush()
+        self._open.append((line, encoded))
+        self._bytes += len(encoded) + 3
+        return closed
+
+    def flush(self) -> Optional[Chunk]:
+        if not self._open:
+            return None
+        lines = [line for line, _ in self._open]
+        senders = {line.sender for line in lines}
+        mixed = len(senders) > 1
+        if mixed:
+            encoded = [quote(line.written(True), safe=_SAFE) for line in lines]
+        else:
+            encoded = [text for _, text in self._open]
+        message_id, send_time = lines[0].key
+        self._open, self._bytes = [], 0
+        return Chunk(
+            id=message_id or calls.new_message_id(),
+            indices=tuple(line.index for line in lines),
+            messages=tuple(line.message for line in lines),
+            phones=tuple(line.phones for line in lines),
+            sender=None if mixed else next(iter(senders)),
+            time=send_time,
+            encoded_list=_ENCODED_LINE_SEPARATOR.join(encoded),
+        )
+
+
+def _chunks(messages: Iterable[MessageLike], lines: int, size: int) -> Iterator[Union[Chunk, Failed]]:
+    """Chunks in input order; a message that cannot be written is a Failed at its place."""
+    chunker = _Chunker(lines, size)
+    for index, item in enumerate(messages):
+        try:
+            line = _Line(index, _message(item))
+        except ValidationError as error:
+            closed = chunker.flush()  # keeps the outcomes in input order
+            if closed is not None:
+                yield closed
+            yield Failed(index, item if isinstance(item, Message) else Message("", repr(item)), error)
+            continue
+        closed = chunker.add(line)
+        if closed is not None:
+            yield closed
+    closed = chunker.flush()
+    if closed is not None:
+        yield closed
+
+
+# --- one chunk on the wire ---------------------------------------------------------------------
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit()) or phone
+
+
+def _send_list(client: "Client", chunk: Chunk) -> SendResult:
+    """send_sms2 with the chunk's ``list`` as written and checked once (not parsed and checked
+    again), ``err=1`` (which numbers failed) and ``cost=2`` (what it cost)."""
+    fields = {"phones": "", "mes": "", "id": chunk.id, "sender": chunk.sender, "time": chunk.time}
+    call = client._prepare("send_sms2", fields, None, {"err": 1, "cost": 2})
+    request = dict(call.request)
+    request["query"] += "&list=" + chunk.encoded_list
+    return client._call(_core.Call(call.operation, request), SendResult)
+
+
+def _send_chunk(client: "Client", chunk: Chunk) -> List[Outcome]:
+    """The outcome of each message of ``chunk``, from one send_sms2 with ``list``."""
+    try:
+        with client.bulk_slots:
+            result = _send_list(client, chunk)
+    except SendOutcomeUnknown as lost:
+        return [Unknown(i, m, lost, chunk.id, p) for i, m, p in zip(chunk.indices, chunk.messages, chunk.phones)]
+    except SmscError as error:
+        return [Failed(i, m, error, chunk.id) for i, m in zip(chunk.indices, chunk.messages)]
+    return _read(chunk, result)
+
+
+def _read(chunk: Chunk, result: SendResult) -> List[Outcome]:
+    """One outcome per message. ASSUMPTION (the page does not say): ``errors`` lists failed
+    numbers in the order of the lines, so a number written in two lines takes its entries in
+    that order."""
+    refused: Dict[str, Deque[PhoneError]] = {}
+    for entry in result.errors:
+        refused.setdefault(_digits(entry.phone), deque()).append(entry)
+    alone = len(chunk) == 1
+    outcomes: List[Outcome] = []
+    for index, message, phones in zip(chunk.indices, chunk.messages, chunk.phones):
+        failed = tuple(refused[key].popleft() for key in map(_digits, phones) if refused.get(key)) if refused else ()
+        if failed and len(failed) == len(phones):
+            outcomes.append(Failed(index, message, None, result.id or chunk.id, failed))
+            continue
+        outcomes.append(Sent(index, message, result.id or chunk.id, phones, result.cost if alone else None, failed))
+    return outcomes
+
+
+# --- the pipeline --------------------------------------------------------------------------------
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.queued = self.sent = self.failed = self.unknown = 0
+
+    def count(self, outcome: Outcome) -> None:
+        if isinstance(outcome, Sent):
+            self.sent += 1
+        elif isinstance(outcome, Failed):
+            self.failed += 1
+        else:
+            self.unknown += 1
+
+    def progress(self) -> Progress:
+        return Progress(self.queued, self.sent, self.failed, self.unknown, time.monotonic() - self.start)
+
+
+Pending = Union["Future[List[Outcome]]", List[Outcome]]
+
+
+def send_bulk(client: "Client", messages: Iterable[MessageLike], *, concurrency: Optional[int] = None,
+              ordered: bool = True, lines_per_request: int = spec.BULK_LINES_PER_REQUEST,
+              bytes_per_request: int = spec.BULK_BYTES_PER_REQUEST,
+              progress: Optional[Callable[[Progress], None]] = None,
+              before_send: Optional[Callable[[Chunk], None]] = None) -> Iterator[Outcome]:
+    """See :meth:`smsc_soap.Client.send_bulk`."""
+    slots = spec.BULK_CONCURRENT_REQUESTS if concurrency is None else concurrency
+    if not (isinstance(slots, int) and 1 <= slots <= spec.CONCURRENT_REQUESTS_ALLOWED):
+        raise ValidationError(f"concurrency must be 1..{spec.CONCURRENT_REQUESTS_ALLOWED} "
+                              "(the service refuses more requests at once under one login)", field="concurrency")
+    if not (isinstance(lines_per_request, int) and lines_per_request >= 1):
+        raise ValidationError("lines_per_request must be an int of at least 1", field="lines_per_request")
+    if not (isinstance(bytes_per_request, int) and bytes_per_request >= 1):
+        raise ValidationError("bytes_per_request must be an int of at least 1", field="bytes_per_request")
+    return _run(client, messages, slots, ordered, lines_per_request, bytes_per_request, progress, before_send)
+
+
+def _run(client: "Client", messages: Iterable[MessageLike], slots: int, ordered: bool, lines: int, size: int,
+         progress: Optional[Callable[[Progress], None]],
+         before_send: Optional[Callable[[Chunk], None]]) -> Iterator[Outcome]:
+    tally = _Tally()
+    window = slots * spec.BULK_WINDOW_PER_SLOT
+    queue: Deque[Pending] = deque()  # in input order
+    running: Set["Future[List[Outcome]]"] = set()
+    source = _chunks(messages, lines, size)
+    exhausted = False
+
+    def report(outcomes: List[Outcome]) -> Iterator[Outcome]:
+        for outcome in outcomes:
+            tally.count(outcome)
+        if progress is not None:
+            progress(tally.progress())
+        yield from outcomes
+
+    with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="smsc-bulk") as pool:
+        try:
+            while True:
+                while not exhausted and len(running) < window:
+                    item = next(source, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    if isinstance(item, Failed):
+                        tally.queued += 1
+                        queue.append([item])
+                        continue
+                    tally.queued += len(item)
+                    if before_send is not None:
+                        before_send(item)
+                    future = pool.submit(_send_chunk, client, item)
+                    running.add(future)
+                    queue.append(future)
+                if not queue:
+                    break
+                if ordered:
+                    head = queue.popleft()
+                    if not isinstance(head, list):
+                        running.discard(head)
+                        head = head.result()
+                    yield from report(head)
+                    continue
+                ready: List[Pending] = [entry for entry in queue if isinstance(entry, list)]
+                if not ready:
+                    wait(running, return_when=FIRST_COMPLETED)
+                    ready = [entry for entry in queue if not isinstance(entry, list) and entry.done()]
+                queue = deque(entry for entry in queue if not any(entry is done for done in ready))
+                for entry in ready:
+                    if not isinstance(entry, list):
+                        running.discard(entry)
+                        entry = entry.result()
+                    yield from report(entry)
+        finally:
+            for future in running:
+                future.cancel()  # not yet started: never sent; those in flight finish

@@ -1,0 +1,178 @@
+"""client.send_bulk: list requests, several at once, one outcome per message, flat memory."""
+from __future__ import annotations
+
+import threading
+import time
+import tracemalloc
+from decimal import Decimal
+from typing import Any, Iterator, List
+from urllib.parse import parse_qs
+
+import pytest
+
+from smsc_soap import Client, SendOutcomeUnknown, ValidationError, spec
+from smsc_soap import bulk
+from smsc_soap.bulk import Chunk, Failed, Message, Progress, Sent, Unknown
+from smsc_soap.results import SendResult
+from smsc_soap.sandbox import Sandbox
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(accounts=["bulk:pw:1000000"]) as sb:
+        yield sb
+
+
+@pytest.fixture
+def client(sandbox: Sandbox) -> Iterator[Client]:
+    with Client("bulk", "pw", url=sandbox.url) as c:
+        yield c
+
+
+def _messages(n: int, **extra: Any) -> Iterator[Message]:
+    return (Message(f"7916{i:07d}", f"Hello {i}", **extra) for i in range(n))
+
+
+def _lists(sandbox: Sandbox) -> List[str]:
+    return [parse_qs(r.params["query"])["list"][0] for r in sandbox.requests if r.params]
+
+
+def test_every_message_is_sent_once_in_list_requests_and_outcomes_come_in_input_order(
+        sandbox: Sandbox, client: Client) -> None:
+    outcomes = list(client.send_bulk(_messages(250), lines_per_request=100))
+    assert [o.index for o in outcomes] == list(range(250))
+    assert all(isinstance(o, Sent) for o in outcomes)
+    assert sorted(len(x.split("\n")) for x in _lists(sandbox)) == [50, 100, 100]
+    ledger = sorted((m.id, m.phone, m.mes) for m in sandbox.messages)
+    assert ledger == sorted((o.id, o.phones[0], o.message.text) for o in outcomes if isinstance(o, Sent))
+    assert len({m.phone for m in sandbox.messages}) == 250
+
+
+def test_one_id_per_request_and_the_status_is_found_by_id_and_phone(client: Client) -> None:
+    outcomes = [o for o in client.send_bulk(_messages(5)) if isinstance(o, Sent)]
+    assert len({o.id for o in outcomes}) == 1 and outcomes[0].parts == 1
+    assert client.get_status(outcomes[3].phones[0], outcomes[3].id).status is not None
+
+
+def test_differing_senders_use_the_line_form_a_common_one_the_sender_field(
+        sandbox: Sandbox, client: Client) -> None:
+    list(client.send_bulk([Message("79161000001", "a", sender="Shop"), Message("79161000002", "b")]))
+    list(client.send_bulk([Message("79161000003", "c", sender="Shop"), Message("79161000004", "d", sender="Shop")]))
+    mixed, common = sandbox.requests[-2].params, sandbox.requests[-1].params
+    assert parse_qs(mixed["query"])["list"][0] == "Shop|79161000001:a\n79161000002:b"
+    assert not mixed.get("sender")
+    assert parse_qs(common["query"])["list"][0] == "79161000003:c\n79161000004:d" and common["sender"] == "Shop"
+    assert {m.phone: m.sender for m in sandbox.messages}["79161000001"] == "Shop"
+
+
+def test_an_id_or_a_time_of_its_own_starts_a_request_of_its_own(sandbox: Sandbox, client: Client) -> None:
+    messages = [Message("79161000001", "a"), Message("79161000002", "b", id="mine"),
+                Message("79161000003", "c", id="mine"), Message("79161000004", "d", time="0")]
+    outcomes = list(client.send_bulk(messages))
+    assert [o.id for o in outcomes][1:3] == ["mine", "mine"]
+    assert len(sandbox.requests) == 3
+
+
+def test_bytes_per_request_cuts_chunks_too(sandbox: Sandbox, client: Client) -> None:
+    list(client.send_bulk(_messages(10), bytes_per_request=60))
+    assert len(sandbox.requests) == 5
+
+
+def test_a_bad_message_fails_alone_and_tuples_are_messages(sandbox: Sandbox, client: Client) -> None:
+    outcomes = list(client.send_bulk([("79161000001", "a"), ("not a phone", "b"), ("79161000002", "c", "Shop")]))
+    assert isinstance(outcomes[1], Failed) and isinstance(outcomes[1].error, ValidationError)
+    assert isinstance(outcomes[0], Sent) and isinstance(outcomes[2], Sent)
+    assert len(sandbox.messages) == 2
+
+
+def test_numbers_the_service_refused_are_failed_with_their_status(client: Client) -> None:
+    outcomes = list(client.send_bulk([Message("79990000008", "a"), Message("79161000001", "b"),
+                                      Message("79990000008,79161000002", "c")]))
+    assert isinstance(outcomes[0], Failed) and outcomes[0].error is None
+    assert [e.status for e in outcomes[0].failed] == [25]
+    assert isinstance(outcomes[1], Sent) and outcomes[1].failed == ()
+    assert isinstance(outcomes[2], Sent) and len(outcomes[2].failed) == 1
+
+
+def test_an_error_of_the_request_fails_its_messages(sandbox: Sandbox, client: Client) -> None:
+    sandbox.set_balance("bulk", 0)
+    outcomes = list(client.send_bulk(_messages(3)))
+    assert all(isinstance(o, Failed) and o.error is not None and o.error.code == 3 for o in outcomes)
+
+
+def test_a_lost_answer_is_unknown_and_never_resent(sandbox: Sandbox) -> None:
+    sandbox.inject("drop_after", operation="send_sms2")
+    with Client("bulk", "pw", url=sandbox.url) as client:
+        outcomes = list(client.send_bulk(_messages(3)))
+    assert all(isinstance(o, Unknown) and isinstance(o.error, SendOutcomeUnknown) for o in outcomes)
+    assert len([r for r in sandbox.requests if r.operation == "send_sms2"]) == 1
+    first = outcomes[0]
+    assert isinstance(first, Unknown)
+    assert client.get_status(first.phones[0], first.id).status is not None  # it had arrived
+
+
+def test_outcomes_as_they_finish_and_progress_counts(sandbox: Sandbox, client: Client) -> None:
+    seen: List[Progress] = []
+    outcomes = list(client.send_bulk(_messages(50), ordered=False, lines_per_request=7, progress=seen.append))
+    assert sorted(o.index for o in outcomes) == list(range(50))
+    assert seen[-1].sent == 50 and seen[-1].queued == 50 and seen[-1].failed == seen[-1].unknown == 0
+    assert seen[-1].rate > 0 and len(seen) == 8
+
+
+def test_before_send_sees_each_chunk_before_it_is_sent(sandbox: Sandbox, client: Client) -> None:
+    chunks: List[Chunk] = []
+
+    def note(chunk: Chunk) -> None:
+        assert not any(m.id == chunk.id for m in sandbox.messages)
+        chunks.append(chunk)
+
+    outcomes = list(client.send_bulk(_messages(10), lines_per_request=4, before_send=note))
+    assert [c.indices for c in chunks] == [(0, 1, 2, 3), (4, 5, 6, 7), (8, 9)]
+    assert [o.id for o in outcomes] == [c.id for c in chunks for _ in c.indices]
+
+
+def test_concurrency_is_bounded_by_the_client_for_all_its_threads(monkeypatch: pytest.MonkeyPatch,
+                                                                  client: Client) -> None:
+    in_flight = peak = 0
+    lock = threading.Lock()
+
+    def slow(_client: Client, chunk: Chunk) -> SendResult:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.02)
+        with lock:
+            in_flight -= 1
+        return SendResult(chunk.id, None, None, None, (), {})
+
+    monkeypatch.setattr(bulk, "_send_list", slow)
+    runs = [threading.Thread(target=lambda: list(client.send_bulk(_messages(200), lines_per_request=2)))
+            for _ in range(3)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert peak == spec.BULK_CONCURRENT_REQUESTS
+
+
+def test_concurrency_beyond_the_service_limit_is_refused(client: Client) -> None:
+    with pytest.raises(ValidationError):
+        client.send_bulk([], concurrency=spec.CONCURRENT_REQUESTS_REFUSED_AT)
+
+
+def test_memory_stays_flat_for_200000_messages(monkeypatch: pytest.MonkeyPatch, client: Client) -> None:
+    def instant(_client: Client, chunk: Chunk) -> SendResult:
+        return SendResult(chunk.id, len(chunk), Decimal("0"), None, (), {})
+
+    monkeypatch.setattr(bulk, "_send_list", instant)
+    count = 0
+    tracemalloc.start()
+    try:
+        for outcome in client.send_bulk(_messages(200_000), lines_per_request=1000):
+            count += isinstance(outcome, Sent)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 200_000
+    assert peak < 24 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"  # 200,000 kept would be far more

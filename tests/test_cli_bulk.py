@@ -1,0 +1,145 @@
+"""smsc-soap bulk: CSV / JSON lines in, a results journal out; a resumed run never sends twice."""
+from __future__ import annotations
+
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+
+from smsc_soap import Client
+from smsc_soap.cli import main
+from smsc_soap.sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(accounts=["bulk:pw:100000"]) as sb:
+        yield sb
+
+
+def _env(sandbox: Sandbox) -> Dict[str, str]:
+    return {"SMSC_LOGIN": "bulk", "SMSC_PASSWORD": "pw", "SMSC_URL": sandbox.url}
+
+
+def _journal(path: Path) -> List[Dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _ledger(sandbox: Sandbox) -> "collections.Counter[str]":
+    return collections.Counter(m.phone for m in sandbox.messages)
+
+
+def test_csv_rows_are_sent_and_journaled(tmp_path: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "m.csv"
+    source.write_text("phone,text,sender\n79161000001,hello one,\n79161000002,hello two,Shop\nbad,oops,\n")
+    assert main(["bulk", str(source)], env=_env(sandbox)) == 1  # one row failed
+    events = [(e["event"], e.get("row")) for e in _journal(tmp_path / "m.csv.results.jsonl")]
+    assert events[0] == ("pending", None) and ("sent", 1) in events and ("sent", 2) in events
+    assert ("failed", 3) in events
+    assert _ledger(sandbox) == {"79161000001": 1, "79161000002": 1}
+    assert "2 sent, 1 failed" in capsys.readouterr().out
+
+
+def test_json_lines_and_a_rerun_skips_what_was_sent(tmp_path: Path, sandbox: Sandbox) -> None:
+    source = tmp_path / "m.jsonl"
+    source.write_text("".join(json.dumps({"phone": f"7916100{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(30)))
+    assert main(["bulk", str(source), "--lines-per-request", "7"], env=_env(sandbox)) == 0
+    assert main(["bulk", str(source), "--lines-per-request", "7"], env=_env(sandbox)) == 0
+    assert sum(_ledger(sandbox).values()) == 30 and set(_ledger(sandbox).values()) == {1}
+
+
+def test_pending_rows_are_reconciled_by_id_not_resent(tmp_path: Path, sandbox: Sandbox) -> None:
+    source = tmp_path / "m.jsonl"
+    source.write_text("".join(json.dumps({"phone": f"7916200{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(4)))
+    journal = tmp_path / "journal.jsonl"
+    with Client("bulk", "pw", url=sandbox.url) as client:  # rows 1-2 went out, then the run was killed
+        client.send_sms2(None, None, id="k1", list=[("79162000000", "hi 0"), ("79162000001", "hi 1")])
+    journal.write_text(
+        json.dumps({"event": "pending", "id": "k1", "rows": [1, 2], "phones": [["79162000000"], ["79162000001"]]})
+        + "\n" + json.dumps({"event": "pending", "id": "k2", "rows": [3, 4],
+                             "phones": [["79162000002"], ["79162000003"]]})
+        + "\n{\"event\": \"sent\", \"ro")  # torn by the kill
+    assert main(["bulk", str(source), "--results", str(journal)], env=_env(sandbox)) == 0
+    assert _ledger(sandbox) == {f"7916200{i:04d}": 1 for i in range(4)}
+    reconciled = [e["row"] for e in _journal_lines(journal) if e.get("reconciled")]
+    assert reconciled == [1, 2]
+
+
+def _journal_lines(path: Path) -> List[Dict[str, object]]:
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill -9", "Ctrl+C"])
+def test_interrupted_mid_run_then_resumed_sends_each_message_once(tmp_path: Path, how: signal.Signals) -> None:
+    rows = 120
+    source = tmp_path / "m.jsonl"
+    source.write_text("".join(json.dumps({"phone": f"7916300{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(rows)))
+    journal = tmp_path / "m.jsonl.results.jsonl"
+    with Sandbox(accounts=["bulk:pw:100000"], latency=0.15) as sandbox:
+        env = dict(os.environ, **_env(sandbox), PYTHONPATH=str(ROOT))
+        proc = subprocess.Popen([sys.executable, "-m", "smsc_soap.cli", "bulk", str(source), "--lines-per-request", "4",
+                                 "--concurrency", "3"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if journal.exists() and sum(e.get("event") == "sent" for e in _journal_lines(journal)) >= 20:
+                    break
+                time.sleep(0.02)
+            os.kill(proc.pid, how)
+        finally:
+            code = proc.wait(30)
+        assert code == (-signal.SIGKILL if how == signal.SIGKILL else 130)
+        before = sum(_ledger(sandbox).values())
+        assert 0 < before < rows  # killed mid-run
+        pending = [e for e in _journal_lines(journal) if e.get("event") == "pending"]
+        assert pending
+        assert main(["bulk", str(source), "--lines-per-request", "4"], env=_env(sandbox)) == 0
+        assert set(_ledger(sandbox)) == {f"7916300{i:04d}" for i in range(rows)}
+        assert set(_ledger(sandbox).values()) == {1}  # the ledger shows each message once
+
+
+def test_progress_is_plain_lines_off_a_terminal_and_a_tqdm_bar_on_one(
+        tmp_path: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "m.jsonl"
+    source.write_text("".join(json.dumps({"phone": f"7916400{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(3)))
+    assert main(["bulk", str(source)], env=_env(sandbox)) == 0
+    assert "smsc-soap: bulk: 3 done (3 sent, 0 failed, 0 unknown)" in capsys.readouterr().err
+
+    pytest.importorskip("tqdm", reason="the progress bar is the 'cli' extra: pip install -e '.[cli]'")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    source.write_text("".join(json.dumps({"phone": f"7916500{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(3)))
+    assert main(["bulk", str(source), "--results", str(tmp_path / "second.jsonl")], env=_env(sandbox)) == 0
+    err = capsys.readouterr().err
+    assert "3msg" in err and "sent=3" in err  # tqdm's counter and the postfix
+    assert "smsc-soap: bulk:" not in err
+
+
+def test_a_row_that_cannot_be_read_fails_alone(tmp_path: Path, sandbox: Sandbox) -> None:
+    source = tmp_path / "m.jsonl"
+    source.write_text('{"phone": "79166000001", "text": "a"}\nnot json\n["a list"]\n{"phone": "79166000002"}\n'
+                      '{"phone": "79166000003", "text": "c"}\n')
+    assert main(["bulk", str(source)], env=_env(sandbox)) == 1
+    outcomes = {e["row"]: e["event"] for e in _journal(tmp_path / "m.jsonl.results.jsonl") if "row" in e}
+    assert outcomes == {1: "sent", 2: "failed", 3: "failed", 4: "failed", 5: "sent"}
+
+
+def test_a_spreadsheet_csv_with_a_byte_order_mark(tmp_path: Path, sandbox: Sandbox) -> None:
+    source = tmp_path / "m.csv"
+    source.write_bytes("phone,text\r\n79166000004,Привет\r\n".encode("utf-8-sig"))
+    assert main(["bulk", str(source)], env=_env(sandbox)) == 0
+    assert [m.mes for m in sandbox.messages] == ["Привет"]
