@@ -90,7 +90,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 def test_fault_matrix(sandbox: Sandbox, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture) -> None:
     sb = sandbox
-    for name in ("smsc_soap", "zeep", "urllib3"):
+    for name in ("smsc_soap", "zeep", "urllib3", "httpx", "httpcore"):
         caplog.set_level(logging.DEBUG, logger=name)
     policy = RetryPolicy(backoff=0.01, max_backoff=0.05)
     clients = {"psw": Client("alex", PSW, url=sb.url, timeout=TIMEOUT, retry=policy),
