@@ -13,7 +13,7 @@ import asyncio
 import inspect
 import logging
 import time
-from typing import TYPE_CHECKING, Any, List, Optional, Type, TypeVar, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, Tuple, Type, TypeVar, Union
 
 import zeep
 
@@ -81,9 +81,12 @@ class AsyncClient(ClientBase):
         self.unknown_sends: List[SendOutcomeUnknown] = []
 
     async def aclose(self) -> None:
-        """Close pooled connections (not those of a ``session`` you passed)."""
+        """Close pooled connections (not those of a ``session`` you passed). As with
+        :meth:`smsc_soap.Client.close`, a later call opens new ones."""
         if self._own_session:
-            await self._http.aclose()
+            closed, self._http = self._http, build_http_client(self._settings)
+            self._transport.client = self._http
+            await closed.aclose()
 
     async def __aenter__(self) -> "AsyncClient":
         return self
@@ -143,6 +146,21 @@ class AsyncClient(ClientBase):
                 continue
             return Reconciliation(message_id, True, phone, status)
         return Reconciliation(message_id, False)
+
+    # --- many messages (smsc_soap.bulk, smsc_soap.track) --------------------------------------
+
+    def send_bulk(self, messages: Iterable["MessageLike"], **options: Any) -> AsyncIterator["Outcome"]:
+        """``async for outcome in client.send_bulk(messages):`` what :meth:`smsc_soap.Client.send_bulk`
+        yields, with the same options; at most ``concurrency`` requests at once (and never more than
+        the client's pool)."""
+        from ._async.bulk import send_bulk
+        return send_bulk(self, messages, **options)
+
+    def track(self, ids_and_phones: Iterable[Tuple[str, str]], **options: Any) -> AsyncIterator["StatusChange"]:
+        """``async for change in client.track(pairs):`` what :meth:`smsc_soap.Client.track` yields,
+        with the same options (``sleep`` may be a coroutine function; default ``asyncio.sleep``)."""
+        from ._async.bulk import track
+        return track(self, ids_and_phones, **options)
 
     # --- the one call path: I/O here, every decision in smsc_soap._core ----------------------
 
