@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
+import traceback
 from decimal import Decimal
 from typing import Any, Iterator, List
 
@@ -118,3 +119,30 @@ def test_a_send_cancelled_before_a_byte_left_is_not_recorded(sb: Sandbox) -> Non
     asyncio.run(main())
     time.sleep(0.2)
     assert sb.messages == []
+
+
+def test_the_cassette_kit_records_and_replays_an_async_conversation(tmp_path: Any) -> None:
+    from smsc_soap import testing as kit
+
+    async def conversation(url: str, psw: str) -> List[Any]:
+        async with AsyncClient("alex", psw, url=url) as client:
+            sent = await client.send_sms(PHONE, "recorded", id="tape-1")
+            return [await client.get_balance(), sent, await client.get_status(PHONE, sent.id),
+                    await client.get_sms_cost2(PHONE, "recorded", translit=1)]
+
+    with Sandbox([Account("alex", "s3cret-Pw", Decimal("50.00"))]) as sandbox:
+        url = sandbox.url
+        with kit.make_vcr(tmp_path, record_mode="once").use_cassette("async.yaml"):
+            recorded = asyncio.run(conversation(url, "s3cret-Pw"))
+    tape = (tmp_path / "async.yaml").read_text(encoding="utf-8")
+    assert "s3cret-Pw" not in tape and tape.count("uri: " + url) == 4
+
+    # The sandbox is gone and sockets are blocked: only the cassette can answer, whatever the password.
+    with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("async.yaml") as cassette:
+        replayed = asyncio.run(conversation(url, "another-password"))
+        assert cassette.all_played
+    assert replayed == recorded
+    with kit.block_network(), pytest.raises(Exception) as caught:  # the block holds for httpx too
+        asyncio.run(conversation(url, "another-password"))
+    assert "network blocked" in "".join(traceback.format_exception(caught.type, caught.value, caught.tb))
+    assert recorded[1].id == "tape-1" and recorded[0].balance == Decimal("48.00")
