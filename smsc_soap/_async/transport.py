@@ -265,17 +265,13 @@ class AsyncSoapTransport(zeep.transports.AsyncTransport):  # zeep is not typed
                 exchange.sent = True  # a session or a proxy of the caller's: it may have left
         exchange.sent = True  # an answer came: the request certainly reached a server
         try:
-            raw = b""
-            async for chunk in response.aiter_raw():  # as sent: decoding is decode_body's, bounded
-                raw += chunk
-                if len(raw) > limit:
-                    break
+            raw, coding = await _read_raw(response, limit)
         finally:
             await response.aclose()
         status = response.status_code
         checks.check_redirect(status, response.headers.get("Location"), self._secrets)
         checks.check_size(status, raw, limit)
-        body = decode_body(response.headers.get("Content-Encoding", ""), raw, limit=limit, status=status)
+        body = decode_body(coding, raw, limit=limit, status=status)
         if log.isEnabledFor(logging.DEBUG):
             text = redact(body.decode("utf-8", "replace"), self._secrets)  # whole, then cut: no half secret
             log.debug("HTTP %s from %s\n%s", status, address, text[:LOG_BODY_CHARS]
@@ -295,6 +291,20 @@ class AsyncSoapTransport(zeep.transports.AsyncTransport):  # zeep is not typed
             exc, rules = cause, _TLS_EXCEPTIONS
         return soap_error(exc, operation, address, rules, self._secrets,
                           answered=exchange is not None and exchange.answered)
+
+
+async def _read_raw(response: httpx.Response, limit: int) -> Tuple[bytes, str]:
+    """At most ``limit + 1`` bytes of the body as sent, and the content coding to undo
+    (decode_body's, bounded). A body already read by a wrapper of httpx (vcrpy 7's stubs, when
+    recording a cassette) is httpx's decoded content: nothing left to undo."""
+    if response.is_stream_consumed:
+        return response.content, ""
+    raw = b""
+    async for chunk in response.aiter_raw():
+        raw += chunk
+        if len(raw) > limit:
+            break
+    return raw, response.headers.get("Content-Encoding", "")
 
 
 def exchange_context(exchange: Exchange) -> "contextvars.Token[Optional[Exchange]]":
