@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, Mapping, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Tuple, Type, TypeVar, Union, cast
 
 import zeep
 
@@ -23,9 +23,8 @@ from ._core.calls import new_message_id
 from ._soap import ZEEP_SETTINGS, read_reply
 from ._base import ClientBase, reconcile_target
 from ._wsdl import wsdl_document
-from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError
+from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError
 from .query import describe_extended
-from .redact import Secret
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
     DEFAULT_TIMEOUT, RetryPolicy, SoapTransport, Timeout, TransportSettings, build_session,
