@@ -5,7 +5,7 @@ every decision of a call stays in the sans-IO core (:mod:`smsc_soap._core`).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Tuple, TypeVar, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 from . import _core
 from ._core import calls
@@ -51,7 +51,7 @@ class ClientBase:
         return settings
 
     @classmethod
-    def from_env(cls: "type[C]", env: Optional[Mapping[str, str]] = None, **options: Any) -> C:
+    def from_env(cls: Type[C], env: Optional[Mapping[str, str]] = None, **options: Any) -> C:
         """A client from the environment variables the ``smsc-soap`` command reads
         (:mod:`smsc_soap.env`): ``SMSC_APIKEY``, or ``SMSC_LOGIN`` and ``SMSC_PASSWORD``; and
         ``SMSC_HOST`` or ``SMSC_URL``. ``env`` defaults to ``os.environ``; ``options`` are the other
