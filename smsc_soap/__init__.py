@@ -50,6 +50,7 @@ from .results import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .async_client import AsyncClient
     from .client import Client, Reconciliation
     from .transport import RetryPolicy
 
@@ -57,7 +58,7 @@ __version__ = "0.1.0"
 
 # The client pulls in zeep and requests; the package is also imported by the pytest plugins in
 # every test run of every user, so those names load on first use only.
-_LAZY = {"Client": "client", "Reconciliation": "client", "RetryPolicy": "transport"}
+_LAZY = {"AsyncClient": "async_client", "Client": "client", "Reconciliation": "client", "RetryPolicy": "transport"}
 
 
 def __getattr__(name: str) -> Any:
@@ -74,7 +75,7 @@ def __dir__() -> "list[str]":
 
 
 __all__ = [
-    "ApiError", "AuthenticationError", "BalanceResult", "Client", "ConnectionError", "CostResult",
+    "ApiError", "AsyncClient", "AuthenticationError", "BalanceResult", "Client", "ConnectionError", "CostResult",
     "DeliveryError", "DeliveryStatus", "DuplicateRequest", "InsufficientFunds", "InvalidPhone",
     "InvalidTime", "IpBlocked", "MessageForbidden", "MessageNotFound", "ParameterError", "PhoneError",
     "ProtocolError", "RateLimited", "Reconciliation", "RedirectRefused", "RetryPolicy", "SendOutcomeUnknown", "SendResult",

@@ -7,7 +7,7 @@ the SOAP layer's rows of the table, and a shell passes the rows of its HTTP libr
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterable, Iterator, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Tuple
 
 import lxml.etree
 import zeep
@@ -44,6 +44,16 @@ def xml_text(value: str) -> bytes:
     except ValueError:  # a control character XML cannot carry
         raise errors.ValidationError("a credential holds characters XML cannot carry", field="psw") from None
     return lxml.etree.tostring(element, encoding="utf-8")[len(b"<x>"):-len(b"</x>")]
+
+
+def read_reply(binding: Any, operation: str, status: int, root: "lxml.etree._Element") -> Any:
+    """zeep's reading of an answer the shell already checked and parsed once (``checks.check_xml``):
+    a Fault raises zeep's Fault, anything else becomes the operation's result object. Skips zeep's
+    second parse of the bytes (``SoapBinding.process_reply``), as zeep's own parser would have made
+    the same tree."""
+    if status != 200 or root.find("soap-env:Body/soap-env:Fault", namespaces=binding.nsmap) is not None:
+        return binding.process_error(root, binding.get(operation))
+    return binding.get(operation).process_reply(root)
 
 
 def soap_error(exc: BaseException, operation: str, address: str, http_rules: Sequence[ExceptionRule],

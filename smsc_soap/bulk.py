@@ -34,6 +34,7 @@ from .query import _SAFE, format_list, parse_list_line
 from .results import PhoneError, SendResult
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._base import ClientBase
     from .client import Client
 
 __all__ = ["Chunk", "Failed", "Message", "Outcome", "Progress", "Sent", "Unknown", "send_bulk"]
@@ -217,7 +218,7 @@ class _Chunker:
         )
 
 
-def _chunks(messages: Iterable[MessageLike], lines: int, size: int) -> Iterator[Union[Chunk, Failed]]:
+def chunks(messages: Iterable[MessageLike], lines: int, size: int) -> Iterator[Union[Chunk, Failed]]:
     """Chunks in input order; a message that cannot be written is a Failed at its place."""
     chunker = _Chunker(lines, size)
     for index, item in enumerate(messages):
@@ -244,14 +245,19 @@ def _digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit()) or phone
 
 
-def _send_list(client: "Client", chunk: Chunk) -> SendResult:
-    """send_sms2 with the chunk's ``list`` as written and checked once (not parsed and checked
-    again), ``err=1`` (which numbers failed) and ``cost=2`` (what it cost)."""
+def list_call(client: "ClientBase", chunk: Chunk) -> _core.Call:
+    """The send_sms2 of ``chunk``: its ``list`` as written and checked once (not parsed and
+    checked again), ``err=1`` (which numbers failed) and ``cost=2`` (what it cost). No I/O: the
+    sync and the async pipelines both send it."""
     fields = {"phones": "", "mes": "", "id": chunk.id, "sender": chunk.sender, "time": chunk.time}
     call = client._prepare("send_sms2", fields, None, {"err": 1, "cost": 2})
     request = dict(call.request)
     request["query"] += "&list=" + chunk.encoded_list
-    return client._call(_core.Call(call.operation, request), SendResult)
+    return _core.Call(call.operation, request)
+
+
+def _send_list(client: "Client", chunk: Chunk) -> SendResult:
+    return client._call(list_call(client, chunk), SendResult)
 
 
 def _send_chunk(client: "Client", chunk: Chunk) -> List[Outcome]:
@@ -259,14 +265,20 @@ def _send_chunk(client: "Client", chunk: Chunk) -> List[Outcome]:
     try:
         with client.bulk_slots:
             result = _send_list(client, chunk)
-    except SendOutcomeUnknown as lost:
-        return [Unknown(i, m, lost, chunk.id, p) for i, m, p in zip(chunk.indices, chunk.messages, chunk.phones)]
     except SmscError as error:
-        return [Failed(i, m, error, chunk.id) for i, m in zip(chunk.indices, chunk.messages)]
-    return _read(chunk, result)
+        return not_sent(chunk, error)
+    return read_outcomes(chunk, result)
 
 
-def _read(chunk: Chunk, result: SendResult) -> List[Outcome]:
+def not_sent(chunk: Chunk, error: SmscError) -> List[Outcome]:
+    """The outcome of each message of a chunk whose request failed with ``error``: Unknown when
+    it may have reached the service, else Failed."""
+    if isinstance(error, SendOutcomeUnknown):
+        return [Unknown(i, m, error, chunk.id, p) for i, m, p in zip(chunk.indices, chunk.messages, chunk.phones)]
+    return [Failed(i, m, error, chunk.id) for i, m in zip(chunk.indices, chunk.messages)]
+
+
+def read_outcomes(chunk: Chunk, result: SendResult) -> List[Outcome]:
     """One outcome per message. ASSUMPTION (the page does not say): ``errors`` lists failed
     numbers in the order of the lines, so a number written in two lines takes its entries in
     that order."""
@@ -287,7 +299,7 @@ def _read(chunk: Chunk, result: SendResult) -> List[Outcome]:
 # --- the pipeline --------------------------------------------------------------------------------
 
 
-class _Tally:
+class Tally:
     def __init__(self) -> None:
         self.start = time.monotonic()
         self.queued = self.sent = self.failed = self.unknown = 0
@@ -307,12 +319,8 @@ class _Tally:
 Pending = Union["Future[List[Outcome]]", List[Outcome]]
 
 
-def send_bulk(client: "Client", messages: Iterable[MessageLike], *, concurrency: Optional[int] = None,
-              ordered: bool = True, lines_per_request: int = spec.BULK_LINES_PER_REQUEST,
-              bytes_per_request: int = spec.BULK_BYTES_PER_REQUEST,
-              progress: Optional[Callable[[Progress], None]] = None,
-              before_send: Optional[Callable[[Chunk], None]] = None) -> Iterator[Outcome]:
-    """See :meth:`smsc_soap.Client.send_bulk`."""
+def check_options(concurrency: Optional[int], lines_per_request: int, bytes_per_request: int) -> int:
+    """The requests at once to use; refuses options out of range (before anything is read)."""
     slots = spec.BULK_CONCURRENT_REQUESTS if concurrency is None else concurrency
     if not (isinstance(slots, int) and 1 <= slots <= spec.CONCURRENT_REQUESTS_ALLOWED):
         raise ValidationError(f"concurrency must be 1..{spec.CONCURRENT_REQUESTS_ALLOWED} "
@@ -321,17 +329,27 @@ def send_bulk(client: "Client", messages: Iterable[MessageLike], *, concurrency:
         raise ValidationError("lines_per_request must be an int of at least 1", field="lines_per_request")
     if not (isinstance(bytes_per_request, int) and bytes_per_request >= 1):
         raise ValidationError("bytes_per_request must be an int of at least 1", field="bytes_per_request")
+    return slots
+
+
+def send_bulk(client: "Client", messages: Iterable[MessageLike], *, concurrency: Optional[int] = None,
+              ordered: bool = True, lines_per_request: int = spec.BULK_LINES_PER_REQUEST,
+              bytes_per_request: int = spec.BULK_BYTES_PER_REQUEST,
+              progress: Optional[Callable[[Progress], None]] = None,
+              before_send: Optional[Callable[[Chunk], None]] = None) -> Iterator[Outcome]:
+    """See :meth:`smsc_soap.Client.send_bulk`."""
+    slots = check_options(concurrency, lines_per_request, bytes_per_request)
     return _run(client, messages, slots, ordered, lines_per_request, bytes_per_request, progress, before_send)
 
 
 def _run(client: "Client", messages: Iterable[MessageLike], slots: int, ordered: bool, lines: int, size: int,
          progress: Optional[Callable[[Progress], None]],
          before_send: Optional[Callable[[Chunk], None]]) -> Iterator[Outcome]:
-    tally = _Tally()
+    tally = Tally()
     window = slots * spec.BULK_WINDOW_PER_SLOT
     queue: Deque[Pending] = deque()  # in input order
     running: Set["Future[List[Outcome]]"] = set()
-    source = _chunks(messages, lines, size)
+    source = chunks(messages, lines, size)
     exhausted = False
 
     def report(outcomes: List[Outcome]) -> Iterator[Outcome]:

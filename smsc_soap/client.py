@@ -13,18 +13,18 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, Mapping, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Tuple, Type, TypeVar, Union, cast
 
 import zeep
 
 from . import _core, channels, spec
 from ._core import calls
 from ._core.calls import new_message_id
-from ._soap import ZEEP_SETTINGS
-from ._wsdl import endpoint_url, wsdl_document
-from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError
+from ._soap import ZEEP_SETTINGS, read_reply
+from ._base import ClientBase, reconcile_target
+from ._wsdl import wsdl_document
+from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError
 from .query import describe_extended
-from .redact import Secret
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
     DEFAULT_TIMEOUT, RetryPolicy, SoapTransport, Timeout, TransportSettings, build_session,
@@ -65,7 +65,7 @@ class Reconciliation:
     status: Optional[StatusResult] = None
 
 
-class Client:
+class Client(ClientBase):
     """A client of the SMSC SOAP service for one account and one endpoint.
 
     Authenticate with ``login`` and ``psw``, or with ``apikey``. The endpoint is
@@ -87,44 +87,16 @@ class Client:
                  timeout: Timeout = DEFAULT_TIMEOUT, verify: Union[bool, str] = True,
                  retry: Optional[RetryPolicy] = None,
                  session: Optional["requests.Session"] = None) -> None:
-        calls.check_credentials(login, psw, apikey)
-        self.login = login
-        self._psw = Secret(psw or "")
-        self._apikey = Secret(apikey or "")
-        self._secrets = (self._psw, self._apikey)
-        self.endpoint = endpoint_url(host, url)
-        if retry is not None and not isinstance(retry, RetryPolicy):
-            raise ValidationError(f"retry must be a RetryPolicy, got {type(retry).__name__}", field="retry")
-        self._settings = settings = TransportSettings(timeout=timeout, verify=verify, retry=retry or RetryPolicy())
-        self.retry = settings.retry
+        settings = self._configure(login, psw, apikey, host, url, timeout, verify, retry)
         self._session = session if session is not None else build_session(settings)
         self._transport = transport = SoapTransport(self._session, settings, self._secrets)
         self._zeep = zeep.Client(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
                                  settings=ZEEP_SETTINGS)
         self._service = self._zeep.service
-        self._backoffs = _core.BackOffWindows(settings.retry)
         self._backoffs_lock = threading.Lock()
         #: Requests of send_bulk/track in flight at once, for every thread using this client:
         #: within the service's limit of concurrent requests under one login.
         self.bulk_slots = threading.BoundedSemaphore(spec.BULK_CONCURRENT_REQUESTS)
-
-    @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None, **options: Any) -> "Client":
-        """A client from the environment variables the ``smsc-soap`` command reads
-        (:mod:`smsc_soap.env`): ``SMSC_APIKEY``, or ``SMSC_LOGIN`` and ``SMSC_PASSWORD``; and
-        ``SMSC_HOST`` or ``SMSC_URL``. ``env`` defaults to ``os.environ``; ``options`` are the other
-        keywords of ``Client`` (``timeout``, ``retry``, ...) and win over the environment."""
-        import os
-
-        from .env import client_arguments
-
-        arguments: Dict[str, Any] = dict(client_arguments(os.environ if env is None else env))
-        arguments.update(options)
-        return cls(**arguments)
-
-    def __repr__(self) -> str:
-        auth = "apikey" if self._apikey else f"login={self.login!r}"
-        return f"<smsc_soap.Client {auth} endpoint={self.endpoint!r}>"
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -176,9 +148,8 @@ class Client:
                       query: Optional[str] = None, **extended: "Unpack[ExtendedParams]") -> CostResult:
         """The cost with extended parameters (channel, ``translit``, ``maxsms``, ...); ``mes`` may be
         a channel's message, as for :meth:`send_sms2`."""
-        unfolded = channels.prepare(mes, None, extended, sending=False)
-        fields = calls.message_fields(phones, unfolded.mes, unfolded.extended)
-        return self._call(self._prepare("get_sms_cost2", fields, query, unfolded.extended), CostResult)
+        fields, extended_fields = calls.cost2_fields(phones, mes, extended)
+        return self._call(self._prepare("get_sms_cost2", fields, query, extended_fields), CostResult)
 
     # --- status -----------------------------------------------------------------------------
 
@@ -269,24 +240,16 @@ class Client:
                 if not client.reconcile(lost).found:
                     client.send_sms(phone, text, id=lost.id)
         """
-        if not isinstance(error, SendOutcomeUnknown):
-            raise TypeError(f"reconcile takes a SendOutcomeUnknown, got {type(error).__name__}")
-        if not error.id or not error.phones:
-            raise ValidationError("the send carried no id or no phone number to look up", field="id")
-        for phone in error.phones:
+        message_id, phones = reconcile_target(error)
+        for phone in phones:
             try:
-                status = self.get_status(phone, error.id)
+                status = self.get_status(phone, message_id)
             except MessageNotFound:
                 continue
-            return Reconciliation(error.id, True, phone, status)
-        return Reconciliation(error.id, False)
+            return Reconciliation(message_id, True, phone, status)
+        return Reconciliation(message_id, False)
 
     # --- the one call path: I/O here, every decision in smsc_soap._core ----------------------
-
-    def _prepare(self, operation: str, fields: Mapping[str, Optional[str]], query: Optional[str] = None,
-                 extended: Optional[Mapping[str, Any]] = None) -> _core.Call:
-        return _core.prepare(operation, fields, login=self.login, psw=self._psw, apikey=self._apikey,
-                             query=query, extended=extended)
 
     def _call(self, call: _core.Call, expected: Type[T]) -> T:
         policy = self._settings.retry
@@ -348,13 +311,10 @@ class Client:
         binding, options = service._binding, service._binding_options
         envelope, headers = binding._create(call.operation, (), call.masked, client=self._zeep, options=options)
         response = self._transport.post_xml(options["address"], envelope, headers)  # type: ignore[no-untyped-call]
-        operation = binding.get(call.operation)
         root = getattr(response, "smsc_root", None)
         if root is None:  # pragma: no cover - every answer passes SoapTransport.post
-            return binding.process_reply(self._zeep, operation, response)
-        if response.status_code != 200 or root.find("soap-env:Body/soap-env:Fault", namespaces=binding.nsmap) is not None:
-            return binding.process_error(root, operation)
-        return operation.process_reply(root)
+            return binding.process_reply(self._zeep, binding.get(call.operation), response)
+        return read_reply(binding, call.operation, response.status_code, root)
 
 # help(Client.send_sms2) lists the extended parameters, generated from smsc_soap.query's table.
 for _method in (Client.send_sms2, Client.get_sms_cost2, Client.get_status2):

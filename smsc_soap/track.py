@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from . import spec
 from .errors import MessageNotFound, RateLimited, SmscError, TransportError, ValidationError
@@ -56,42 +56,80 @@ def track(client: "Client", ids_and_phones: Iterable[Tuple[str, str]], *, timeou
     """Poll each ``(id, phone)`` every ``interval`` seconds until its status is final, or until
     ``timeout`` seconds have passed; yield each change as it is seen. ``clock`` and ``sleep`` are
     there to be replaced (e.g. by a sandbox's ``now`` and ``advance``)."""
+    pairs = check_options(ids_and_phones, timeout, interval)
+    return _poll(client, pairs, timeout, interval, clock, sleep)
+
+
+def check_options(ids_and_phones: Iterable[Tuple[str, str]], timeout: float, interval: float) -> List[Tuple[str, str]]:
+    """The distinct ``(id, phone)`` pairs to poll; refuses an interval the service's limit does
+    not allow, or no timeout."""
     if not interval >= spec.STATUS_MIN_INTERVAL_SECONDS:
         raise ValidationError(f"interval must be at least {spec.STATUS_MIN_INTERVAL_SECONDS:g} s (the service "
                               f"allows {spec.RATE_LIMITS[spec.STATUS].requests} status requests per message "
                               "a minute)", field="interval")
     if not timeout > 0:
         raise ValidationError("timeout must be seconds > 0", field="timeout")
-    pairs: List[Tuple[str, str]] = list(dict.fromkeys((str(i), str(p)) for i, p in ids_and_phones))
-    return _poll(client, pairs, timeout, interval, clock, sleep)
+    return list(dict.fromkeys((str(i), str(p)) for i, p in ids_and_phones))
+
+
+class Schedule:
+    """When to poll which pair, and what each poll means; no I/O (the sync and the async loops
+    both run it). The first polls are spread evenly over the first interval."""
+
+    def __init__(self, pairs: List[Tuple[str, str]], start: float, timeout: float, interval: float) -> None:
+        self.pairs = pairs
+        self.deadline = start + timeout
+        self.interval = interval
+        step = interval / max(len(pairs), 1)
+        self._due = [(start + n * step, n) for n in range(len(pairs))]
+        heapq.heapify(self._due)
+        self._last: Dict[int, StatusChange] = {}
+
+    def next(self) -> Optional[Tuple[float, int]]:
+        """(when, pair number) of the next poll; None when tracking is over."""
+        if not self._due:
+            return None
+        when, n = heapq.heappop(self._due)
+        return None if when >= self.deadline else (when, n)
+
+    def record(self, n: int, asked_at: float, outcome: Union[StatusResult, SmscError]) -> Optional[StatusChange]:
+        """What the poll of pair ``n`` at ``asked_at`` gave (a status, or RateLimited,
+        MessageNotFound or a TransportError); the change to report, if it is one."""
+        message_id, phone = self.pairs[n]
+        if isinstance(outcome, RateLimited):  # another program asked too: wait as long as the service says
+            heapq.heappush(self._due, (asked_at + max(self.interval, outcome.retry_after or 0.0), n))
+            return None
+        change = (StatusChange(message_id, phone, outcome) if isinstance(outcome, StatusResult)
+                  else StatusChange(message_id, phone, None, outcome))
+        if not change.final:
+            heapq.heappush(self._due, (asked_at + self.interval, n))
+        if _same(self._last.get(n), change):
+            return None
+        self._last[n] = change
+        return change
+
+
+#: What a poll may raise and tracking goes on after.
+POLL_ERRORS = (RateLimited, MessageNotFound, TransportError)
 
 
 def _poll(client: "Client", pairs: List[Tuple[str, str]], timeout: float, interval: float,
           clock: Callable[[], float], sleep: Callable[[float], None]) -> Iterator[StatusChange]:
-    start = clock()
-    deadline = start + timeout
-    step = interval / max(len(pairs), 1)
-    due = [(start + n * step, n) for n in range(len(pairs))]  # spread over the first interval
-    heapq.heapify(due)
-    last: Dict[int, StatusChange] = {}
-    while due:
-        when, n = heapq.heappop(due)
-        if when >= deadline:
-            return
+    schedule = Schedule(pairs, clock(), timeout, interval)
+    step = schedule.next()
+    while step is not None:
+        when, n = step
         now = clock()
         if when > now:
             sleep(when - now)
         message_id, phone = pairs[n]
         asked_at = clock()
+        outcome: Union[StatusResult, SmscError]
         try:
-            change = StatusChange(message_id, phone, client.get_status(phone, message_id))
-        except RateLimited as limited:  # another program asked too: wait as long as the service says
-            heapq.heappush(due, (asked_at + max(interval, limited.retry_after or 0.0), n))
-            continue
-        except (MessageNotFound, TransportError) as error:
-            change = StatusChange(message_id, phone, None, error)
-        if not _same(last.get(n), change):
-            last[n] = change
+            outcome = client.get_status(phone, message_id)
+        except POLL_ERRORS as error:
+            outcome = error
+        change = schedule.record(n, asked_at, outcome)
+        if change is not None:
             yield change
-        if not change.final:
-            heapq.heappush(due, (asked_at + interval, n))
+        step = schedule.next()

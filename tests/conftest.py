@@ -1,9 +1,10 @@
 """Shared fixtures. Helpers live in normal modules (tests/support/), never imported from here."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
+from support.clients import CLIENTS
 from support.servers import Responder
 
 
@@ -13,3 +14,11 @@ def responder() -> Iterator[Responder]:
     control: an exact answer body, an undocumented code, the bytes a client sends."""
     with Responder() as server:
         yield server
+
+
+@pytest.fixture(params=sorted(CLIENTS))
+def any_client(request: pytest.FixtureRequest) -> Any:
+    """Each client class in turn, called as ``Client`` is (``any_client(login=..., ...)``,
+    ``any_client.from_env(...)``): smsc_soap.Client, then smsc_soap.AsyncClient behind a sync
+    facade (support.clients.SyncFacade), so that one test shows both keep the same guarantee."""
+    return CLIENTS[request.param]

@@ -24,7 +24,14 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[Client]:
+def client(sandbox: Sandbox, any_client: Any) -> Iterator[Client]:
+    with any_client("bulk", "pw", url=sandbox.url) as c:
+        yield c
+
+
+@pytest.fixture
+def sync_client(sandbox: Sandbox) -> Iterator[Client]:
+    """For what only the sync pipeline has: threads, and bulk._send_list to patch."""
     with Client("bulk", "pw", url=sandbox.url) as c:
         yield c
 
@@ -100,9 +107,9 @@ def test_an_error_of_the_request_fails_its_messages(sandbox: Sandbox, client: Cl
     assert all(isinstance(o, Failed) and o.error is not None and o.error.code == 3 for o in outcomes)
 
 
-def test_a_lost_answer_is_unknown_and_never_resent(sandbox: Sandbox) -> None:
+def test_a_lost_answer_is_unknown_and_never_resent(sandbox: Sandbox, any_client: Any) -> None:
     sandbox.inject("drop_after", operation="send_sms2")
-    with Client("bulk", "pw", url=sandbox.url) as client:
+    with any_client("bulk", "pw", url=sandbox.url) as client:
         outcomes = list(client.send_bulk(_messages(3)))
     assert all(isinstance(o, Unknown) and isinstance(o.error, SendOutcomeUnknown) for o in outcomes)
     assert len([r for r in sandbox.requests if r.operation == "send_sms2"]) == 1
@@ -132,7 +139,8 @@ def test_before_send_sees_each_chunk_before_it_is_sent(sandbox: Sandbox, client:
 
 
 def test_concurrency_is_bounded_by_the_client_for_all_its_threads(monkeypatch: pytest.MonkeyPatch,
-                                                                  client: Client) -> None:
+                                                                  sync_client: Client) -> None:
+    client = sync_client
     in_flight = peak = 0
     lock = threading.Lock()
 
@@ -161,7 +169,8 @@ def test_concurrency_beyond_the_service_limit_is_refused(client: Client) -> None
         client.send_bulk([], concurrency=spec.CONCURRENT_REQUESTS_REFUSED_AT)
 
 
-def test_memory_stays_flat_for_200000_messages(monkeypatch: pytest.MonkeyPatch, client: Client) -> None:
+def test_memory_stays_flat_for_200000_messages(monkeypatch: pytest.MonkeyPatch, sync_client: Client) -> None:
+    client = sync_client
     def instant(_client: Client, chunk: Chunk) -> SendResult:
         return SendResult(chunk.id, len(chunk), Decimal("0"), None, (), {})
 

@@ -15,8 +15,8 @@ from smsc_soap.sandbox import assumptions as A
 
 
 @pytest.fixture
-def client(smsc_sandbox) -> Client:
-    return Client(login="alex", psw="123", url=smsc_sandbox.url)
+def client(smsc_sandbox, any_client) -> Client:
+    return any_client(login="alex", psw="123", url=smsc_sandbox.url)
 
 
 def test_the_pages_example_send_is_billed_and_delivered(smsc_sandbox, client: Client) -> None:
@@ -90,8 +90,8 @@ def test_list_sends_several_messages_under_one_id(smsc_sandbox, client: Client) 
 
 
 @pytest.mark.smsc_sandbox(apikeys={"K3Y-abc": "alex"})
-def test_an_apikey_account_sends_and_reads_status(smsc_sandbox) -> None:
-    client = Client(apikey="K3Y-abc", url=smsc_sandbox.url)
+def test_an_apikey_account_sends_and_reads_status(smsc_sandbox, any_client) -> None:
+    client = any_client(apikey="K3Y-abc", url=smsc_sandbox.url)
     sent = client.send_sms("79999999999", "Keyed")
     assert client.get_status("79999999999", sent.id).status is not None
     assert client.get_sms_cost("79999999999", "Keyed").cost == A.PRICE_PER_PART["7"]
@@ -100,14 +100,14 @@ def test_an_apikey_account_sends_and_reads_status(smsc_sandbox) -> None:
 # --- the service's errors, from its real semantics -------------------------------------------
 
 
-def test_wrong_password_is_an_authentication_error(smsc_sandbox) -> None:
+def test_wrong_password_is_an_authentication_error(smsc_sandbox, any_client) -> None:
     with pytest.raises(smsc_soap.AuthenticationError):
-        Client(login="alex", psw="wrong", url=smsc_sandbox.url).get_balance()
+        any_client(login="alex", psw="wrong", url=smsc_sandbox.url).get_balance()
 
 
 @pytest.mark.smsc_sandbox(accounts=["poor:pw:1.00"])
-def test_insufficient_funds_charges_nothing(smsc_sandbox) -> None:
-    client = Client(login="poor", psw="pw", url=smsc_sandbox.url)
+def test_insufficient_funds_charges_nothing(smsc_sandbox, any_client) -> None:
+    client = any_client(login="poor", psw="pw", url=smsc_sandbox.url)
     with pytest.raises(smsc_soap.InsufficientFunds) as caught:
         client.send_sms("79999999999", "Too dear")
     assert caught.value.code == 3
@@ -136,8 +136,8 @@ def test_an_unknown_message_is_not_found(client: Client) -> None:
 
 
 @pytest.mark.smsc_sandbox(senders=["SHOP"])
-def test_an_unregistered_sender_is_forbidden(smsc_sandbox) -> None:
-    client = Client(login="alex", psw="123", url=smsc_sandbox.url)
+def test_an_unregistered_sender_is_forbidden(smsc_sandbox, any_client) -> None:
+    client = any_client(login="alex", psw="123", url=smsc_sandbox.url)
     assert client.send_sms("79999999999", "Hi", sender="SHOP").cnt == 1
     with pytest.raises(smsc_soap.MessageForbidden):
         client.send_sms("79999999999", "Hi", sender="OTHER")

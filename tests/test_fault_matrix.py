@@ -88,13 +88,14 @@ def sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
-def test_fault_matrix(sandbox: Sandbox, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture) -> None:
+def test_fault_matrix(sandbox: Sandbox, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture,
+                      any_client: Any) -> None:
     sb = sandbox
-    for name in ("smsc_soap", "zeep", "urllib3"):
+    for name in ("smsc_soap", "zeep", "urllib3", "httpx", "httpcore"):
         caplog.set_level(logging.DEBUG, logger=name)
     policy = RetryPolicy(backoff=0.01, max_backoff=0.05)
-    clients = {"psw": Client("alex", PSW, url=sb.url, timeout=TIMEOUT, retry=policy),
-               "apikey": Client(apikey=APIKEY, url=sb.url, timeout=TIMEOUT, retry=policy)}
+    clients = {"psw": any_client("alex", PSW, url=sb.url, timeout=TIMEOUT, retry=policy),
+               "apikey": any_client(apikey=APIKEY, url=sb.url, timeout=TIMEOUT, retry=policy)}
     sb.call("send_sms", login="alex", psw=PSW, phones=PHONE, mes="for status", id="status-me")
     balance = sb.balance()
     texts: List[str] = [repr(client) for client in clients.values()]

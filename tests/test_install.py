@@ -175,7 +175,7 @@ def test_the_wheel_metadata(wheel: Path) -> None:
     assert meta["License-Expression"] == "MIT"
     classifiers = meta.get_all("Classifier", [])
     assert {"Typing :: Typed", "Framework :: Pytest", "Operating System :: OS Independent"} <= set(classifiers)
-    assert sorted(set(meta.get_all("Provides-Extra", []))) == ["cli", "dev", "docs", "test", "testing"]
+    assert sorted(set(meta.get_all("Provides-Extra", []))) == ["async", "cli", "dev", "docs", "test", "testing"]
     requires = meta.get_all("Requires-Dist", [])
     assert [r.split(";")[0] for r in requires if 'extra == "cli"' in r] == ["tqdm>=4.66"]  # the progress bar
     testing = sorted(r.split(";")[0] for r in requires if 'extra == "testing"' in r)

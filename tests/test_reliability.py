@@ -11,7 +11,7 @@ import logging
 import socket
 import time
 from decimal import Decimal
-from typing import Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 import urllib3.util.connection
@@ -55,9 +55,10 @@ def sb() -> Iterator[Sandbox]:
         yield sandbox
 
 
-def client_for(sb: Sandbox, fake: FakeTime, timeout: smsc_soap.transport.Timeout = 2.0, **policy: object) -> Client:
+def client_for(sb: Sandbox, fake: FakeTime, timeout: smsc_soap.transport.Timeout = 2.0, make: Any = Client,
+               **policy: object) -> Client:
     retry = RetryPolicy(sleep=fake.sleep, clock=fake.clock, random=lambda: 0.0, **policy)  # type: ignore[arg-type]
-    return Client("alex", "123", url=sb.url, timeout=timeout, retry=retry)
+    return make("alex", "123", url=sb.url, timeout=timeout, retry=retry)
 
 
 def posts(sb: Sandbox, operation: str) -> int:
@@ -97,16 +98,16 @@ def test_timeouts_are_on_by_default_and_reach_every_request(sb: Sandbox) -> None
 
 
 @pytest.mark.parametrize("timeout", [0, -1, (1, 0), (1, 2, 3), (5,), "5", float("inf"), True])
-def test_a_timeout_must_be_positive_seconds(timeout: object) -> None:
+def test_a_timeout_must_be_positive_seconds(timeout: object, any_client: Any) -> None:
     with pytest.raises(smsc_soap.ValidationError):
-        Client("alex", "123", timeout=timeout)  # type: ignore[arg-type]
+        any_client("alex", "123", timeout=timeout)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("operation", list(CALLS))
 def test_a_server_that_never_answers_fails_with_timeouterror_within_the_timeout(
-        sb: Sandbox, fake: FakeTime, operation: str) -> None:
+        sb: Sandbox, fake: FakeTime, operation: str, any_client: Any) -> None:
     sent_message(sb)
-    client = client_for(sb, fake, timeout=(0.5, 1.0))
+    client = client_for(sb, fake, make=any_client, timeout=(0.5, 1.0))
     sb.inject("delay", times=5, operation=operation, seconds=30)  # ends when the sandbox stops
     started = time.monotonic()
     with pytest.raises(smsc_soap.TimeoutError) as caught:
@@ -118,7 +119,7 @@ def test_a_server_that_never_answers_fails_with_timeouterror_within_the_timeout(
 
 
 @pytest.mark.parametrize("operation", ["get_balance", "send_sms"])
-def test_a_server_that_never_accepts_the_connection_cannot_stretch_a_call(operation: str) -> None:
+def test_a_server_that_never_accepts_the_connection_cannot_stretch_a_call(operation: str, any_client: Any) -> None:
     """Connection attempts (and urllib3's retries of them) fit in the call's time too."""
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
@@ -131,7 +132,7 @@ def test_a_server_that_never_accepts_the_connection_cannot_stretch_a_call(operat
             sock.connect_ex(("127.0.0.1", port))
             queued.append(sock)
         try:
-            client = Client("alex", "123", url=f"http://127.0.0.1:{port}/sys/soap.php", timeout=(0.4, 1.0))
+            client = any_client("alex", "123", url=f"http://127.0.0.1:{port}/sys/soap.php", timeout=(0.4, 1.0))
             started = time.monotonic()
             with pytest.raises(smsc_soap.TimeoutError) as caught:
                 CALLS[operation](client)
@@ -145,10 +146,10 @@ def test_a_server_that_never_accepts_the_connection_cannot_stretch_a_call(operat
 
 @pytest.mark.parametrize("where", ["headers", "body"])
 @pytest.mark.parametrize("operation", ["get_balance", "send_sms"])
-def test_a_server_trickling_bytes_cannot_hold_a_call_past_its_timeout(where: str, operation: str) -> None:
+def test_a_server_trickling_bytes_cannot_hold_a_call_past_its_timeout(where: str, operation: str, any_client: Any) -> None:
     server = Trickler(where)
     try:
-        client = Client("alex", "123", url=server.url, timeout=1.0)
+        client = any_client("alex", "123", url=server.url, timeout=1.0)
         started = time.monotonic()
         with pytest.raises(smsc_soap.TimeoutError) as caught:
             CALLS[operation](client)
@@ -178,9 +179,9 @@ def test_delays_grow_exponentially_up_to_the_cap_and_jitter_only_shortens_them()
 @pytest.mark.parametrize(("kind", "options"), [("http_status", {"status": 503}), ("http_status", {"status": 502}),
                                                ("drop_before", {}), ("drop_after", {"reset": True})])
 def test_reads_are_retried_with_backoff_and_succeed(sb: Sandbox, fake: FakeTime, caplog: pytest.LogCaptureFixture,
-                                                    operation: str, kind: str, options: dict) -> None:
+                                                    operation: str, kind: str, options: dict, any_client: Any) -> None:
     sent_message(sb)
-    client = client_for(sb, fake)
+    client = client_for(sb, fake, make=any_client)
     sb.inject(kind, times=2, operation=operation, **options)
     caplog.set_level(logging.INFO, logger="smsc_soap")
     CALLS[operation](client)
@@ -189,8 +190,8 @@ def test_reads_are_retried_with_backoff_and_succeed(sb: Sandbox, fake: FakeTime,
     assert [r.levelno for r in caplog.records if "retry" in r.getMessage()] == [logging.INFO] * 2
 
 
-def test_reads_give_up_after_the_attempts_with_the_typed_error(sb: Sandbox, fake: FakeTime) -> None:
-    client = client_for(sb, fake, attempts=4)
+def test_reads_give_up_after_the_attempts_with_the_typed_error(sb: Sandbox, fake: FakeTime, any_client: Any) -> None:
+    client = client_for(sb, fake, make=any_client, attempts=4)
     sb.inject("http_status", times=10, operation="get_balance", status=503)
     with pytest.raises(smsc_soap.ProtocolError) as caught:
         client.get_balance()
@@ -200,16 +201,16 @@ def test_reads_give_up_after_the_attempts_with_the_typed_error(sb: Sandbox, fake
 
 @pytest.mark.parametrize(("kind", "options"), [("soap_fault", {}), ("dtd", {}), ("html", {}), ("empty", {}),
                                                ("content_type", {}), ("huge", {"size": 9 * 1024 * 1024})])
-def test_answers_that_would_not_change_are_not_retried(sb: Sandbox, fake: FakeTime, kind: str, options: dict) -> None:
-    client = client_for(sb, fake)
+def test_answers_that_would_not_change_are_not_retried(sb: Sandbox, fake: FakeTime, kind: str, options: dict, any_client: Any) -> None:
+    client = client_for(sb, fake, make=any_client)
     sb.inject(kind, times=3, operation="get_balance", **options)
     with pytest.raises(smsc_soap.ProtocolError):
         client.get_balance()
     assert posts(sb, "get_balance") == 1 and fake.sleeps == []
 
 
-def test_retries_stay_within_the_calls_timeout(sb: Sandbox, fake: FakeTime) -> None:
-    client = client_for(sb, fake, timeout=1.0, backoff=5.0)  # the first back-off would outlast the call
+def test_retries_stay_within_the_calls_timeout(sb: Sandbox, fake: FakeTime, any_client: Any) -> None:
+    client = client_for(sb, fake, make=any_client, timeout=1.0, backoff=5.0)  # the first back-off would outlast the call
     sb.inject("http_status", times=3, operation="get_balance", status=503)
     with pytest.raises(smsc_soap.ProtocolError):
         client.get_balance()
@@ -221,8 +222,8 @@ def test_retries_stay_within_the_calls_timeout(sb: Sandbox, fake: FakeTime) -> N
     ("drop_after", {}, True), ("truncated", {"honest_length": False}, True), ("content_type", {}, True),
 ])
 def test_a_send_that_may_have_arrived_is_never_repeated_and_reconcile_says_what_happened(
-        sb: Sandbox, fake: FakeTime, kind: str, options: dict, arrived: bool) -> None:
-    client = client_for(sb, fake)
+        sb: Sandbox, fake: FakeTime, kind: str, options: dict, arrived: bool, any_client: Any) -> None:
+    client = client_for(sb, fake, make=any_client)
     sb.inject(kind, times=3, operation="send_sms", **options)
     with pytest.raises(smsc_soap.SendOutcomeUnknown) as caught:
         client.send_sms([PHONE], "Pay 100 to the shop")
@@ -247,10 +248,10 @@ def test_a_send_that_may_have_arrived_is_never_repeated_and_reconcile_says_what_
     assert sb.balance() == Decimal("1000.00") - PRICE
 
 
-def test_a_late_original_and_its_resend_are_charged_once(sb: Sandbox, fake: FakeTime) -> None:
+def test_a_late_original_and_its_resend_are_charged_once(sb: Sandbox, fake: FakeTime, any_client: Any) -> None:
     """The request is held past the client's timeout, then runs: the resend with the same id
     reaches the service first, and the late original is an identical request (error 9)."""
-    client = client_for(sb, fake, timeout=0.5)
+    client = client_for(sb, fake, make=any_client, timeout=0.5)
     sb.inject("delay", operation="send_sms", seconds=1.5)
     with pytest.raises(smsc_soap.SendOutcomeUnknown) as caught:
         client.send_sms(PHONE, "Your code is 1234")
@@ -267,8 +268,8 @@ def test_a_late_original_and_its_resend_are_charged_once(sb: Sandbox, fake: Fake
     assert sb.balance() == Decimal("1000.00") - PRICE
 
 
-def test_reconcile_finds_a_message_sent_with_a_list_and_checks_each_number(sb: Sandbox, fake: FakeTime) -> None:
-    client = client_for(sb, fake)
+def test_reconcile_finds_a_message_sent_with_a_list_and_checks_each_number(sb: Sandbox, fake: FakeTime, any_client: Any) -> None:
+    client = client_for(sb, fake, make=any_client)
     sb.inject("drop_after", operation="send_sms2")
     with pytest.raises(smsc_soap.SendOutcomeUnknown) as caught:
         client.send_sms2(None, None, list=[("79990000008", "refused at send"), ("79995550000", "Hi")])
@@ -303,28 +304,28 @@ def test_a_send_that_provably_never_left_is_retried_by_the_connection_layer(
 ], ids=["not SOAP", "empty Body", "other element", "error not a number"])
 @pytest.mark.parametrize("operation", ["send_sms", "get_balance"])
 def test_a_well_formed_answer_of_the_wrong_shape_is_a_protocol_error(responder: Responder, body: str,
-                                                                       operation: str) -> None:
+                                                                       operation: str, any_client: Any) -> None:
     element, wrapper = RESPONSE_ELEMENTS[operation]
     responder.answer(body.replace("{ns}", responder.url).format(element=element, wrapper=wrapper).encode())
     with pytest.raises(smsc_soap.ProtocolError) as caught:
-        CALLS[operation](Client("alex", "123", url=responder.url, timeout=2.0))
+        CALLS[operation](any_client("alex", "123", url=responder.url, timeout=2.0))
     assert isinstance(caught.value, smsc_soap.SendOutcomeUnknown) == (operation == "send_sms")
     assert len(responder.requests) == 1
 
 
-def test_a_send_to_a_closed_port_is_a_connection_error_not_an_unknown_outcome(fake: FakeTime) -> None:
+def test_a_send_to_a_closed_port_is_a_connection_error_not_an_unknown_outcome(fake: FakeTime, any_client: Any) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    client = Client("alex", "123", url=f"http://127.0.0.1:{port}/sys/soap.php", timeout=2.0,
+    client = any_client("alex", "123", url=f"http://127.0.0.1:{port}/sys/soap.php", timeout=2.0,
                     retry=RetryPolicy(sleep=fake.sleep, clock=fake.clock))
     with pytest.raises(smsc_soap.ConnectionError) as caught:
         client.send_sms(PHONE, "Hello")
     assert not isinstance(caught.value, smsc_soap.SendOutcomeUnknown)
 
 
-def test_the_client_gives_each_send_an_id_of_its_own_unless_the_caller_does(sb: Sandbox, fake: FakeTime) -> None:
-    client = client_for(sb, fake)
+def test_the_client_gives_each_send_an_id_of_its_own_unless_the_caller_does(sb: Sandbox, fake: FakeTime, any_client: Any) -> None:
+    client = client_for(sb, fake, make=any_client)
     ids = [client.send_sms(PHONE, f"Hello {n}").id for n in range(20)]
     assert len(set(ids)) == 20
     assert all(len(i) <= 40 and set(i) <= set("abcdefghijklmnopqrstuvwxyz0123456789") and not i.isdigit()
@@ -337,8 +338,8 @@ def test_the_client_gives_each_send_an_id_of_its_own_unless_the_caller_does(sb: 
 # --- 3. errors 4 and 9: back off, say so, no tight loop ------------------------------------------
 
 def test_error_9_of_balance_backs_off_for_a_minute_without_sending(sb: Sandbox, fake: FakeTime,
-                                                                   caplog: pytest.LogCaptureFixture) -> None:
-    client = client_for(sb, fake)
+                                                                   caplog: pytest.LogCaptureFixture, any_client: Any) -> None:
+    client = client_for(sb, fake, make=any_client)
     for _ in range(10):
         client.get_balance()
     with pytest.raises(smsc_soap.RateLimited) as caught:
@@ -365,8 +366,8 @@ def test_error_9_of_balance_backs_off_for_a_minute_without_sending(sb: Sandbox, 
     assert posts(sb, "get_balance") == 12
 
 
-def test_error_9_of_status_blocks_only_that_message(sb: Sandbox, fake: FakeTime) -> None:
-    client = client_for(sb, fake)
+def test_error_9_of_status_blocks_only_that_message(sb: Sandbox, fake: FakeTime, any_client: Any) -> None:
+    client = client_for(sb, fake, make=any_client)
     first, second = client.send_sms(PHONE, "one").id, client.send_sms(PHONE, "two").id
     for _ in range(5):
         client.get_status(PHONE, first)
@@ -380,8 +381,8 @@ def test_error_9_of_status_blocks_only_that_message(sb: Sandbox, fake: FakeTime)
     assert posts(sb, "get_status") == 7
 
 
-def test_error_9_of_send_refuses_the_identical_send_only(sb: Sandbox, fake: FakeTime) -> None:
-    client = client_for(sb, fake)
+def test_error_9_of_send_refuses_the_identical_send_only(sb: Sandbox, fake: FakeTime, any_client: Any) -> None:
+    client = client_for(sb, fake, make=any_client)
     client.send_sms(PHONE, "Hello", id="order-1")
     with pytest.raises(smsc_soap.DuplicateRequest) as caught:
         client.send_sms(PHONE, "Hello", id="order-1")
@@ -394,8 +395,8 @@ def test_error_9_of_send_refuses_the_identical_send_only(sb: Sandbox, fake: Fake
     assert [m.id for m in sb.messages] == ["order-1", "order-2"]
 
 
-def test_error_4_stops_every_call_for_the_back_off_then_lets_one_through(sb: Sandbox, fake: FakeTime) -> None:
-    intruder = Client("alex", "wrong", url=sb.url, timeout=2.0,
+def test_error_4_stops_every_call_for_the_back_off_then_lets_one_through(sb: Sandbox, fake: FakeTime, any_client: Any) -> None:
+    intruder = any_client("alex", "wrong", url=sb.url, timeout=2.0,
                       retry=RetryPolicy(sleep=fake.sleep, clock=fake.clock))
     for _ in range(10):  # the sandbox blocks an IP after ten request errors within a minute
         with pytest.raises(smsc_soap.AuthenticationError):

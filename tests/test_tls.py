@@ -59,8 +59,8 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
         yield TlsServer(server.url, directory / "cert.pem", seen)
 
 
-def test_certificates_are_verified_by_default(tls_server: TlsServer) -> None:
-    client = Client("alex", "123", url=tls_server.url, timeout=5.0)
+def test_certificates_are_verified_by_default(tls_server: TlsServer, any_client) -> None:
+    client = any_client("alex", "123", url=tls_server.url, timeout=5.0)
     before = len(tls_server.requests)
     with pytest.raises(smsc_soap.TLSError) as caught:
         client.get_balance()
@@ -79,29 +79,29 @@ def ca_bundle_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())
 
 
-def test_a_ca_bundle_given_as_verify_is_trusted(tls_server: TlsServer) -> None:
-    client = Client("alex", "123", url=tls_server.url, timeout=5.0, verify=str(tls_server.cert))
+def test_a_ca_bundle_given_as_verify_is_trusted(tls_server: TlsServer, any_client) -> None:
+    client = any_client("alex", "123", url=tls_server.url, timeout=5.0, verify=str(tls_server.cert))
     assert client.get_balance().balance == smsc_soap.results.Decimal("7.00")
     assert client.send_sms("79999999999", "Hello").id == "1"
 
 
 def test_turning_verification_off_needs_verify_false_and_logs_a_warning(
-        tls_server: TlsServer, caplog: pytest.LogCaptureFixture) -> None:
+        tls_server: TlsServer, caplog: pytest.LogCaptureFixture, any_client) -> None:
     caplog.set_level(logging.WARNING, logger="smsc_soap")
-    verified = Client("alex", "123", url=tls_server.url)
+    verified = any_client("alex", "123", url=tls_server.url)
     assert not [r for r in caplog.records if r.name == "smsc_soap"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # urllib3's own InsecureRequestWarning, once per request
-        client = Client("alex", "123", url=tls_server.url, timeout=5.0, verify=False)
+        client = any_client("alex", "123", url=tls_server.url, timeout=5.0, verify=False)
         assert client.get_balance().balance == smsc_soap.results.Decimal("7.00")
     [record] = [r for r in caplog.records if r.name == "smsc_soap"]
     assert record.levelno == logging.WARNING and "verification is OFF" in record.getMessage()
     del verified
 
 
-def test_verify_false_warns_also_with_a_session_of_ones_own(caplog: pytest.LogCaptureFixture) -> None:
+def test_verify_false_warns_also_with_a_session_of_ones_own(caplog: pytest.LogCaptureFixture, any_client) -> None:
     caplog.set_level(logging.WARNING, logger="smsc_soap")
-    Client("alex", "123", url="https://127.0.0.1:1/sys/soap.php", verify=False, session=requests.Session())
+    any_client("alex", "123", url="https://127.0.0.1:1/sys/soap.php", verify=False, session=requests.Session())
     assert [r.levelno for r in caplog.records if r.name == "smsc_soap"] == [logging.WARNING]
 
 

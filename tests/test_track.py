@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Dict, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
@@ -18,9 +18,9 @@ def sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
-def test_tracks_until_final_within_the_limit_and_spread_out(sandbox: Sandbox) -> None:
+def test_tracks_until_final_within_the_limit_and_spread_out(sandbox: Sandbox, any_client: Any) -> None:
     phones = ["79161000001", "79161000002", "79990000020", "79161000003"]
-    with Client("bulk", "pw", url=sandbox.url) as client:
+    with any_client("bulk", "pw", url=sandbox.url) as client:
         sent = [o for o in client.send_bulk(Message(p, "hi") for p in phones) if isinstance(o, Sent)]
         pairs = [(o.id, o.phones[0]) for o in sent]
         changes: List[StatusChange] = list(client.track(pairs, timeout=3600, clock=sandbox.now,
@@ -41,8 +41,8 @@ def test_tracks_until_final_within_the_limit_and_spread_out(sandbox: Sandbox) ->
     assert firsts[-1] - firsts[0] < spec.STATUS_MIN_INTERVAL_SECONDS
 
 
-def test_changes_are_yielded_once_each_and_the_timeout_ends_tracking(sandbox: Sandbox) -> None:
-    with Client("bulk", "pw", url=sandbox.url) as client:
+def test_changes_are_yielded_once_each_and_the_timeout_ends_tracking(sandbox: Sandbox, any_client: Any) -> None:
+    with any_client("bulk", "pw", url=sandbox.url) as client:
         result = client.send_sms("79161000001", "later", time="0" + str(int(sandbox.now()) + 7200))
         changes = list(client.track([(result.id, "79161000001")], timeout=60, clock=sandbox.now,
                                     sleep=sandbox.advance))

@@ -90,6 +90,14 @@ def send2_fields(phones: Optional[Phones], mes: Union[str, "channels.Message", N
     return fields, dict(unfolded.extended)
 
 
+def cost2_fields(phones: Optional[Phones], mes: Union[str, "channels.Message", None],
+                 extended: Mapping[str, Any]) -> Tuple[Fields, Dict[str, Any]]:
+    """A ``get_sms_cost2``'s fields and extended parameters, a channel's message unfolded as for a
+    send (nothing is sent, so no send-only rule applies)."""
+    unfolded = channels.prepare(mes, None, extended, sending=False)
+    return message_fields(phones, unfolded.mes, unfolded.extended), dict(unfolded.extended)
+
+
 def default_send_id(operation: str, phones: Optional[Phones], mes: Optional[str], sender: Optional[str],
                     time: Any, extended: Mapping[str, Any], *, login: Optional[str],
                     now: Optional[float] = None) -> str:

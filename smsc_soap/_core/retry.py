@@ -33,7 +33,8 @@ class RetryPolicy:
       seconds (0 turns that off); the exception says so in ``retry_after``.
 
     ``sleep``, ``clock`` (monotonic seconds, for the back-off windows) and ``random`` are there to
-    be replaced in tests.
+    be replaced in tests. :class:`~smsc_soap.AsyncClient` awaits ``asyncio.sleep`` in place of the
+    default ``time.sleep``; a replacement ``sleep`` is called, and awaited if it returns an awaitable.
     """
 
     attempts: int = 3

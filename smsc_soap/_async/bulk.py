@@ -1,0 +1,147 @@
+"""``async for`` over many messages: the async pipelines of :mod:`smsc_soap.bulk` and
+:mod:`smsc_soap.track`, on their pure parts (chunking, the list call, outcome mapping, the
+polling schedule); only the waiting is asyncio's here.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Deque, Iterable, List, Optional, Set, Tuple, Union
+
+from .. import spec
+from ..bulk import (
+    Chunk, Failed, MessageLike, Outcome, Progress, Tally, check_options, chunks, list_call, not_sent, read_outcomes,
+)
+from ..errors import SmscError
+from ..results import SendResult, StatusResult
+from ..track import DEFAULT_TIMEOUT, POLL_ERRORS, Schedule, StatusChange
+from ..track import check_options as check_track_options
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..async_client import AsyncClient
+
+__all__ = ["send_bulk", "track"]
+
+Pending = Union["asyncio.Task[List[Outcome]]", List[Outcome]]
+
+
+def send_bulk(client: "AsyncClient", messages: Iterable[MessageLike], *, concurrency: Optional[int] = None,
+              ordered: bool = True, lines_per_request: int = spec.BULK_LINES_PER_REQUEST,
+              bytes_per_request: int = spec.BULK_BYTES_PER_REQUEST,
+              progress: Optional[Callable[[Progress], None]] = None,
+              before_send: Optional[Callable[[Chunk], None]] = None) -> AsyncIterator[Outcome]:
+    """See :meth:`smsc_soap.AsyncClient.send_bulk`; the options are checked at once."""
+    slots = check_options(concurrency, lines_per_request, bytes_per_request)
+    return _run(client, messages, slots, ordered, lines_per_request, bytes_per_request, progress, before_send)
+
+
+async def _run(client: "AsyncClient", messages: Iterable[MessageLike], slots: int, ordered: bool,
+               lines_per_request: int, bytes_per_request: int, progress: Optional[Callable[[Progress], None]],
+               before_send: Optional[Callable[[Chunk], None]]) -> AsyncIterator[Outcome]:
+    window = slots * spec.BULK_WINDOW_PER_SLOT
+    semaphore = asyncio.Semaphore(slots)
+    tally = Tally()
+    queue: Deque[Pending] = deque()  # in input order
+    running: Set["asyncio.Task[List[Outcome]]"] = set()
+    started: Set["asyncio.Task[List[Outcome]]"] = set()
+    source = chunks(messages, lines_per_request, bytes_per_request)
+    exhausted = False
+
+    async def send(chunk: Chunk) -> List[Outcome]:
+        async with semaphore:
+            task = asyncio.current_task()
+            assert task is not None
+            started.add(task)  # from here on it may reach the service
+            try:
+                result = await client._call(list_call(client, chunk), SendResult)
+            except SmscError as error:
+                return not_sent(chunk, error)
+        return read_outcomes(chunk, result)
+
+    def report(outcomes: List[Outcome]) -> List[Outcome]:
+        for outcome in outcomes:
+            tally.count(outcome)
+        if progress is not None:
+            progress(tally.progress())
+        return outcomes
+
+    try:
+        while True:
+            while not exhausted and len(running) < window:
+                item = next(source, None)
+                if item is None:
+                    exhausted = True
+                    break
+                if isinstance(item, Failed):
+                    tally.queued += 1
+                    queue.append([item])
+                    continue
+                tally.queued += len(item)
+                if before_send is not None:
+                    before_send(item)
+                task = asyncio.ensure_future(send(item))
+                running.add(task)
+                queue.append(task)
+            if not queue:
+                break
+            if ordered:
+                head = queue.popleft()
+                if not isinstance(head, list):
+                    head = await head
+                    running = {t for t in running if not t.done()}
+                for outcome in report(head):
+                    yield outcome
+                continue
+            ready = [entry for entry in queue if isinstance(entry, list) or entry.done()]
+            if not ready:
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                ready = [entry for entry in queue if isinstance(entry, list) or entry.done()]
+            queue = deque(entry for entry in queue if not any(entry is done for done in ready))
+            for entry in ready:
+                if not isinstance(entry, list):
+                    running.discard(entry)
+                    entry = entry.result()
+                for outcome in report(entry):
+                    yield outcome
+    finally:
+        waiting = [task for task in running if task not in started]
+        for task in waiting:
+            task.cancel()  # not yet started: never sent; those in flight finish
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+
+
+def track(client: "AsyncClient", ids_and_phones: Iterable[Tuple[str, str]], *,
+          timeout: float = DEFAULT_TIMEOUT, interval: float = spec.STATUS_MIN_INTERVAL_SECONDS,
+          clock: Callable[[], float] = time.monotonic,
+          sleep: Optional[Callable[[float], Any]] = None) -> AsyncIterator[StatusChange]:
+    """See :meth:`smsc_soap.AsyncClient.track`; ``sleep`` defaults to ``asyncio.sleep`` and may be
+    a plain function (a sandbox's ``advance``). The options are checked at once."""
+    pairs = check_track_options(ids_and_phones, timeout, interval)
+    return _poll(client, pairs, timeout, interval, clock, sleep)
+
+
+async def _poll(client: "AsyncClient", pairs: List[Tuple[str, str]], timeout: float, interval: float,
+                clock: Callable[[], float], sleep: Optional[Callable[[float], Any]]) -> AsyncIterator[StatusChange]:
+    schedule = Schedule(pairs, clock(), timeout, interval)
+    step = schedule.next()
+    while step is not None:
+        when, n = step
+        now = clock()
+        if when > now:
+            waited = (sleep or asyncio.sleep)(when - now)
+            if inspect.isawaitable(waited):
+                await waited
+        message_id, phone = pairs[n]
+        asked_at = clock()
+        outcome: Union[StatusResult, SmscError]
+        try:
+            outcome = await client.get_status(phone, message_id)
+        except POLL_ERRORS as error:
+            outcome = error
+        change = schedule.record(n, asked_at, outcome)
+        if change is not None:
+            yield change
+        step = schedule.next()

@@ -1,0 +1,261 @@
+"""The facade for asyncio applications: :class:`AsyncClient`, the same operations as
+:class:`~smsc_soap.Client` as coroutines, over zeep's async transport and httpx.
+
+It is a thin shell: the arguments are the core's to check (:mod:`smsc_soap._core.calls`), the
+retry, back-off and unknown-outcome decisions are the core's (:mod:`smsc_soap._core`), the I/O is
+:mod:`smsc_soap._async.transport`'s. Only what asyncio adds is decided here: a call's deadline
+cancels its task, and a send cancelled by the caller after its request was written is recorded
+in :attr:`AsyncClient.unknown_sends` (and noted on the ``CancelledError``), never silent.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, Tuple, Type, TypeVar, Union
+
+import zeep
+
+from . import _core
+from ._async.transport import AsyncSoapTransport, Deadline, Exchange, build_http_client, exchange_context, reset_exchange
+from ._base import ClientBase, reconcile_target
+from ._compat import add_note
+from ._core import calls
+from ._core.retry import RetryPolicy
+from ._core.settings import DEFAULT_TIMEOUT, Timeout
+from ._soap import ZEEP_SETTINGS, read_reply
+from ._wsdl import wsdl_document
+from .client import Client, Phones, Reconciliation
+from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TimeoutError, TransportError
+from .results import BalanceResult, CostResult, SendResult, StatusResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx
+    from typing_extensions import Unpack
+
+    from . import channels
+    from .bulk import MessageLike, Outcome
+    from .query import ExtendedParams
+    from .track import StatusChange
+
+__all__ = ["AsyncClient"]
+
+T = TypeVar("T")
+
+log = logging.getLogger("smsc_soap")
+
+
+class AsyncClient(ClientBase):
+    """A client of the SMSC SOAP service for asyncio: the constructor and the operations of
+    :class:`~smsc_soap.Client`, each a coroutine (``await client.send_sms(...)``), with the same
+    results and exceptions. Use it from one event loop; share it between that loop's tasks, and
+    close it with ``await client.aclose()`` or ``async with``.
+
+    ``timeout``'s ``read`` bounds each whole call, retries and back-off included: the call's task
+    is cancelled at its deadline and :class:`~smsc_soap.TimeoutError` raised. At most
+    :data:`smsc_soap._async.transport.POOL_SIZE` requests are in flight at once, whatever the number
+    of tasks: the others wait for a connection, within their own deadline. ``session`` is an
+    ``httpx.AsyncClient`` of yours (not closed by :meth:`aclose`); requests through it count as
+    sent once handed to it, and its pool is its own.
+
+    A task cancelled while its send was on the wire cannot know whether the service got it: the
+    ``CancelledError`` propagates (asyncio's rule) with a note naming the message id, and the
+    :class:`~smsc_soap.SendOutcomeUnknown` is appended to :attr:`unknown_sends`, for
+    :meth:`reconcile`.
+    """
+
+    def __init__(self, login: Optional[str] = None, psw: Optional[str] = None, *,
+                 apikey: Optional[str] = None, host: Optional[str] = None, url: Optional[str] = None,
+                 timeout: Timeout = DEFAULT_TIMEOUT, verify: Union[bool, str] = True,
+                 retry: Optional[RetryPolicy] = None, session: Optional["httpx.AsyncClient"] = None) -> None:
+        settings = self._configure(login, psw, apikey, host, url, timeout, verify, retry)
+        self._own_session = session is None
+        self._http = session if session is not None else build_http_client(settings)
+        self._transport = transport = AsyncSoapTransport(self._http, settings, self._secrets)
+        self._zeep = zeep.AsyncClient(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
+                                      settings=ZEEP_SETTINGS)
+        self._service = self._zeep.service
+        #: Sends whose task was cancelled after their request was written: each may or may not
+        #: have reached the service. Reconcile them (:meth:`reconcile`), then remove them.
+        self.unknown_sends: List[SendOutcomeUnknown] = []
+
+    async def aclose(self) -> None:
+        """Close pooled connections (not those of a ``session`` you passed). As with
+        :meth:`smsc_soap.Client.close`, a later call opens new ones."""
+        if self._own_session:
+            closed, self._http = self._http, build_http_client(self._settings)
+            self._transport.client = self._http
+            await closed.aclose()
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # --- the operations: the core prepares, _call sends ------------------------------------
+
+    async def send_sms(self, phones: Phones, mes: str, *, id: Union[int, str, None] = None,
+                       sender: Optional[str] = None, time: Any = None) -> SendResult:
+        fields = calls.send_fields(phones, mes, id, sender, time, {})
+        return await self._call(self._prepare("send_sms", fields), SendResult)
+
+    async def send_sms2(self, phones: Optional[Phones], mes: Union[str, "channels.Message", None], *,
+                        id: Union[int, str, None] = None, sender: Optional[str] = None, time: Any = None,
+                        query: Optional[str] = None, **extended: "Unpack[ExtendedParams]") -> SendResult:
+        fields, extended_fields = calls.send2_fields(phones, mes, id, sender, time, extended)
+        return await self._call(self._prepare("send_sms2", fields, query, extended_fields), SendResult)
+
+    async def get_sms_cost(self, phones: Phones, mes: str) -> CostResult:
+        fields = calls.message_fields(phones, mes, {})
+        return await self._call(self._prepare("get_sms_cost", fields), CostResult)
+
+    async def get_sms_cost2(self, phones: Optional[Phones], mes: Union[str, "channels.Message", None], *,
+                            query: Optional[str] = None, **extended: "Unpack[ExtendedParams]") -> CostResult:
+        fields, extended_fields = calls.cost2_fields(phones, mes, extended)
+        return await self._call(self._prepare("get_sms_cost2", fields, query, extended_fields), CostResult)
+
+    async def get_status(self, phone: str, id: Union[int, str], *, all: int = 0) -> StatusResult:
+        fields = calls.status_fields(phone, id, all)
+        return await self._call(self._prepare("get_status", fields), StatusResult)
+
+    async def get_status2(self, phone: str, id: Union[int, str], *, all: int = 0, query: Optional[str] = None,
+                          **extended: "Unpack[ExtendedParams]") -> StatusResult:
+        fields = calls.status_fields(phone, id, all)
+        return await self._call(self._prepare("get_status2", fields, query, extended), StatusResult)
+
+    async def get_balance(self) -> BalanceResult:
+        return await self._call(self._prepare("get_balance", {}), BalanceResult)
+
+    async def reconcile(self, error: SendOutcomeUnknown) -> Reconciliation:
+        """Ask the service whether the send behind ``error`` happened, as
+        :meth:`smsc_soap.Client.reconcile` does::
+
+            try:
+                await client.send_sms(phone, text)
+            except smsc_soap.SendOutcomeUnknown as lost:
+                if not (await client.reconcile(lost)).found:
+                    await client.send_sms(phone, text, id=lost.id)
+        """
+        message_id, phones = reconcile_target(error)
+        for phone in phones:
+            try:
+                status = await self.get_status(phone, message_id)
+            except MessageNotFound:
+                continue
+            return Reconciliation(message_id, True, phone, status)
+        return Reconciliation(message_id, False)
+
+    # --- many messages (smsc_soap.bulk, smsc_soap.track) --------------------------------------
+
+    def send_bulk(self, messages: Iterable["MessageLike"], **options: Any) -> AsyncIterator["Outcome"]:
+        """``async for outcome in client.send_bulk(messages):`` what :meth:`smsc_soap.Client.send_bulk`
+        yields, with the same options; at most ``concurrency`` requests at once (and never more than
+        the client's pool)."""
+        from ._async.bulk import send_bulk
+        return send_bulk(self, messages, **options)
+
+    def track(self, ids_and_phones: Iterable[Tuple[str, str]], **options: Any) -> AsyncIterator["StatusChange"]:
+        """``async for change in client.track(pairs):`` what :meth:`smsc_soap.Client.track` yields,
+        with the same options (``sleep`` may be a coroutine function; default ``asyncio.sleep``)."""
+        from ._async.bulk import track
+        return track(self, ids_and_phones, **options)
+
+    # --- the one call path: I/O here, every decision in smsc_soap._core ----------------------
+
+    async def _call(self, call: _core.Call, expected: Type[T]) -> T:
+        policy = self._settings.retry
+        refusal = self._backoffs.refusal(call.operation, call.backoff_scopes, policy.clock())
+        if refusal is not None:  # one event loop: no lock needed around the windows
+            raise refusal
+        answer = await self._exchange(call)
+        try:
+            result = _core.read_answer(call, answer)
+        except ApiError as error:
+            note = self._backoffs.open(error, call.backoff_scopes, policy.clock())
+            if note is not None:
+                log.warning("%s: error %d (%s); %s", error.operation, error.code, error.meaning, note)
+            raise
+        assert isinstance(result, expected), "spec.OPERATIONS names the result type"
+        return result
+
+    async def _exchange(self, call: _core.Call) -> Any:
+        """The answer to ``call``: repeated only where the core says it is safe, all under one
+        deadline. Errors are raised from this frame, outside any ``except`` block."""
+        policy = self._settings.retry
+        budget = self._settings.call_seconds()
+        deadline = asyncio.get_running_loop().time() + budget
+        attempt = 0
+        while True:
+            attempt += 1
+            exchange = Exchange(call)
+            token = exchange_context(exchange)
+            error: Optional[SmscError] = None
+            try:
+                async with Deadline(deadline) as timer:
+                    try:
+                        return await self._invoke(call)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
+                        error = self._transport.error_for(exc, call.operation, self.endpoint, exchange)
+                        if error is None:
+                            raise
+            except asyncio.CancelledError as cancelled:  # the caller's, not the deadline's
+                if call.is_send and exchange.sent:
+                    self._lost_by_cancellation(call, cancelled)
+                raise
+            finally:
+                reset_exchange(token)
+            if error is None:  # the deadline cancelled the attempt
+                error = TimeoutError(f"{call.operation} at {self.endpoint}: no complete answer within the "
+                                     f"call's {budget:g} s")
+            if not isinstance(error, TransportError):
+                raise error
+            time_left = deadline - asyncio.get_running_loop().time()
+            step = _core.decide(policy, attempt, error, is_send=call.is_send, sent=exchange.sent, time_left=time_left)
+            if isinstance(step, _core.RaiseOutcomeUnknown):  # it may have arrived: never twice
+                raise call.outcome_unknown(error) from error
+            if isinstance(step, _core.Raise):
+                raise error
+            log.info("%s failed (%s: %s); retry %d of %d in %.2f s", call.operation,
+                     type(error).__name__, error, attempt, policy.attempts - 1, step.delay)
+            await _sleep(policy, step.delay)
+
+    def _lost_by_cancellation(self, call: _core.Call, cancelled: asyncio.CancelledError) -> None:
+        """A send cancelled after its request was written: an unknown outcome, recorded and said."""
+        lost = call.outcome_unknown(TransportError(f"{call.operation} at {self.endpoint}: the task was "
+                                                   "cancelled after the request was sent"))
+        self.unknown_sends.append(lost)
+        note = (f"smsc_soap: {call.operation} id={lost.id!r} was cancelled after its request was sent: it may "
+                "have reached the service; it is in client.unknown_sends, for client.reconcile()")
+        add_note(cancelled, note)
+        log.warning("%s", note)
+
+    async def _invoke(self, call: _core.Call) -> Any:
+        """zeep's async send (``SoapBinding.send_async``) over our transport, without zeep's second
+        parse of the answer: the transport checked it strictly and kept the tree."""
+        service = self._service
+        binding, options = service._binding, service._binding_options
+        envelope, headers = binding._create(call.operation, (), call.masked, client=self._zeep, options=options)
+        answer = await self._transport.post_xml(options["address"], envelope, headers)  # type: ignore[no-untyped-call]
+        return read_reply(binding, call.operation, answer.status_code, answer.smsc_root)
+
+
+async def _sleep(policy: RetryPolicy, seconds: float) -> None:
+    """The policy's back-off sleep without blocking the loop: ``time.sleep`` (the default) becomes
+    ``asyncio.sleep``; a replacement (tests' fake clocks) is called, and awaited if it returns an
+    awaitable."""
+    if policy.sleep is time.sleep:
+        await asyncio.sleep(seconds)
+        return
+    sleep: Any = policy.sleep  # may be a coroutine function, though typed as time.sleep
+    result = sleep(seconds)
+    if inspect.isawaitable(result):
+        await result
+
+
+# The operations' help is Client's: the same arguments, the same rules (generated parts included).
+for _name in ("send_sms", "send_sms2", "get_sms_cost", "get_sms_cost2", "get_status", "get_status2", "get_balance"):
+    getattr(AsyncClient, _name).__doc__ = getattr(Client, _name).__doc__

@@ -1,0 +1,157 @@
+"""What only the async client has: its surface mirrors Client's, thousands of calls from one event
+loop within a bounded pool, and cancellation (never a silent send, never a broken connection).
+
+The behaviour both clients share (wire, errors, secrets, faults, deadlines, back-off) is tested once
+for both, through the ``any_client`` fixture (tests/conftest.py).
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+import traceback
+from decimal import Decimal
+from typing import Any, Iterator, List
+
+import pytest
+
+import smsc_soap
+from smsc_soap import AsyncClient, Client
+from smsc_soap._async.transport import POOL_SIZE
+from smsc_soap.sandbox import Account, Sandbox
+
+PHONE = "79999999999"
+PRICE = Decimal("2.00")  # the sandbox's price of one SMS part to +7
+OPERATIONS = ("send_sms", "send_sms2", "get_sms_cost", "get_sms_cost2", "get_status", "get_status2", "get_balance",
+              "reconcile")
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    with Sandbox([Account("alex", "123", Decimal("100000.00"))], latency=0.002) as sandbox:
+        yield sandbox
+
+
+def test_the_same_constructor_and_operations_as_client_each_a_coroutine() -> None:
+    def parameters(function: Any) -> List[Any]:
+        return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+
+    assert parameters(AsyncClient.__init__) == parameters(Client.__init__)
+    for name in OPERATIONS:
+        assert inspect.iscoroutinefunction(getattr(AsyncClient, name)), name
+        assert parameters(getattr(AsyncClient, name)) == parameters(getattr(Client, name)), name
+    assert AsyncClient.send_sms2.__doc__ == Client.send_sms2.__doc__  # the generated table included
+    assert "AsyncClient" in dir(smsc_soap) and "AsyncClient" in smsc_soap.__all__
+
+
+def test_from_env_and_async_with(sb: Sandbox) -> None:
+    async def main() -> Decimal:
+        async with AsyncClient.from_env({"SMSC_LOGIN": "alex", "SMSC_PASSWORD": "123", "SMSC_URL": sb.url}) as client:
+            assert isinstance(client, AsyncClient) and "123" not in repr(client)
+            return (await client.get_balance()).balance
+    assert asyncio.run(main()) == Decimal("100000.00")
+
+
+def test_a_thousand_concurrent_calls_finish_correctly_within_a_bounded_pool(sb: Sandbox) -> None:
+    async def main() -> List[Any]:
+        async with AsyncClient("alex", "123", url=sb.url, timeout=60) as client:
+            sends = [client.send_sms(PHONE, f"message {n}") for n in range(500)]
+            costs = [client.get_sms_cost(PHONE, "x" * (1 + n % 300)) for n in range(500)]
+            return await asyncio.gather(*sends, *costs)
+
+    results = asyncio.run(main())
+    sent, quoted = results[:500], results[500:]
+    assert all(result.cnt == 1 for result in sent)
+    assert sorted(m.id for m in sb.messages) == sorted(result.id for result in sent)
+    assert len({result.id for result in sent}) == 500
+    assert [q.cost for q in quoted] == [PRICE * smsc_soap.message.parts("x" * (1 + n % 300)) for n in range(500)]
+    assert sb.balance() == Decimal("100000.00") - 500 * PRICE
+    # The pool bounds the connections, hence the requests in flight: never the service's 9.
+    connections = {request.client for request in sb.requests}
+    assert len(connections) <= POOL_SIZE, len(connections)
+    assert sb.concurrency.peak <= POOL_SIZE and sb.concurrency.refused == 0
+
+
+def test_a_send_cancelled_on_the_wire_is_recorded_as_unknown_and_the_pool_keeps_working(sb: Sandbox) -> None:
+    sb.inject("delay", operation="send_sms", seconds=1.0, after=True)  # it runs; its answer is held
+
+    async def main() -> None:
+        async with AsyncClient("alex", "123", url=sb.url, timeout=10) as client:
+            notes: List[str] = []
+
+            async def handler() -> None:  # the caller's code, inside the cancelled task, sees the note
+                try:
+                    await client.send_sms(PHONE, "cancel me")
+                except asyncio.CancelledError as cancelled:
+                    notes.extend(getattr(cancelled, "__notes__", []))
+                    raise
+
+            task = asyncio.ensure_future(handler())
+            await asyncio.sleep(0.3)  # on the wire: the sandbox holds its answer for 1 s
+            assert not task.done()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            [lost] = client.unknown_sends
+            assert isinstance(lost, smsc_soap.SendOutcomeUnknown) and lost.phones == (PHONE,)
+            assert any(lost.id in note and "unknown_sends" in note for note in notes)
+
+            reads = asyncio.ensure_future(client.get_balance())  # a cancelled read is not recorded
+            await asyncio.sleep(0)
+            reads.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await reads
+            assert client.unknown_sends == [lost]
+
+            # The connections are fine: many calls after the cancellations all succeed.
+            costs = await asyncio.gather(*(client.get_sms_cost(PHONE, f"after {n}") for n in range(40)))
+            assert all(cost.cost == PRICE for cost in costs)
+            deadline = time.monotonic() + 5
+            while not (await client.reconcile(lost)).found:  # the held request ran: it was sent
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.1)
+
+    asyncio.run(main())
+    assert [m.mes for m in sb.messages] == ["cancel me"]
+
+
+def test_a_send_cancelled_before_a_byte_left_is_not_recorded(sb: Sandbox) -> None:
+    async def main() -> None:
+        async with AsyncClient("alex", "123", url=sb.url) as client:
+            task = asyncio.ensure_future(client.send_sms(PHONE, "never sent"))
+            await asyncio.sleep(0)  # started, not yet connected
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert client.unknown_sends == []
+
+    asyncio.run(main())
+    time.sleep(0.2)
+    assert sb.messages == []
+
+
+def test_the_cassette_kit_records_and_replays_an_async_conversation(tmp_path: Any) -> None:
+    from smsc_soap import testing as kit
+
+    async def conversation(url: str, psw: str) -> List[Any]:
+        async with AsyncClient("alex", psw, url=url) as client:
+            sent = await client.send_sms(PHONE, "recorded", id="tape-1")
+            return [await client.get_balance(), sent, await client.get_status(PHONE, sent.id),
+                    await client.get_sms_cost2(PHONE, "recorded", translit=1)]
+
+    with Sandbox([Account("alex", "s3cret-Pw", Decimal("50.00"))]) as sandbox:
+        url = sandbox.url
+        with kit.make_vcr(tmp_path, record_mode="once").use_cassette("async.yaml"):
+            recorded = asyncio.run(conversation(url, "s3cret-Pw"))
+    tape = (tmp_path / "async.yaml").read_text(encoding="utf-8")
+    assert "s3cret-Pw" not in tape and tape.count("uri: " + url) == 4
+
+    # The sandbox is gone and sockets are blocked: only the cassette can answer, whatever the password.
+    with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("async.yaml") as cassette:
+        replayed = asyncio.run(conversation(url, "another-password"))
+        assert cassette.all_played
+    assert replayed == recorded
+    with kit.block_network(), pytest.raises(Exception) as caught:  # the block holds for httpx too
+        asyncio.run(conversation(url, "another-password"))
+    assert "network blocked" in "".join(traceback.format_exception(caught.type, caught.value, caught.tb))
+    assert recorded[1].id == "tape-1" and recorded[0].balance == Decimal("48.00")
