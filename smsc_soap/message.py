@@ -53,14 +53,9 @@ UCS2 = spec.UCS2
 SINGLE_PART_LIMIT = spec.SINGLE_PART_LIMIT
 MULTI_PART_LIMIT = spec.MULTI_PART_LIMIT
 
-# GSM 03.38 default alphabet (one septet each). 0x1B (the escape itself) is left out: it is not
-# a character a text can contain.
-_GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-# GSM 03.38 extension table: escape + one septet, so two septets each.
-_GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+# GSM 03.38's two tables (facts of spec's ``text`` section); the old private names stay.
+_GSM7_BASIC = spec.GSM7_BASIC_CHARACTERS
+_GSM7_EXTENSION = spec.GSM7_EXTENSION_CHARACTERS
 
 
 def split_comment(mes: str) -> Tuple[str, Optional[str]]:

@@ -721,3 +721,21 @@ BULK_WINDOW_PER_SLOT = 2
 #: 004:424 (five status requests per message a minute): the least time between two status
 #: requests for the same message that stays within RATE_LIMITS[STATUS].
 STATUS_MIN_INTERVAL_SECONDS = RATE_LIMIT_WINDOW_SECONDS / RATE_LIMITS[STATUS].requests
+
+
+# === text ===
+#
+# The two SMS alphabets that the SOAP page's "латиниці" (160/153) and "кирилиці" (70/67) stand for
+# (004:29-31), as character tables. The tables are GSM 03.38 (3GPP TS 23.038, section 6.2.1: the
+# default alphabet; 6.2.1.1: its extension table), not the page's; smsc_soap.message (the client's
+# estimate) and smsc_soap.sandbox.billing (the sandbox's own billing) both read them here.
+
+#: GSM 03.38 default alphabet: one septet each. 0x1B (the escape itself) is left out: it is not a
+#: character a text can contain.
+GSM7_BASIC_CHARACTERS = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+#: GSM 03.38 extension table: the escape and one septet, so two septets each (a text holding
+#: them is still GSM-7, it only takes more room).
+GSM7_EXTENSION_CHARACTERS = frozenset("\f^{}\\[~]|€")
