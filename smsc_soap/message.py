@@ -1,6 +1,7 @@
 """Text rules of an SMS: the sender's comment, the alphabet, and how many billed parts a text takes.
 
-Pure functions, shared by the client (to show a cost before sending) and the sandbox (to bill).
+Pure functions of the client (to show a cost before sending). The sandbox bills with its own
+reading of the same pages (:mod:`smsc_soap.sandbox.billing`), and tests compare the two.
 
 From the SOAP page (seed ``004_…``, parameter ``mes``): one SMS holds 160 Latin or 70 Cyrillic
 characters; a longer text is split into parts of 153 Latin or 67 Cyrillic characters, each billed.
@@ -178,7 +179,7 @@ def _channel_of(options: Mapping[str, str]) -> spec.Channel:
 
 def billed_parts(mes: str, options: Mapping[str, str]) -> int:
     """Parts billed per recipient for ``mes`` sent with the extended parameters ``options`` (the
-    strings of ``query``): the one billing rule of the client's estimate and of the sandbox."""
+    strings of ``query``): the client's estimate, tested against the sandbox's own billing."""
     channel = _channel_of(options)
     if channel.billing == spec.BILL_ONE:
         return 1
@@ -189,6 +190,8 @@ def billed_parts(mes: str, options: Mapping[str, str]) -> int:
         return -(-octets // spec.BINARY_MULTI_PART_BYTES)
     text = transliterate(strip_comment(mes), int(options.get("translit", "0") or 0))
     maxsms = int(options.get("maxsms", "0") or 0)
+    if maxsms and spec.MAXSMS_KEEPS_ALPHABET:  # the parts of the whole text, at most maxsms
+        return min(len(segments(text)), maxsms)
     if maxsms:
         text = truncate(text, maxsms)
     return len(segments(text))
