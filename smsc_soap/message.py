@@ -1,6 +1,7 @@
 """Text rules of an SMS: the sender's comment, the alphabet, and how many billed parts a text takes.
 
-Pure functions, shared by the client (to show a cost before sending) and the sandbox (to bill).
+Pure functions of the client (to show a cost before sending). The sandbox bills with its own
+reading of the same pages (:mod:`smsc_soap.sandbox.billing`), and tests compare the two.
 
 From the SOAP page (seed ``004_…``, parameter ``mes``): one SMS holds 160 Latin or 70 Cyrillic
 characters; a longer text is split into parts of 153 Latin or 67 Cyrillic characters, each billed.
@@ -53,14 +54,9 @@ UCS2 = spec.UCS2
 SINGLE_PART_LIMIT = spec.SINGLE_PART_LIMIT
 MULTI_PART_LIMIT = spec.MULTI_PART_LIMIT
 
-# GSM 03.38 default alphabet (one septet each). 0x1B (the escape itself) is left out: it is not
-# a character a text can contain.
-_GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-# GSM 03.38 extension table: escape + one septet, so two septets each.
-_GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+# GSM 03.38's two tables (facts of spec's ``text`` section); the old private names stay.
+_GSM7_BASIC = spec.GSM7_BASIC_CHARACTERS
+_GSM7_EXTENSION = spec.GSM7_EXTENSION_CHARACTERS
 
 
 def split_comment(mes: str) -> Tuple[str, Optional[str]]:
@@ -183,7 +179,7 @@ def _channel_of(options: Mapping[str, str]) -> spec.Channel:
 
 def billed_parts(mes: str, options: Mapping[str, str]) -> int:
     """Parts billed per recipient for ``mes`` sent with the extended parameters ``options`` (the
-    strings of ``query``): the one billing rule of the client's estimate and of the sandbox."""
+    strings of ``query``): the client's estimate, tested against the sandbox's own billing."""
     channel = _channel_of(options)
     if channel.billing == spec.BILL_ONE:
         return 1
@@ -194,6 +190,8 @@ def billed_parts(mes: str, options: Mapping[str, str]) -> int:
         return -(-octets // spec.BINARY_MULTI_PART_BYTES)
     text = transliterate(strip_comment(mes), int(options.get("translit", "0") or 0))
     maxsms = int(options.get("maxsms", "0") or 0)
+    if maxsms and spec.MAXSMS_KEEPS_ALPHABET:  # the parts of the whole text, at most maxsms
+        return min(len(segments(text)), maxsms)
     if maxsms:
         text = truncate(text, maxsms)
     return len(segments(text))

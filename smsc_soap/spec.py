@@ -721,3 +721,38 @@ BULK_WINDOW_PER_SLOT = 2
 #: 004:424 (five status requests per message a minute): the least time between two status
 #: requests for the same message that stays within RATE_LIMITS[STATUS].
 STATUS_MIN_INTERVAL_SECONDS = RATE_LIMIT_WINDOW_SECONDS / RATE_LIMITS[STATUS].requests
+
+
+# === text ===
+#
+# The two SMS alphabets that the SOAP page's "латиниці" (160/153) and "кирилиці" (70/67) stand for
+# (004:29-31), as character tables. The tables are GSM 03.38 (3GPP TS 23.038, section 6.2.1: the
+# default alphabet; 6.2.1.1: its extension table), not the page's; smsc_soap.message (the client's
+# estimate) and smsc_soap.sandbox.billing (the sandbox's own billing) both read them here.
+
+#: GSM 03.38 default alphabet: one septet each. 0x1B (the escape itself) is left out: it is not a
+#: character a text can contain.
+GSM7_BASIC_CHARACTERS = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+#: GSM 03.38 extension table: the escape and one septet, so two septets each (a text holding
+#: them is still GSM-7, it only takes more room).
+GSM7_EXTENSION_CHARACTERS = frozenset("\f^{}\\[~]|€")
+#: ASSUMPTION (the page counts "символів" per part and says nothing of a character that does not
+#: fit): a part never splits a character, neither an extension character from its escape nor a
+#: character outside the BMP (two UCS-2 units, an emoji) into its halves; such a character moves
+#: whole to the next part, which may leave one unit of the part unused (3GPP TS 23.040's rule
+#: for concatenated messages).
+PART_KEEPS_CHARACTERS_WHOLE = True
+#: ASSUMPTION (004:202 maxsms "Максимальна кількість SMS, на які може розбитися довге
+#: повідомлення", said of a text): maxsms caps the parts of a text only; a binary message
+#: (``bin``) is billed by all its octets, since cutting it would break the data its UDH
+#: describes, and the other channels bill one unit anyway.
+MAXSMS_CUTS_BINARY = False
+#: 004:202 read as: the message is split in its own alphabet and at most maxsms of those parts
+#: are sent and billed. ONE CHOICE (the client's estimate used to cut the text, then bill the cut
+#: text in the alphabet it fell into, so "a"*200 + "ж" with maxsms=2 cost 1 part there and 2 in
+#: the sandbox): the cut text keeps the alphabet of the whole, a part of UCS-2 is not re-sent as
+#: GSM-7 because the letter that made it UCS-2 was cut off.
+MAXSMS_KEEPS_ALPHABET = True

@@ -94,3 +94,11 @@ def test_parts_of_a_text_through_a_named_channel():
     assert message.parts("x" * 161, "sms") == 2
     with pytest.raises(ValueError, match="not both"):
         message.parts(Viber("x"), "viber")
+
+
+def test_maxsms_bills_the_parts_of_the_whole_texts_alphabet():
+    """004:202 maxsms: the text is split in its own alphabet, at most maxsms parts are sent. Found
+    by comparing the two readings: the estimate used to bill the cut text as GSM-7 (1 part)."""
+    mes = "a" * 200 + "ж"  # UCS-2 for its last letter: 201 units, 4 parts of 67
+    answer = _sandbox_cost(PHONES[:1], mes, maxsms=2)
+    assert int(answer["cnt"]) == 2 == message.estimate([(PHONES[:1], mes)], A.PRICE_PER_PART, maxsms=2).cnt

@@ -16,9 +16,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
 from urllib.parse import parse_qs
 
-from .. import message as sms
 from .. import spec
 from . import assumptions as A
+from . import billing
 from . import tables as T
 from .clock import Clock
 from .phones import BadPhone, dedupe, normalize, split_phones
@@ -415,7 +415,7 @@ class Service:
         if channel.text == spec.TEXT_SUBJECT_OR_TEXT and text == "" and not query.get("subj", "").strip():
             raise _Refused(T.ERR_PARAMS)
         if channel.text == spec.TEXT_BINARY:
-            body, params = sms.split_comment(mes)
+            body, params = billing.split_comment(mes)
             if query["bin"].strip() == "2":
                 if not spec.HEX_TEXT.fullmatch(body) or int(body[:2], 16) + 1 > len(body) // 2:
                     raise _Refused(T.ERR_PARAMS)
@@ -513,6 +513,7 @@ class Service:
         want_errors = not cost_only and query.get("err", "").strip() == "1"
         tz = self._int_option(query, "tz", A.TZ_RANGE[0], A.TZ_RANGE[1], A.ACCOUNT_TZ)
         maxsms = self._int_option(query, "maxsms", spec.MAXSMS_MIN, spec.MAXSMS_MAX, 0)
+        translit = self._int_option(query, "translit", 0, max(spec.EXTENDED_CHOICES["translit"]), 0)
         validity = self._validity(query)
         msg_id = sender = when = None
         if not cost_only:
@@ -525,13 +526,14 @@ class Service:
         batches = self._batches(params, query, sender, tz)
 
         for batch in batches:
-            batch.text, batch.comment = sms.split_comment(batch.mes)
+            batch.text, batch.comment = billing.split_comment(batch.mes)
             self._check_channel_text(channel, batch.mes, batch.text, query)
             if len(batch.mes if spec.MES_LIMIT_COUNTS_COMMENT else batch.text) > T.MAX_MESSAGE_CHARS:
                 raise _Refused(T.ERR_PARAMS)
             if maxsms and channel.billing == spec.BILL_PARTS:
-                batch.text = sms.truncate(batch.text, maxsms)
-            batch.parts = sms.billed_parts(batch.mes, query)  # translit, binary octets, channels
+                batch.text = billing.sent_text(batch.text, maxsms, translit=translit)
+            batch.parts = billing.parts_billed(batch.mes, channel, translit=translit, maxsms=maxsms,
+                                               binary=int(query.get("bin", "0").strip() or 0))
         moments = []
         for batch in batches:
             try:
