@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import platform
 import socket
 import threading
 import time
@@ -43,13 +44,23 @@ from .redact import Secret, redact
 __all__ = [
     "DEFAULT_TIMEOUT", "IP_BLOCKED_BACKOFF", "LOG_BODY_CHARS", "MAX_RESPONSE_BYTES", "POOL_SIZE",
     "RATE_LIMITED_BACKOFF", "XML_CONTENT_TYPES", "Exchange", "RetryPolicy", "SoapTransport", "Timeout",
-    "TransportSettings", "build_session", "current_exchange", "map_exceptions",
+    "TransportSettings", "USER_AGENT", "build_session", "current_exchange", "map_exceptions",
 ]
 
 log = logging.getLogger("smsc_soap")
 
 #: Connections kept per host, enough for a client shared by many threads.
 POOL_SIZE = 32
+
+
+def _user_agent() -> str:
+    from . import __version__
+    return f"smsc-soap/{__version__} Python/{platform.python_version()}"
+
+
+#: What every request of the package says it is (SOAP and the HTTP pages alike): not zeep's, which
+#: zeep's Transport writes on the session it is given (SoapTransport puts this one back).
+USER_AGENT = _user_agent()
 
 
 def build_session(settings: TransportSettings) -> requests.Session:
@@ -62,6 +73,7 @@ def build_session(settings: TransportSettings) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.verify = settings.verify
+    session.headers["User-Agent"] = USER_AGENT
     # Redirects: each request says allow_redirects=False (SoapTransport.post). Not
     # max_redirects=0: requests raises TooManyRedirects with it even when told not to follow.
     return session
@@ -125,7 +137,10 @@ class Exchange:
             # another thread's request, and that one has its own deadline.
             if conn is None or getattr(conn, "_smsc_exchange", None) is not self:
                 return
-            sock = getattr(conn, "sock", None)
+            # http.client drops conn.sock as soon as an answer says it will close the connection
+            # (HTTP/1.0, Connection: close) while the body is still read from that socket: the
+            # one kept at connect time is the one to shut.
+            sock = getattr(conn, "sock", None) or getattr(conn, "_smsc_sock", None)
             if sock is not None:
                 try:
                     sock.shutdown(socket.SHUT_RDWR)
@@ -161,6 +176,7 @@ class _WatchedConnection:
             if not isinstance(self.timeout, (int, float)) or self.timeout > remaining:
                 self.timeout = remaining
         super().connect()  # type: ignore[misc]
+        self._smsc_sock = self.sock  # for Exchange.expire, once http.client let go of it
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         exchange = current_exchange()
@@ -225,6 +241,7 @@ class SoapTransport(zeep.Transport):
     def __init__(self, session: requests.Session, settings: TransportSettings,
                  secrets: Iterable[Secret] = ()) -> None:
         super().__init__(session=session)  # type: ignore[no-untyped-call]  # zeep is not typed
+        session.headers["User-Agent"] = USER_AGENT  # zeep's Transport just wrote its own
         self._settings = settings
         self._secrets = tuple(secrets)
         if settings.verify is False:
@@ -233,6 +250,15 @@ class SoapTransport(zeep.Transport):
 
     def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
         raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")
+
+    def watches(self, address: str) -> bool:
+        """Whether requests to ``address`` go through our watched connections (the session is
+        ours, or a caller's that kept our adapter): only then does an exchange know when a byte left."""
+        return isinstance(self.session.get_adapter(address), _WatchedAdapter)
+
+    def verify_for_requests(self) -> Union[bool, str]:
+        """The TLS verification to pass on each request (the HTTP pages' shell posts with it too)."""
+        return self._verify()
 
     def _verify(self) -> Union[bool, str]:
         """The TLS verification of the settings, or of a session passed in that changed it."""
@@ -271,7 +297,7 @@ class SoapTransport(zeep.Transport):
         connect, _ = self._settings.requests_timeout()
         limit = self._settings.max_response_bytes
         exchange.watch()
-        if not isinstance(self.session.get_adapter(address), _WatchedAdapter):
+        if not self.watches(address):
             exchange.sent = True  # a session of the caller's cannot tell when a byte left: say it may have
         try:
             # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a
@@ -285,10 +311,7 @@ class SoapTransport(zeep.Transport):
             try:
                 # As sent, not decoded: decoding is decode_body's, bounded (urllib3 1.26 would
                 # decode a whole gzip bomb in memory).
-                raw = response.raw.read(limit + 1, decode_content=False)
-                if len(raw) <= limit and _cut_short(response):
-                    raise urllib3.exceptions.ProtocolError("Connection broken: IncompleteRead: the answer "
-                                                           "ended before its Content-Length")
+                raw = read_raw(response, limit)
             finally:
                 exchange.finish()  # before the connection can go back to the pool
                 response.close()
@@ -322,6 +345,17 @@ class SoapTransport(zeep.Transport):
                           answered=exchange is not None and exchange.answered)
 
 
+def read_raw(response: requests.Response, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of a streamed answer's body as sent (no decoding: that is
+    :func:`smsc_soap._core.decode_body`'s, bounded); a body shorter than its Content-Length is a
+    urllib3 ProtocolError, whichever urllib3. The one body read of both shells."""
+    raw: bytes = response.raw.read(limit + 1, decode_content=False)
+    if len(raw) <= limit and _cut_short(response):
+        raise urllib3.exceptions.ProtocolError("Connection broken: IncompleteRead: the answer "
+                                               "ended before its Content-Length")
+    return raw
+
+
 def _cut_short(response: requests.Response) -> bool:
     """Whether fewer bytes came than the Content-Length announced. urllib3 2 raises on its own;
     urllib3 1.26 (what vcrpy installs on Python 3.9) returns the short body as if complete."""
@@ -345,6 +379,9 @@ _HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
     (requests.exceptions.ContentDecodingError, errors.ProtocolError, "undecodable answer"),
     (requests.exceptions.RequestException, errors.TransportError, "HTTP request failed"),
 )
+#: The rows for requests' and urllib3's exceptions, shared by every requests-based shell (the
+#: HTTP pages' too): internal, but the name to import.
+HTTP_EXCEPTIONS = _HTTP_EXCEPTIONS
 #: The whole table this shell translates with.
 _EXCEPTION_MAP: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS + SOAP_EXCEPTIONS
 
