@@ -251,6 +251,11 @@ class SoapTransport(zeep.Transport):
     def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
         raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")
 
+    @property
+    def transport_settings(self) -> TransportSettings:
+        """The client's settings: timeouts, size limit, retry policy (shared with the pages' shell)."""
+        return self._settings
+
     def watches(self, address: str) -> bool:
         """Whether requests to ``address`` go through our watched connections (the session is
         ours, or a caller's that kept our adapter): only then does an exchange know when a byte left."""

@@ -50,7 +50,7 @@ class HttpShell:
         self._apikey = apikey
         self._session = session
         self._transport = transport
-        self._settings = transport._settings
+        self._settings = transport.transport_settings
         self._secrets: Tuple[Secret, ...] = (psw, apikey)
         self._backoffs = backoffs
         self._backoffs_lock = backoffs_lock
