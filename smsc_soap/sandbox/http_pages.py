@@ -262,9 +262,21 @@ def serve(handler: Any, page: str, query: str, post: bool) -> None:
     form = dict(parse_qsl(query, keep_blank_values=True))
     form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     app = handler.server.app
-    answer = app.pages.handle(page, form, handler.client_address[0],
-                              in_flight=lambda: app.latency > 0 and handler.server.stopping.wait(app.latency))
     operation = _operation(page, form)
+
+    def handle() -> PageAnswer:
+        pages: HttpPages = app.pages
+        return pages.handle(page, form, handler.client_address[0],
+                                in_flight=lambda: app.latency > 0 and handler.server.stopping.wait(app.latency))
+
+    fault = app.faults.take(operation, page=True) if operation is not None else None
+    if fault is not None:  # as for SOAP (faults.py); a file answer goes whole into the faulty one
+        def real() -> Any:
+            answer = handle()
+            return _Answer(200, answer.content_type, b"".join(pieces(answer)))
+        handler._deliver(fault, real, None, "", dict(body=body, at=at, operation=operation, params=form))
+        return
+    answer = handle()
     if isinstance(answer.body, bytes):
         handler._record(body=body, at=at, operation=operation, params=form, status=200, response=answer.body)
         handler._send(_Answer(200, answer.content_type, answer.body))
@@ -273,13 +285,13 @@ def serve(handler: Any, page: str, query: str, post: bool) -> None:
     handler.close_connection = True  # no length: the end of the file is the end of the connection
     if not handler._write(handler._head(200, answer.content_type, None)):
         return
-    pieces = answer.body
+    file = answer.body
     try:
-        for piece in pieces:
+        for piece in file:
             if handler.server.stopping.is_set() or not handler._write(piece):
                 break
     finally:
-        close = getattr(pieces, "close", None)
+        close = getattr(file, "close", None)
         if close is not None:
             close()
     handler._drop()
