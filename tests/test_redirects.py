@@ -72,6 +72,26 @@ def test_a_redirect_is_refused_after_one_request(status: int, target: str, own_s
         client.close()
 
 
+def test_a_redirect_without_location_still_names_it(elsewhere: LoopbackServer) -> None:
+    with LoopbackServer(lambda request: Answer(b"", 302, "text/html")) as server:
+        with pytest.raises(smsc_soap.RedirectRefused, match="302") as caught:
+            Client(login="alex", psw=PSW, url=server.url).get_balance()
+    assert caught.value.location == "" and len(server.requests) == 1
+
+
+def test_the_error_survives_pickling_with_where_it_pointed() -> None:
+    import pickle
+
+    from smsc_soap._core.checks import check_redirect
+
+    with pytest.raises(smsc_soap.RedirectRefused) as caught:
+        check_redirect(308, f"https://evil.example/x?psw={PSW}", ())
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert (copy.location, copy.status_code) == ("https://evil.example/x?psw=REDACTED", 308)
+    lost = pickle.loads(pickle.dumps(smsc_soap.SendOutcomeUnknown.for_cause("send_sms", "m1", ("7",), caught.value)))
+    assert isinstance(lost, smsc_soap.RedirectRefused) and lost.location == copy.location
+
+
 #: Every kind of page call (000-002), by name; "mailings.add" is a send.
 PAGE_CALLS = {
     "mailings.add": lambda client: client.mailings.add("spring", "79991234567", "Hi"),
@@ -106,23 +126,3 @@ def test_a_page_call_refuses_a_redirect_after_one_request(status: int, target: s
             texts = [str(error), repr(error), error.location, repr(error.args)]
             assert not [form for form in secret_forms(PSW) for text in texts if form in text]
         client.close()
-
-
-def test_a_redirect_without_location_still_names_it(elsewhere: LoopbackServer) -> None:
-    with LoopbackServer(lambda request: Answer(b"", 302, "text/html")) as server:
-        with pytest.raises(smsc_soap.RedirectRefused, match="302") as caught:
-            Client(login="alex", psw=PSW, url=server.url).get_balance()
-    assert caught.value.location == "" and len(server.requests) == 1
-
-
-def test_the_error_survives_pickling_with_where_it_pointed() -> None:
-    import pickle
-
-    from smsc_soap._core.checks import check_redirect
-
-    with pytest.raises(smsc_soap.RedirectRefused) as caught:
-        check_redirect(308, f"https://evil.example/x?psw={PSW}", ())
-    copy = pickle.loads(pickle.dumps(caught.value))
-    assert (copy.location, copy.status_code) == ("https://evil.example/x?psw=REDACTED", 308)
-    lost = pickle.loads(pickle.dumps(smsc_soap.SendOutcomeUnknown.for_cause("send_sms", "m1", ("7",), caught.value)))
-    assert isinstance(lost, smsc_soap.RedirectRefused) and lost.location == copy.location
