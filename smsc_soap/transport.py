@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import platform
 import socket
 import threading
 import time
@@ -34,7 +33,9 @@ from ._core.backoff import IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
 from ._core.checks import XML_CONTENT_TYPES
 from ._core.exceptions import ExceptionRule
 from ._core.retry import RetryPolicy
-from ._core.settings import DEFAULT_TIMEOUT, LOG_BODY_CHARS, MAX_RESPONSE_BYTES, Timeout, TransportSettings
+from ._core.settings import (
+    DEFAULT_TIMEOUT, LOG_BODY_CHARS, MAX_RESPONSE_BYTES, Timeout, TransportSettings, user_agent,
+)
 from ._core.calls import Call
 from ._core.decoding import ACCEPT_ENCODING, decode_body
 from ._soap import SOAP_EXCEPTIONS, soap_boundary, soap_error, xml_text
@@ -44,23 +45,13 @@ from .redact import Secret, redact
 __all__ = [
     "DEFAULT_TIMEOUT", "IP_BLOCKED_BACKOFF", "LOG_BODY_CHARS", "MAX_RESPONSE_BYTES", "POOL_SIZE",
     "RATE_LIMITED_BACKOFF", "XML_CONTENT_TYPES", "Exchange", "RetryPolicy", "SoapTransport", "Timeout",
-    "TransportSettings", "USER_AGENT", "build_session", "current_exchange", "map_exceptions",
+    "TransportSettings", "build_session", "current_exchange", "map_exceptions",
 ]
 
 log = logging.getLogger("smsc_soap")
 
 #: Connections kept per host, enough for a client shared by many threads.
 POOL_SIZE = 32
-
-
-def _user_agent() -> str:
-    from . import __version__
-    return f"smsc-soap/{__version__} Python/{platform.python_version()}"
-
-
-#: What every request of the package says it is (SOAP and the HTTP pages alike): not zeep's, which
-#: zeep's Transport writes on the session it is given (SoapTransport puts this one back).
-USER_AGENT = _user_agent()
 
 
 def build_session(settings: TransportSettings) -> requests.Session:
@@ -73,7 +64,7 @@ def build_session(settings: TransportSettings) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.verify = settings.verify
-    session.headers["User-Agent"] = USER_AGENT
+    session.headers["User-Agent"] = user_agent()
     # Redirects: each request says allow_redirects=False (SoapTransport.post). Not
     # max_redirects=0: requests raises TooManyRedirects with it even when told not to follow.
     return session
@@ -241,7 +232,7 @@ class SoapTransport(zeep.Transport):
     def __init__(self, session: requests.Session, settings: TransportSettings,
                  secrets: Iterable[Secret] = ()) -> None:
         super().__init__(session=session)  # type: ignore[no-untyped-call]  # zeep is not typed
-        session.headers["User-Agent"] = USER_AGENT  # zeep's Transport just wrote its own
+        session.headers["User-Agent"] = user_agent()  # zeep's Transport just wrote its own
         self._settings = settings
         self._secrets = tuple(secrets)
         if settings.verify is False:
