@@ -194,7 +194,9 @@ class Client(ClientBase):
         shell = self.__dict__.get("_http_shell")
         if shell is None:
             from .http_api.shell import HttpShell
-            shell = self.__dict__.setdefault("_http_shell", HttpShell(self))
+            shell = self.__dict__.setdefault("_http_shell", HttpShell(
+                endpoint=self.endpoint, login=self.login, psw=self._psw, apikey=self._apikey, session=self._session,
+                transport=self._transport, backoffs=self._backoffs, backoffs_lock=self._backoffs_lock))
         return cast("HttpShell", shell)
 
     # --- many messages (smsc_soap.bulk) ---------------------------------------------------------

@@ -33,7 +33,9 @@ from ._core.backoff import IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
 from ._core.checks import XML_CONTENT_TYPES
 from ._core.exceptions import ExceptionRule
 from ._core.retry import RetryPolicy
-from ._core.settings import DEFAULT_TIMEOUT, LOG_BODY_CHARS, MAX_RESPONSE_BYTES, Timeout, TransportSettings
+from ._core.settings import (
+    DEFAULT_TIMEOUT, LOG_BODY_CHARS, MAX_RESPONSE_BYTES, Timeout, TransportSettings, user_agent,
+)
 from ._core.calls import Call
 from ._core.decoding import ACCEPT_ENCODING, decode_body
 from ._soap import SOAP_EXCEPTIONS, soap_boundary, soap_error, xml_text
@@ -62,6 +64,7 @@ def build_session(settings: TransportSettings) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.verify = settings.verify
+    session.headers["User-Agent"] = user_agent()
     # Redirects: each request says allow_redirects=False (SoapTransport.post). Not
     # max_redirects=0: requests raises TooManyRedirects with it even when told not to follow.
     return session
@@ -125,7 +128,10 @@ class Exchange:
             # another thread's request, and that one has its own deadline.
             if conn is None or getattr(conn, "_smsc_exchange", None) is not self:
                 return
-            sock = getattr(conn, "sock", None)
+            # http.client drops conn.sock as soon as an answer says it will close the connection
+            # (HTTP/1.0, Connection: close) while the body is still read from that socket: the
+            # one kept at connect time is the one to shut.
+            sock = getattr(conn, "sock", None) or getattr(conn, "_smsc_sock", None)
             if sock is not None:
                 try:
                     sock.shutdown(socket.SHUT_RDWR)
@@ -161,6 +167,7 @@ class _WatchedConnection:
             if not isinstance(self.timeout, (int, float)) or self.timeout > remaining:
                 self.timeout = remaining
         super().connect()  # type: ignore[misc]
+        self._smsc_sock = self.sock  # for Exchange.expire, once http.client let go of it
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         exchange = current_exchange()
@@ -225,6 +232,7 @@ class SoapTransport(zeep.Transport):
     def __init__(self, session: requests.Session, settings: TransportSettings,
                  secrets: Iterable[Secret] = ()) -> None:
         super().__init__(session=session)  # type: ignore[no-untyped-call]  # zeep is not typed
+        session.headers["User-Agent"] = user_agent()  # zeep's Transport just wrote its own
         self._settings = settings
         self._secrets = tuple(secrets)
         if settings.verify is False:
@@ -233,6 +241,20 @@ class SoapTransport(zeep.Transport):
 
     def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
         raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")
+
+    @property
+    def transport_settings(self) -> TransportSettings:
+        """The client's settings: timeouts, size limit, retry policy (shared with the pages' shell)."""
+        return self._settings
+
+    def watches(self, address: str) -> bool:
+        """Whether requests to ``address`` go through our watched connections (the session is
+        ours, or a caller's that kept our adapter): only then does an exchange know when a byte left."""
+        return isinstance(self.session.get_adapter(address), _WatchedAdapter)
+
+    def verify_for_requests(self) -> Union[bool, str]:
+        """The TLS verification to pass on each request (the HTTP pages' shell posts with it too)."""
+        return self._verify()
 
     def _verify(self) -> Union[bool, str]:
         """The TLS verification of the settings, or of a session passed in that changed it."""
@@ -271,7 +293,7 @@ class SoapTransport(zeep.Transport):
         connect, _ = self._settings.requests_timeout()
         limit = self._settings.max_response_bytes
         exchange.watch()
-        if not isinstance(self.session.get_adapter(address), _WatchedAdapter):
+        if not self.watches(address):
             exchange.sent = True  # a session of the caller's cannot tell when a byte left: say it may have
         try:
             # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a
@@ -285,10 +307,7 @@ class SoapTransport(zeep.Transport):
             try:
                 # As sent, not decoded: decoding is decode_body's, bounded (urllib3 1.26 would
                 # decode a whole gzip bomb in memory).
-                raw = response.raw.read(limit + 1, decode_content=False)
-                if len(raw) <= limit and _cut_short(response):
-                    raise urllib3.exceptions.ProtocolError("Connection broken: IncompleteRead: the answer "
-                                                           "ended before its Content-Length")
+                raw = read_raw(response, limit)
             finally:
                 exchange.finish()  # before the connection can go back to the pool
                 response.close()
@@ -322,6 +341,17 @@ class SoapTransport(zeep.Transport):
                           answered=exchange is not None and exchange.answered)
 
 
+def read_raw(response: requests.Response, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of a streamed answer's body as sent (no decoding: that is
+    :func:`smsc_soap._core.decode_body`'s, bounded); a body shorter than its Content-Length is a
+    urllib3 ProtocolError, whichever urllib3. The one body read of both shells."""
+    raw: bytes = response.raw.read(limit + 1, decode_content=False)
+    if len(raw) <= limit and _cut_short(response):
+        raise urllib3.exceptions.ProtocolError("Connection broken: IncompleteRead: the answer "
+                                               "ended before its Content-Length")
+    return raw
+
+
 def _cut_short(response: requests.Response) -> bool:
     """Whether fewer bytes came than the Content-Length announced. urllib3 2 raises on its own;
     urllib3 1.26 (what vcrpy installs on Python 3.9) returns the short body as if complete."""
@@ -345,6 +375,9 @@ _HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
     (requests.exceptions.ContentDecodingError, errors.ProtocolError, "undecodable answer"),
     (requests.exceptions.RequestException, errors.TransportError, "HTTP request failed"),
 )
+#: The rows for requests' and urllib3's exceptions, shared by every requests-based shell (the
+#: HTTP pages' too): internal, but the name to import.
+HTTP_EXCEPTIONS = _HTTP_EXCEPTIONS
 #: The whole table this shell translates with.
 _EXCEPTION_MAP: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS + SOAP_EXCEPTIONS
 

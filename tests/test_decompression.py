@@ -7,14 +7,16 @@ import functools
 import gzip
 import tracemalloc
 import zlib
+from typing import Callable, Dict
 
 import pytest
 import urllib3
 
 import smsc_soap
 from smsc_soap import Client, RetryPolicy
-from smsc_soap._core.decoding import decode_body
+from smsc_soap._core.decoding import decode_body, decode_stream
 from smsc_soap._core.settings import MAX_RESPONSE_BYTES
+from smsc_soap.http_api.shell import STREAM_CHUNK
 from support.servers import Responder, soap_answer
 
 GIGABYTE = 1 << 30
@@ -53,6 +55,90 @@ def test_a_compressed_answer_within_the_limit_is_read(responder: Responder, enco
     responder.answer(data, headers=(("Content-Encoding", encoding),))
     assert str(any_client(login="alex", psw="x", url=responder.url).get_balance().balance) == "12.50"
     assert responder.requests[0].headers.get("Accept-Encoding") == "gzip, deflate"
+
+
+#: Each page call (000-002) with an answer of bounded size (SOAP's: the test above).
+PAGE_CALLS: Dict[str, Callable[[Client], object]] = {
+    "operator": lambda client: client.operator("79991234567"),
+    "exports.get_list": lambda client: client.exports.get_list(),
+    "mailings.add": lambda client: client.mailings.add("spring", "79991234567", "Hi"),
+}
+
+
+@pytest.mark.parametrize("call", sorted(PAGE_CALLS))
+def test_a_gzip_bomb_is_refused_by_every_page_call(responder: Responder, call: str) -> None:
+    responder.answer(gzip_bomb(), content_type="application/json", headers=(("Content-Encoding", "gzip"),))
+    client = Client(login="alex", psw="pw-Zx81!secret", url=responder.url, retry=RetryPolicy(attempts=1))
+    tracemalloc.start()
+    try:
+        with pytest.raises(smsc_soap.ProtocolError, match="decompressed"):
+            PAGE_CALLS[call](client)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * MAX_RESPONSE_BYTES, f"peak {peak} bytes for urllib3 {urllib3.__version__}"
+    assert len(responder.requests) == 1
+
+
+@functools.lru_cache(maxsize=None)
+def csv_gzip_bomb(size: int) -> bytes:
+    """An export file's header line and ``size`` spaces, gzipped."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    chunk = b" " * (1 << 20)
+    parts = [compressor.compress(b"id;phone\n")] + [compressor.compress(chunk) for _ in range(size // len(chunk))]
+    return b"".join(parts) + compressor.flush()
+
+
+def test_a_gzip_bomb_export_is_streamed_in_bounded_memory(responder: Responder) -> None:
+    """An export file has no size limit (it may be 100 MB), so a compressed one is decoded piece
+    by piece as it is written: never whole, whatever it inflates to."""
+    size = 256 << 20
+    responder.answer(csv_gzip_bomb(size), content_type="text/csv",
+                     headers=(("Content-Encoding", "gzip"),))
+    client = Client(login="alex", psw="pw-Zx81!secret", url=responder.url, retry=RetryPolicy(attempts=1))
+    sink = _CountingSink()
+    tracemalloc.start()
+    try:
+        written = client.exports.get_file(7, to=sink)  # type: ignore[arg-type]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert written == sink.count == len(b"id;phone\n") + size
+    assert peak < 16 * STREAM_CHUNK, f"peak {peak} bytes"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_compressed_page_answer_is_read(responder: Responder, encoding: str) -> None:
+    entry = b'{"country": "Russia", "operator": "MTS", "region": "Moscow", "mcc": "250", "mnc": "01", "tz": "0"}'
+    data = zlib.compress(entry) if encoding == "deflate" else gzip.compress(entry)
+    responder.answer(data, content_type="application/json", headers=(("Content-Encoding", encoding),))
+    assert Client(login="alex", psw="x", url=responder.url).operator("79991234567")[0].operator == "MTS"
+    assert responder.requests[0].headers.get("Accept-Encoding") == "gzip, deflate"
+
+
+@pytest.mark.parametrize("wrap", ["gzip", "deflate", "raw deflate"])
+def test_a_stream_is_decoded_piece_by_piece(wrap: str) -> None:
+    data = b"".join(b"%d;line\n" % n for n in range(50_000))
+    packed = {"gzip": gzip.compress(data) + gzip.compress(b"tail"), "deflate": zlib.compress(data) + b"",
+              "raw deflate": zlib.compress(data)[2:-4]}[wrap]
+    expected = data + (b"tail" if wrap == "gzip" else b"")
+    coding = "gzip" if wrap == "gzip" else "deflate"
+    pieces = list(decode_stream(coding, (packed[i:i + 1000] for i in range(0, len(packed), 1000)), chunk=4096,
+                                status=200))
+    assert b"".join(pieces) == expected and max(map(len, pieces)) <= 4096
+    with pytest.raises(smsc_soap.ProtocolError, match="cut short"):
+        list(decode_stream(coding, iter([packed[:len(packed) // 2]]), chunk=4096, status=200))
+
+
+class _CountingSink:
+    """A binary file that keeps nothing: counts what is written."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def write(self, data: bytes) -> int:
+        self.count += len(data)
+        return len(data)
 
 
 def test_codings_not_asked_for_and_broken_streams_are_protocol_errors() -> None:

@@ -178,3 +178,73 @@ def test_fault_matrix(sandbox: Sandbox, caplog: pytest.LogCaptureFixture, capsys
     assert any("REDACTED" in text for text in texts), "the DEBUG log shows the (redacted) envelopes"
     assert len(sb.messages) == 1 + 2 * len(FAULTS)  # the status fixture, and one per send cell
     assert sb.balance() == START - PRICE * (1 + 2 * len(FAULTS))
+
+
+# --- the same faults against the HTTP pages (000, 001) ------------------------------------------
+
+#: What a page call gives where it differs from SOAP: the pages name no content type (001:66-81),
+#: so the real answer under another one is read; a SOAP Fault's HTTP 500 is no page answer.
+PAGE_EXPECTED: Dict[str, Optional[Type[smsc_soap.SmscError]]] = {
+    "wrong type": None,
+    "SOAP Fault": smsc_soap.ProtocolError,
+}
+
+# page operation (as the sandbox's faults name it) -> (which client, the call, is it a send)
+PAGE_OPERATIONS: Dict[str, Tuple[str, Callable[[Client, str], object], bool]] = {
+    "get_operator": ("apikey", lambda c, label: c.operator(PHONE), False),
+    "jobs.add": ("psw", lambda c, label: c.mailings.add(f"matrix {label}", PHONE, f"matrix: {label}"), True),
+}
+
+
+def test_fault_matrix_of_the_pages(sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    """Every fault of the table against a lookup and a mailing's add: the typed error within the
+    timeout, no secret; an add is an unknown outcome, sent once, never repeated."""
+    sb = sandbox
+    caplog.set_level(logging.DEBUG, logger="smsc_soap")
+    policy = RetryPolicy(backoff=0.01, max_backoff=0.05)
+    clients = {"psw": Client("alex", PSW, url=sb.url, timeout=TIMEOUT, retry=policy),
+               "apikey": Client(apikey=APIKEY, url=sb.url, timeout=TIMEOUT, retry=policy)}
+    problems: List[str] = []
+    texts: List[str] = []
+    for label, kind, options, expected_soap in FAULTS:
+        expected = PAGE_EXPECTED.get(label, expected_soap)
+        for operation, (which, call, is_send) in PAGE_OPERATIONS.items():
+            sb.advance(61)
+            first = len(sb.requests)
+            mailings = len(sb.pages.mailings._mailings)
+            fault = sb.inject(kind, times=3, operation=operation, **options)
+            error: Optional[smsc_soap.SmscError] = None
+            started = time.monotonic()
+            try:
+                call(clients[which], label)
+            except smsc_soap.SmscError as exc:
+                error = exc
+            except Exception as exc:  # noqa: BLE001 - reported as a failure
+                problems.append(f"{label} × {operation}: untyped {type(exc).__name__}: {exc}")
+                continue
+            elapsed = time.monotonic() - started
+            sb.clear_faults()
+            if elapsed >= TIMEOUT + 1:
+                problems.append(f"{label} × {operation}: took {elapsed:.2f} s")
+            if expected is None:
+                if error is not None:
+                    problems.append(f"{label} × {operation}: expected an answer, got {error!r}")
+            elif not isinstance(error, expected):
+                problems.append(f"{label} × {operation}: expected {expected.__name__}, got {error!r}")
+            if error is not None:
+                texts += texts_of(error)
+            wait_until(lambda: sum(1 for r in sb.requests[first:] if r.fault) >= fault.hits,
+                       f"the held request of {label} × {operation}")
+            sent = [r for r in sb.requests[first:] if r.operation == operation]
+            if is_send:
+                if error is not None and not isinstance(error, smsc_soap.SendOutcomeUnknown):
+                    problems.append(f"{label} × {operation}: a failed add must be SendOutcomeUnknown: {error!r}")
+                if len(sent) != 1:
+                    problems.append(f"{label} × {operation}: an add went {len(sent)} times (never repeated)")
+                if len(sb.pages.mailings._mailings) - mailings > 1:
+                    problems.append(f"{label} × {operation}: more than one mailing created")
+            elif len(sb.pages.mailings._mailings) != mailings:
+                problems.append(f"{label} × {operation}: a lookup changed the account")
+    texts += [record.getMessage() for record in caplog.records]
+    assert not problems, "\n".join(problems)
+    assert not [text[:300] for text in texts if leaks(text)]

@@ -125,3 +125,43 @@ def test_the_sandbox_takes_the_pages_get_form_too(sandbox: Sandbox) -> None:
                           timeout=10)
     assert answer.status_code == 200
     assert answer.text == "country = Russia, operator = MTS, region = Moscow, mcc = 250, mnc = 01, tz = 0"
+
+
+@pytest.mark.parametrize("mix", ["pages", "soap and pages"])
+def test_fifteen_real_concurrent_requests_get_9_for_the_excess_soap_and_pages_sharing_the_limit(mix: str) -> None:
+    """Real connections at once (not sandbox.pages.hold): each request is held in flight by the
+    sandbox's latency; the login's limit counts page and SOAP requests together."""
+    import threading
+
+    total = spec.CONCURRENT_REQUESTS + 3
+    outcomes: list = [None] * total
+    barrier = threading.Barrier(total)
+
+    def one(n: int, url: str) -> None:
+        with smsc_soap.Client("alex", "123", url=url, timeout=15,
+                              retry=smsc_soap.RetryPolicy(attempts=1)) as client:
+            soap = mix != "pages" and n % 2 == 0
+            barrier.wait()
+            try:
+                if soap:
+                    client.get_sms_cost(f"7916{n:07d}", "Hi")
+                else:
+                    client.operator(f"7916{n:07d}")
+                outcomes[n] = ("soap" if soap else "page", "ok")
+            except smsc_soap.ApiError as error:
+                outcomes[n] = ("soap" if soap else "page", error)
+
+    with Sandbox(apikeys=None, latency=2.0) as sb:
+        threads = [threading.Thread(target=one, args=(n, sb.url)) for n in range(total)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        refused = [(kind, error) for kind, error in outcomes if error != "ok"]
+        assert len(refused) == total - spec.CONCURRENT_REQUESTS_ALLOWED == sb.concurrency.refused
+        assert sb.concurrency.peak == spec.CONCURRENT_REQUESTS_ALLOWED
+    assert all(isinstance(error, RateLimited) and error.code == 9 for _, error in refused)
+    assert all(isinstance(error, ConcurrencyLimited) for kind, error in refused if kind == "page")
+    if mix != "pages":  # both kinds were admitted under the one limit
+        admitted = {kind for kind, error in outcomes if error == "ok"}
+        assert admitted == {"soap", "page"}

@@ -88,3 +88,34 @@ def test_the_kits_body_matcher_reads_the_pages_forms_without_secrets() -> None:
     assert mine == recorded and ("psw", ("REDACTED",)) in mine[1]
     assert kit.normalise_body(b"get_operator=1&apikey=k&fmt=3&phone=7916") != kit.normalise_body(
         b"get_operator=1&apikey=k&fmt=3&phone=7903")
+
+
+def test_every_request_of_the_package_says_it_is_smsc_soap(responder: Responder) -> None:
+    """Not zeep's User-Agent (zeep writes it on the session it is given): the package's, with the
+    Python version, for SOAP and the pages alike."""
+    import platform
+
+    from support.servers import soap_answer
+    responder.answer(soap_answer("http://smsc.ru/", "get_balance", "<balance>1.00</balance>"))
+    responder.answer(ENTRY, content_type=JSON)
+    with smsc_soap.Client("alex", "123", url=responder.url, retry=quick(attempts=1)) as client:
+        client.get_balance()
+        client.operator("79161234567")
+    expected = f"smsc-soap/{smsc_soap.__version__} Python/{platform.python_version()}"
+    assert [r.headers.get("User-Agent") for r in responder.requests] == [expected, expected]
+
+
+def test_the_pages_shell_uses_no_private_name_of_the_soap_shell() -> None:
+    """Both shells call the same named seams of smsc_soap.transport (HTTP_EXCEPTIONS, read_raw, ...)."""
+    import ast
+    import inspect
+
+    from smsc_soap.http_api import shell
+    tree = ast.parse(inspect.getsource(shell))
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                and node.module == "transport" for alias in node.names]
+    assert imported and not [name for name in imported if name.startswith("_")]
+    private_uses = [node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Attribute) and node.value.attr in ("_transport", "_client")
+                    and node.attr.startswith("_")]
+    assert private_uses == []

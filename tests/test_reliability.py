@@ -20,7 +20,7 @@ import smsc_soap
 from smsc_soap import Client, RetryPolicy
 from smsc_soap.sandbox import Account, Sandbox
 from smsc_soap.transport import DEFAULT_TIMEOUT, IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
-from support.servers import ENVELOPE, RESPONSE_ELEMENTS, Responder, Trickler
+from support.servers import CLOSINGS, ENVELOPE, RESPONSE_ELEMENTS, Responder, Trickler
 
 PHONE = "79999999999"
 PRICE = Decimal("2.00")  # the sandbox's price of one SMS part to +7
@@ -158,6 +158,32 @@ def test_a_server_trickling_bytes_cannot_hold_a_call_past_its_timeout(where: str
         server.close()
     assert elapsed < 1.0 + 1, f"trickled {where}: {elapsed:.2f} s"
     assert isinstance(caught.value, smsc_soap.SendOutcomeUnknown) == (operation == "send_sms")
+
+
+#: SOAP and page calls (000, 001), sends and reads.
+ANY_CALLS: Dict[str, Callable[[Client], object]] = {
+    **CALLS, "operator": lambda c: c.operator("79991234567"),
+    "mailings.add": lambda c: c.mailings.add("spring", "79991234567", "Hi"),
+}
+
+
+@pytest.mark.parametrize("closing", CLOSINGS)
+@pytest.mark.parametrize("operation", ["get_balance", "send_sms", "operator", "mailings.add"])
+def test_a_trickled_body_on_a_closing_connection_cannot_hold_a_call(closing: str, operation: str) -> None:
+    """An answer that says the connection ends with it (HTTP/1.0, ``Connection: close``) makes
+    http.client drop its socket from the connection while the body is read: the watchdog must
+    still cut the body off at the deadline (it shuts the socket kept at connect time)."""
+    server = Trickler("body", closing)
+    try:
+        client = Client("alex", "123", url=server.url, timeout=1.0, retry=RetryPolicy(attempts=1))
+        started = time.monotonic()
+        with pytest.raises(smsc_soap.TimeoutError) as caught:
+            ANY_CALLS[operation](client)
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert elapsed < 1.0 + 1, f"{closing}: {elapsed:.2f} s"
+    assert isinstance(caught.value, smsc_soap.SendOutcomeUnknown) == (operation in ("send_sms", "mailings.add"))
 
 
 # --- 2. retries: reads are repeated, sends never once they may have arrived ----------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import socket
 import traceback
-from typing import Any, Callable, Dict, Iterator, List, Set
+from typing import Any, Callable, Dict, Iterator, List, Set, Tuple
 
 import pytest
 
@@ -165,3 +165,65 @@ def test_the_walk_finds_a_secret_where_one_is() -> None:
     texts = list(captured_texts(caught.value))
     assert any(PSW in text for text in texts)
     assert caught.value.__suppress_context__ and caught.value.__context__ is not None  # `from None` alone leaves it
+
+
+# --- the HTTP pages (000-002): the same failures, through each page call -------------------------
+
+JSON = "application/json"
+ENTRY = (b'{"country": "Russia", "operator": "MTS", "region": "Moscow", "mcc": "250", "mnc": "01", '
+         b'"tz": "0", "padding": "' + b"x" * 200 + b'"}')
+
+PAGE_FAILURES: Dict[str, Callable[[Responder, str], None]] = {
+    "timeout": lambda r, s: r.answer(b"", delay=3),
+    "reset mid-answer": lambda r, s: r.answer(ENTRY, content_type=JSON, close_after=120),
+    "http 500 html": lambda r, s: r.answer(b"<html>you sent " + s.encode() + b" psw=" + PSW.encode()
+                                           + b"</html>", status=500, content_type="text/html"),
+    "no known shape": lambda r, s: r.answer(b"you sent " + s.encode() + b"&psw=" + PSW.encode(), content_type=JSON),
+    "bad xml": lambda r, s: r.answer(b"<a>" + s.encode() + b"<b></a>", content_type="text/xml"),
+    "api error 2": lambda r, s: r.answer(b'{"error": "bad psw ' + s.encode() + b'", "error_code": 2}',
+                                         content_type=JSON),
+    "redirect": lambda r, s: r.answer(b"", status=307, content_type="text/html", headers=(
+        ("Location", f"http://127.0.0.1:1/?psw={PSW}&apikey={APIKEY}"),)),
+}
+
+#: Each page call: (label, the call, whether it is a send).
+PAGE_CALLS: Dict[str, Tuple[Callable[[Client], object], bool]] = {
+    "operator": (lambda c: c.operator("79991234567"), False),
+    "exports.get_list": (lambda c: c.exports.get_list(), False),
+    "mailings.add": (lambda c: c.mailings.add("spring", "79991234567", "Hi"), True),
+}
+
+
+@pytest.mark.parametrize("kind", ["password", "apikey"])
+@pytest.mark.parametrize("failure", sorted(PAGE_FAILURES))
+@pytest.mark.parametrize("page_call", sorted(PAGE_CALLS))
+def test_no_secret_from_a_page_call(responder: Responder, kind: str, failure: str, page_call: str) -> None:
+    PAGE_FAILURES[failure](responder, PSW if kind == "password" else APIKEY)
+    client = _client(kind, responder.url)
+    call, is_send = PAGE_CALLS[page_call]
+    with pytest.raises(smsc_soap.SmscError) as caught:
+        call(client)
+    if is_send and kind == "password" and failure != "api error 2":
+        assert isinstance(caught.value, smsc_soap.SendOutcomeUnknown)
+    assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["password", "apikey"])
+@pytest.mark.parametrize("page_call", sorted(PAGE_CALLS))
+def test_no_secret_when_a_page_refuses_the_connection(kind: str, page_call: str) -> None:
+    client = _client(kind, f"http://127.0.0.1:{closed_port()}/sys/soap.php")
+    with pytest.raises(smsc_soap.SmscError) as caught:
+        PAGE_CALLS[page_call][0](client)
+    assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["password", "apikey"])
+def test_no_secret_in_a_page_calls_validation_error(responder: Responder, kind: str) -> None:
+    client = _client(kind, responder.url)
+    for call in (lambda: client.operator("not a phone"), lambda: client.mailings.add("spring", "79991234567", "Hi",
+                                                                                     rpt=99),
+                 lambda: client.exports.get_list(cnt=-1)):
+        with pytest.raises(smsc_soap.ValidationError) as caught:
+            call()  # type: ignore[no-untyped-call]
+        assert_no_secret(caught.value)
+    assert responder.requests == []

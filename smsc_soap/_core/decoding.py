@@ -8,7 +8,7 @@ undone with zlib's ``max_length``, so at most ``limit + 1`` decoded bytes are ev
 from __future__ import annotations
 
 import zlib
-from typing import List
+from typing import Iterable, Iterator, List, Optional
 
 from ..errors import ProtocolError
 
@@ -55,3 +55,49 @@ def _inflate(data: bytes, wbits: int, limit: int, status: int) -> bytes:
             raise ProtocolError(f"HTTP {status}: compressed answer cut short", status_code=status)
         rest = decoder.unused_data if wbits == _GZIP_WBITS else b""
     return out
+
+
+def decode_stream(content_encoding: str, pieces: Iterable[bytes], *, chunk: int, status: int) -> Iterator[bytes]:
+    """The pieces of a streamed body (a file, with no size limit) with its content codings undone
+    as they come, each piece made at most ``chunk`` bytes long: memory stays bounded whatever the
+    compression ratio (a gzip bomb is streamed out, never decoded whole)."""
+    codings = [coding.strip().lower() for coding in content_encoding.split(",") if coding.strip()]
+    out: Iterator[bytes] = iter(pieces)
+    for coding in reversed(codings):
+        if coding == "identity":
+            continue
+        if coding in ("gzip", "x-gzip"):
+            out = _inflate_stream(out, _GZIP_WBITS, chunk, status)
+        elif coding == "deflate":
+            out = _inflate_stream(out, None, chunk, status)
+        else:
+            raise ProtocolError(f"HTTP {status}: answer in content coding {coding!r} refused "
+                                f"(asked for {ACCEPT_ENCODING})", status_code=status)
+    return out
+
+
+def _inflate_stream(pieces: Iterator[bytes], wbits: Optional[int], chunk: int, status: int) -> Iterator[bytes]:
+    """Every member of a zlib/gzip stream, piece by piece; ``wbits`` None: deflate, zlib-wrapped or
+    raw as its first two bytes say."""
+    decoder: Optional["zlib._Decompress"] = None
+    for data in pieces:
+        while data:
+            if decoder is None:
+                bits = wbits if wbits is not None else (
+                    zlib.MAX_WBITS if len(data) > 1 and (data[0] << 8 | data[1]) % 31 == 0 and data[0] & 0x0F == 8
+                    else -zlib.MAX_WBITS)
+                decoder = zlib.decompressobj(bits)
+            try:
+                made = decoder.decompress(data, chunk)
+            except zlib.error as exc:
+                raise ProtocolError(f"HTTP {status}: undecodable compressed answer: {exc}",
+                                    status_code=status) from None
+            if made:
+                yield made
+            if decoder.eof:
+                data = decoder.unused_data if wbits == _GZIP_WBITS else b""
+                decoder = None
+            else:
+                data = decoder.unconsumed_tail
+    if decoder is not None:
+        raise ProtocolError(f"HTTP {status}: compressed answer cut short", status_code=status)

@@ -5,6 +5,7 @@ so the defaults and their checks exist once.
 """
 from __future__ import annotations
 
+import platform
 from dataclasses import dataclass
 from typing import Tuple, Union
 
@@ -49,3 +50,10 @@ class TransportSettings:
     def call_seconds(self) -> float:
         """The longest one call may take in all: the read timeout (a single number: that number)."""
         return self.requests_timeout()[1]
+
+
+def user_agent() -> str:
+    """What every request of the package says it is, whichever shell sends it (SOAP and the HTTP
+    pages; not zeep's, nor the HTTP library's): set once where a shell builds its session."""
+    from .. import __version__  # at call time: the package's __init__ has finished by then
+    return f"smsc-soap/{__version__} Python/{platform.python_version()}"

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Tuple
-from urllib.parse import urlsplit, urlunsplit
+from typing import Dict, Mapping, Optional, Tuple, Union
+from urllib.parse import quote_plus, urlencode, urlsplit, urlunsplit
 
 from .. import spec
 from .._core.backoff import Scope, backoff_scopes
+from .._core.calls import placeholder
 from ..errors import SendOutcomeUnknown, TransportError, UnsupportedOperation
+from ..redact import Secret
 
 
 def page_url(endpoint: str, page: str) -> str:
@@ -23,14 +25,38 @@ def page_url(endpoint: str, page: str) -> str:
 
 @dataclass(frozen=True)
 class HttpCall:
-    """One call of an HTTP page with its wire fields (``request``, secrets included: never shown).
+    """One call of an HTTP page with its wire fields, the password and the API key as placeholders
+    (``masked``, as :class:`smsc_soap._core.Call` keeps them): the shell form-encodes ``masked``
+    and puts the secrets in with :meth:`reveal` only as the bytes are handed to the socket layer.
 
     ``phones`` are the numbers a mailing is for, named in a :class:`~smsc_soap.SendOutcomeUnknown`.
     """
 
     operation: str
-    request: Mapping[str, str] = field(repr=False)
+    masked: Mapping[str, str] = field(repr=False)
     phones: Tuple[str, ...] = ()
+    placeholders: Mapping[str, Secret] = field(default_factory=dict, repr=False)
+
+    @property
+    def request(self) -> Dict[str, str]:
+        """The wire fields with the secrets in (for tests and tools; never kept by a shell)."""
+        fields = dict(self.masked)
+        for name, value in fields.items():
+            for token, secret in self.placeholders.items():
+                value = value.replace(token, secret.reveal())
+            fields[name] = value
+        return fields
+
+    def form(self) -> bytes:
+        """The form body, placeholders in place of the secrets."""
+        return urlencode(self.masked).encode("ascii")
+
+    def reveal(self, form: bytes) -> bytes:
+        """``form`` with each placeholder replaced by its secret, percent-encoded; call it inline
+        as the argument of the write, so that no variable of the shell holds the result."""
+        for token, secret in self.placeholders.items():
+            form = form.replace(quote_plus(token).encode("ascii"), quote_plus(secret.reveal()).encode("ascii"))
+        return form
 
     @property
     def facts(self) -> spec.HttpOperation:
@@ -43,7 +69,7 @@ class HttpCall:
 
     @property
     def backoff_scopes(self) -> Tuple[Scope, Scope]:
-        return backoff_scopes(self.operation, self.request)
+        return backoff_scopes(self.operation, self.masked)
 
     def outcome_unknown(self, cause: TransportError) -> SendOutcomeUnknown:
         """The error for a mailing that may have been created; it has no client id to look up, so
@@ -55,10 +81,13 @@ class HttpCall:
         return error
 
 
-def prepare(operation: str, fields: Mapping[str, Optional[str]], *, login: Optional[str], psw: str,
-            apikey: Optional[str] = None, fmt: int = spec.WIRE_FMT, phones: Tuple[str, ...] = ()) -> HttpCall:
+def prepare(operation: str, fields: Mapping[str, Optional[str]], *, login: Optional[str],
+            psw: Union[str, Secret], apikey: Union[str, Secret, None] = None, fmt: int = spec.WIRE_FMT,
+            phones: Tuple[str, ...] = ()) -> HttpCall:
     """The call of ``operation`` with ``fields``: its selecting flag, ``fmt``, and login+psw or the
     API key (refused, saying what to do, where the page lists no ``apikey``)."""
+    psw = psw if isinstance(psw, Secret) else Secret(psw)
+    apikey = apikey if isinstance(apikey, Secret) or apikey is None else Secret(apikey)
     facts = spec.HTTP_OPERATIONS[operation]
     if apikey and not facts.apikey:
         raise UnsupportedOperation(
@@ -66,7 +95,14 @@ def prepare(operation: str, fields: Mapping[str, Optional[str]], *, login: Optio
             "create a Client(login=..., psw=...) for mailings", field="apikey")
     flag, value = facts.action
     request = {flag: value}
-    request.update({"apikey": apikey} if apikey else {"login": login or "", "psw": psw})
+    placeholders: Dict[str, Secret] = {}
+    if apikey:
+        request["apikey"] = placeholder("apikey", apikey)
+        placeholders[request["apikey"]] = apikey
+    else:
+        request.update(login=login or "", psw=placeholder("psw", psw) if psw else "")
+        if psw:
+            placeholders[request["psw"]] = psw
     request["fmt"] = str(fmt)
     request.update((key, text) for key, text in fields.items() if text is not None)
-    return HttpCall(operation, request, phones)
+    return HttpCall(operation, request, phones, placeholders)

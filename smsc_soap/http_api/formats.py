@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .. import spec
 from .._core.checks import check_xml, snippet
 from ..errors import ProtocolError
-from ..redact import Secret
+from ..redact import Secret, redact
 
 Record = Mapping[str, str]
 
@@ -51,7 +51,13 @@ def parse(body: bytes, fields: Sequence[str], *, optional: Sequence[str] = (),
 
     ``fields`` are the page's fields in the order fmt=1 writes them; ``optional`` are fields that
     may come first in fmt=1 (an entry with one value more), such as the lookup's ``phone``.
+    An error's text is redacted: a server may echo the request, password included.
     """
+    answer = _parse(body, fields, optional, secrets)
+    return replace(answer, error_text=redact(answer.error_text, secrets)) if answer.error_text else answer
+
+
+def _parse(body: bytes, fields: Sequence[str], optional: Sequence[str], secrets: Iterable[Secret]) -> Answer:
     try:
         text = body.decode("utf-8").lstrip("\ufeff").strip()
     except UnicodeDecodeError:

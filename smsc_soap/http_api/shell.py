@@ -4,7 +4,11 @@ windows, exception table and redaction, around a form-encoded POST.
 It decides nothing itself: the checks are :mod:`smsc_soap._core.checks`'s, the retries
 :func:`smsc_soap._core.decide`'s, the back-off :class:`smsc_soap._core.BackOffWindows`' (the
 client's own windows, so an error 4 from SOAP holds here too), the translation of requests' and
-urllib3's exceptions :func:`smsc_soap._core.translate`'s with the sync shell's table.
+urllib3's exceptions :func:`smsc_soap._core.translate`'s with the sync shell's table
+(:data:`smsc_soap.transport.HTTP_EXCEPTIONS`), the body read :func:`smsc_soap.transport.read_raw`'s
+and its decoding :mod:`smsc_soap._core.decoding`'s (bounded). As the SOAP shell does, it keeps the
+password and the API key as placeholders until the form's bytes are handed on, never follows a
+redirect, and raises its errors outside ``except`` blocks, detached from what they crossed.
 """
 from __future__ import annotations
 
@@ -12,78 +16,62 @@ import contextlib
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Optional, Sequence, Tuple
+from typing import Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 import requests
-import urllib3
 
 from .. import _core, errors
-from .._core.checks import check_page_answer, check_size, snippet
-from ..errors import ApiError, TransportError, http_api_error
+from .._core.checks import check_page_answer, check_redirect, check_size, snippet
+from .._core.decoding import ACCEPT_ENCODING, decode_body, decode_stream
+from ..errors import ApiError, SmscError, TransportError, http_api_error
 from ..redact import Secret, redact
-from ..transport import _HTTP_EXCEPTIONS, Exchange, SoapTransport, _cut_short
+from ..transport import HTTP_EXCEPTIONS, Exchange, SoapTransport, read_raw
 from . import formats
 from .calls import HttpCall, page_url, prepare
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..client import Client
-
 log = logging.getLogger("smsc_soap")
 
-#: Bytes per read of a streamed file.
+#: Bytes per read of a streamed file (and at most per decoded piece of a compressed one).
 STREAM_CHUNK = 64 * 1024
 
-
-@contextlib.contextmanager
-def http_boundary(operation: str, address: str, secrets: Iterable[Secret] = ()) -> Iterator[None]:
-    """Re-raise requests' and urllib3's errors inside the block as ours, secrets scrubbed, ``from None``."""
-    try:
-        yield
-    except errors.SmscError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
-        ours = _core.translate(exc, _HTTP_EXCEPTIONS, operation, address, secrets)
-        if ours is not None:
-            raise ours from None
-        raise
+_FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": ACCEPT_ENCODING}
 
 
 class HttpShell:
-    """One client's way to the HTTP pages; shared by threads as the client is."""
+    """One client's way to the HTTP pages; shared by threads as the client is. The client hands
+    over what the two shells share: its session, settings, transport, secrets and back-off windows."""
 
-    def __init__(self, client: "Client") -> None:
-        self._client = client
-        self._session: requests.Session = client._session
-        self._settings = client._settings
-        self._transport: SoapTransport = client._transport
-        self._secrets: Tuple[Secret, ...] = client._secrets
-        self._backoffs: _core.BackOffWindows = client._backoffs
-        self._backoffs_lock: threading.Lock = client._backoffs_lock
+    def __init__(self, *, endpoint: str, login: Optional[str], psw: Secret, apikey: Secret,
+                 session: requests.Session, transport: SoapTransport, backoffs: _core.BackOffWindows,
+                 backoffs_lock: threading.Lock) -> None:
+        self._endpoint = endpoint
+        self._login = login
+        self._psw = psw
+        self._apikey = apikey
+        self._session = session
+        self._transport = transport
+        self._settings = transport.transport_settings
+        self._secrets: Tuple[Secret, ...] = (psw, apikey)
+        self._backoffs = backoffs
+        self._backoffs_lock = backoffs_lock
 
     # --- preparing ------------------------------------------------------------------------------
 
     def prepare(self, operation: str, fields: Mapping[str, Optional[str]], *, fmt: Optional[int] = None,
                 phones: Tuple[str, ...] = ()) -> HttpCall:
-        client = self._client
         kwargs = {} if fmt is None else {"fmt": fmt}
-        return prepare(operation, fields, login=client.login, psw=client._psw.reveal(),
-                       apikey=client._apikey.reveal() or None, phones=phones, **kwargs)
+        return prepare(operation, fields, login=self._login, psw=self._psw,
+                       apikey=self._apikey if self._apikey else None, phones=phones, **kwargs)
 
     def url(self, call: HttpCall) -> str:
-        return page_url(self._client.endpoint, call.facts.path)
+        return page_url(self._endpoint, call.facts.path)
 
     # --- one answer -----------------------------------------------------------------------------
 
     def call(self, call: HttpCall, fields: Sequence[str], optional: Sequence[str] = ()) -> formats.Answer:
         """The answer's records, or raise the page's typed error for its code."""
         self._refuse_during_backoff(call)
-        body = self._exchange(call)
-        try:
-            answer = formats.parse(body, fields, optional=optional, secrets=self._secrets)
-        except errors.ProtocolError as error:
-            if call.is_send:
-                raise call.outcome_unknown(error) from error
-            raise
+        answer = self._exchange(call, fields, optional)
         if answer.error_code is not None:
             self._raise_api_error(call, answer.error_code, answer.error_text)
         return answer
@@ -102,8 +90,9 @@ class HttpShell:
             log.warning("%s: error %d (%s); %s", error.operation, error.code, error.meaning, note)
         raise error
 
-    def _exchange(self, call: HttpCall) -> bytes:
-        """The answer's bytes: repeated only where safe, all within the call's timeout."""
+    def _exchange(self, call: HttpCall, fields: Sequence[str], optional: Sequence[str]) -> formats.Answer:
+        """The answer, read: repeated only where safe, all within the call's timeout. Errors are
+        raised from this frame, outside any ``except`` block (see smsc_soap._core, step 3)."""
         policy = self._settings.retry
         deadline = time.monotonic() + self._settings.call_seconds()
         url = self.url(call)
@@ -111,58 +100,80 @@ class HttpShell:
         while True:
             attempt += 1
             with self._transport.exchange(deadline) as exchange:
+                error: Optional[SmscError] = None
                 try:
-                    with http_boundary(call.operation, url, self._secrets):
-                        return self._post(url, call, exchange)
-                except TransportError as error:
-                    step = _core.decide(policy, attempt, error, is_send=call.is_send, sent=exchange.sent,
-                                        time_left=deadline - time.monotonic())
-                    if isinstance(step, _core.RaiseOutcomeUnknown):  # it may have arrived: never twice
-                        raise call.outcome_unknown(error) from error
-                    if isinstance(step, _core.Raise):
+                    return self._post(url, call, exchange, fields, optional)
+                except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
+                    error = self._error_for(exc, call.operation, url, exchange)
+                    if error is None:
                         raise
-                    log.info("%s failed (%s: %s); retry %d of %d in %.2f s", call.operation,
-                             type(error).__name__, error, attempt, policy.attempts - 1, step.delay)
+            if not isinstance(error, TransportError):
+                raise error
+            step = _core.decide(policy, attempt, error, is_send=call.is_send, sent=exchange.sent,
+                                time_left=deadline - time.monotonic())
+            if isinstance(step, _core.RaiseOutcomeUnknown):  # it may have arrived: never twice
+                raise call.outcome_unknown(error) from error
+            if isinstance(step, _core.Raise):
+                raise error
+            log.info("%s failed (%s: %s); retry %d of %d in %.2f s", call.operation,
+                     type(error).__name__, error, attempt, policy.attempts - 1, step.delay)
             policy.sleep(step.delay)
 
+    def _error_for(self, exc: BaseException, operation: str, url: str,
+                   exchange: Optional[Exchange]) -> Optional[SmscError]:
+        """Ours for ``exc``, to raise outside the ``except`` block; None: not ours (re-raise it)."""
+        if exchange is not None and exchange.expired and not exchange.answered:
+            return errors.TimeoutError(f"POST {url}: no complete answer within the call's "
+                                       f"{self._settings.call_seconds():g} s")
+        if isinstance(exc, SmscError):
+            return _core.detach(exc)
+        return _core.translate(exc, HTTP_EXCEPTIONS, operation, url, self._secrets)
+
     def _send(self, url: str, call: HttpCall, exchange: Exchange) -> requests.Response:
-        """POST the form (never a password in the URL) under the exchange's deadline."""
-        if log.isEnabledFor(logging.DEBUG):
-            form = "&".join(f"{name}={value}" for name, value in call.request.items())
-            log.debug("POST %s\n%s", url, redact(form, self._secrets))
+        """POST the form (never a password in the URL) under the exchange's deadline; the secrets go
+        in only as the argument of the write."""
+        if log.isEnabledFor(logging.DEBUG):  # placeholders, not secrets; and redacted by shape
+            log.debug("POST %s\n%s", url, redact(call.form().decode("ascii"), self._secrets))
         remaining = exchange.remaining()
         if remaining <= 0:
             raise errors.TimeoutError(f"POST {url}: no time left of the call's {self._settings.call_seconds():g} s")
         connect, _ = self._settings.requests_timeout()
         exchange.watch()
-        return self._session.post(url, data=dict(call.request), verify=self._transport._verify(),
-                                  timeout=(min(connect, remaining), remaining), stream=True,
-                                  allow_redirects=False)
+        if not self._transport.watches(url):
+            exchange.sent = True  # a session of the caller's cannot tell when a byte left: say it may have
+        response = self._session.post(url, data=call.reveal(call.form()), headers=_FORM_HEADERS,
+                                      verify=self._transport.verify_for_requests(),
+                                      timeout=(min(connect, remaining), remaining), stream=True,
+                                      allow_redirects=False)
+        exchange.sent = True  # an answer came: the request certainly reached a server
+        return response
 
-    def _post(self, url: str, call: HttpCall, exchange: Exchange) -> bytes:
-        budget = self._settings.call_seconds()
+    def _refuse_redirect(self, response: requests.Response) -> None:
+        check_redirect(response.status_code, response.headers.get("Location"), self._secrets)
+        if response.history:  # a session's hook followed one after all: the first hop is the answer
+            first = response.history[0]
+            check_redirect(first.status_code, first.headers.get("Location"), self._secrets)
+
+    def _post(self, url: str, call: HttpCall, exchange: Exchange, fields: Sequence[str],
+              optional: Sequence[str]) -> formats.Answer:
         limit = self._settings.max_response_bytes
+        response = self._send(url, call, exchange)
         try:
-            response = self._send(url, call, exchange)
-            try:
-                body: bytes = response.raw.read(limit + 1, decode_content=True)
-                if len(body) <= limit and _cut_short(response):
-                    raise urllib3.exceptions.ProtocolError("Connection broken: IncompleteRead: the answer "
-                                                           "ended before its Content-Length")
-            finally:
-                exchange.finish()  # before the connection can go back to the pool
-                response.close()
-        except Exception:
-            if exchange.expired:
-                raise errors.TimeoutError(f"POST {url}: no complete answer within the call's {budget:g} s") from None
-            raise
+            raw = read_raw(response, limit)  # as sent: decode_body decodes, bounded
+        finally:
+            exchange.finish()  # before the connection can go back to the pool
+            response.close()
         if exchange.expired:
-            raise errors.TimeoutError(f"POST {url}: no complete answer within the call's {budget:g} s")
-        check_size(response.status_code, body, limit)
-        self._log_answer(url, response.status_code, body)
-        check_page_answer(response.status_code, body, self._secrets)
+            raise errors.TimeoutError(f"POST {url}: no complete answer within the call's "
+                                      f"{self._settings.call_seconds():g} s")
+        status = response.status_code
+        self._refuse_redirect(response)
+        check_size(status, raw, limit)
+        body = decode_body(response.headers.get("Content-Encoding", ""), raw, limit=limit, status=status)
+        self._log_answer(url, status, body)
+        check_page_answer(status, body, self._secrets)
         exchange.answered = True
-        return body
+        return formats.parse(body, fields, optional=optional, secrets=self._secrets)
 
     def _log_answer(self, url: str, status: int, body: bytes) -> None:
         if log.isEnabledFor(logging.DEBUG):
@@ -174,7 +185,8 @@ class HttpShell:
 
     @contextlib.contextmanager
     def stream(self, call: HttpCall, fields: Sequence[str]) -> Iterator[Iterator[bytes]]:
-        """The body of a file answer, chunk by chunk, never whole in memory.
+        """The body of a file answer, chunk by chunk, never whole in memory (a compressed one is
+        decoded piece by piece, each at most :data:`STREAM_CHUNK` bytes).
 
         The call's deadline holds until the first bytes of the body arrived (the head of the
         answer, and enough of it to tell a file from an error answer); after that each read
@@ -184,38 +196,71 @@ class HttpShell:
         self._refuse_during_backoff(call)
         url = self.url(call)
         deadline = time.monotonic() + self._settings.call_seconds()
+        opened: Union[Tuple[requests.Response, bytes, Iterator[bytes]], SmscError, None] = None
         with self._transport.exchange(deadline) as exchange:
-            with http_boundary(call.operation, url, self._secrets):
-                try:
-                    response = self._send(url, call, exchange)
-                    chunks = response.raw.stream(STREAM_CHUNK, decode_content=True)
-                    first = next(chunks, b"")
-                except Exception:
-                    if exchange.expired:
-                        raise errors.TimeoutError(f"POST {url}: no answer within the call's "
-                                                  f"{self._settings.call_seconds():g} s") from None
+            try:
+                opened = self._open(url, call, exchange, fields)
+            except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
+                opened = self._error_for(exc, call.operation, url, exchange)
+                if opened is None:
                     raise
-                finally:
-                    exchange.finish()
+        if isinstance(opened, SmscError):
+            raise opened
+        assert opened is not None
+        response, first, pieces = opened
         try:
-            if response.status_code != 200 or not first.strip() or first.lstrip()[:1] in (b"{", b"[", b"<") \
-                    or first.lstrip().startswith(b"ERROR") or _is_short_error(first):
-                rest = b"" if len(first) > self._settings.max_response_bytes else first
-                check_page_answer(response.status_code, rest, self._secrets)
-                answer = formats.parse(first, fields, secrets=self._secrets)
-                if answer.error_code is not None:
-                    self._raise_api_error(call, answer.error_code, answer.error_text)
-                raise errors.ProtocolError(f"{call.operation}: a file was expected, the answer holds "
-                                           f"records: {snippet(first, self._secrets)}")
-
-            def body() -> Iterator[bytes]:
-                yield first
-                with http_boundary(call.operation, url, self._secrets):
-                    yield from chunks
-
-            yield body()
+            yield self._pieces(call.operation, url, first, pieces)
         finally:
             response.close()
+
+    def _open(self, url: str, call: HttpCall, exchange: Exchange,
+              fields: Sequence[str]) -> Tuple[requests.Response, bytes, Iterator[bytes]]:
+        """The answer and its first decoded piece, once it is known to be a file."""
+        response = self._send(url, call, exchange)
+        try:
+            self._refuse_redirect(response)
+            status = response.status_code
+            pieces = decode_stream(response.headers.get("Content-Encoding", ""),
+                                   response.raw.stream(STREAM_CHUNK, decode_content=False),
+                                   chunk=STREAM_CHUNK, status=status)
+            first = next(pieces, b"")
+            if exchange.expired:
+                raise errors.TimeoutError(f"POST {url}: no answer within the call's "
+                                          f"{self._settings.call_seconds():g} s")
+        except BaseException:
+            response.close()
+            raise
+        finally:
+            exchange.finish()
+        if status != 200 or not first.strip() or first.lstrip()[:1] in (b"{", b"[", b"<") \
+                or first.lstrip().startswith(b"ERROR") or _is_short_error(first):
+            response.close()
+            rest = b"" if len(first) > self._settings.max_response_bytes else first
+            check_page_answer(status, rest, self._secrets)
+            answer = formats.parse(first, fields, secrets=self._secrets)
+            if answer.error_code is not None:
+                self._raise_api_error(call, answer.error_code, answer.error_text)
+            raise errors.ProtocolError(f"{call.operation}: a file was expected, the answer holds "
+                                       f"records: {snippet(first, self._secrets)}")
+        return response, first, pieces
+
+    def _pieces(self, operation: str, url: str, first: bytes, pieces: Iterator[bytes]) -> Iterator[bytes]:
+        """``first``, then the rest; a failure mid-file raised as ours, outside ``except``."""
+        yield first
+        while True:
+            error: Optional[SmscError] = None
+            piece: Optional[bytes] = None
+            try:
+                piece = next(pieces, None)
+            except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
+                error = self._error_for(exc, operation, url, None)
+                if error is None:
+                    raise
+            if error is not None:
+                raise error
+            if piece is None:
+                return
+            yield piece
 
 
 def _is_short_error(first: bytes) -> bool:

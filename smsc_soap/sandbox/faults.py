@@ -1,8 +1,11 @@
 """Fault injection: make the next N answers fail the ways a real network and server do.
 
 ``sandbox.inject(kind, times=N, operation=None, **options)`` queues a :class:`Fault`; each request it
-matches uses it up once. ``operation`` limits it to one WSDL operation (``"send_sms"``...), or to the
-WSDL download (``"wsdl"``); ``None`` matches every SOAP request, well-formed or not.
+matches uses it up once. ``operation`` limits it to one WSDL operation (``"send_sms"``...), to the
+WSDL download (``"wsdl"``), or to one call of the HTTP pages (``"get_operator"``, ``"mailings.add"``,
+``"exports.get_list"``...: the names of spec.HTTP_OPERATIONS; the faulty answer is the same, with
+the page's real answer where the kind uses it); ``None`` matches every SOAP request, well-formed or
+not (never a page's: name it).
 
 Every kind takes ``run``: whether the operation really runs (message sent, balance charged) before
 the faulty answer goes out, so a client can be tested both for "nothing happened" and for "it
@@ -90,11 +93,13 @@ class FaultPlan:
             self._faults.append(fault)
         return fault
 
-    def take(self, operation: Optional[str]) -> Optional[Fault]:
-        """The first pending fault matching a request for ``operation``, used up once."""
+    def take(self, operation: Optional[str], *, page: bool = False) -> Optional[Fault]:
+        """The first pending fault matching a request for ``operation``, used up once. A request
+        of an HTTP page (``page``: ``"get_operator"``, ``"mailings.add"``, ... as spec.HTTP_OPERATIONS
+        names them) matches only a fault that names its operation."""
         with self._lock:
             for fault in self._faults:
-                if fault.operation is None and operation == "wsdl":
+                if fault.operation is None and (operation == "wsdl" or page):
                     continue
                 if fault.operation is not None and fault.operation != operation:
                     continue

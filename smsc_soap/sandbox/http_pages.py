@@ -11,14 +11,14 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Deque, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Deque, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 from xml.sax.saxutils import escape
 
 from .. import spec
 from . import lookup
 from . import tables as T
 from .exports import Exports, csv_file
-from .limits import ConcurrencyLimit
+from .limits import ConcurrencyLimit, caller_of
 
 Form = Mapping[str, str]
 
@@ -89,8 +89,10 @@ class HttpPages:
 
     # --- one request ------------------------------------------------------------------------
 
-    def handle(self, page: str, form: Form, client_ip: str) -> PageAnswer:
-        """Answer one request to ``page`` (e.g. ``info.php``)."""
+    def handle(self, page: str, form: Form, client_ip: str,
+               in_flight: Optional[Callable[[], object]] = None) -> PageAnswer:
+        """Answer one request to ``page`` (e.g. ``info.php``); ``in_flight`` is called once it is
+        admitted under the login's limit (the server sleeps the sandbox's latency there, as for SOAP)."""
         fmt = _fmt(form.get("fmt"))
         operation = _operation(page, form)
         with contextlib.ExitStack() as stack:
@@ -99,6 +101,8 @@ class HttpPages:
                     raise _Refused(T.ERR_PARAMS)
                 login = self._authenticate(form, client_ip)
                 stack.enter_context(self._running(login))
+                if in_flight is not None:
+                    in_flight()
                 answer = self._dispatch(operation, login, form, fmt)
             except _Refused as refused:
                 self._note_error(client_ip, refused.code)
@@ -170,8 +174,9 @@ class HttpPages:
 
     @contextlib.contextmanager
     def _running(self, login: str) -> Iterator[None]:
-        """001:90, 002:101: fifteen or more requests at once under one login get error 9."""
-        with self.concurrency.admit(login) as admitted:
+        """001:90, 002:101: fifteen or more requests at once under one login get error 9; counted
+        with the SOAP endpoint's requests of the same login (the key is limits.caller_of's)."""
+        with self.concurrency.admit(caller_of({"login": login})) as admitted:
             if not admitted:
                 raise _Refused(T.ERR_RATE, spec.CONCURRENT_PHRASE)
             yield
@@ -256,8 +261,22 @@ def serve(handler: Any, page: str, query: str, post: bool) -> None:
     at = handler.server.app.clock.now()
     form = dict(parse_qsl(query, keep_blank_values=True))
     form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    answer = handler.server.app.pages.handle(page, form, handler.client_address[0])
+    app = handler.server.app
     operation = _operation(page, form)
+
+    def handle() -> PageAnswer:
+        pages: HttpPages = app.pages
+        return pages.handle(page, form, handler.client_address[0],
+                                in_flight=lambda: app.latency > 0 and handler.server.stopping.wait(app.latency))
+
+    fault = app.faults.take(operation, page=True) if operation is not None else None
+    if fault is not None:  # as for SOAP (faults.py); a file answer goes whole into the faulty one
+        def real() -> Any:
+            answer = handle()
+            return _Answer(200, answer.content_type, b"".join(pieces(answer)))
+        handler._deliver(fault, real, None, "", dict(body=body, at=at, operation=operation, params=form))
+        return
+    answer = handle()
     if isinstance(answer.body, bytes):
         handler._record(body=body, at=at, operation=operation, params=form, status=200, response=answer.body)
         handler._send(_Answer(200, answer.content_type, answer.body))
@@ -266,13 +285,13 @@ def serve(handler: Any, page: str, query: str, post: bool) -> None:
     handler.close_connection = True  # no length: the end of the file is the end of the connection
     if not handler._write(handler._head(200, answer.content_type, None)):
         return
-    pieces = answer.body
+    file = answer.body
     try:
-        for piece in pieces:
+        for piece in file:
             if handler.server.stopping.is_set() or not handler._write(piece):
                 break
     finally:
-        close = getattr(pieces, "close", None)
+        close = getattr(file, "close", None)
         if close is not None:
             close()
     handler._drop()

@@ -31,7 +31,7 @@ class Sandbox:
     maps API keys to logins; ``senders``, when given, are the only sender names accepted (others
     get error 6). ``max_connections`` and ``head_seconds`` bound the HTTP server (see
     :mod:`.server`; defaults: below the open-file limit, and :data:`.assumptions.HEAD_SECONDS`).
-    ``latency`` (seconds) is slept by every SOAP request while it counts as in flight, as a
+    ``latency`` (seconds) is slept by every request (SOAP or page) while it counts as in flight, as a
     network round trip would be; fifteen or more requests in flight under one login are answered
     with error 9, as the service does (``sandbox.concurrency.refused`` counts them).
     """
@@ -58,7 +58,7 @@ class Sandbox:
         self.clock = Clock(start_time, realtime=realtime)
         self.service = Service(parsed, apikeys=apikeys, senders=senders, clock=self.clock)
         self.faults = FaultPlan()
-        #: Seconds each SOAP request waits before it is served: a simulated network round trip.
+        #: Seconds each request (SOAP or page) waits before it is served: a simulated network round trip.
         self.latency = float(latency)
         #: The per-login limit of requests in flight (``concurrency.refused`` counts the 9s it gave).
         self.concurrency = ConcurrencyLimit()

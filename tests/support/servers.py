@@ -198,11 +198,20 @@ def echo(request: Captured, *, compress: bool = False) -> Answer:
     return Answer(payload)
 
 
+#: How a :class:`Trickler` says the connection ends with the answer: it does not (HTTP/1.1 kept
+#: alive), an HTTP/1.0 answer, or HTTP/1.1 with ``Connection: close``. On the last two http.client
+#: lets go of the socket (``conn.sock = None``) while the body is still read from it.
+CLOSINGS = ("keep-alive", "http/1.0", "connection: close")
+
+
 class Trickler(LoopbackServer):
     """Reads the request, then trickles its answer a byte every 0.1 s: from the first byte of the
-    head (``where="headers"``), or, after the whole head, its 100000-byte body (``"body"``)."""
+    head (``where="headers"``), or, after the whole head, its 100000-byte body (``"body"``);
+    ``closing`` is one of :data:`CLOSINGS`."""
 
-    def __init__(self, where: str) -> None:
+    def __init__(self, where: str, closing: str = "keep-alive") -> None:
         self.where = where
-        answer = Answer(b"<" + b"x" * 99999, content_type="text/xml", trickle="head" if where == "headers" else "body")
-        super().__init__(lambda request: answer, keep_alive=True)
+        headers = (("Connection", "close"),) if closing == "connection: close" else ()
+        answer = Answer(b"<" + b"x" * 99999, content_type="text/xml", trickle="head" if where == "headers" else "body",
+                        headers=headers)
+        super().__init__(lambda request: answer, keep_alive=closing != "http/1.0")
