@@ -119,3 +119,20 @@ def test_the_pages_shell_uses_no_private_name_of_the_soap_shell() -> None:
                     and isinstance(node.value, ast.Attribute) and node.value.attr in ("_transport", "_client")
                     and node.attr.startswith("_")]
     assert private_uses == []
+
+
+def test_the_async_client_says_it_is_smsc_soap_too(responder: Responder) -> None:
+    """AsyncClient's requests carry the same User-Agent as Client's (httpx would write its own)."""
+    import asyncio
+    import platform
+
+    from support.servers import soap_answer
+    responder.answer(soap_answer("http://smsc.ru/", "get_balance", "<balance>1.00</balance>"))
+
+    async def main() -> None:
+        async with smsc_soap.AsyncClient("alex", "123", url=responder.url, retry=quick(attempts=1)) as client:
+            await client.get_balance()
+
+    asyncio.run(main())
+    expected = f"smsc-soap/{smsc_soap.__version__} Python/{platform.python_version()}"
+    assert [r.headers.get("User-Agent") for r in responder.requests] == [expected]

@@ -37,7 +37,7 @@ from .._core import checks
 from .._core.calls import Call
 from .._core.decoding import ACCEPT_ENCODING, decode_body
 from .._core.exceptions import ExceptionRule
-from .._core.settings import LOG_BODY_CHARS, TransportSettings
+from .._core.settings import LOG_BODY_CHARS, TransportSettings, user_agent
 from .._soap import soap_error, xml_text
 from ..redact import Secret, redact
 
@@ -258,7 +258,8 @@ class AsyncSoapTransport(zeep.transports.AsyncTransport):  # zeep is not typed
         try:
             response = await self.client.send(
                 self.client.build_request("POST", address, content=exchange.reveal(masked), timeout=timeout,
-                                          headers={**headers, "Accept-Encoding": ACCEPT_ENCODING}),
+                                          headers={**headers, "Accept-Encoding": ACCEPT_ENCODING,
+                                                   "User-Agent": user_agent()}),
                 stream=True, follow_redirects=False)
         finally:
             if not exchange.tracked:
