@@ -721,3 +721,17 @@ BULK_WINDOW_PER_SLOT = 2
 #: 004:424 (five status requests per message a minute): the least time between two status
 #: requests for the same message that stays within RATE_LIMITS[STATUS].
 STATUS_MIN_INTERVAL_SECONDS = RATE_LIMIT_WINDOW_SECONDS / RATE_LIMITS[STATUS].requests
+
+
+# === workers ===
+#
+# Facts and choices for many processes sending under one login (smsc_soap.limits, smsc_soap.celery).
+
+#: ASSUMPTION (a choice, not the page's): requests in flight at once under one login, for ALL
+#: workers sharing a :class:`smsc_soap.limits.RedisLimits`: 10 like one client's bulk, leaving 4
+#: of the 14 the service allows (CONCURRENT_REQUESTS_ALLOWED) to programs outside the pool.
+SHARED_CONCURRENT_REQUESTS = 10
+#: ASSUMPTION (a choice): a slot's lease outlives the call's own deadline by this much, so a
+#: live call never loses its slot (the deadline ends the call first), and a crashed worker's slot
+#: is free again this long after its call's deadline.
+SLOT_LEASE_MARGIN_SECONDS = 10.0
