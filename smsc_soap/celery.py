@@ -23,14 +23,14 @@ import decimal
 import enum
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from . import params, spec
 from ._core import calls
 from ._core.ids import derived_message_id
 from .bulk import Failed, Message, Sent, Unknown
 from .client import Client
-from .errors import IpBlocked, MessageNotFound, RateLimited, SendOutcomeUnknown, SmscError
+from .errors import DuplicateRequest, IpBlocked, MessageNotFound, RateLimited, SendOutcomeUnknown, SmscError
 from .limits import LimitsUnavailable
 
 __all__ = ["SmsTasks", "jsonable", "register_tasks"]
@@ -42,8 +42,11 @@ TASK_OPTIONS: Dict[str, Any] = {"bind": True, "acks_late": True, "reject_on_work
 #: ASSUMPTION (a choice): seconds before a task whose send's outcome is unknown runs again to
 #: reconcile it, when the error names no wait of its own.
 RETRY_SECONDS = 5.0
-#: Errors of a request that was not sent and may be sent later.
-_NOT_SENT_RETRY = (LimitsUnavailable, RateLimited, IpBlocked)
+#: Errors of a request that may be made again later (a send's 9 is reconciled first: see
+#: _outcome_unknown): the shared limits said wait, or the service refused it for now.
+_RETRYABLE = (LimitsUnavailable, RateLimited, IpBlocked)
+#: How long a task's claim is remembered: longer than any queue keeps a message.
+CLAIM_SECONDS = 7 * 24 * 3600.0
 
 
 def jsonable(value: Any) -> Any:
@@ -91,13 +94,13 @@ class _Clients:
 
 
 def _rerun_wait(client: Client, key: str) -> bool:
-    """Claim ``key``; if it was claimed before (the task runs again), wait until the first run's
-    call has surely ended, and return True: the caller must ask the service before sending."""
-    seconds = client._settings.call_seconds() + spec.SLOT_LEASE_MARGIN_SECONDS
-    age = client.limits.claim(client._account, key, 24 * 3600.0)
+    """Claim ``key`` (one delivery of a task); if it was claimed before, this delivery runs again
+    (its worker died): wait until the first run's call has surely ended (the client's timeout
+    since the first claim, on Redis's clock) and return True: ask the service before sending."""
+    age = client.limits.claim(client._account, key, CLAIM_SECONDS)
     if age is None:
         return False
-    time.sleep(max(0.0, seconds - age))
+    time.sleep(max(0.0, client._settings.call_seconds() - age))
     return True
 
 
@@ -116,9 +119,15 @@ def _numbers(phones: Any) -> List[str]:
     return list(params.split_phones(phones)) if isinstance(phones, str) else list(phones)
 
 
-def _retry_delay(error: SmscError) -> float:
+def _retry_delay(error: Optional[SmscError]) -> float:
     wait = getattr(error, "retry_after", None)
     return float(wait) if wait else RETRY_SECONDS
+
+
+def _outcome_unknown(error: Optional[SmscError]) -> bool:
+    """The send may have been accepted: its answer was lost, or the service says an identical
+    request came within the minute (error 9 of a send). Reconcile before sending again."""
+    return isinstance(error, (SendOutcomeUnknown, DuplicateRequest))
 
 
 class SmsTasks:
@@ -163,42 +172,68 @@ def register_tasks(app: Any, client_factory: Callable[[], Client], *, prefix: st
 
     @app.task(name=f"{prefix}.send_sms", **TASK_OPTIONS)  # type: ignore[misc,untyped-decorator,unused-ignore]
     def send_sms(task: Any, phones: List[str], mes: str, id: str,  # noqa: A002 - the service's name
-                 sender: Optional[str] = None) -> Dict[str, Any]:
+                 sender: Optional[str] = None, unknown: bool = False) -> Dict[str, Any]:
         client = clients.get()
+        kwargs = {"phones": phones, "mes": mes, "id": id, "sender": sender}
+        check = _rerun_wait(client, f"{id}:{task.request.retries}") or unknown
         try:
-            if _rerun_wait(client, id) and _found(client, id, phones):
+            if check and _found(client, id, phones):
                 return {"id": id, "phones": phones, "state": "already sent"}
+        except _RETRYABLE as error:  # the question was not answered: ask again later
+            raise task.retry(kwargs=dict(kwargs, unknown=check), countdown=_retry_delay(error), exc=None) from None
+        try:
             result = client.send_sms(phones, mes, id=id, sender=sender)
-        except (SendOutcomeUnknown,) + _NOT_SENT_RETRY as error:
-            # Nothing sent, or not known: the retry claims the same id and reconciles first.
-            raise task.retry(countdown=_retry_delay(error), exc=None) from None
+        except _RETRYABLE + (SendOutcomeUnknown,) as error:
+            raise task.retry(kwargs=dict(kwargs, unknown=_outcome_unknown(error)), countdown=_retry_delay(error),
+                             exc=None) from None
         return {"id": id, "phones": phones, "state": "sent", "result": jsonable(result)}
 
     @app.task(name=f"{prefix}.send_bulk", **TASK_OPTIONS)  # type: ignore[misc,untyped-decorator,unused-ignore]
-    def send_bulk(task: Any, messages: List[List[Any]]) -> Dict[str, Any]:
+    def send_bulk(task: Any, messages: List[List[Any]], unknown: Sequence[str] = (), sent: int = 0,
+                  already_sent: int = 0, failed: Sequence[Any] = ()) -> Dict[str, Any]:
         client = clients.get()
-        groups: Dict[str, List[Message]] = {}
-        for phones, text, ident in messages:
-            groups.setdefault(ident, []).append(Message(phones if isinstance(phones, str) else tuple(phones),
-                                                        text, id=ident))
-        try:
-            first_key = next(iter(groups), "")
-            if _rerun_wait(client, first_key):
-                for ident in list(groups):
-                    phones = [p for m in groups[ident] for p in _numbers(m.phones)]
-                    if _found(client, ident, phones):
-                        del groups[ident]
-            outcomes = list(client.send_bulk([m for group in groups.values() for m in group],
-                                             lines_per_request=max(len(g) for g in groups.values()) if groups else 1))
-        except (SendOutcomeUnknown,) + _NOT_SENT_RETRY as error:
-            raise task.retry(countdown=_retry_delay(error), exc=None) from None
-        if any(isinstance(o, Unknown) or (isinstance(o, Failed) and isinstance(o.error, _NOT_SENT_RETRY))
-               for o in outcomes):  # the retry sends only the requests the service does not have
-            raise task.retry(countdown=RETRY_SECONDS, exc=None)
-        sent = [o for o in outcomes if isinstance(o, Sent)]
-        failed = [o for o in outcomes if isinstance(o, Failed)]
-        return {"sent": len(sent), "already_sent": len(messages) - len(outcomes), "failed": jsonable(
-            [{"id": o.id, "phones": o.message.phones, "error": o.error, "failed": o.failed} for o in failed])}
+        groups: Dict[str, List[List[Any]]] = {}
+        for row in messages:
+            groups.setdefault(row[2], []).append(row)
+        totals: Dict[str, Any] = {"sent": sent, "already_sent": already_sent, "failed": list(failed)}
+
+        def again(ids: Iterable[str], unknown_ids: Iterable[str], error: Optional[SmscError]) -> Any:
+            """Run again later with the requests still to do; those in ``unknown_ids`` reconciled first."""
+            rows = [row for ident in ids for row in groups[ident]]
+            return task.retry(kwargs=dict(totals, messages=rows, unknown=sorted(set(unknown_ids))),
+                              countdown=_retry_delay(error), exc=None)
+
+        to_check = list(groups) if _rerun_wait(client, f"{messages[0][2]}:{task.request.retries}") else [
+            ident for ident in unknown if ident in groups]
+        for position, ident in enumerate(to_check):
+            try:
+                found = _found(client, ident, [p for row in groups[ident] for p in _numbers(row[0])])
+            except _RETRYABLE as error:
+                raise again(list(groups), to_check[position:], error) from None
+            if found:
+                totals["already_sent"] += len(groups.pop(ident))
+        batch = [Message(row[0] if isinstance(row[0], str) else tuple(row[0]), row[1], id=row[2])
+                 for rows in groups.values() for row in rows]
+        largest = max((len(rows) for rows in groups.values()), default=1)
+        retry_ids: Set[str] = set()
+        unknown_ids: Set[str] = set()
+        last_error: Optional[SmscError] = None
+        for outcome in client.send_bulk(batch, lines_per_request=largest):
+            problem = outcome.error if isinstance(outcome, (Failed, Unknown)) else None
+            if isinstance(outcome, Sent):
+                totals["sent"] += 1
+            elif _outcome_unknown(problem) or isinstance(problem, _RETRYABLE):
+                retry_ids.add(outcome.id or "")
+                last_error = problem
+                if _outcome_unknown(problem):
+                    unknown_ids.add(outcome.id or "")
+            else:
+                assert isinstance(outcome, Failed)
+                totals["failed"].append(jsonable({"id": outcome.id, "phones": outcome.message.phones,
+                                                  "error": outcome.error, "failed": outcome.failed}))
+        if retry_ids:
+            raise again(sorted(retry_ids), unknown_ids, last_error)
+        return totals
 
     @app.task(name=f"{prefix}.track", **TASK_OPTIONS)  # type: ignore[misc,untyped-decorator,unused-ignore]
     def track(task: Any, pairs: List[List[str]], timeout: float = 600.0) -> List[Any]:

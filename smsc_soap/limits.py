@@ -57,9 +57,15 @@ def account_key(login: Optional[str], apikey: str = "") -> str:
 
 
 def window_of(scopes: Scopes) -> Tuple[int, str]:
-    """The per-minute limit counted for a call (0: none, e.g. cost) and the key it is counted by."""
+    """The per-minute limit counted for a call (0: none) and the key it is counted by.
+
+    Status and balance requests are counted. Sends are not: the client cannot know whether a
+    send whose answer was lost reached the service, so counting it would refuse the one resend
+    that reconciliation allows (same id, found missing); the service's own duplicate guard
+    answers a real duplicate with a 9, which then opens the shared back-off window. Cost has no
+    limit of its own on the page."""
     _, kind, key = scopes[1]
-    limit = spec.RATE_LIMITS.get(kind)
+    limit = spec.RATE_LIMITS.get(kind) if kind != spec.SEND else None
     return (limit.requests if limit else 0), f"{kind}:{key}"
 
 
