@@ -163,3 +163,16 @@ def test_redis_down_fails_closed_and_sends_nothing() -> None:
         with pytest.raises(LimitsUnavailable, match="nothing was sent"):
             client.send_sms("79991234567", "hi")
         assert sb.messages == []
+
+
+def test_a_missing_redis_server_fails_when_ci_requires_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from support import redis_server
+
+    monkeypatch.setattr(redis_server.shutil, "which", lambda name: None)
+    monkeypatch.setattr(redis_server.os.path, "exists", lambda path: False)
+    monkeypatch.setenv("SMSC_REQUIRE_REDIS", "1")
+    with pytest.raises(pytest.fail.Exception, match="SMSC_REQUIRE_REDIS=1"):
+        redis_server.redis_server_path()
+    monkeypatch.delenv("SMSC_REQUIRE_REDIS")
+    with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
+        redis_server.redis_server_path()
