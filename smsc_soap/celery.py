@@ -155,8 +155,9 @@ class SmsTasks:
         ``key-0``, ``key-1``, ... Returns Celery's ``AsyncResult``."""
         rows: List[List[Any]] = []
         for index, (phones, text) in enumerate(messages):
-            rows.append([phones if isinstance(phones, str) else list(phones), text,
-                         f"{key}-{index // lines_per_request}"])
+            ident = f"{key}-{index // lines_per_request}"
+            params.id_field(ident)  # a key the service would refuse is refused here, not in a worker
+            rows.append([phones if isinstance(phones, str) else list(phones), text, ident])
         return self.bulk_task.apply_async(kwargs={"messages": rows}, **options)
 
     def track(self, ids_and_phones: Sequence[Tuple[str, str]], *, timeout: float = 600.0, **options: Any) -> Any:
@@ -198,6 +199,8 @@ def register_tasks(app: Any, client_factory: Callable[[], Client], *, prefix: st
         for row in messages:
             groups.setdefault(row[2], []).append(row)
         totals: Dict[str, Any] = {"sent": sent, "already_sent": already_sent, "failed": list(failed)}
+        if not messages:
+            return totals
 
         def again(ids: Iterable[str], unknown_ids: Iterable[str], error: Optional[SmscError]) -> Any:
             """Run again later with the requests still to do; those in ``unknown_ids`` reconciled first."""

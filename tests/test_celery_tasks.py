@@ -109,3 +109,14 @@ def test_the_track_task_returns_the_changes_as_json(app_and_sandbox: Tuple[SmsTa
     changes = sms.track([(sent.id, "79991234567")], timeout=1.0).get()
     assert changes and json.loads(json.dumps(changes)) == changes
     assert changes[0]["id"] == "order-5"
+
+
+def test_a_key_the_service_would_refuse_is_refused_when_queued(
+        app_and_sandbox: Tuple[SmsTasks, Sandbox, smsc_soap.Client]) -> None:
+    sms, sb, _ = app_and_sandbox
+    with pytest.raises(smsc_soap.ValidationError):
+        sms.send_bulk([("79991234567", "hi")], key="no spaces allowed")
+    with pytest.raises(smsc_soap.ValidationError):
+        sms.send_sms("79991234567", "hi", key="x" * 41)
+    assert sms.bulk_task.apply(kwargs={"messages": []}).get() == {"sent": 0, "already_sent": 0, "failed": []}
+    assert sb.messages == []
