@@ -176,3 +176,19 @@ def test_a_missing_redis_server_fails_when_ci_requires_it(monkeypatch: pytest.Mo
     monkeypatch.delenv("SMSC_REQUIRE_REDIS")
     with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
         redis_server.redis_server_path()
+
+
+def test_an_error_4_seen_by_one_worker_stops_every_call_of_every_worker(limits: RedisLimits, redis_url: str) -> None:
+    from smsc_soap._core.backoff import backoff_scopes
+    from smsc_soap.errors import IpBlocked, api_error
+    from smsc_soap.transport import RetryPolicy
+
+    policy = RetryPolicy()
+    blocked = api_error("send_sms", 4)
+    assert isinstance(blocked, IpBlocked)
+    assert limits.opened("login:alex", blocked, backoff_scopes("send_sms", {"phones": "7912"}), policy)
+    elsewhere = RedisLimits(redis_url)  # another worker
+    refused = elsewhere.refusal("login:alex", "get_balance", backoff_scopes("get_balance", {}), policy)
+    assert isinstance(refused, IpBlocked) and refused.refused_locally
+    assert 0 < refused.retry_after <= policy.ip_blocked_backoff
+    assert elsewhere.refusal("login:bob", "get_balance", backoff_scopes("get_balance", {}), policy) is None
