@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .http_api.mailings import Mailings
     from .http_api.operator import OperatorInfo
     from .http_api.shell import HttpShell
+    from .limits import Limits
     from .query import ExtendedParams
     from .track import StatusChange
 
@@ -78,6 +79,8 @@ class Client(ClientBase):
     whatever the server does. ``verify`` checks the server's TLS certificate (default); False
     turns that off and logs a warning, a path names a CA bundle. ``retry`` is a
     :class:`~smsc_soap.RetryPolicy`: what is repeated, and the back-off after errors 4 and 9.
+    ``limits`` keeps the login's limits (:mod:`smsc_soap.limits`): in this process by default,
+    or a :class:`~smsc_soap.limits.RedisLimits` shared by many processes and machines.
     A ``session`` you pass keeps its own adapters and retries: then the deadline holds for each
     socket read but a trickling server can stretch a call.
     """
@@ -86,14 +89,21 @@ class Client(ClientBase):
                  apikey: Optional[str] = None, host: Optional[str] = None, url: Optional[str] = None,
                  timeout: Timeout = DEFAULT_TIMEOUT, verify: Union[bool, str] = True,
                  retry: Optional[RetryPolicy] = None,
-                 session: Optional["requests.Session"] = None) -> None:
+                 session: Optional["requests.Session"] = None, limits: Optional["Limits"] = None) -> None:
         settings = self._configure(login, psw, apikey, host, url, timeout, verify, retry)
         self._session = session if session is not None else build_session(settings)
         self._transport = transport = SoapTransport(self._session, settings, self._secrets)
         self._zeep = zeep.Client(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
                                  settings=ZEEP_SETTINGS)
         self._service = self._zeep.service
-        self._backoffs_lock = threading.Lock()
+        from .limits import InMemoryLimits, account_key
+
+        own = InMemoryLimits(policy=settings.retry)
+        #: Where the limits of the login live (:mod:`smsc_soap.limits`): this process (default),
+        #: or e.g. a RedisLimits shared by every worker; the HTTP pages keep this process's.
+        self.limits: "Limits" = own if limits is None else limits
+        self._account = account_key(login, apikey or "")
+        self._backoffs, self._backoffs_lock = own.windows, own.lock
         #: Requests of send_bulk/track in flight at once, for every thread using this client:
         #: within the service's limit of concurrent requests under one login.
         self.bulk_slots = threading.BoundedSemaphore(spec.BULK_CONCURRENT_REQUESTS)
@@ -254,17 +264,16 @@ class Client(ClientBase):
     # --- the one call path: I/O here, every decision in smsc_soap._core ----------------------
 
     def _call(self, call: _core.Call, expected: Type[T]) -> T:
-        policy = self._settings.retry
-        with self._backoffs_lock:
-            refusal = self._backoffs.refusal(call.operation, call.backoff_scopes, policy.clock())
+        policy, limits, account = self._settings.retry, self.limits, self._account
+        refusal = limits.refusal(account, call.operation, call.backoff_scopes, policy)
         if refusal is not None:
             raise refusal
-        answer = self._exchange(call)
+        with limits.slot(account, self._settings.call_seconds()):
+            answer = self._exchange(call)
         try:
             result = _core.read_answer(call, answer)
         except ApiError as error:
-            with self._backoffs_lock:
-                note = self._backoffs.open(error, call.backoff_scopes, policy.clock())
+            note = limits.opened(account, error, call.backoff_scopes, policy)
             if note is not None:
                 log.warning("%s: error %d (%s); %s", error.operation, error.code, error.meaning, note)
             raise

@@ -756,3 +756,17 @@ MAXSMS_CUTS_BINARY = False
 #: the sandbox): the cut text keeps the alphabet of the whole, a part of UCS-2 is not re-sent as
 #: GSM-7 because the letter that made it UCS-2 was cut off.
 MAXSMS_KEEPS_ALPHABET = True
+
+
+# === workers ===
+#
+# Facts and choices for many processes sending under one login (smsc_soap.limits, smsc_soap.celery).
+
+#: ASSUMPTION (a choice, not the page's): requests in flight at once under one login, for ALL
+#: workers sharing a :class:`smsc_soap.limits.RedisLimits`: 10 like one client's bulk, leaving 4
+#: of the 14 the service allows (CONCURRENT_REQUESTS_ALLOWED) to programs outside the pool.
+SHARED_CONCURRENT_REQUESTS = 10
+#: ASSUMPTION (a choice): a slot's lease outlives the call's own deadline by this much, so a
+#: live call never loses its slot (the deadline ends the call first), and a crashed worker's slot
+#: is free again this long after its call's deadline.
+SLOT_LEASE_MARGIN_SECONDS = 10.0

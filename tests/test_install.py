@@ -175,9 +175,12 @@ def test_the_wheel_metadata(wheel: Path) -> None:
     assert meta["License-Expression"] == "MIT"
     classifiers = meta.get_all("Classifier", [])
     assert {"Typing :: Typed", "Framework :: Pytest", "Operating System :: OS Independent"} <= set(classifiers)
-    assert sorted(set(meta.get_all("Provides-Extra", []))) == ["async", "cli", "dev", "docs", "test", "testing"]
+    assert sorted(set(meta.get_all("Provides-Extra", []))) == [
+        "async", "celery", "cli", "dev", "docs", "test", "testing"]
     requires = meta.get_all("Requires-Dist", [])
     assert [r.split(";")[0] for r in requires if 'extra == "cli"' in r] == ["tqdm>=4.66"]  # the progress bar
+    celery = sorted(re.split("[<>=]", r.split(";")[0])[0] for r in requires if 'extra == "celery"' in r)
+    assert celery == ["celery", "redis"]  # smsc_soap.celery and smsc_soap.limits.RedisLimits
     testing = sorted(r.split(";")[0] for r in requires if 'extra == "testing"' in r)
     assert [re.split("[<>=]", r)[0] for r in testing] == ["pytest", "vcrpy"]  # users' tests: no more
     assert 'smsc-soap[dev]; extra == "test"' in requires  # the old name, for old instructions

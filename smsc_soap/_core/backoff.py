@@ -62,29 +62,50 @@ class BackOffWindows:
         if not blocked:
             return None
         scope, until = max(blocked, key=lambda item: item[1])
-        error = api_error(operation, 4 if scope == IP_SCOPE else 9)
-        assert isinstance(error, (IpBlocked, RateLimited)), "spec: 4 and 9 are back-off errors"
-        wait = until - now
-        error.retry_after = wait
-        error.refused_locally = True
-        error.args = (f"{operation}: not sent: backing off after error {error.code} ({error.meaning}); "
-                      f"retry after {wait:.0f} s",)
-        return error
+        return local_refusal(operation, 4 if scope == IP_SCOPE else 9, until - now)
 
-    def open(self, error: ApiError, scopes: Tuple[Scope, Scope], now: float) -> Optional[str]:
+    def open(self, error: ApiError, scopes: Tuple[Scope, Scope], now: float,
+             policy: Optional["RetryPolicy"] = None) -> Optional[str]:
         """After ``error`` from the service: open a window if it is a 4 or a 9, say so in the
-        error (``retry_after`` and a note), and return the note for the log; else None."""
-        if not isinstance(error, (IpBlocked, RateLimited)):
+        error (``retry_after`` and a note), and return the note for the log; else None.
+        ``policy`` (default: the one given at creation) says for how long."""
+        window = backoff_window(error, scopes, policy or self._policy)
+        if window is None:
             return None
-        if isinstance(error, IpBlocked):
-            scope, seconds = scopes[0], self._policy.ip_blocked_backoff
-        else:
-            scope, seconds = scopes[1], self._policy.rate_limited_backoff
-        if seconds <= 0:
-            return None
+        scope, seconds = window
         self._until[scope] = max(self._until.get(scope, 0.0), now + seconds)
-        error.retry_after = seconds
-        note = (f"smsc_soap backs off: {'every call' if scope == IP_SCOPE else 'the same kind of call'} "
-                f"is refused by this client, without sending, for {seconds:g} s")
-        add_note(error, note)
-        return note
+        return announce_backoff(error, scope, seconds)
+
+
+def local_refusal(operation: str, code: int, wait: float) -> ApiError:
+    """The error 4 or 9 a client raises itself, without sending, ``wait`` seconds before the
+    window it opened after the service's own 4 or 9 closes (any shell, any store of windows)."""
+    error = api_error(operation, code)
+    assert isinstance(error, (IpBlocked, RateLimited)), "spec: 4 and 9 are back-off errors"
+    error.retry_after = wait
+    error.refused_locally = True
+    error.args = (f"{operation}: not sent: backing off after error {error.code} ({error.meaning}); "
+                  f"retry after {wait:.0f} s",)
+    return error
+
+
+def backoff_window(error: ApiError, scopes: Tuple[Scope, Scope],
+                   policy: "RetryPolicy") -> Optional[Tuple[Scope, float]]:
+    """The scope ``error`` closes and for how many seconds; None for errors other than 4 and 9."""
+    if not isinstance(error, (IpBlocked, RateLimited)):
+        return None
+    if isinstance(error, IpBlocked):
+        scope, seconds = scopes[0], policy.ip_blocked_backoff
+    else:
+        scope, seconds = scopes[1], policy.rate_limited_backoff
+    return (scope, seconds) if seconds > 0 else None
+
+
+def announce_backoff(error: ApiError, scope: Scope, seconds: float) -> str:
+    """Say in ``error`` (``retry_after`` and a note) that a window is open; the note, for the log."""
+    assert isinstance(error, (IpBlocked, RateLimited)), "only 4 and 9 open a window"
+    error.retry_after = seconds
+    note = (f"smsc_soap backs off: {'every call' if scope == IP_SCOPE else 'the same kind of call'} "
+            f"is refused by this client, without sending, for {seconds:g} s")
+    add_note(error, note)
+    return note

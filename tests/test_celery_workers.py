@@ -1,0 +1,85 @@
+"""Real Celery workers (separate processes) sending through the sandbox, with the login's limits
+in a real Redis server: every message exactly once, never 15 requests at once, while a worker
+process is killed mid-run."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+from support.redis_server import run_redis
+
+from smsc_soap import spec
+from smsc_soap.sandbox import Sandbox
+
+pytest.importorskip("celery")
+TESTS = Path(__file__).parent
+MESSAGES = 5000
+PER_TASK = 100
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    yield from run_redis()
+
+
+def children(pid: int) -> List[int]:
+    """The pool processes of the worker ``pid`` (its direct children, from /proc)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def start_worker(name: str, env: Dict[str, str], log: Path) -> "subprocess.Popen[bytes]":
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "support.celery_app", "worker", "--pool=prefork", "-c", "3",
+         "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
+        cwd=TESTS, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def test_5000_messages_from_two_workers_one_killed_each_sent_once(redis_url: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import redis
+
+    redis.Redis.from_url(redis_url).flushall()
+    with Sandbox(["alex:123:1000000"], latency=0.02, realtime=True) as sb:
+        env = dict(os.environ, SMSC_TEST_REDIS=redis_url, SMSC_TEST_SANDBOX=sb.url,
+                   PYTHONPATH=os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
+        monkeypatch.setenv("SMSC_TEST_REDIS", redis_url)
+        monkeypatch.setenv("SMSC_TEST_SANDBOX", sb.url)
+        from support import celery_app
+
+        celery_app.app.conf.update(broker_url=redis_url + "/1", result_backend=redis_url + "/2")
+        workers = [start_worker(f"w{i}", env, tmp_path / f"w{i}.log") for i in range(2)]
+        try:
+            phones = [f"7912{i:07d}" for i in range(MESSAGES)]
+            results = [celery_app.sms.send_bulk([(p, f"message {p}") for p in phones[i:i + PER_TASK]],
+                                                key=f"batch{i // PER_TASK}", lines_per_request=10)
+                       for i in range(0, MESSAGES, PER_TASK)]
+            deadline = time.monotonic() + 60
+            while len(sb.messages) < MESSAGES // 5 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            victims = children(workers[0].pid)
+            assert victims, "worker 0 has pool processes to kill"
+            os.kill(victims[0], signal.SIGKILL)  # mid-run: a pool process dies with its task
+            outcomes = [r.get(timeout=90) for r in results]
+        finally:
+            for w in workers:
+                w.terminate()
+            for w in workers:
+                try:
+                    w.wait(20)
+                except subprocess.TimeoutExpired:
+                    w.kill()
+        logs = "\n".join((tmp_path / f"w{i}.log").read_text(errors="replace") for i in range(2))
+        sent = [m.phone for m in sb.messages]
+        assert sorted(sent) == sorted(phones), f"each message exactly once; workers said:\n{logs[-3000:]}"
+        assert "WorkerLostError" in logs, "a task was running in the killed process"
+        assert sb.concurrency.refused == 0
+        assert sb.concurrency.peak <= spec.SHARED_CONCURRENT_REQUESTS
+        assert sum(o["sent"] + o["already_sent"] for o in outcomes) == MESSAGES
+        assert all(o["failed"] == [] for o in outcomes)
