@@ -5,7 +5,11 @@ The page's ``list`` parameter (004:175-190) carries many ``phones:mes`` lines in
 id. So a message is known to the service as (that id, one of its phones); every outcome here
 carries the chunk's ``id`` and the message's ``phones``, which is what ``get_status`` and
 :meth:`~smsc_soap.Client.track` take. A message with its own ``id`` goes in a request of that id
-(with the messages next to it that share it); so does a message with its own ``time``.
+(with the messages next to it that share it); so does a message with its own ``time``, and so
+does a channel's message (:mod:`smsc_soap.channels`: an ``Email``, a ``VoiceCall``, ...), whose
+flag and parameters (and an e-mail's sender address) are parameters of the whole request: only
+messages next to each other with the same ones share a request. Each is checked by the rules of
+``send_sms2`` (:func:`smsc_soap._core.calls.send2_fields`) before anything is sent.
 
 Memory stays flat in the number of messages: the input is read lazily, and at most
 ``concurrency * spec.BULK_WINDOW_PER_SLOT`` chunks are held at once. Requests in flight are
@@ -25,12 +29,13 @@ from typing import (
 )
 from urllib.parse import quote
 
+from . import channels
 from . import message as sms
 from . import params, spec
 from . import _core
 from ._core import calls
 from .errors import SendOutcomeUnknown, SmscError, ValidationError
-from .query import _SAFE, format_list, parse_list_line
+from .query import _SAFE, format_list, parse_list_line, recipient_options
 from .results import PhoneError, SendResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,11 +50,12 @@ _ENCODED_LINE_SEPARATOR = quote(spec.LIST_LINE_SEPARATOR)
 
 @dataclass(frozen=True)
 class Message:
-    """One message of a bulk send: its recipients (a str or an iterable), its text, and
-    optionally a sender name, a send ``time`` (as ``send_sms`` takes it) and an ``id``."""
+    """One message of a bulk send: its recipients (a str or an iterable), its text (a str, or a
+    channel's message such as :class:`~smsc_soap.channels.Email`), and optionally a sender name,
+    a send ``time`` (as ``send_sms`` takes it) and an ``id``."""
 
     phones: Union[str, Tuple[str, ...]]
-    text: str
+    text: Union[str, channels.Message]
     sender: Optional[str] = None
     time: Any = None
     id: Union[int, str, None] = None
@@ -130,7 +136,8 @@ class Progress:
 
 @dataclass(frozen=True)
 class Chunk:
-    """One ``list`` request: its id, and the input positions and messages it carries."""
+    """One ``list`` request: its id, and the input positions and messages it carries;
+    ``extended`` holds its messages' channel flag and parameters (empty for plain SMS)."""
 
     id: str
     indices: Tuple[int, ...]
@@ -139,6 +146,7 @@ class Chunk:
     sender: Optional[str]
     time: Optional[str]
     encoded_list: str
+    extended: Tuple[Tuple[str, Any], ...] = ()
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -156,22 +164,42 @@ def _message(item: MessageLike) -> Message:
                           field="messages")
 
 
-class _Line:
-    """One message, checked and written once (by format_list, the one list writer)."""
+#: What a request is cut by: its id, its time, its channel's parameters and an e-mail's sender.
+_Key = Tuple[Optional[str], Optional[str], Tuple[Tuple[str, Any], ...], Optional[str]]
 
-    __slots__ = ("index", "message", "plain", "sender", "key", "phones")
+
+class _Line:
+    """One message, checked and written once (by format_list, the one list writer). A channel's
+    message is checked as send_sms2 checks it (:func:`~smsc_soap._core.calls.send2_fields`)."""
+
+    __slots__ = ("index", "message", "mes", "options", "plain", "sender", "key", "phones")
 
     def __init__(self, index: int, message: Message) -> None:
         self.index = index
         self.message = message
-        self.plain = format_list([(message.phones, message.text)])
-        self.sender = params.sender_field(message.sender) if message.sender is not None else None
-        self.key = (params.id_field(message.id), params.time_field(message.time))
+        self.sender: Optional[str]
+        self.key: _Key
+        self.options: Dict[str, bool] = {}
+        if isinstance(message.text, channels.Message):
+            self._channel_line(message, message.text)
+        else:
+            self.mes = message.text
+            self.plain = format_list([(message.phones, message.text)])
+            self.sender = params.sender_field(message.sender) if message.sender is not None else None
+            self.key = (params.id_field(message.id), params.time_field(message.time), (), None)
         self.phones = tuple(params.split_phones(parse_list_line(self.plain).phones))
+
+    def _channel_line(self, message: Message, text: channels.Message) -> None:
+        fields, extended = calls.send2_fields(message.phones, text, message.id, message.sender, message.time, {})
+        self.mes, self.options = fields["mes"] or "", recipient_options(extended)
+        self.plain = format_list([(message.phones, self.mes)], **self.options)
+        address = fields["sender"] if channels.channel_of(extended).needs_sender else None
+        self.sender = None if address is not None else fields["sender"]
+        self.key = (fields["id"], fields["time"], tuple(sorted(extended.items())), address)
 
     def written(self, with_sender: bool) -> str:
         if with_sender and self.sender is not None:
-            return format_list([(self.message.sender, None, self.message.phones, self.message.text)])
+            return format_list([(self.sender, None, self.message.phones, self.mes)], **self.options)
         return self.plain
 
 
@@ -205,16 +233,17 @@ class _Chunker:
             encoded = [quote(line.written(True), safe=_SAFE) for line in lines]
         else:
             encoded = [text for _, text in self._open]
-        message_id, send_time = lines[0].key
+        message_id, send_time, extended, address = lines[0].key
         self._open, self._bytes = [], 0
         return Chunk(
             id=message_id or calls.new_message_id(),
             indices=tuple(line.index for line in lines),
             messages=tuple(line.message for line in lines),
             phones=tuple(line.phones for line in lines),
-            sender=None if mixed else next(iter(senders)),
+            sender=address if address is not None else (None if mixed else next(iter(senders))),
             time=send_time,
             encoded_list=_ENCODED_LINE_SEPARATOR.join(encoded),
+            extended=extended,
         )
 
 
@@ -242,15 +271,19 @@ def chunks(messages: Iterable[MessageLike], lines: int, size: int) -> Iterator[U
 
 
 def _digits(phone: str) -> str:
+    """A number as compared with the answer's ``errors``; an e-mail address as it is."""
+    if "@" in phone:
+        return phone.strip().lower()
     return "".join(ch for ch in phone if ch.isdigit()) or phone
 
 
 def list_call(client: "ClientBase", chunk: Chunk) -> _core.Call:
     """The send_sms2 of ``chunk``: its ``list`` as written and checked once (not parsed and
-    checked again), ``err=1`` (which numbers failed) and ``cost=2`` (what it cost). No I/O: the
+    checked again), its channel's parameters, ``err=1`` (which numbers failed) and ``cost=2``
+    (what it cost). No I/O: the
     sync and the async pipelines both send it."""
     fields = {"phones": "", "mes": "", "id": chunk.id, "sender": chunk.sender, "time": chunk.time}
-    call = client._prepare("send_sms2", fields, None, {"err": 1, "cost": 2})
+    call = client._prepare("send_sms2", fields, None, {**dict(chunk.extended), "err": 1, "cost": 2})
     request = dict(call.request)
     request["query"] += "&list=" + chunk.encoded_list
     return _core.Call(call.operation, request)

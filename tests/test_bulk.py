@@ -13,6 +13,7 @@ import pytest
 from smsc_soap import Client, SendOutcomeUnknown, ValidationError, spec
 from smsc_soap import bulk
 from smsc_soap.bulk import Chunk, Failed, Message, Progress, Sent, Unknown
+from smsc_soap.channels import Email, Hlr, VoiceCall
 from smsc_soap.results import SendResult
 from smsc_soap.sandbox import Sandbox
 
@@ -185,3 +186,92 @@ def test_memory_stays_flat_for_200000_messages(monkeypatch: pytest.MonkeyPatch, 
         tracemalloc.stop()
     assert count == 200_000
     assert peak < 24 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"  # 200,000 kept would be far more
+
+
+# --- channel messages (smsc_soap.channels) ----------------------------------------------------
+
+
+def _mixed() -> List[Message]:
+    mail = Email("Hello\nthere", subject="News", sender="shop@example.com")
+    return [
+        Message("79161000001", "plain one"),
+        Message("ivan@example.com", mail),
+        Message("petr@example.com", Email("Hi", subject="News", sender="shop@example.com")),
+        Message("79161000002", VoiceCall("Your code is 1234", voice="w2")),
+        Message("79161000003", "plain two", sender="Shop"),
+        Message("anna@example.com", Email("Other", subject="Sale", sender="shop@example.com")),
+    ]
+
+
+def test_a_mixed_stream_sends_each_message_once_with_its_channel_grouped_by_channel(
+        sandbox: Sandbox, client: Client) -> None:
+    outcomes = list(client.send_bulk(_mixed()))
+    assert [o.index for o in outcomes] == list(range(6))
+    assert all(isinstance(o, Sent) for o in outcomes)
+    sent = {m.phone: m for m in sandbox.messages}
+    assert len(sandbox.messages) == 6 and len(sent) == 6
+    for name in ("ivan@example.com", "petr@example.com", "anna@example.com"):
+        assert sent[name].options["mail"] == "1" and sent[name].sender == "shop@example.com"
+    assert sent["ivan@example.com"].mes == "Hello\nthere"
+    assert sent["ivan@example.com"].options["subj"] == "News" and sent["anna@example.com"].options["subj"] == "Sale"
+    assert sent["79161000002"].options["call"] == "1" and sent["79161000002"].options["voice"] == "w2"
+    for phone in ("79161000001", "79161000003"):
+        assert not {"mail", "call", "subj", "voice"} & set(sent[phone].options)
+    assert sent["79161000003"].sender == "Shop"
+    # one request per run of the same channel parameters: sms, 2 e-mails, call, sms, other subject
+    requests = {}
+    for query in (parse_qs(r.params["query"]) for r in sandbox.requests if r.params):
+        recipients = tuple(line.partition(":")[0] for line in query["list"][0].split("\n"))
+        requests[recipients] = {k: v[0] for k, v in query.items() if k in ("mail", "subj", "call", "voice")}
+    assert requests == {
+        ("79161000001",): {}, ("ivan@example.com", "petr@example.com"): {"mail": "1", "subj": "News"},
+        ("79161000002",): {"call": "1", "voice": "w2"}, ("79161000003",): {},
+        ("anna@example.com",): {"mail": "1", "subj": "Sale"}}
+    assert [o.id for o in outcomes][1] == [o.id for o in outcomes][2]
+    assert len({o.id for o in outcomes}) == 5
+
+
+def test_a_channel_message_breaking_its_rules_fails_alone(sandbox: Sandbox, client: Client) -> None:
+    messages = _mixed()
+    messages[2] = Message("petr@example.com", Email("Hi", subject="News", sender="not an address"))
+    messages.insert(4, Message("79161000009", Hlr()))
+    messages.insert(5, ("79161000010", VoiceCall("x", voice="nobody")))
+    outcomes = list(client.send_bulk(messages))
+    assert [o.index for o in outcomes] == list(range(8))
+    bad = [o for o in outcomes if isinstance(o, Failed)]
+    assert [o.index for o in bad] == [2, 5]
+    assert all(isinstance(o.error, ValidationError) for o in bad)
+    assert bad[0].error is not None and bad[0].error.field == "sender"
+    assert sorted(m.phone for m in sandbox.messages) == sorted(
+        ["79161000001", "ivan@example.com", "79161000002", "79161000009", "79161000003", "anna@example.com"])
+    assert {m.phone: m for m in sandbox.messages}["79161000009"].options["hlr"] == "1"
+
+
+def test_an_email_recipient_in_a_plain_message_is_refused(sandbox: Sandbox, client: Client) -> None:
+    outcomes = list(client.send_bulk([Message("ivan@example.com", "plain text")]))
+    assert isinstance(outcomes[0], Failed) and isinstance(outcomes[0].error, ValidationError)
+    assert sandbox.messages == []
+
+
+def test_memory_stays_flat_for_a_stream_of_channels(monkeypatch: pytest.MonkeyPatch, sync_client: Client) -> None:
+    def instant(_client: Client, chunk: Chunk) -> SendResult:
+        return SendResult(chunk.id, len(chunk), Decimal("0"), None, (), {})
+
+    def stream(n: int) -> Iterator[Message]:
+        mail = Email("Hello", subject="News", sender="shop@example.com")
+        for i in range(n):
+            yield (Message(f"user{i}@example.com", mail) if (i // 500) % 2 else Message(f"7916{i:07d}", f"Hello {i}"))
+
+    monkeypatch.setattr(bulk, "_send_list", instant)
+    chunks: List[int] = []
+    count = 0
+    tracemalloc.start()
+    try:
+        for outcome in sync_client.send_bulk(stream(40_000), lines_per_request=1000,
+                                             before_send=lambda c: chunks.append(len(c))):
+            count += isinstance(outcome, Sent)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 40_000 and chunks == [500] * 80
+    assert peak < 10 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"  # the 40,000 messages alone take 7.5 MiB
