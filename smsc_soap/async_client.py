@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, 
 import zeep
 
 from . import _core
-from ._async.transport import AsyncSoapTransport, Deadline, Exchange, build_http_client, exchange_context, reset_exchange
+from ._async.transport import (AsyncSoapTransport, Deadline, Exchange, build_http_client, exchange_context,
+                               fresh_cancellation, reset_exchange)
 from ._base import ClientBase, reconcile_target
 from ._compat import add_note
 from ._core import calls
@@ -192,6 +193,7 @@ class AsyncClient(ClientBase):
             exchange = Exchange(call)
             token = exchange_context(exchange)
             error: Optional[SmscError] = None
+            cancelled: Optional[asyncio.CancelledError] = None
             try:
                 async with Deadline(deadline) as timer:
                     try:
@@ -202,12 +204,14 @@ class AsyncClient(ClientBase):
                         error = self._transport.error_for(exc, call.operation, self.endpoint, exchange)
                         if error is None:
                             raise
-            except asyncio.CancelledError as cancelled:  # the caller's, not the deadline's
-                if call.is_send and exchange.sent:
-                    self._lost_by_cancellation(call, cancelled)
-                raise
+            except asyncio.CancelledError as caller_cancelled:  # the caller's, not the deadline's
+                cancelled = fresh_cancellation(caller_cancelled)
             finally:
                 reset_exchange(token)
+            if cancelled is not None:  # raised here: no httpx frame holding the request on its traceback
+                if call.is_send and exchange.sent:
+                    self._lost_by_cancellation(call, cancelled)
+                raise cancelled
             if error is None:  # the deadline cancelled the attempt
                 error = TimeoutError(f"{call.operation} at {self.endpoint}: no complete answer within the "
                                      f"call's {budget:g} s")

@@ -227,3 +227,53 @@ def test_no_secret_in_a_page_calls_validation_error(responder: Responder, kind: 
             call()  # type: ignore[no-untyped-call]
         assert_no_secret(caught.value)
     assert responder.requests == []
+
+
+def test_no_secret_on_the_traceback_of_a_cancelled_async_send() -> None:
+    """A task cancelled mid-call: the CancelledError that propagates carries no frame that holds
+    the request's bytes (httpx's do), and the send is still recorded as of unknown outcome."""
+    import asyncio
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted: List[socket.socket] = []
+
+    def accept() -> None:  # reads the request, never answers
+        try:
+            while True:
+                conn, _ = listener.accept()
+                accepted.append(conn)
+                conn.recv(65536)
+        except OSError:
+            pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/sys/soap.php"
+
+    async def main() -> Tuple[BaseException, List[Any]]:
+        async with smsc_soap.AsyncClient("alex", PSW, url=url, timeout=30) as client:
+            task = asyncio.ensure_future(client.send_sms("79999999999", "never answered"))
+            for _ in range(200):  # until the request is on the wire
+                await asyncio.sleep(0.01)
+                if accepted:
+                    break
+            await asyncio.sleep(0.1)
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError as cancelled:
+                return cancelled, list(client.unknown_sends)
+            raise AssertionError("the task was not cancelled")
+
+    try:
+        cancelled, unknown = asyncio.run(main())
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()
+    assert isinstance(cancelled, asyncio.CancelledError)
+    assert len(unknown) == 1 and any("unknown_sends" in note for note in getattr(cancelled, "__notes__", []))
+    assert list(traceback.walk_tb(cancelled.__traceback__)), "the walk has frames to look at"
+    assert_no_secret(cancelled)
