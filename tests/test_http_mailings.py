@@ -29,8 +29,9 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[smsc_soap.Client]:
-    with smsc_soap.Client("alex", "123", url=sandbox.url) as client:
+def client(sandbox: Sandbox, any_client) -> Iterator[smsc_soap.Client]:
+    """Client, then AsyncClient behind the sync facade (tests/support/clients.py)."""
+    with any_client("alex", "123", url=sandbox.url) as client:
         yield client
 
 
