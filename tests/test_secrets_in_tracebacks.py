@@ -197,9 +197,10 @@ PAGE_CALLS: Dict[str, Tuple[Callable[[Client], object], bool]] = {
 @pytest.mark.parametrize("kind", ["password", "apikey"])
 @pytest.mark.parametrize("failure", sorted(PAGE_FAILURES))
 @pytest.mark.parametrize("page_call", sorted(PAGE_CALLS))
-def test_no_secret_from_a_page_call(responder: Responder, kind: str, failure: str, page_call: str) -> None:
+def test_no_secret_from_a_page_call(responder: Responder, kind: str, failure: str, page_call: str,
+                                    any_client) -> None:
     PAGE_FAILURES[failure](responder, PSW if kind == "password" else APIKEY)
-    client = _client(kind, responder.url)
+    client = _client(kind, responder.url, any_client)
     call, is_send = PAGE_CALLS[page_call]
     with pytest.raises(smsc_soap.SmscError) as caught:
         call(client)
@@ -210,8 +211,8 @@ def test_no_secret_from_a_page_call(responder: Responder, kind: str, failure: st
 
 @pytest.mark.parametrize("kind", ["password", "apikey"])
 @pytest.mark.parametrize("page_call", sorted(PAGE_CALLS))
-def test_no_secret_when_a_page_refuses_the_connection(kind: str, page_call: str) -> None:
-    client = _client(kind, f"http://127.0.0.1:{closed_port()}/sys/soap.php")
+def test_no_secret_when_a_page_refuses_the_connection(kind: str, page_call: str, any_client) -> None:
+    client = _client(kind, f"http://127.0.0.1:{closed_port()}/sys/soap.php", any_client)
     with pytest.raises(smsc_soap.SmscError) as caught:
         PAGE_CALLS[page_call][0](client)
     assert_no_secret(caught.value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import threading
 from typing import Any, Awaitable, Callable, Iterator, Optional, TypeVar
@@ -66,8 +67,8 @@ class SyncFacade:
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._client, name)
-        if inspect.iscoroutinefunction(value):
-            return lambda *args, **kwargs: run(value(*args, **kwargs))
+        if inspect.iscoroutinefunction(value):  # its help kept, for tests that read it
+            return functools.wraps(value)(lambda *args, **kwargs: run(value(*args, **kwargs)))
         if inspect.isasyncgenfunction(value) or name in ("send_bulk", "track"):
             return lambda *args, **kwargs: _iterate(value(*args, **kwargs))
         if name in ("mailings", "exports"):  # the pages' objects: their coroutines run on the loop too
