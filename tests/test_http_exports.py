@@ -136,3 +136,13 @@ def test_a_100_mb_file_streams_with_bounded_memory(client: smsc_soap.Client, san
             if rows >= 5:
                 break
     assert rows == 5
+
+
+def test_records_keep_a_quoted_field_spanning_lines_whole_however_the_bytes_are_cut() -> None:
+    from smsc_soap.http_api.exports import Records, csv_rows
+
+    data = 'id;mes\n1;"two\nlines ""quoted"""\n2;plain\n'.encode(spec.EXPORT_CSV_ENCODING)
+    for cut in range(1, len(data)):
+        records = Records()
+        whole = records.feed(data[:cut]) + records.feed(data[cut:]) + records.end()
+        assert list(csv_rows(whole)) == [["id", "mes"], ["1", 'two\nlines "quoted"'], ["2", "plain"]], cut
