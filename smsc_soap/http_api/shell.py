@@ -16,7 +16,7 @@ import contextlib
 import logging
 import threading
 import time
-from typing import Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import Iterator, Optional, Sequence, Tuple, Union
 
 import requests
 
