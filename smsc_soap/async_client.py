@@ -13,12 +13,13 @@ import asyncio
 import inspect
 import logging
 import time
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, Tuple, Type, TypeVar, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, Tuple, Type, TypeVar, Union, cast
 
 import zeep
 
 from . import _core
-from ._async.transport import AsyncSoapTransport, Deadline, Exchange, build_http_client, exchange_context, reset_exchange
+from ._async.transport import (AsyncSoapTransport, Deadline, Exchange, build_http_client, exchange_context,
+                               fresh_cancellation, reset_exchange)
 from ._base import ClientBase, reconcile_target
 from ._compat import add_note
 from ._core import calls
@@ -35,6 +36,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Unpack
 
     from . import channels
+    from ._async.pages import AsyncExports, AsyncHttpShell, AsyncMailings
+    from .http_api.calls import HttpCall
+    from .http_api.operator import OperatorInfo
     from .bulk import MessageLike, Outcome
     from .query import ExtendedParams
     from .track import StatusChange
@@ -147,6 +151,37 @@ class AsyncClient(ClientBase):
             return Reconciliation(message_id, True, phone, status)
         return Reconciliation(message_id, False)
 
+    # --- the HTTP pages beside SOAP (smsc_soap.http_api; the async shell: smsc_soap._async.pages) --
+
+    async def operator(self, phones: Phones) -> Tuple["OperatorInfo", ...]:
+        """The operator, country, region, mcc, mnc and tz of each of ``phones`` (page 001)."""
+        from ._async.pages import lookup
+        return await lookup(self._pages, phones)
+
+    @property
+    def exports(self) -> "AsyncExports":
+        """Deferred export tasks and their files (page 002): ``await get_list()``, ``await
+        get_file(task, to=path)``, ``async for row in rows(task)``, ``async with stream(task)``."""
+        from ._async.pages import AsyncExports
+        return AsyncExports(self._pages)
+
+    @property
+    def mailings(self) -> "AsyncMailings":
+        """Mass mailings (page 000): ``add``, ``delete``, ``cancel``, ``get``, ``get_all``, awaited."""
+        from ._async.pages import AsyncMailings
+        return AsyncMailings(self._pages)
+
+    @property
+    def _pages(self) -> "AsyncHttpShell":
+        shell = self.__dict__.get("_pages_shell")
+        if shell is None:
+            from ._async.pages import AsyncHttpShell
+            shell = self.__dict__.setdefault("_pages_shell", AsyncHttpShell(
+                endpoint=self.endpoint, login=self.login, psw=self._psw, apikey=self._apikey,
+                http=lambda: self._http, settings=self._settings, backoffs=self._backoffs,
+                lost=self._lost_by_cancellation))
+        return cast("AsyncHttpShell", shell)
+
     # --- many messages (smsc_soap.bulk, smsc_soap.track) --------------------------------------
 
     def send_bulk(self, messages: Iterable["MessageLike"], **options: Any) -> AsyncIterator["Outcome"]:
@@ -192,6 +227,7 @@ class AsyncClient(ClientBase):
             exchange = Exchange(call)
             token = exchange_context(exchange)
             error: Optional[SmscError] = None
+            cancelled: Optional[asyncio.CancelledError] = None
             try:
                 async with Deadline(deadline) as timer:
                     try:
@@ -202,12 +238,14 @@ class AsyncClient(ClientBase):
                         error = self._transport.error_for(exc, call.operation, self.endpoint, exchange)
                         if error is None:
                             raise
-            except asyncio.CancelledError as cancelled:  # the caller's, not the deadline's
-                if call.is_send and exchange.sent:
-                    self._lost_by_cancellation(call, cancelled)
-                raise
+            except asyncio.CancelledError as caller_cancelled:  # the caller's, not the deadline's
+                cancelled = fresh_cancellation(caller_cancelled)
             finally:
                 reset_exchange(token)
+            if cancelled is not None:  # raised here: no httpx frame holding the request on its traceback
+                if call.is_send and exchange.sent:
+                    self._lost_by_cancellation(call, cancelled)
+                raise cancelled
             if error is None:  # the deadline cancelled the attempt
                 error = TimeoutError(f"{call.operation} at {self.endpoint}: no complete answer within the "
                                      f"call's {budget:g} s")
@@ -223,7 +261,7 @@ class AsyncClient(ClientBase):
                      type(error).__name__, error, attempt, policy.attempts - 1, step.delay)
             await _sleep(policy, step.delay)
 
-    def _lost_by_cancellation(self, call: _core.Call, cancelled: asyncio.CancelledError) -> None:
+    def _lost_by_cancellation(self, call: Union[_core.Call, "HttpCall"], cancelled: asyncio.CancelledError) -> None:
         """A send cancelled after its request was written: an unknown outcome, recorded and said."""
         lost = call.outcome_unknown(TransportError(f"{call.operation} at {self.endpoint}: the task was "
                                                    "cancelled after the request was sent"))

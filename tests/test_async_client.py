@@ -44,6 +44,25 @@ def test_the_same_constructor_and_operations_as_client_each_a_coroutine() -> Non
     assert "AsyncClient" in dir(smsc_soap) and "AsyncClient" in smsc_soap.__all__
 
 
+def test_the_same_pages_as_client_each_a_coroutine() -> None:
+    from smsc_soap._async.pages import AsyncExports, AsyncMailings
+    from smsc_soap.http_api.exports import Exports
+    from smsc_soap.http_api.mailings import Mailings
+
+    def parameters(function: Any) -> List[Any]:
+        return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+
+    assert inspect.iscoroutinefunction(AsyncClient.operator)
+    assert parameters(AsyncClient.operator) == parameters(Client.operator)
+    for sync, asynchronous, names in ((Mailings, AsyncMailings, ("add", "delete", "cancel", "get", "get_all")),
+                                      (Exports, AsyncExports, ("get_list", "get_file", "rows", "stream"))):
+        for name in names:
+            assert parameters(getattr(asynchronous, name)) == parameters(getattr(sync, name)), name
+        assert all(inspect.iscoroutinefunction(getattr(asynchronous, name))
+                   for name in names if name not in ("rows", "stream"))
+    assert inspect.isasyncgenfunction(AsyncExports.rows)
+
+
 def test_from_env_and_async_with(sb: Sandbox) -> None:
     async def main() -> Decimal:
         async with AsyncClient.from_env({"SMSC_LOGIN": "alex", "SMSC_PASSWORD": "123", "SMSC_URL": sb.url}) as client:

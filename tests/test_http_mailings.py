@@ -29,8 +29,9 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[smsc_soap.Client]:
-    with smsc_soap.Client("alex", "123", url=sandbox.url) as client:
+def client(sandbox: Sandbox, any_client) -> Iterator[smsc_soap.Client]:
+    """Client, then AsyncClient behind the sync facade (tests/support/clients.py)."""
+    with any_client("alex", "123", url=sandbox.url) as client:
         yield client
 
 
@@ -142,17 +143,17 @@ def test_one_table_of_parameters_is_read_by_both() -> None:
     assert {r.name.lower(): r.value for r in Repeat} == {v: k for k, v in spec.MAILING_REPEATS.items()}
 
 
-def test_an_api_key_is_refused_with_what_to_do() -> None:
-    client = smsc_soap.Client(apikey="k" * 20, url="http://127.0.0.1:9/sys/soap.php")
+def test_an_api_key_is_refused_with_what_to_do(any_client) -> None:
+    client = any_client(apikey="k" * 20, url="http://127.0.0.1:9/sys/soap.php")
     with pytest.raises(UnsupportedOperation) as caught:
         client.mailings.add("x", "79161234567", "Hi")
     assert "login" in str(caught.value)
     assert client.operator.__doc__  # the other pages take the key
 
 
-def test_add_is_never_repeated_after_an_ambiguous_failure(responder: Responder) -> None:
+def test_add_is_never_repeated_after_an_ambiguous_failure(responder: Responder, any_client) -> None:
     responder.answer(b"<html>bad gateway</html>", status=502, content_type="text/html")
-    with smsc_soap.Client("alex", "123", url=responder.url) as client, \
+    with any_client("alex", "123", url=responder.url) as client, \
             pytest.raises(SendOutcomeUnknown) as caught:
         client.mailings.add("x", "79161234567", "Hi")
     assert len(responder.requests) == 1 and caught.value.phones == ("79161234567",)

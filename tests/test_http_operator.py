@@ -2,15 +2,17 @@
 the page's limits, and the same rules as SOAP (POST, no password in the URL, back-off)."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator, Tuple
 from urllib.parse import parse_qs
 
 import pytest
+from support.clients import run
 
 import smsc_soap
 from smsc_soap import spec
 from smsc_soap.errors import ConcurrencyLimited, OperatorNotFound, RateLimited
 from smsc_soap.http_api.operator import OperatorInfo, lookup
+from smsc_soap._async.pages import lookup as async_lookup
 from smsc_soap.sandbox import Sandbox
 
 MTS = OperatorInfo("79161234567", "Russia", "MTS", "Moscow", "250", "01", "0")
@@ -23,20 +25,28 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[smsc_soap.Client]:
-    with smsc_soap.Client("alex", "123", url=sandbox.url) as client:
+def client(sandbox: Sandbox, any_client) -> Iterator[smsc_soap.Client]:
+    """Client, then AsyncClient behind the sync facade (tests/support/clients.py)."""
+    with any_client("alex", "123", url=sandbox.url) as client:
         yield client
+
+
+def lookup_in(client: Any, phones: Any, fmt: int) -> Tuple[OperatorInfo, ...]:
+    """``lookup`` with an fmt, through the client's own shell (the async one awaited on the facade's loop)."""
+    if isinstance(client, smsc_soap.Client):
+        return lookup(client._http, phones, fmt=fmt)
+    return run(async_lookup(client._pages, phones, fmt=fmt))
 
 
 @pytest.mark.parametrize("fmt", [0, 1, 2, 3])
 def test_one_number_in_every_fmt(client: smsc_soap.Client, sandbox: Sandbox, fmt: int) -> None:
-    assert lookup(client._http, "79161234567", fmt=fmt) == (MTS,)
+    assert lookup_in(client, "79161234567", fmt=fmt) == (MTS,)
     assert sandbox.requests[-1].params is not None and sandbox.requests[-1].params["fmt"] == str(fmt)
 
 
 @pytest.mark.parametrize("fmt", [0, 1, 2, 3])
 def test_a_list_names_the_phone_of_each_entry(client: smsc_soap.Client, fmt: int) -> None:
-    found = lookup(client._http, ["79161234567", "380671234567"], fmt=fmt)
+    found = lookup_in(client, ["79161234567", "380671234567"], fmt=fmt)
     assert [(info.phone, info.operator, info.mcc, info.mnc) for info in found] == [
         ("79161234567", "MTS", "250", "01"), ("380671234567", "Kyivstar", "255", "03")]
 
@@ -44,7 +54,7 @@ def test_a_list_names_the_phone_of_each_entry(client: smsc_soap.Client, fmt: int
 @pytest.mark.parametrize("fmt", [0, 1, 2, 3])
 def test_error_3_is_operator_not_found_in_every_fmt(client: smsc_soap.Client, fmt: int) -> None:
     with pytest.raises(OperatorNotFound) as caught:
-        lookup(client._http, "12025550123", fmt=fmt)
+        lookup_in(client, "12025550123", fmt=fmt)
     assert (caught.value.code, caught.value.operation) == (3, "get_operator")
 
 

@@ -105,13 +105,13 @@ PAGE_CALLS = {
 @pytest.mark.parametrize("target", ["elsewhere", "itself"])
 @pytest.mark.parametrize("own_session", [True, False], ids=["own-session", "users-session"])
 def test_a_page_call_refuses_a_redirect_after_one_request(status: int, target: str, own_session: bool,
-                                                          elsewhere: LoopbackServer) -> None:
+                                                          elsewhere: LoopbackServer, any_client) -> None:
     with Redirector(status) as server:
         base = elsewhere.url if target == "elsewhere" else server.url
         scheme, rest = base.split("://", 1)
         server.location = f"{scheme}://alex:{PSW}@{rest}?login=alex&psw={PSW}&note={PSW}"
         session = None if own_session else requests.Session()
-        client = Client(login="alex", psw=PSW, url=server.url, session=session)
+        client = any_client(login="alex", psw=PSW, url=server.url, session=session)
         for kind, call in PAGE_CALLS.items():
             before = len(server.requests)
             with pytest.raises(smsc_soap.RedirectRefused) as caught:

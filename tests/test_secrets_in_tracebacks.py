@@ -197,9 +197,10 @@ PAGE_CALLS: Dict[str, Tuple[Callable[[Client], object], bool]] = {
 @pytest.mark.parametrize("kind", ["password", "apikey"])
 @pytest.mark.parametrize("failure", sorted(PAGE_FAILURES))
 @pytest.mark.parametrize("page_call", sorted(PAGE_CALLS))
-def test_no_secret_from_a_page_call(responder: Responder, kind: str, failure: str, page_call: str) -> None:
+def test_no_secret_from_a_page_call(responder: Responder, kind: str, failure: str, page_call: str,
+                                    any_client) -> None:
     PAGE_FAILURES[failure](responder, PSW if kind == "password" else APIKEY)
-    client = _client(kind, responder.url)
+    client = _client(kind, responder.url, any_client)
     call, is_send = PAGE_CALLS[page_call]
     with pytest.raises(smsc_soap.SmscError) as caught:
         call(client)
@@ -210,8 +211,8 @@ def test_no_secret_from_a_page_call(responder: Responder, kind: str, failure: st
 
 @pytest.mark.parametrize("kind", ["password", "apikey"])
 @pytest.mark.parametrize("page_call", sorted(PAGE_CALLS))
-def test_no_secret_when_a_page_refuses_the_connection(kind: str, page_call: str) -> None:
-    client = _client(kind, f"http://127.0.0.1:{closed_port()}/sys/soap.php")
+def test_no_secret_when_a_page_refuses_the_connection(kind: str, page_call: str, any_client) -> None:
+    client = _client(kind, f"http://127.0.0.1:{closed_port()}/sys/soap.php", any_client)
     with pytest.raises(smsc_soap.SmscError) as caught:
         PAGE_CALLS[page_call][0](client)
     assert_no_secret(caught.value)
@@ -227,3 +228,71 @@ def test_no_secret_in_a_page_calls_validation_error(responder: Responder, kind: 
             call()  # type: ignore[no-untyped-call]
         assert_no_secret(caught.value)
     assert responder.requests == []
+
+
+@pytest.mark.parametrize("send", ["send_sms", "mailings.add"])
+def test_no_secret_on_the_traceback_of_a_cancelled_async_send(send: str) -> None:
+    """A task cancelled mid-call: the CancelledError that propagates carries no frame that holds
+    the request's bytes (httpx's do), and the send is still recorded as of unknown outcome."""
+    import asyncio
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted: List[socket.socket] = []
+
+    def accept() -> None:  # reads the request, never answers
+        try:
+            while True:
+                conn, _ = listener.accept()
+                accepted.append(conn)
+                conn.recv(65536)
+        except OSError:
+            pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/sys/soap.php"
+
+    async def main() -> Tuple[BaseException, List[Any]]:
+        async with smsc_soap.AsyncClient("alex", PSW, url=url, timeout=30) as client:
+            inside: List[BaseException] = []
+
+            async def caller() -> None:  # the caller's code, inside the cancelled task
+                try:
+                    if send == "send_sms":
+                        await client.send_sms("79999999999", "never answered")
+                    else:
+                        await client.mailings.add("spring", "79999999999", "never answered")
+                except asyncio.CancelledError as seen:
+                    inside.append(seen)
+                    raise
+
+            task = asyncio.ensure_future(caller())
+            for _ in range(200):  # until the request is on the wire
+                await asyncio.sleep(0.01)
+                if accepted:
+                    break
+            await asyncio.sleep(0.1)
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError as cancelled:
+                return cancelled, [*inside, *client.unknown_sends]
+            raise AssertionError("the task was not cancelled")
+
+    try:
+        cancelled, unknown = asyncio.run(main())
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()
+    # Before Python 3.11 ``await task`` raises a new CancelledError: the one the call raised is
+    # what the caller's code inside the task saw (and this one's __context__).
+    seen, lost = unknown
+    assert isinstance(cancelled, asyncio.CancelledError) and isinstance(seen, asyncio.CancelledError)
+    assert isinstance(lost, smsc_soap.SendOutcomeUnknown)
+    assert any("unknown_sends" in note for note in getattr(seen, "__notes__", []))
+    assert list(traceback.walk_tb(seen.__traceback__)), "the walk has frames to look at"
+    assert_no_secret(seen)
+    assert_no_secret(cancelled)

@@ -41,7 +41,7 @@ from .._core.settings import LOG_BODY_CHARS, TransportSettings, user_agent
 from .._soap import soap_error, xml_text
 from ..redact import Secret, redact
 
-__all__ = ["POOL_SIZE", "AsyncSoapTransport", "Deadline", "Exchange", "build_http_client"]
+__all__ = ["POOL_SIZE", "AsyncSoapTransport", "Deadline", "Exchange", "build_http_client", "fresh_cancellation"]
 
 log = logging.getLogger("smsc_soap")
 
@@ -111,6 +111,18 @@ class Deadline:
         if uncancel is not None:  # 3.11+: was the cancellation only ours?
             return bool(uncancel() <= self._cancelling)
         return True
+
+
+def fresh_cancellation(cancelled: asyncio.CancelledError) -> asyncio.CancelledError:
+    """A new ``CancelledError`` with ``cancelled``'s message, to raise outside the ``except``
+    block in place of ``cancelled``: the caught one's traceback runs through httpx's frames,
+    which hold the request's bytes (the password in them); the new one carries none of them.
+    The cancellation itself is kept: a CancelledError still propagates."""
+    fresh = asyncio.CancelledError(*cancelled.args)
+    notes = getattr(cancelled, "__notes__", None)
+    if notes:
+        fresh.__notes__ = list(notes)
+    return fresh
 
 
 # --- the connection pool: bounded, its writes seen --------------------------------------------

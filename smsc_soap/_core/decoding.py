@@ -61,43 +61,80 @@ def decode_stream(content_encoding: str, pieces: Iterable[bytes], *, chunk: int,
     """The pieces of a streamed body (a file, with no size limit) with its content codings undone
     as they come, each piece made at most ``chunk`` bytes long: memory stays bounded whatever the
     compression ratio (a gzip bomb is streamed out, never decoded whole)."""
-    codings = [coding.strip().lower() for coding in content_encoding.split(",") if coding.strip()]
-    out: Iterator[bytes] = iter(pieces)
-    for coding in reversed(codings):
-        if coding == "identity":
-            continue
-        if coding in ("gzip", "x-gzip"):
-            out = _inflate_stream(out, _GZIP_WBITS, chunk, status)
-        elif coding == "deflate":
-            out = _inflate_stream(out, None, chunk, status)
-        else:
-            raise ProtocolError(f"HTTP {status}: answer in content coding {coding!r} refused "
-                                f"(asked for {ACCEPT_ENCODING})", status_code=status)
-    return out
+    decoder = StreamDecoder(content_encoding, chunk=chunk, status=status)
+
+    def decoded() -> Iterator[bytes]:
+        for data in pieces:
+            yield from decoder.feed(data)
+        decoder.end()
+    return decoded()
 
 
-def _inflate_stream(pieces: Iterator[bytes], wbits: Optional[int], chunk: int, status: int) -> Iterator[bytes]:
-    """Every member of a zlib/gzip stream, piece by piece; ``wbits`` None: deflate, zlib-wrapped or
-    raw as its first two bytes say."""
-    decoder: Optional["zlib._Decompress"] = None
-    for data in pieces:
-        while data:
-            if decoder is None:
-                bits = wbits if wbits is not None else (
-                    zlib.MAX_WBITS if len(data) > 1 and (data[0] << 8 | data[1]) % 31 == 0 and data[0] & 0x0F == 8
-                    else -zlib.MAX_WBITS)
-                decoder = zlib.decompressobj(bits)
-            try:
-                made = decoder.decompress(data, chunk)
-            except zlib.error as exc:
-                raise ProtocolError(f"HTTP {status}: undecodable compressed answer: {exc}",
-                                    status_code=status) from None
-            if made:
-                yield made
-            if decoder.eof:
-                data = decoder.unused_data if wbits == _GZIP_WBITS else b""
-                decoder = None
+class StreamDecoder:
+    """:func:`decode_stream` pushed into: ``feed(data)`` yields the decoded pieces of the next raw
+    piece (each at most ``chunk`` bytes, made as they are taken), ``end()`` says whether the body
+    was whole. An async shell feeds it what it awaited; an unknown coding is refused at once."""
+
+    def __init__(self, content_encoding: str, *, chunk: int, status: int) -> None:
+        codings = [coding.strip().lower() for coding in content_encoding.split(",") if coding.strip()]
+        self._stages: List[_Inflater] = []
+        for coding in reversed(codings):
+            if coding == "identity":
+                continue
+            if coding in ("gzip", "x-gzip"):
+                self._stages.append(_Inflater(_GZIP_WBITS, chunk, status))
+            elif coding == "deflate":
+                self._stages.append(_Inflater(None, chunk, status))
             else:
-                data = decoder.unconsumed_tail
-    if decoder is not None:
-        raise ProtocolError(f"HTTP {status}: compressed answer cut short", status_code=status)
+                raise ProtocolError(f"HTTP {status}: answer in content coding {coding!r} refused "
+                                    f"(asked for {ACCEPT_ENCODING})", status_code=status)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        out: Iterator[bytes] = iter((data,))
+        for stage in self._stages:
+            out = stage.feed(out)
+        return out
+
+    def end(self) -> None:
+        for stage in self._stages:
+            stage.end()
+
+
+class _Inflater:
+    """One zlib/gzip coding, every member of it, piece by piece; ``wbits`` None: deflate,
+    zlib-wrapped or raw as its first two bytes say."""
+
+    def __init__(self, wbits: Optional[int], chunk: int, status: int) -> None:
+        self._wbits = wbits
+        self._chunk = chunk
+        self._status = status
+        self._decoder: Optional["zlib._Decompress"] = None
+
+    def feed(self, pieces: Iterator[bytes]) -> Iterator[bytes]:
+        wbits, chunk, status = self._wbits, self._chunk, self._status
+        for data in pieces:
+            while data:
+                if self._decoder is None:
+                    bits = wbits if wbits is not None else (
+                        zlib.MAX_WBITS if len(data) > 1 and (data[0] << 8 | data[1]) % 31 == 0 and data[0] & 0x0F == 8
+                        else -zlib.MAX_WBITS)
+                    self._decoder = zlib.decompressobj(bits)
+                error: Optional[ProtocolError] = None
+                made = b""
+                try:
+                    made = self._decoder.decompress(data, chunk)
+                except zlib.error as exc:
+                    error = ProtocolError(f"HTTP {status}: undecodable compressed answer: {exc}", status_code=status)
+                if error is not None:
+                    raise error
+                if made:
+                    yield made
+                if self._decoder.eof:
+                    data = self._decoder.unused_data if wbits == _GZIP_WBITS else b""
+                    self._decoder = None
+                else:
+                    data = self._decoder.unconsumed_tail
+
+    def end(self) -> None:
+        if self._decoder is not None:
+            raise ProtocolError(f"HTTP {self._status}: compressed answer cut short", status_code=self._status)

@@ -11,13 +11,17 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import IO, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import IO, TYPE_CHECKING, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 from .. import spec
 from ..errors import ProtocolError, TaskNotReady, ValidationError
 from .dates import service_datetime
+from .calls import HttpCall
 from .formats import Record
-from .shell import HttpShell
+from .wire import PageAccess, PagePlan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .shell import HttpShell
 
 
 class TaskStatus(int, enum.Enum):
@@ -73,16 +77,13 @@ TaskRef = Union[ExportTask, int]
 class Exports:
     """``client.exports``: the calls of page 002."""
 
-    def __init__(self, shell: HttpShell) -> None:
+    def __init__(self, shell: "HttpShell") -> None:
         self._shell = shell
 
     def get_list(self, cnt: Optional[int] = None, after_id: Optional[int] = None, *,
                  fmt: Optional[int] = None) -> Tuple[ExportTask, ...]:
         """The deferred tasks: at most ``cnt``, those after ``after_id`` (002:71-72)."""
-        fields = {"cnt": _whole("cnt", cnt), "after_id": _whole("after_id", after_id)}
-        call = self._shell.prepare("exports.get_list", fields, fmt=fmt)
-        answer = self._shell.call(call, spec.TASK_FIELDS)
-        return tuple(ExportTask.from_record(record) for record in answer.records)
+        return self._shell.run(plan_get_list(self._shell, cnt, after_id, fmt=fmt))
 
     @contextlib.contextmanager
     def stream(self, task: Optional[TaskRef] = None, *, name: Optional[str] = None) -> Iterator[Iterator[bytes]]:
@@ -92,7 +93,7 @@ class Exports:
         the service answers 5 (:class:`~smsc_soap.errors.TaskNotFound`) for a task or file it does
         not have (yet).
         """
-        call = self._shell.prepare("exports.get_file", _file_fields(task, name))
+        call = file_call(self._shell, task, name)
         with self._shell.stream(call, spec.TASK_FIELDS) as pieces:
             yield pieces
 
@@ -128,21 +129,68 @@ class Exports:
 
         The file's encoding and delimiter are spec.EXPORT_CSV_ENCODING / EXPORT_CSV_DELIMITER."""
         with self.stream(task, name=name) as pieces:
-            yield csv.reader(_lines(pieces), delimiter=spec.EXPORT_CSV_DELIMITER)
+            yield csv_rows(_lines(pieces))
+
+
+def plan_get_list(access: PageAccess, cnt: Optional[int] = None, after_id: Optional[int] = None, *,
+                  fmt: Optional[int] = None) -> PagePlan[Tuple[ExportTask, ...]]:
+    """The call of ``get_list`` and the reading of its answer (no I/O, for both shells)."""
+    fields = {"cnt": _whole("cnt", cnt), "after_id": _whole("after_id", after_id)}
+    return PagePlan(access.prepare("exports.get_list", fields, fmt=fmt), spec.TASK_FIELDS,
+                    lambda answer: tuple(ExportTask.from_record(record) for record in answer.records))
+
+
+def file_call(access: PageAccess, task: Optional[TaskRef], name: Optional[str]) -> HttpCall:
+    """The call of ``get_file`` (its answer: a file, or records of the fields spec.TASK_FIELDS)."""
+    return access.prepare("exports.get_file", _file_fields(task, name))
+
+
+class Records:
+    """Pieces of the file's bytes in, whole CSV records out (text, line ends kept): a record ends
+    at a line end outside quotes, so a quoted field spanning lines stays in one record. Pure: the
+    sync shell pulls, the async one pushes."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder(spec.EXPORT_CSV_ENCODING)()
+        self._rest = ""
+        self._record = ""
+
+    def feed(self, piece: bytes) -> List[str]:
+        text = self._rest + self._decoder.decode(piece)
+        lines = text.splitlines(keepends=True)
+        self._rest = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
+        return self._records(lines)
+
+    def end(self) -> List[str]:
+        rest = self._rest + self._decoder.decode(b"", final=True)
+        self._rest = ""
+        records = self._records([rest] if rest else [])
+        if self._record:
+            records.append(self._record)
+            self._record = ""
+        return records
+
+    def _records(self, lines: List[str]) -> List[str]:
+        records: List[str] = []
+        for line in lines:
+            self._record += line
+            if self._record.count('"') % 2 == 0:  # "" inside a quoted field counts twice
+                records.append(self._record)
+                self._record = ""
+        return records
+
+
+def csv_rows(records: Iterable[str]) -> Iterator[List[str]]:
+    """The rows of whole records (spec.EXPORT_CSV_DELIMITER)."""
+    return csv.reader(records, delimiter=spec.EXPORT_CSV_DELIMITER)
 
 
 def _lines(pieces: Iterator[bytes]) -> Iterator[str]:
-    """Text lines (ends kept, for quoted fields spanning lines) from pieces of bytes."""
-    decoder = codecs.getincrementaldecoder(spec.EXPORT_CSV_ENCODING)()
-    rest = ""
+    """Whole records' text from pieces of bytes."""
+    records = Records()
     for piece in pieces:
-        text = rest + decoder.decode(piece)
-        lines = text.splitlines(keepends=True)
-        rest = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
-        yield from lines
-    rest += decoder.decode(b"", final=True)
-    if rest:
-        yield rest
+        yield from records.feed(piece)
+    yield from records.end()
 
 
 def _whole(name: str, value: Optional[int]) -> Optional[str]:

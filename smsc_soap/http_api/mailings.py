@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
 
 from .. import params, spec
 from .._core.calls import message_fields
 from ..errors import ProtocolError, ValidationError
 from ..query import mailing_fields
 from .dates import page_date, service_datetime
-from .formats import Record
-from .shell import HttpShell
+from .formats import Answer, Record
+from .wire import PageAccess, PagePlan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .shell import HttpShell
 
 class Repeat(int, enum.Enum):
     """``rpt`` of a mailing (000:97-105): how often it is sent again (names: spec.MAILING_REPEATS)."""
@@ -110,7 +113,7 @@ class Mailing:
 class Mailings:
     """``client.mailings``: the calls of page 000 (login and psw only: the page lists no apikey)."""
 
-    def __init__(self, shell: HttpShell) -> None:
+    def __init__(self, shell: "HttpShell") -> None:
         self._shell = shell
 
     def add(self, name: str, phones: Optional[params.Phones] = None, mes: Optional[str] = None, *,
@@ -124,21 +127,50 @@ class Mailings:
         flags, ``valid``, ``translit``, ... A mailing is a send: after an ambiguous failure it is
         not repeated, :class:`~smsc_soap.SendOutcomeUnknown` is raised instead.
         """
-        if not isinstance(name, str) or not name.strip():
-            raise ValidationError("name: a mailing needs a name (000:76)", field="name")
-        fields: Dict[str, Optional[str]] = {"name": name}
-        if extended.get("tpl") is not None:
-            if mes not in (None, ""):
-                raise ValidationError("tpl: the template is the text, so mes must be empty (000:191)", field="mes")
-            fields.update(phones=params.phones_field(phones if phones is not None else ""), mes="")
-        else:
-            fields.update(message_fields(phones, mes, extended))
-        fields.update(sender=params.sender_field(sender), time=params.time_field(time))
-        fields.update(mailing_fields(**extended))
-        cost = int(extended.get("cost") or 0)
-        recipients = tuple(params.split_phones(fields.get("phones") or ""))
-        call = self._shell.prepare("jobs.add", fields, fmt=fmt, phones=recipients)
-        answer = self._shell.call(call, spec.MAILING_ADD_FIELDS_BY_COST[cost])
+        return self._shell.run(plan_add(self._shell, name, phones, mes, sender=sender, time=time, fmt=fmt,
+                                        **extended))
+
+    def delete(self, id: int, *, fmt: Optional[int] = None) -> None:  # noqa: A002 - the page's name
+        """Delete mailing ``id`` (000:64)."""
+        self._shell.run(plan_by_id(self._shell, "jobs.del", id, fmt))
+
+    def cancel(self, id: int, *, fmt: Optional[int] = None) -> None:  # noqa: A002
+        """Stop mailing ``id`` while it waits to be sent (000:66)."""
+        self._shell.run(plan_by_id(self._shell, "jobs.cancel", id, fmt))
+
+    def get(self, id: int, *, fmt: Optional[int] = None) -> Mailing:  # noqa: A002
+        """Mailing ``id`` (000:68)."""
+        return self._shell.run(plan_get(self._shell, id, fmt))
+
+    def get_all(self, start: Optional[date] = None, end: Optional[date] = None, *,
+                fmt: Optional[int] = None) -> Tuple[Mailing, ...]:
+        """The mailings created from ``start`` to ``end`` (dates, 000:200-201); without them the
+        page's defaults: the last two months, at most ten."""
+        return self._shell.run(plan_get_all(self._shell, start, end, fmt))
+
+
+# --- the plans (no I/O): what each call sends and how its answer is read, for both shells ------
+
+
+def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = None, mes: Optional[str] = None, *,
+             sender: Optional[str] = None, time: Any = None, fmt: Optional[int] = None,
+             **extended: Any) -> PagePlan[MailingCreated]:
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError("name: a mailing needs a name (000:76)", field="name")
+    fields: Dict[str, Optional[str]] = {"name": name}
+    if extended.get("tpl") is not None:
+        if mes not in (None, ""):
+            raise ValidationError("tpl: the template is the text, so mes must be empty (000:191)", field="mes")
+        fields.update(phones=params.phones_field(phones if phones is not None else ""), mes="")
+    else:
+        fields.update(message_fields(phones, mes, extended))
+    fields.update(sender=params.sender_field(sender), time=params.time_field(time))
+    fields.update(mailing_fields(**extended))
+    cost = int(extended.get("cost") or 0)
+    recipients = tuple(params.split_phones(fields.get("phones") or ""))
+    call = access.prepare("jobs.add", fields, fmt=fmt, phones=recipients)
+
+    def read(answer: Answer) -> MailingCreated:
         if len(answer.records) != 1:
             raise call.outcome_unknown(ProtocolError("jobs.add: the answer holds no single result"))
         record = answer.records[0]
@@ -147,34 +179,31 @@ class Mailings:
                                   cost=_decimal(record.get("cost")), balance=_decimal(record.get("balance")),
                                   raw=MappingProxyType(dict(record)))
         except ValueError as exc:
-            raise call.outcome_unknown(ProtocolError(f"jobs.add: an unreadable answer: {exc}")) from None
+            error = call.outcome_unknown(ProtocolError(f"jobs.add: an unreadable answer: {exc}"))
+        raise error
 
-    def delete(self, id: int, *, fmt: Optional[int] = None) -> None:  # noqa: A002 - the page's name
-        """Delete mailing ``id`` (000:64)."""
-        self._by_id("jobs.del", id, fmt)
+    return PagePlan(call, spec.MAILING_ADD_FIELDS_BY_COST[cost], read)
 
-    def cancel(self, id: int, *, fmt: Optional[int] = None) -> None:  # noqa: A002
-        """Stop mailing ``id`` while it waits to be sent (000:66)."""
-        self._by_id("jobs.cancel", id, fmt)
 
-    def get(self, id: int, *, fmt: Optional[int] = None) -> Mailing:  # noqa: A002
-        """Mailing ``id`` (000:68)."""
-        answer = self._shell.call(self._shell.prepare("jobs.get", {"id": _id(id)}, fmt=fmt), spec.MAILING_FIELDS)
+def plan_get(access: PageAccess, id: int, fmt: Optional[int]) -> PagePlan[Mailing]:  # noqa: A002
+    def read(answer: Answer) -> Mailing:
         if len(answer.records) != 1:
             raise ProtocolError(f"jobs.get: {len(answer.records)} mailings in the answer, 1 expected")
         return Mailing.from_record(answer.records[0])
 
-    def get_all(self, start: Optional[date] = None, end: Optional[date] = None, *,
-                fmt: Optional[int] = None) -> Tuple[Mailing, ...]:
-        """The mailings created from ``start`` to ``end`` (dates, 000:200-201); without them the
-        page's defaults: the last two months, at most ten."""
-        fields = {"start": page_date(start) if start is not None else None,
-                  "end": page_date(end) if end is not None else None}
-        answer = self._shell.call(self._shell.prepare("jobs.get_all", fields, fmt=fmt), spec.MAILING_FIELDS)
-        return tuple(Mailing.from_record(record) for record in answer.records)
+    return PagePlan(access.prepare("jobs.get", {"id": _id(id)}, fmt=fmt), spec.MAILING_FIELDS, read)
 
-    def _by_id(self, operation: str, id: int, fmt: Optional[int]) -> None:  # noqa: A002
-        self._shell.call(self._shell.prepare(operation, {"id": _id(id)}, fmt=fmt), spec.MAILING_ID_FIELDS)
+
+def plan_get_all(access: PageAccess, start: Optional[date], end: Optional[date],
+                 fmt: Optional[int]) -> PagePlan[Tuple[Mailing, ...]]:
+    fields = {"start": page_date(start) if start is not None else None,
+              "end": page_date(end) if end is not None else None}
+    return PagePlan(access.prepare("jobs.get_all", fields, fmt=fmt), spec.MAILING_FIELDS,
+                    lambda answer: tuple(Mailing.from_record(record) for record in answer.records))
+
+
+def plan_by_id(access: PageAccess, operation: str, id: int, fmt: Optional[int]) -> PagePlan[None]:  # noqa: A002
+    return PagePlan(access.prepare(operation, {"id": _id(id)}, fmt=fmt), spec.MAILING_ID_FIELDS, lambda answer: None)
 
 
 def _id(value: int) -> str:

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Mapping, Optional, Tuple
 
 from .. import params, spec
 from ..errors import ProtocolError
-from .formats import Record
-from .shell import HttpShell
+from .formats import Answer, Record
+from .wire import PageAccess, PagePlan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .shell import HttpShell
 
 OPERATION = "get_operator"
 
@@ -39,14 +42,23 @@ class OperatorInfo:
                    raw=MappingProxyType(dict(record)))
 
 
-def lookup(shell: HttpShell, phones: params.Phones, *, fmt: Optional[int] = None) -> Tuple[OperatorInfo, ...]:
+def lookup(shell: "HttpShell", phones: params.Phones, *, fmt: Optional[int] = None) -> Tuple[OperatorInfo, ...]:
     """The operator of each of ``phones`` (one number, a comma list, or an iterable), in order."""
+    return shell.run(plan_lookup(shell, phones, fmt=fmt))
+
+
+def plan_lookup(access: PageAccess, phones: params.Phones, *,
+                fmt: Optional[int] = None) -> PagePlan[Tuple[OperatorInfo, ...]]:
+    """The call of :func:`lookup` and the reading of its answer (no I/O, for both shells)."""
     numbers = params.phones_field(phones, field="phone")
     asked = tuple(numbers.split(","))
-    call = shell.prepare(OPERATION, {"phone": numbers}, fmt=fmt)
-    answer = shell.call(call, spec.OPERATOR_FIELDS, optional=(spec.OPERATOR_LIST_FIELD,))
-    if len(asked) == 1 and len(answer.records) == 1:
-        return (OperatorInfo.from_record(answer.records[0], asked[0]),)
-    if any(not record.get(spec.OPERATOR_LIST_FIELD) for record in answer.records):
-        raise ProtocolError(f"{OPERATION}: an entry of the answer to a list names no phone")
-    return tuple(OperatorInfo.from_record(record, "") for record in answer.records)
+
+    def read(answer: Answer) -> Tuple[OperatorInfo, ...]:
+        if len(asked) == 1 and len(answer.records) == 1:
+            return (OperatorInfo.from_record(answer.records[0], asked[0]),)
+        if any(not record.get(spec.OPERATOR_LIST_FIELD) for record in answer.records):
+            raise ProtocolError(f"{OPERATION}: an entry of the answer to a list names no phone")
+        return tuple(OperatorInfo.from_record(record, "") for record in answer.records)
+
+    return PagePlan(access.prepare(OPERATION, {"phone": numbers}, fmt=fmt), spec.OPERATOR_FIELDS, read,
+                    optional=(spec.OPERATOR_LIST_FIELD,))

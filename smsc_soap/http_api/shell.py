@@ -16,64 +16,52 @@ import contextlib
 import logging
 import threading
 import time
-from typing import Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import Iterator, Optional, Sequence, Tuple, Union
 
 import requests
 
 from .. import _core, errors
-from .._core.checks import check_page_answer, check_redirect, check_size, snippet
-from .._core.decoding import ACCEPT_ENCODING, decode_body, decode_stream
+from .._core.checks import check_redirect
+from .._core.decoding import decode_stream
 from ..errors import ApiError, SmscError, TransportError, http_api_error
-from ..redact import Secret, redact
+from ..redact import Secret
 from ..transport import HTTP_EXCEPTIONS, Exchange, SoapTransport, read_raw
 from . import formats
-from .calls import HttpCall, page_url, prepare
+from .calls import HttpCall
+from .wire import FORM_HEADERS, STREAM_CHUNK, PageAccess, PagePlan, R, file_start_error, log_request, read_answer
 
 log = logging.getLogger("smsc_soap")
 
-#: Bytes per read of a streamed file (and at most per decoded piece of a compressed one).
-STREAM_CHUNK = 64 * 1024
-
-_FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": ACCEPT_ENCODING}
+_FORM_HEADERS = FORM_HEADERS  # the name of old
+__all__ = ["STREAM_CHUNK", "HttpShell"]
 
 
-class HttpShell:
+class HttpShell(PageAccess):
     """One client's way to the HTTP pages; shared by threads as the client is. The client hands
     over what the two shells share: its session, settings, transport, secrets and back-off windows."""
 
     def __init__(self, *, endpoint: str, login: Optional[str], psw: Secret, apikey: Secret,
                  session: requests.Session, transport: SoapTransport, backoffs: _core.BackOffWindows,
                  backoffs_lock: threading.Lock) -> None:
-        self._endpoint = endpoint
-        self._login = login
-        self._psw = psw
-        self._apikey = apikey
+        super().__init__(endpoint=endpoint, login=login, psw=psw, apikey=apikey)
         self._session = session
         self._transport = transport
         self._settings = transport.transport_settings
-        self._secrets: Tuple[Secret, ...] = (psw, apikey)
         self._backoffs = backoffs
         self._backoffs_lock = backoffs_lock
 
-    # --- preparing ------------------------------------------------------------------------------
-
-    def prepare(self, operation: str, fields: Mapping[str, Optional[str]], *, fmt: Optional[int] = None,
-                phones: Tuple[str, ...] = ()) -> HttpCall:
-        kwargs = {} if fmt is None else {"fmt": fmt}
-        return prepare(operation, fields, login=self._login, psw=self._psw,
-                       apikey=self._apikey if self._apikey else None, phones=phones, **kwargs)
-
-    def url(self, call: HttpCall) -> str:
-        return page_url(self._endpoint, call.facts.path)
-
     # --- one answer -----------------------------------------------------------------------------
+
+    def run(self, plan: PagePlan[R]) -> R:
+        """The result of a page method's plan."""
+        return plan.read(self.call(plan.call, plan.fields, plan.optional))
 
     def call(self, call: HttpCall, fields: Sequence[str], optional: Sequence[str] = ()) -> formats.Answer:
         """The answer's records, or raise the page's typed error for its code."""
         self._refuse_during_backoff(call)
         answer = self._exchange(call, fields, optional)
         if answer.error_code is not None:
-            self._raise_api_error(call, answer.error_code, answer.error_text)
+            self._raise_api_error(call, http_api_error(call.operation, answer.error_code, answer.error_text))
         return answer
 
     def _refuse_during_backoff(self, call: HttpCall) -> None:
@@ -82,8 +70,7 @@ class HttpShell:
         if refusal is not None:
             raise refusal
 
-    def _raise_api_error(self, call: HttpCall, code: int, text: str) -> None:
-        error: ApiError = http_api_error(call.operation, code, text)
+    def _raise_api_error(self, call: HttpCall, error: ApiError) -> None:
         with self._backoffs_lock:
             note = self._backoffs.open(error, call.backoff_scopes, self._settings.retry.clock())
         if note is not None:
@@ -132,8 +119,7 @@ class HttpShell:
     def _send(self, url: str, call: HttpCall, exchange: Exchange) -> requests.Response:
         """POST the form (never a password in the URL) under the exchange's deadline; the secrets go
         in only as the argument of the write."""
-        if log.isEnabledFor(logging.DEBUG):  # placeholders, not secrets; and redacted by shape
-            log.debug("POST %s\n%s", url, redact(call.form().decode("ascii"), self._secrets))
+        log_request(url, call, self._secrets)
         remaining = exchange.remaining()
         if remaining <= 0:
             raise errors.TimeoutError(f"POST {url}: no time left of the call's {self._settings.call_seconds():g} s")
@@ -141,7 +127,7 @@ class HttpShell:
         exchange.watch()
         if not self._transport.watches(url):
             exchange.sent = True  # a session of the caller's cannot tell when a byte left: say it may have
-        response = self._session.post(url, data=call.reveal(call.form()), headers=_FORM_HEADERS,
+        response = self._session.post(url, data=call.reveal(call.form()), headers=dict(FORM_HEADERS),
                                       verify=self._transport.verify_for_requests(),
                                       timeout=(min(connect, remaining), remaining), stream=True,
                                       allow_redirects=False)
@@ -166,20 +152,12 @@ class HttpShell:
         if exchange.expired:
             raise errors.TimeoutError(f"POST {url}: no complete answer within the call's "
                                       f"{self._settings.call_seconds():g} s")
-        status = response.status_code
         self._refuse_redirect(response)
-        check_size(status, raw, limit)
-        body = decode_body(response.headers.get("Content-Encoding", ""), raw, limit=limit, status=status)
-        self._log_answer(url, status, body)
-        check_page_answer(status, body, self._secrets)
+        answer = read_answer(url, response.status_code, response.headers.get("Location"),
+                             response.headers.get("Content-Encoding", ""), raw, limit=limit, fields=fields,
+                             optional=optional, secrets=self._secrets)
         exchange.answered = True
-        return formats.parse(body, fields, optional=optional, secrets=self._secrets)
-
-    def _log_answer(self, url: str, status: int, body: bytes) -> None:
-        if log.isEnabledFor(logging.DEBUG):
-            text = redact(body.decode("utf-8", "replace"), self._secrets)
-            cut = _core.LOG_BODY_CHARS
-            log.debug("HTTP %s from %s\n%s", status, url, text[:cut] + (f"… ({len(body)} bytes)" if len(text) > cut else ""))
+        return answer
 
     # --- a streamed file ------------------------------------------------------------------------
 
@@ -232,16 +210,17 @@ class HttpShell:
             raise
         finally:
             exchange.finish()
-        if status != 200 or not first.strip() or first.lstrip()[:1] in (b"{", b"[", b"<") \
-                or first.lstrip().startswith(b"ERROR") or _is_short_error(first):
+        try:
+            refused = file_start_error(call, status, first, fields=fields, limit=self._settings.max_response_bytes,
+                                       secrets=self._secrets)
+        except BaseException:
             response.close()
-            rest = b"" if len(first) > self._settings.max_response_bytes else first
-            check_page_answer(status, rest, self._secrets)
-            answer = formats.parse(first, fields, secrets=self._secrets)
-            if answer.error_code is not None:
-                self._raise_api_error(call, answer.error_code, answer.error_text)
-            raise errors.ProtocolError(f"{call.operation}: a file was expected, the answer holds "
-                                       f"records: {snippet(first, self._secrets)}")
+            raise
+        if refused is not None:
+            response.close()
+            if isinstance(refused, ApiError):
+                self._raise_api_error(call, refused)
+            raise refused
         return response, first, pieces
 
     def _pieces(self, operation: str, url: str, first: bytes, pieces: Iterator[bytes]) -> Iterator[bytes]:
@@ -262,7 +241,3 @@ class HttpShell:
                 return
             yield piece
 
-
-def _is_short_error(first: bytes) -> bool:
-    """A whole answer of ``0,-N`` (fmt=1's error) is not a one-line CSV file."""
-    return len(first) < 32 and formats._CSV_ERROR.match(first.decode("utf-8", "replace").strip()) is not None

@@ -8,6 +8,8 @@ path (its deadline, pool, exchange, error translation), on a real event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import inspect
 import threading
 from typing import Any, Awaitable, Callable, Iterator, Optional, TypeVar
@@ -65,10 +67,12 @@ class SyncFacade:
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._client, name)
-        if inspect.iscoroutinefunction(value):
-            return lambda *args, **kwargs: run(value(*args, **kwargs))
+        if inspect.iscoroutinefunction(value):  # its help kept, for tests that read it
+            return functools.wraps(value)(lambda *args, **kwargs: run(value(*args, **kwargs)))
         if inspect.isasyncgenfunction(value) or name in ("send_bulk", "track"):
             return lambda *args, **kwargs: _iterate(value(*args, **kwargs))
+        if name in ("mailings", "exports"):  # the pages' objects: their coroutines run on the loop too
+            return _PagesFacade(value)
         return value
 
     def close(self) -> None:
@@ -81,14 +85,50 @@ class SyncFacade:
         self.close()
 
 
+class _PagesFacade:
+    """``aclient.mailings`` / ``aclient.exports`` with the sync pages' interface: coroutines run and
+    waited for; ``rows`` and ``stream`` as the sync context managers (each step on the loop)."""
+
+    def __init__(self, pages: Any) -> None:
+        self._pages = pages
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._pages, name)
+        if name == "rows":
+            return lambda *args, **kwargs: contextlib.closing(_iterate(value(*args, **kwargs)))
+        if name == "stream":
+            return lambda *args, **kwargs: sync_stream(value(*args, **kwargs))
+        if inspect.iscoroutinefunction(value):
+            return lambda *args, **kwargs: run(value(*args, **kwargs))
+        return value
+
+
+@contextlib.contextmanager
+def sync_stream(manager: Any) -> Iterator[Iterator[bytes]]:
+    pieces = run(manager.__aenter__())
+    try:
+        yield _iterate(pieces)
+    except BaseException as exc:
+        if not run(manager.__aexit__(type(exc), exc, exc.__traceback__)):
+            raise
+    else:
+        run(manager.__aexit__(None, None, None))
+
+
 def _iterate(agen: Any) -> Iterator[Any]:
-    """An async iterator as a sync one, each step on the facade's loop."""
+    """An async iterator as a sync one, each step on the facade's loop; closed (on the loop) when
+    this one is, so that an async generator left early still ends on its loop."""
     iterator = agen.__aiter__()
-    while True:
-        try:
-            yield run(iterator.__anext__())
-        except StopAsyncIteration:
-            return
+    try:
+        while True:
+            try:
+                yield run(iterator.__anext__())
+            except StopAsyncIteration:
+                return
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            run(aclose())
 
 
 def _is_httpx(session: object) -> bool:

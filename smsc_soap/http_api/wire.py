@@ -1,0 +1,103 @@
+"""What both shells of the HTTP pages (sync :mod:`.shell`, async :mod:`smsc_soap._async.pages`)
+decide, without I/O: the call from the client's credentials, the request's address and headers,
+the reading of a whole answer, and whether the start of a streamed answer is a file. A shell only
+moves bytes and raises what these return or raise, outside its ``except`` blocks.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable, Generic, Iterable, Mapping, Optional, Sequence, Tuple, TypeVar
+
+from .._core.checks import check_page_answer, check_redirect, check_size, snippet
+from .._core.decoding import ACCEPT_ENCODING, decode_body
+from .._core.settings import LOG_BODY_CHARS
+from ..errors import ProtocolError, SmscError, http_api_error
+from ..redact import Secret, redact
+from . import formats
+from .calls import HttpCall, page_url, prepare
+
+log = logging.getLogger("smsc_soap")
+
+R = TypeVar("R")
+
+#: Bytes per read of a streamed file (and at most per decoded piece of a compressed one).
+STREAM_CHUNK = 64 * 1024
+
+#: The request's headers (the form's type; the codings decode_body undoes, bounded).
+FORM_HEADERS: Mapping[str, str] = {"Content-Type": "application/x-www-form-urlencoded",
+                                   "Accept-Encoding": ACCEPT_ENCODING}
+
+
+class PageAccess:
+    """A client's credentials and endpoint, as the pages take them: both shells derive from it."""
+
+    def __init__(self, *, endpoint: str, login: Optional[str], psw: Secret, apikey: Secret) -> None:
+        self._endpoint = endpoint
+        self._login = login
+        self._psw = psw
+        self._apikey = apikey
+        self._secrets: Tuple[Secret, ...] = (psw, apikey)
+
+    def prepare(self, operation: str, fields: Mapping[str, Optional[str]], *, fmt: Optional[int] = None,
+                phones: Tuple[str, ...] = ()) -> HttpCall:
+        kwargs = {} if fmt is None else {"fmt": fmt}
+        return prepare(operation, fields, login=self._login, psw=self._psw,
+                       apikey=self._apikey if self._apikey else None, phones=phones, **kwargs)
+
+    def url(self, call: HttpCall) -> str:
+        return page_url(self._endpoint, call.facts.path)
+
+
+@dataclass(frozen=True)
+class PagePlan(Generic[R]):
+    """One page call, ready: the call, the answer's fields, and how its records become the result.
+    A page method makes the plan; a shell sends ``call`` and hands the answer to ``read``."""
+
+    call: HttpCall
+    fields: Sequence[str]
+    read: Callable[[formats.Answer], R]
+    optional: Sequence[str] = ()
+
+
+def log_request(url: str, call: HttpCall, secrets: Iterable[Secret]) -> None:
+    if log.isEnabledFor(logging.DEBUG):  # placeholders, not secrets; and redacted by shape
+        log.debug("POST %s\n%s", url, redact(call.form().decode("ascii"), secrets))
+
+
+def read_answer(url: str, status: int, location: Optional[str], content_encoding: str, raw: bytes, *,
+                limit: int, fields: Sequence[str], optional: Sequence[str] = (),
+                secrets: Iterable[Secret] = ()) -> formats.Answer:
+    """The records (or the service's error code) of a whole answer read as sent (``raw``, at most
+    ``limit + 1`` bytes): a redirect refused, the size checked, decoded bounded, checked, parsed."""
+    secrets = tuple(secrets)
+    check_redirect(status, location, secrets)
+    check_size(status, raw, limit)
+    body = decode_body(content_encoding, raw, limit=limit, status=status)
+    if log.isEnabledFor(logging.DEBUG):
+        text = redact(body.decode("utf-8", "replace"), secrets)
+        log.debug("HTTP %s from %s\n%s", status, url,
+                  text[:LOG_BODY_CHARS] + (f"… ({len(body)} bytes)" if len(text) > LOG_BODY_CHARS else ""))
+    check_page_answer(status, body, secrets)
+    return formats.parse(body, fields, optional=optional, secrets=secrets)
+
+
+def file_start_error(call: HttpCall, status: int, first: bytes, *, fields: Sequence[str], limit: int,
+                     secrets: Iterable[Secret] = ()) -> Optional[SmscError]:
+    """None when ``first`` (the first decoded piece) starts a file; else the error to raise (an
+    :class:`~smsc_soap.errors.ApiError` for the service's code: the shell opens its back-off
+    window for it). An HTTP error or an unreadable answer is raised from here."""
+    secrets = tuple(secrets)
+    if not (status != 200 or not first.strip() or first.lstrip()[:1] in (b"{", b"[", b"<")
+            or first.lstrip().startswith(b"ERROR") or _is_short_error(first)):
+        return None
+    check_page_answer(status, b"" if len(first) > limit else first, secrets)
+    answer = formats.parse(first, fields, secrets=secrets)
+    if answer.error_code is not None:
+        return http_api_error(call.operation, answer.error_code, answer.error_text)
+    return ProtocolError(f"{call.operation}: a file was expected, the answer holds records: {snippet(first, secrets)}")
+
+
+def _is_short_error(first: bytes) -> bool:
+    """A whole answer of ``0,-N`` (fmt=1's error) is not a one-line CSV file."""
+    return len(first) < 32 and formats._CSV_ERROR.match(first.decode("utf-8", "replace").strip()) is not None
