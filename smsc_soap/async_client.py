@@ -10,6 +10,7 @@ in :attr:`AsyncClient.unknown_sends` (and noted on the ``CancelledError``), neve
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import logging
 import time
@@ -33,6 +34,8 @@ from .results import BalanceResult, CostResult, SendResult, StatusResult
 
 if TYPE_CHECKING:  # pragma: no cover
     import httpx
+
+    from .limits import Limits
     from typing_extensions import Unpack
 
     from . import channels
@@ -48,6 +51,17 @@ __all__ = ["AsyncClient"]
 T = TypeVar("T")
 
 log = logging.getLogger("smsc_soap")
+
+
+_RELEASE_EXECUTOR: List["concurrent.futures.ThreadPoolExecutor"] = []
+
+
+def _releases() -> "concurrent.futures.ThreadPoolExecutor":
+    """One thread, for every AsyncClient of the process, that gives shared slots back: a release
+    never waits behind calls that are waiting for a slot."""
+    if not _RELEASE_EXECUTOR:
+        _RELEASE_EXECUTOR.append(concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="smsc-soap-release"))
+    return _RELEASE_EXECUTOR[0]
 
 
 class AsyncClient(ClientBase):
@@ -72,8 +86,17 @@ class AsyncClient(ClientBase):
     def __init__(self, login: Optional[str] = None, psw: Optional[str] = None, *,
                  apikey: Optional[str] = None, host: Optional[str] = None, url: Optional[str] = None,
                  timeout: Timeout = DEFAULT_TIMEOUT, verify: Union[bool, str] = True,
-                 retry: Optional[RetryPolicy] = None, session: Optional["httpx.AsyncClient"] = None) -> None:
+                 retry: Optional[RetryPolicy] = None, session: Optional["httpx.AsyncClient"] = None,
+                 limits: Optional["Limits"] = None) -> None:
         settings = self._configure(login, psw, apikey, host, url, timeout, verify, retry)
+        #: Limits shared with other processes (e.g. a :class:`~smsc_soap.limits.RedisLimits`), or
+        #: None: then the back-off windows live in this client, on its event loop, and its pool
+        #: bounds the requests in flight. A shared store's calls block, so they run in the loop's
+        #: default executor, never on the loop itself.
+        self.limits = limits
+        from .limits import account_key
+
+        self._account = account_key(login, apikey or "")
         self._own_session = session is None
         self._http = session if session is not None else build_http_client(settings)
         self._transport = transport = AsyncSoapTransport(self._http, settings, self._secrets)
@@ -200,6 +223,8 @@ class AsyncClient(ClientBase):
     # --- the one call path: I/O here, every decision in smsc_soap._core ----------------------
 
     async def _call(self, call: _core.Call, expected: Type[T]) -> T:
+        if self.limits is not None:
+            return await self._call_with_limits(self.limits, call, expected)
         policy = self._settings.retry
         refusal = self._backoffs.refusal(call.operation, call.backoff_scopes, policy.clock())
         if refusal is not None:  # one event loop: no lock needed around the windows
@@ -209,6 +234,37 @@ class AsyncClient(ClientBase):
             result = _core.read_answer(call, answer)
         except ApiError as error:
             note = self._backoffs.open(error, call.backoff_scopes, policy.clock())
+            if note is not None:
+                log.warning("%s: error %d (%s); %s", error.operation, error.code, error.meaning, note)
+            raise
+        assert isinstance(result, expected), "spec.OPERATIONS names the result type"
+        return result
+
+    async def _call_with_limits(self, limits: "Limits", call: _core.Call, expected: Type[T]) -> T:
+        """:meth:`_call` under a shared store of limits, as Client's call path uses it: refused
+        during a back-off, inside a slot of the login, and a 4 or 9 opens a window for all."""
+        policy, account, loop = self._settings.retry, self._account, asyncio.get_running_loop()
+        refusal = await loop.run_in_executor(
+            None, limits.refusal, account, call.operation, call.backoff_scopes, policy)
+        if refusal is not None:
+            raise refusal
+        slot = limits.slot(account, self._settings.call_seconds())
+        entered = loop.run_in_executor(None, slot.__enter__)
+        try:
+            await asyncio.shield(entered)
+        except asyncio.CancelledError:  # the slot may still be taken: give it back when it is
+            entered.add_done_callback(
+                lambda done: None if done.cancelled() or done.exception() else slot.__exit__(None, None, None))
+            raise
+        try:
+            answer = await self._exchange(call)
+        finally:
+            # Not the loop's default executor: its threads may all be waiting for slots there.
+            await asyncio.shield(loop.run_in_executor(_releases(), slot.__exit__, None, None, None))
+        try:
+            result = _core.read_answer(call, answer)
+        except ApiError as error:
+            note = await loop.run_in_executor(None, limits.opened, account, error, call.backoff_scopes, policy)
             if note is not None:
                 log.warning("%s: error %d (%s); %s", error.operation, error.code, error.meaning, note)
             raise

@@ -192,3 +192,39 @@ def test_an_error_4_seen_by_one_worker_stops_every_call_of_every_worker(limits: 
     assert isinstance(refused, IpBlocked) and refused.refused_locally
     assert 0 < refused.retry_after <= policy.ip_blocked_backoff
     assert elsewhere.refusal("login:bob", "get_balance", backoff_scopes("get_balance", {}), policy) is None
+
+
+def test_an_async_client_keeps_the_shared_limits_too(limits: RedisLimits, redis_url: str) -> None:
+    """AsyncClient(limits=...) takes the same store as Client: a back-off opened by a Client's
+    error 4 refuses the AsyncClient's call without sending, and its calls hold the login's slots."""
+    import asyncio
+
+    from smsc_soap.errors import IpBlocked
+
+    with Sandbox(["alex:123:1000", "eve:1:1000"], latency=0.05) as sb:
+        capped = RedisLimits(redis_url, concurrency=2)
+
+        async def many() -> None:
+            async with smsc_soap.AsyncClient("alex", "123", url=sb.url, limits=capped) as client:
+                costs = await asyncio.gather(*(client.get_sms_cost("79161234567", f"hi {n}") for n in range(8)))
+            assert all(cost.cnt == 1 for cost in costs)
+
+        asyncio.run(many())
+        assert sb.concurrency.peak <= 2  # the store's two slots, though eight calls ran at once
+
+        with smsc_soap.Client("eve", "wrong", url=sb.url, limits=limits) as wrong:
+            for n in range(10):  # the sandbox blocks an IP after ten bad requests a minute
+                with pytest.raises(smsc_soap.AuthenticationError):
+                    wrong.get_sms_cost("79161234567", f"try {n}")  # cost has no window of its own
+            with pytest.raises(IpBlocked):
+                wrong.get_sms_cost("79161234567", "one more")
+        sent = len(sb.requests)
+
+        async def blocked() -> None:
+            async with smsc_soap.AsyncClient("eve", "1", url=sb.url, limits=limits) as client:
+                with pytest.raises(IpBlocked) as caught:
+                    await client.get_balance()
+                assert caught.value.refused_locally
+
+        asyncio.run(blocked())
+        assert len(sb.requests) == sent  # refused by the shared back-off, nothing sent
