@@ -146,3 +146,49 @@ def test_5000_messages_one_worker_node_killed_whole_its_tasks_redelivered_each_s
         assert sum(o["sent"] + o["already_sent"] for o in outcomes) == MESSAGES
         assert all(o["failed"] == [] for o in outcomes)
         assert elapsed < 60 + celery_app.VISIBILITY_SECONDS
+
+
+def test_a_slow_task_delivered_again_while_it_runs_is_sent_once_thanks_to_the_duplicate_guard() -> None:
+    """A visibility timeout shorter than a task hands it out again while its first run lives. The
+    second run finds the claim, waits the call's timeout, asks, finds nothing yet and sends; the
+    first run, stalled until then, sends the same requests: the service refuses them as identical
+    within the minute (error 9), the first run reconciles them and reports them already sent."""
+    import threading
+    from collections import Counter
+
+    import celery
+
+    import smsc_soap
+    from smsc_soap.celery import register_tasks
+
+    with Sandbox(["alex:123:100000"], realtime=True) as sb:
+        client = smsc_soap.Client("alex", "123", url=sb.url, timeout=0.5)
+        stalled = threading.Event()
+        send_bulk = client.send_bulk
+
+        def send_bulk_after_a_stall(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread().name == "first":
+                stalled.set()
+                time.sleep(1.0)  # past the second run's wait, check and send
+            return send_bulk(*args, **kwargs)
+
+        client.send_bulk = send_bulk_after_a_stall  # type: ignore[method-assign]
+        app = celery.Celery("slow_task")
+        app.conf.update(task_always_eager=True)
+        sms = register_tasks(app, lambda: client)
+        rows = [[f"7915{i:07d}", f"message {i}", f"slow-{i // 3}"] for i in range(12)]
+        outcomes: Dict[str, Any] = {}
+
+        def deliver(name: str) -> None:
+            outcomes[name] = sms.bulk_task.apply(kwargs={"messages": rows}, task_id="one-task").get()
+
+        first = threading.Thread(target=deliver, args=("first",), name="first")
+        first.start()
+        assert stalled.wait(10)
+        again = threading.Thread(target=deliver, args=("again",), name="again")
+        again.start()
+        first.join(30)
+        again.join(30)
+        assert Counter(m.phone for m in sb.messages) == Counter(row[0] for row in rows), "each message once"
+        assert outcomes["again"] == {"sent": 12, "already_sent": 0, "failed": []}
+        assert outcomes["first"] == {"sent": 0, "already_sent": 12, "failed": []}
