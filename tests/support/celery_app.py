@@ -13,10 +13,18 @@ from smsc_soap.limits import RedisLimits
 
 REDIS = os.environ.get("SMSC_TEST_REDIS", "redis://127.0.0.1:6379")
 
+#: Seconds before a task taken by a worker that never acknowledged it is handed out again.
+VISIBILITY_SECONDS = 10
+
 app = Celery("smsc_test", broker=REDIS + "/1", backend=REDIS + "/2")
 app.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"],
                 worker_prefetch_multiplier=1, broker_connection_retry_on_startup=True,
-                worker_hijack_root_logger=False)
+                worker_hijack_root_logger=False,
+                # A dead worker NODE's unacknowledged tasks come back only after the visibility
+                # timeout (Redis's default: one hour); short here so the test of a node killed
+                # mid-run ends in seconds, swept every second. Still longer than any task here.
+                broker_transport_options={"visibility_timeout": VISIBILITY_SECONDS,
+                                          "unacked_restore_interval": 1, "unacked_restore_throttle": 1})
 
 
 def make_client() -> smsc_soap.Client:
