@@ -305,17 +305,8 @@ class AsyncClient(ClientBase):
             if error is None:  # the deadline cancelled the attempt
                 error = TimeoutError(f"{call.operation} at {self.endpoint}: no complete answer within the "
                                      f"call's {budget:g} s")
-            if not isinstance(error, TransportError):
-                raise error
-            time_left = deadline - asyncio.get_running_loop().time()
-            step = _core.decide(policy, attempt, error, is_send=call.is_send, sent=exchange.sent, time_left=time_left)
-            if isinstance(step, _core.RaiseOutcomeUnknown):  # it may have arrived: never twice
-                raise call.outcome_unknown(error) from error
-            if isinstance(step, _core.Raise):
-                raise error
-            log.info("%s failed (%s: %s); retry %d of %d in %.2f s", call.operation,
-                     type(error).__name__, error, attempt, policy.attempts - 1, step.delay)
-            await _sleep(policy, step.delay)
+            await _sleep(policy, _core.delay_or_raise(policy, attempt, error, call, sent=exchange.sent,
+                                                      time_left=deadline - asyncio.get_running_loop().time()))
 
     def _lost_by_cancellation(self, call: Union[_core.Call, "HttpCall"], cancelled: asyncio.CancelledError) -> None:
         """A send cancelled after its request was written: an unknown outcome, recorded and said."""

@@ -23,7 +23,7 @@ from ._core.calls import new_message_id
 from ._soap import ZEEP_SETTINGS, read_reply
 from ._base import ClientBase, reconcile_target
 from ._wsdl import wsdl_document
-from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError
+from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError  # noqa: F401 - importable from here before
 from .query import describe_extended
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
@@ -301,17 +301,8 @@ class Client(ClientBase):
                     error = self._transport.error_for(exc, call.operation, self.endpoint, exchange)
                     if error is None:
                         raise
-            if not isinstance(error, TransportError):
-                raise error
-            step = _core.decide(policy, attempt, error, is_send=call.is_send, sent=exchange.sent,
-                                time_left=deadline - time.monotonic())
-            if isinstance(step, _core.RaiseOutcomeUnknown):  # it may have arrived: never twice
-                raise call.outcome_unknown(error) from error
-            if isinstance(step, _core.Raise):
-                raise error
-            log.info("%s failed (%s: %s); retry %d of %d in %.2f s", call.operation,
-                     type(error).__name__, error, attempt, policy.attempts - 1, step.delay)
-            policy.sleep(step.delay)
+            policy.sleep(_core.delay_or_raise(policy, attempt, error, call, sent=exchange.sent,
+                                              time_left=deadline - time.monotonic()))
 
     def _invoke(self, call: _core.Call) -> Any:
         """zeep's own send (``SoapBinding.send``) without its second parse of the answer: the

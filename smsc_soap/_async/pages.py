@@ -25,7 +25,7 @@ from .._core.checks import check_redirect
 from .._core.decoding import StreamDecoder
 from .._core.exceptions import detach, translate
 from .._core.settings import TransportSettings, user_agent
-from ..errors import ApiError, SmscError, TransportError, http_api_error
+from ..errors import ApiError, SmscError, http_api_error
 from ..http_api import exports as _exports
 from ..http_api import formats
 from ..spec import TASK_FIELDS
@@ -123,17 +123,8 @@ class AsyncHttpShell(PageAccess):
                 raise cancelled
             if error is None:
                 error = self._timeout_error(url)
-            if not isinstance(error, TransportError):
-                raise error
-            step = _core.decide(policy, attempt, error, is_send=call.is_send, sent=exchange.sent,
-                                time_left=deadline - asyncio.get_running_loop().time())
-            if isinstance(step, _core.RaiseOutcomeUnknown):  # it may have arrived: never twice
-                raise call.outcome_unknown(error) from error
-            if isinstance(step, _core.Raise):
-                raise error
-            log.info("%s failed (%s: %s); retry %d of %d in %.2f s", call.operation,
-                     type(error).__name__, error, attempt, policy.attempts - 1, step.delay)
-            await _sleep(policy, step.delay)
+            await _sleep(policy, _core.delay_or_raise(policy, attempt, error, call, sent=exchange.sent,
+                                                      time_left=deadline - asyncio.get_running_loop().time()))
 
     async def _send(self, url: str, call: HttpCall, exchange: Exchange) -> httpx.Response:
         log_request(url, call, self._secrets)

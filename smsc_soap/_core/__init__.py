@@ -36,9 +36,11 @@ does the I/O and asks the core at each step:
      exception (requests' keep ``.request.body``) is chained as ``__context__`` and no frame of
      the I/O, with its locals, stays on the traceback. Not ``raise ... from None`` alone: it
      hides ``__context__`` from the printout but leaves it readable.
-4. **retry**: after a transport error, ``retry.decide(policy, attempt, error, is_send=call.is_send,
-   sent=<a byte may have left>, time_left=...)`` says ``RetryAfter(delay)`` (sleep, then again),
-   ``Raise()`` or ``RaiseOutcomeUnknown()`` (raise ``call.outcome_unknown(error)``).
+4. **retry**: after a failed attempt, ``retry.delay_or_raise(policy, attempt, error, call,
+   sent=<a byte may have left>, time_left=...)`` returns the seconds to sleep before the next
+   attempt, or raises the error (``call.outcome_unknown(error)`` for a send that may have
+   arrived); it is built on the pure ``retry.decide``, which says ``RetryAfter(delay)``,
+   ``Raise()`` or ``RaiseOutcomeUnknown()``.
 5. **read**: ``answers.read_answer(call, element)`` (or ``read_fields`` for already-flat fields)
    returns the typed result or raises the typed error; after an :class:`~smsc_soap.ApiError`,
    ``BackOffWindows.open(error, call.backoff_scopes, policy.clock())`` (under the lock) starts
@@ -55,7 +57,7 @@ from .calls import (
 from .checks import XML_CONTENT_TYPES, check_answer, check_http, check_redirect, check_size, check_xml, snippet
 from .decoding import ACCEPT_ENCODING, decode_body
 from .exceptions import ExceptionRule, detach, soap_fault, translate
-from .retry import Decision, Raise, RaiseOutcomeUnknown, RetryAfter, RetryPolicy, decide
+from .retry import Decision, Raise, RaiseOutcomeUnknown, RetryAfter, RetryPolicy, decide, delay_or_raise
 from .settings import DEFAULT_TIMEOUT, LOG_BODY_CHARS, MAX_RESPONSE_BYTES, Timeout, TransportSettings
 
 __all__ = [
@@ -63,6 +65,7 @@ __all__ = [
     "LOG_BODY_CHARS", "MAX_RESPONSE_BYTES", "RATE_LIMITED_BACKOFF", "Raise", "RaiseOutcomeUnknown", "Result",
     "RetryAfter", "RetryPolicy", "Scope", "Timeout", "TransportSettings", "XML_CONTENT_TYPES", "backoff_scopes",
     "check_answer", "check_credentials", "check_http", "check_redirect", "check_size", "check_xml", "decide",
+    "delay_or_raise",
     "decode_body", "detach", "flatten", "message_fields",
     "new_message_id", "prepare", "query_field", "read_answer", "read_fields", "result_type", "send_fields",
     "snippet", "soap_fault", "status_fields", "translate", "wire_operation",

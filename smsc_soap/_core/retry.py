@@ -7,10 +7,11 @@ that library cannot know: whether the operation is safe to repeat at all.
 """
 from __future__ import annotations
 
+import logging
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Callable, FrozenSet, Union
+from typing import Callable, FrozenSet, Protocol, Union
 
 from .. import errors
 from .backoff import IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
@@ -112,3 +113,33 @@ def decide(policy: RetryPolicy, attempt: int, error: errors.TransportError, *, i
     if attempt >= policy.attempts or not policy.retryable(error) or delay >= time_left:
         return Raise()
     return RetryAfter(delay)
+
+
+class Attempted(Protocol):
+    """What :func:`delay_or_raise` needs of a call (a SOAP or an HTTP page's)."""
+
+    @property
+    def operation(self) -> str: ...
+
+    @property
+    def is_send(self) -> bool: ...
+
+    def outcome_unknown(self, cause: errors.TransportError) -> errors.SendOutcomeUnknown: ...
+
+
+def delay_or_raise(policy: RetryPolicy, attempt: int, error: errors.SmscError, call: Attempted, *,
+                   sent: bool, time_left: float) -> float:
+    """What every shell does after attempt ``attempt`` of ``call`` failed with ``error``: the
+    seconds to wait before the next attempt, or the error raised (for a send that may have
+    arrived, ``call.outcome_unknown(error)``). Raised here, from no ``except`` block."""
+    if not isinstance(error, errors.TransportError):
+        raise error
+    step = decide(policy, attempt, error, is_send=call.is_send, sent=sent, time_left=time_left)
+    if isinstance(step, RaiseOutcomeUnknown):  # it may have arrived: never twice
+        raise call.outcome_unknown(error) from error
+    if isinstance(step, Raise):
+        raise error
+    logging.getLogger("smsc_soap").info(
+        "%s failed (%s: %s); retry %d of %d in %.2f s", call.operation, type(error).__name__, error, attempt,
+        policy.attempts - 1, step.delay)
+    return step.delay

@@ -23,7 +23,7 @@ import requests
 from .. import _core, errors
 from .._core.checks import check_redirect
 from .._core.decoding import decode_stream
-from ..errors import ApiError, SmscError, TransportError, http_api_error
+from ..errors import ApiError, SmscError, http_api_error
 from ..redact import Secret
 from ..transport import HTTP_EXCEPTIONS, Exchange, SoapTransport, read_raw
 from . import formats
@@ -94,17 +94,8 @@ class HttpShell(PageAccess):
                     error = self._error_for(exc, call.operation, url, exchange)
                     if error is None:
                         raise
-            if not isinstance(error, TransportError):
-                raise error
-            step = _core.decide(policy, attempt, error, is_send=call.is_send, sent=exchange.sent,
-                                time_left=deadline - time.monotonic())
-            if isinstance(step, _core.RaiseOutcomeUnknown):  # it may have arrived: never twice
-                raise call.outcome_unknown(error) from error
-            if isinstance(step, _core.Raise):
-                raise error
-            log.info("%s failed (%s: %s); retry %d of %d in %.2f s", call.operation,
-                     type(error).__name__, error, attempt, policy.attempts - 1, step.delay)
-            policy.sleep(step.delay)
+            policy.sleep(_core.delay_or_raise(policy, attempt, error, call, sent=exchange.sent,
+                                              time_left=deadline - time.monotonic()))
 
     def _error_for(self, exc: BaseException, operation: str, url: str,
                    exchange: Optional[Exchange]) -> Optional[SmscError]:
