@@ -99,6 +99,17 @@ def test_5000_messages_from_two_workers_one_killed_each_sent_once(redis_url: str
         assert all(o["failed"] == [] for o in outcomes)
 
 
+def _kombu_version() -> tuple:
+    import kombu
+
+    return tuple(int(part) for part in kombu.__version__.split(".")[:2])
+
+
+# kombu 5.7 added unacked_restore_interval: before it (the newest kombu for Python 3.9 is 5.6) the
+# Redis transport sweeps a dead node's unacknowledged tasks back on its own schedule, minutes
+# later, which no test here can wait for. The pool-process kill above runs on every Python.
+@pytest.mark.skipif(_kombu_version() < (5, 7), reason="kombu < 5.7 cannot be told to restore a dead node's "
+                                                      "tasks within the test's time (unacked_restore_interval)")
 def test_5000_messages_one_worker_node_killed_whole_its_tasks_redelivered_each_sent_once(
         redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """SIGKILL a whole worker node (main process and pool) mid-run: nothing acknowledges or gives
