@@ -29,6 +29,20 @@ def redis_url() -> Iterator[str]:
     yield from run_redis()
 
 
+@pytest.fixture(autouse=True)
+def results_let_go_while_redis_lives(redis_url: str) -> Iterator[None]:
+    """Each AsyncResult tells the result backend it is done with it when it is collected. Collect
+    them here, while this module's Redis still runs: collected later, in another test, each would
+    retry a Redis that is gone."""
+    yield
+    import gc
+
+    gc.collect()
+    from support import celery_app
+
+    celery_app.app.backend.result_consumer.stop()  # no subscription left on the stopped server
+
+
 def children(pid: int) -> List[int]:
     """The pool processes of the worker ``pid`` (its direct children, from /proc)."""
     path = Path(f"/proc/{pid}/task/{pid}/children")
