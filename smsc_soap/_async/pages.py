@@ -336,20 +336,10 @@ class AsyncExports:
         """As the sync ``get_file``: a path gets the whole file or nothing. The writes to ``to``
         are plain (blocking) writes of one piece each (ASSUMPTION: a local file keeps up)."""
         import os
-        import tempfile
 
         if isinstance(to, (str, os.PathLike)):
-            target = os.fspath(to)
-            handle, temporary = tempfile.mkstemp(prefix=".smsc-export-", dir=os.path.dirname(target) or ".")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    written = await self.get_file(task, name=name, to=out)
-                os.replace(temporary, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
-            return written
+            with _exports.whole_or_nothing(to) as out:
+                return await self.get_file(task, name=name, to=out)
         written = 0
         async with self.stream(task, name=name) as pieces:
             async for piece in pieces:

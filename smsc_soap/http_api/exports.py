@@ -74,6 +74,22 @@ class ExportTask:
 TaskRef = Union[ExportTask, int]
 
 
+
+@contextlib.contextmanager
+def whole_or_nothing(path: Union[str, "os.PathLike[str]"]) -> Iterator[IO[bytes]]:
+    """A binary file that becomes ``path`` only once the block ends without an error: written
+    beside it under a temporary name, then renamed; removed if anything goes wrong."""
+    target = os.fspath(path)
+    handle, temporary = tempfile.mkstemp(prefix=".smsc-export-", dir=os.path.dirname(target) or ".")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
 class Exports:
     """``client.exports``: the calls of page 002."""
 
@@ -105,17 +121,8 @@ class Exports:
         then renamed.
         """
         if isinstance(to, (str, os.PathLike)):
-            target = os.fspath(to)
-            handle, temporary = tempfile.mkstemp(prefix=".smsc-export-", dir=os.path.dirname(target) or ".")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    written = self.get_file(task, name=name, to=out)
-                os.replace(temporary, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
-            return written
+            with whole_or_nothing(to) as out:
+                return self.get_file(task, name=name, to=out)
         written = 0
         with self.stream(task, name=name) as pieces:
             for piece in pieces:
