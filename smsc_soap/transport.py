@@ -34,7 +34,7 @@ from ._core.checks import XML_CONTENT_TYPES
 from ._core.exceptions import ExceptionRule
 from ._core.retry import RetryPolicy
 from ._core.settings import (
-    DEFAULT_TIMEOUT, LOG_BODY_CHARS, MAX_RESPONSE_BYTES, Timeout, TransportSettings, user_agent,
+    DEFAULT_TIMEOUT, LOG_BODY_CHARS, MAX_RESPONSE_BYTES, Timeout, TransportSettings, user_agent, warn_if_unverified,
 )
 from ._core.calls import Call
 from ._core.decoding import ACCEPT_ENCODING, decode_body
@@ -235,9 +235,7 @@ class SoapTransport(zeep.Transport):
         session.headers["User-Agent"] = user_agent()  # zeep's Transport just wrote its own
         self._settings = settings
         self._secrets = tuple(secrets)
-        if settings.verify is False:
-            log.warning("TLS certificate verification is OFF: anyone on the path can read and change "
-                        "requests, passwords included")
+        warn_if_unverified(settings)
 
     def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
         raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")

@@ -37,7 +37,7 @@ from .._core import checks
 from .._core.calls import Call
 from .._core.decoding import ACCEPT_ENCODING, decode_body
 from .._core.exceptions import ExceptionRule
-from .._core.settings import LOG_BODY_CHARS, TransportSettings, user_agent
+from .._core.settings import LOG_BODY_CHARS, TransportSettings, user_agent, warn_if_unverified
 from .._soap import soap_error, xml_text
 from ..redact import Secret, redact
 
@@ -236,9 +236,7 @@ class AsyncSoapTransport(zeep.transports.AsyncTransport):  # zeep is not typed
         self._close_session = False
         self._settings = settings
         self._secrets = tuple(secrets)
-        if settings.verify is False:
-            log.warning("TLS certificate verification is OFF: anyone on the path can read and change "
-                        "requests, passwords included")
+        warn_if_unverified(settings)
 
     def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
         raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")

@@ -5,6 +5,7 @@ so the defaults and their checks exist once.
 """
 from __future__ import annotations
 
+import logging
 import platform
 from dataclasses import dataclass
 from typing import Tuple, Union
@@ -57,3 +58,12 @@ def user_agent() -> str:
     pages; not zeep's, nor the HTTP library's): set once where a shell builds its session."""
     from .. import __version__  # at call time: the package's __init__ has finished by then
     return f"smsc-soap/{__version__} Python/{platform.python_version()}"
+
+
+def warn_if_unverified(settings: TransportSettings) -> None:
+    """Every shell says it once, when it is built: a client that does not check the server's
+    certificate hands its password to whoever sits on the path."""
+    if settings.verify is False:
+        logging.getLogger("smsc_soap").warning(
+            "TLS certificate verification is OFF: anyone on the path can read and change requests, "
+            "passwords included")
