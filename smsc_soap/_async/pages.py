@@ -11,6 +11,7 @@ runs; what an attempt hands back is plain data, never httpx's response (which ho
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Generic, AsyncIterator, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -32,7 +33,6 @@ from ..redact import Secret
 from .transport import _HTTP_EXCEPTIONS, Exchange, _read_raw
 
 if TYPE_CHECKING:  # pragma: no cover
-    import os
     from datetime import date
 
     from .. import params
@@ -261,8 +261,6 @@ class AsyncExports:
                        to: Union[str, "os.PathLike[str]", IO[bytes]]) -> int:
         """As the sync ``get_file``: a path gets the whole file or nothing. The writes to ``to``
         are plain (blocking) writes of one piece each (ASSUMPTION: a local file keeps up)."""
-        import os
-
         if isinstance(to, (str, os.PathLike)):
             with _exports.whole_or_nothing(to) as out:
                 return await self.get_file(task, name=name, to=out)
