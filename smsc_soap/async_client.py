@@ -1,11 +1,12 @@
 """The facade for asyncio applications: :class:`AsyncClient`, the same operations as
 :class:`~smsc_soap.Client` as coroutines, over zeep's async transport and httpx.
 
-It is a thin shell: the arguments are the core's to check (:mod:`smsc_soap._core.calls`), the
-retry, back-off and unknown-outcome decisions are the core's (:mod:`smsc_soap._core`), the I/O is
-:mod:`smsc_soap._async.transport`'s. Only what asyncio adds is decided here: a call's deadline
-cancels its task, and a send cancelled by the caller after its request was written is recorded
-in :attr:`AsyncClient.unknown_sends` (and noted on the ``CancelledError``), never silent.
+It is a thin shell: the arguments are the core's to check (:mod:`smsc_soap._core.calls`), every
+request is an attempt handed to the client's engine (:mod:`smsc_soap._async.engine`: limits,
+deadline, retries, translation, the secret-free raise), the I/O is
+:mod:`smsc_soap._async.transport`'s. What asyncio adds: a call's deadline cancels its task, and a
+send cancelled by the caller after its request was written is recorded in
+:attr:`AsyncClient.unknown_sends` (and noted on the ``CancelledError``), never silent.
 """
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """The facade: the seven SOAP operations with typed arguments and typed results.
 
-Every operation goes through :meth:`Client._call`, the one call path where the request is
-sent (under the call's deadline, repeated only where that is safe), lower-layer errors are
-translated, and the service's ``error`` code becomes an exception. This module and
-:mod:`smsc_soap.transport` are the sync shell: they do the I/O and ask the sans-IO core
-(:mod:`smsc_soap._core`) for every decision, as an async or plain-HTTP shell would.
+Every operation becomes a :class:`SoapAttempt` handed to the client's engine
+(:mod:`smsc_soap._sync.engine`), the one loop where every request, SOAP and page, is gated by
+the limits, sent under the call's deadline (repeated only where that is safe), translated and
+raised secret-free; the service's ``error`` code becomes an exception. This module,
+:mod:`smsc_soap.transport` and the engine are the sync shell: they do the I/O and ask the sans-IO
+core (:mod:`smsc_soap._core`) for every decision, as the async shell does.
 """
 from __future__ import annotations
 

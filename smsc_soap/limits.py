@@ -73,7 +73,13 @@ def window_of(scopes: Scopes) -> Tuple[int, str]:
 
 
 class Limits(Protocol):
-    """What ``Client(limits=...)`` asks before and after each request (one account per call)."""
+    """What ``Client(limits=...)`` asks before and after each request, SOAP and page alike (one
+    account per call; the client's engine asks, :mod:`smsc_soap._sync.engine`).
+
+    Optional attributes the engines read: ``concurrency`` (the requests a login may have in
+    flight: the clients' pools and bulk sending follow it, :func:`concurrency_of`) and ``local``
+    (True: answers at once without I/O, asked inline; otherwise asked from a helper thread for
+    no longer than the call's time left)."""
 
     def refusal(self, account: str, operation: str, scopes: Scopes, policy: "RetryPolicy") -> Optional[ApiError]:
         """The 4 or 9 to raise without sending if a window covers this call; else None (and the
