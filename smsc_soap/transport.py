@@ -119,6 +119,11 @@ class Exchange:
         self._watched = True
         WATCHDOG.watch(deadline, self)
 
+    def pause(self) -> None:
+        """No deadline until the next :meth:`extend`: the caller is busy with what it read (a piece
+        of a file), not waiting for the server."""
+        self.deadline = float("inf")
+
     def attach(self, conn: Any) -> None:
         """``conn`` now carries this exchange (a fresh connection, or one taken from the pool)."""
         with _OWNER_LOCK:

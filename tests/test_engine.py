@@ -296,6 +296,19 @@ def test_an_export_trickling_after_64_kib_ends_within_the_timeout(any_client: An
     assert took < 2 + 1.5, took
 
 
+def test_a_slow_reader_of_an_export_is_not_cut(responder: Responder, any_client: Any) -> None:
+    """The timeout holds for the server's pieces, not for the time the caller takes with each."""
+    body = b"id;phone\r\n" + b"1;79991234567\r\n" * 12_000  # about three pieces of 64 KiB
+    responder.answer(body, content_type="text/csv")
+    client = _client(any_client, responder.url, timeout=0.5)
+    got = b""
+    with client.exports.stream(7) as pieces:
+        for piece in pieces:
+            got += piece
+            time.sleep(0.6)
+    assert got == body
+
+
 # --- import weight: each flavour loads its own shell only ----------------------------------------
 
 

@@ -136,6 +136,7 @@ class Engine:
                     raise value  # a file is asked for once
                 pieces, close = value
                 del value
+                exchange.pause()  # until the caller asks for the next piece
                 try:
                     yield self._pieces(state, attempt.rules, exchange, pieces)
                 finally:
@@ -165,6 +166,7 @@ class Engine:
             if exchange.expired:
                 error = errors.TimeoutError(f"{state.call.operation} at {state.where}: no piece of the file came "
                                             f"within the call's {state.budget:g} s")
+            exchange.pause()  # the time the caller takes with a piece is not the server's
             if error is not None:
                 raise error
             if piece is None:
