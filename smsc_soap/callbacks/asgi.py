@@ -32,13 +32,18 @@ async def _body(receive: Receive) -> Optional[bytes]:
             return b"".join(chunks)
 
 
-def make_asgi_app(handler: Handler, *, secret: Union[str, Secret, None] = None,
-                  algorithm: Optional[str] = None) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    """An ASGI app that does what :func:`~smsc_soap.callbacks.make_wsgi_app` does; ``handler``
-    may be a plain function or a coroutine function."""
-    receiver = Receiver(secret=secret, algorithm=algorithm)
+class AsgiApp:
+    """The ASGI application :func:`make_asgi_app` makes. An object, not a function, so that
+    routers that tell the two apart (Starlette's ``Route``, FastAPI's ``add_route``) serve it as
+    an ASGI app on an exact path."""
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, handler: Handler, receiver: Receiver) -> None:
+        self._handler, self._receiver = handler, receiver
+
+    def __repr__(self) -> str:
+        return f"AsgiApp({self._handler!r}, {self._receiver!r})"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("type") != "http":
             if scope.get("type") == "lifespan":  # nothing to set up: acknowledge start and stop
                 while True:
@@ -53,17 +58,22 @@ def make_asgi_app(handler: Handler, *, secret: Union[str, Secret, None] = None,
         if body is None:
             answer = Answer(413, f"body larger than {spec.CALLBACK_MAX_BODY_BYTES} bytes", None)
         else:
-            answer = receiver.answer(scope.get("method", "GET"), scope.get("query_string", b""), body,
-                                     headers.get("content-type", ""))
+            answer = self._receiver.answer(scope.get("method", "GET"), scope.get("query_string", b""), body,
+                                           headers.get("content-type", ""))
         if answer.event is not None:
-            result = handler(answer.event)
+            result = self._handler(answer.event)
             if inspect.isawaitable(result):
                 await result
-            receiver.handled(answer.event)
+            self._receiver.handled(answer.event)
         payload = answer.body.encode("utf-8")
         await send({"type": "http.response.start", "status": answer.status,
                     "headers": [(b"content-type", b"text/plain; charset=utf-8"),
                                 (b"content-length", str(len(payload)).encode("ascii"))]})
         await send({"type": "http.response.body", "body": payload})
 
-    return app
+
+def make_asgi_app(handler: Handler, *, secret: Union[str, Secret, None] = None,
+                  algorithm: Optional[str] = None) -> AsgiApp:
+    """An ASGI app that does what :func:`~smsc_soap.callbacks.make_wsgi_app` does; ``handler``
+    may be a plain function or a coroutine function."""
+    return AsgiApp(handler, Receiver(secret=secret, algorithm=algorithm))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, NamedTuple, Optional, Tuple, Union
 
 from .. import spec
 from ..errors import CallbackFormatError, CallbackSignatureError
@@ -73,6 +73,16 @@ class Receiver:
             if event.key in self._seen:
                 return Answer(200, spec.CALLBACK_ANSWER, None)
         return Answer(200, spec.CALLBACK_ANSWER, event)
+
+    def handle(self, handler: Callable[[Event], Any], method: str, query: Union[str, bytes], body: bytes,
+               content_type: str) -> Answer:
+        """:meth:`answer`, calling ``handler(event)`` for a new event and then remembering it (an
+        exception in ``handler`` propagates, and the event is not remembered: a retry comes back)."""
+        answer = self.answer(method, query, body, content_type)
+        if answer.event is not None:
+            handler(answer.event)
+            self.handled(answer.event)
+        return answer
 
     def handled(self, event: Event) -> None:
         """Remember ``event`` as handled (after user code returned): a repeat of it is dropped."""

@@ -40,11 +40,8 @@ def make_wsgi_app(handler: Handler, *, secret: Union[str, Secret, None] = None,
             answer = Answer(413, f"body larger than {spec.CALLBACK_MAX_BODY_BYTES} bytes", None)
         else:
             query = environ.get("QUERY_STRING", "").encode("latin-1", "replace")  # PEP 3333: bytes as latin-1
-            answer = receiver.answer(environ.get("REQUEST_METHOD", "GET"), query, body,
+            answer = receiver.handle(handler, environ.get("REQUEST_METHOD", "GET"), query, body,
                                      environ.get("CONTENT_TYPE", ""))
-        if answer.event is not None:
-            handler(answer.event)
-            receiver.handled(answer.event)
         payload = answer.body.encode("utf-8")
         start_response(_REASONS.get(answer.status, f"{answer.status} Error"),
                        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(payload)))])
