@@ -29,11 +29,11 @@ def parse(method: str, query: Union[str, bytes], body: bytes = b"", content_type
     """
     if method.upper() not in spec.CALLBACK_METHODS:
         raise CallbackFormatError(f"method {method[:10]!r} is not one of {', '.join(spec.CALLBACK_METHODS)}")
-    key = signature.as_secret(secret)
+    secret = signature.as_secret(secret)  # rebound: a traceback's locals show Secret(REDACTED)
     algorithm = signature.check_algorithm(algorithm)
     fields = wire.read(query, body, content_type)
-    if key is not None:
-        signature.verify(events.kind_of(fields.values), fields.values, key, algorithm, fields.charset)
+    if secret is not None:
+        signature.verify(events.kind_of(fields.values), fields.values, secret, algorithm, fields.charset)
     return events.event(fields.values)
 
 
