@@ -162,7 +162,6 @@ class _Handler(BaseHTTPRequestHandler):
                 if not server.as_json:
                     line += f"  -> forwarded: {outcome}"
             server.say(line, server.out)
-            server.receiver.handled(event)
 
     def _reply(self, status: int, text: str) -> None:
         payload = text.encode("utf-8")

@@ -61,10 +61,13 @@ class AsgiApp:
             answer = self._receiver.answer(scope.get("method", "GET"), scope.get("query_string", b""), body,
                                            headers.get("content-type", ""))
         if answer.event is not None:
-            result = self._handler(answer.event)
-            if inspect.isawaitable(result):
-                await result
-            self._receiver.handled(answer.event)
+            try:
+                result = self._handler(answer.event)
+                if inspect.isawaitable(result):
+                    await result
+            except BaseException:
+                self._receiver.forget(answer.event)
+                raise
         payload = answer.body.encode("utf-8")
         await send({"type": "http.response.start", "status": answer.status,
                     "headers": [(b"content-type", b"text/plain; charset=utf-8"),

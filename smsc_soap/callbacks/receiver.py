@@ -2,7 +2,8 @@
 
 :func:`parse` reads and verifies a request into an event; :class:`Receiver` adds what a handler
 endpoint needs: the answer (200 ``OK``, 400, 403, 405) and dropping a repeated event
-(spec.CALLBACK_DEDUP_SIZE events remembered, oldest forgotten first).
+(spec.CALLBACK_DEDUP_SIZE events remembered, oldest forgotten first; an event is remembered
+from the moment it is handed out, and forgotten again if user code fails on it).
 """
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ class Receiver:
         return f"Receiver(signed={self._secret is not None}, algorithm={self._algorithm!r})"
 
     def answer(self, method: str, query: Union[str, bytes], body: bytes, content_type: str) -> Answer:
-        """The answer to one request; its event unless it is a repeat of one already handled."""
+        """The answer to one request; its event unless it repeats one already handed out."""
         if method.upper() not in spec.CALLBACK_METHODS:
             return Answer(405, "method not allowed", None)
         try:
@@ -69,25 +70,28 @@ class Receiver:
             return Answer(403, str(exc), None)
         except CallbackFormatError as exc:
             return Answer(400, str(exc), None)
-        with self._lock:
+        with self._lock:  # claimed at once: a repeat arriving while user code runs is dropped too
             if event.key in self._seen:
                 return Answer(200, spec.CALLBACK_ANSWER, None)
+            self._seen[event.key] = None
+            while len(self._seen) > self._remember:
+                self._seen.popitem(last=False)
         return Answer(200, spec.CALLBACK_ANSWER, event)
 
     def handle(self, handler: Callable[[Event], Any], method: str, query: Union[str, bytes], body: bytes,
                content_type: str) -> Answer:
-        """:meth:`answer`, calling ``handler(event)`` for a new event and then remembering it (an
-        exception in ``handler`` propagates, and the event is not remembered: a retry comes back)."""
+        """:meth:`answer`, calling ``handler(event)`` for a new event; if ``handler`` raises, the
+        event is forgotten (:meth:`forget`) and the exception propagates: the retry comes back."""
         answer = self.answer(method, query, body, content_type)
         if answer.event is not None:
-            handler(answer.event)
-            self.handled(answer.event)
+            try:
+                handler(answer.event)
+            except BaseException:
+                self.forget(answer.event)
+                raise
         return answer
 
-    def handled(self, event: Event) -> None:
-        """Remember ``event`` as handled (after user code returned): a repeat of it is dropped."""
+    def forget(self, event: Event) -> None:
+        """Treat ``event`` as never seen (user code failed on it): its repeat is handed on again."""
         with self._lock:
-            self._seen[event.key] = None
-            self._seen.move_to_end(event.key)
-            while len(self._seen) > self._remember:
-                self._seen.popitem(last=False)
+            self._seen.pop(event.key, None)
