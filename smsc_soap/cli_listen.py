@@ -129,6 +129,11 @@ class _Server(ThreadingHTTPServer):
         finally:
             self.slots.release()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a reset after a 411 or 413) is one line, not a traceback."""
+        error = sys.exc_info()[1]
+        self.say(f"connection from {client_address[0]} ended: {type(error).__name__}", self.err)
+
     def say(self, line: str, stream: TextIO) -> None:
         with self.print_lock:
             print(line, file=stream, flush=True)
@@ -145,6 +150,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         server = self.server
         query = self.path.partition("?")[2]
+        if self.command == "POST" and self.headers.get("Content-Length") is None:
+            self._reply(411, "a POST needs a Content-Length")  # never read to an end that may not come
+            return
         body = read_body(self.rfile, self.headers.get("Content-Length") if self.command == "POST" else "0")
         content_type = self.headers.get("Content-Type", "")
         if body is None:

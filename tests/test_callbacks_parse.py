@@ -232,6 +232,18 @@ def test_wsgi_app_answers_and_calls_the_handler_once_per_event() -> None:
     assert len(events) == 2
 
 
+def test_a_wsgi_body_without_a_length_is_read_only_from_a_terminated_stream() -> None:
+    events: List[Any] = []
+    app = make_wsgi_app(events.append)
+    body = form({"id": "1", "phone": "2", "status": "1"})
+    out: List[str] = []
+    environ = {"REQUEST_METHOD": "POST", "QUERY_STRING": "", "CONTENT_TYPE": FORM, "wsgi.input": io.BytesIO(body)}
+    assert b"".join(app(dict(environ), lambda status, headers: out.append(status))) == b"the callback carries no fields"
+    environ.update({"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True})
+    assert b"".join(app(environ, lambda status, headers: out.append(status))) == b"OK"
+    assert out == ["400 Bad Request", "200 OK"] and len(events) == 1
+
+
 def test_a_handler_that_fails_is_called_again_on_the_retry() -> None:
     calls: List[Any] = []
 

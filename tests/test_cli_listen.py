@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -122,6 +123,9 @@ def test_listen_verifies_prints_forwards_and_stops_cleanly(recorder: Recorder, s
     assert post(port, signed().replace(b"md5=", b"md5=f"))[0] == 403
     assert post(port, b"id=1&phone=2&status=1")[0] == 403
     assert post(port, b"x", headers={"Content-Length": str(spec.CALLBACK_MAX_BODY_BYTES + 1)})[0] == 413
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:  # no length: never waits for an end
+        raw.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        assert raw.recv(100).startswith(b"HTTP/1.0 411")
     assert served.wait_for(lambda: len(served.out) >= 1 and len(recorder.seen) >= 1)
     code, stderr = served.stop(sig)
     assert code == 0 and "stopped" in stderr and "Traceback" not in stderr

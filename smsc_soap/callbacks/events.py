@@ -94,7 +94,9 @@ class IncomingMessage:
 
     @property
     def key(self) -> Tuple[str, str, str]:
-        return (self.id or "", self.phone, "incoming:" + self.mes if self.id is None else "incoming")
+        if self.id is not None:
+            return (self.id, self.phone, spec.CALLBACK_INCOMING)
+        return (self.raw.get("ts", ""), self.phone, f"{spec.CALLBACK_INCOMING}:{self.mes}")
 
 
 @dataclass(frozen=True)

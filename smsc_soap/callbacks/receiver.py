@@ -33,6 +33,8 @@ def parse(method: str, query: Union[str, bytes], body: bytes = b"", content_type
     secret = signature.as_secret(secret)  # rebound: a traceback's locals show Secret(REDACTED)
     algorithm = signature.check_algorithm(algorithm)
     fields = wire.read(query, body, content_type)
+    if not fields.values:
+        raise CallbackFormatError("the callback carries no fields")
     if secret is not None:
         signature.verify(events.kind_of(fields.values), fields.values, secret, algorithm, fields.charset)
     return events.event(fields.values)

@@ -13,16 +13,19 @@ _REASONS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden", 405: "4
             413: "413 Payload Too Large"}
 
 
-def read_body(stream: Any, length_header: Optional[str]) -> Optional[bytes]:
-    """At most spec.CALLBACK_MAX_BODY_BYTES of the body; None when it is longer (413)."""
+def read_body(stream: Any, length_header: Optional[str], *, terminated: bool = False) -> Optional[bytes]:
+    """At most spec.CALLBACK_MAX_BODY_BYTES of the body; None when it is longer (413). Without a
+    length the body is empty, unless the server says the stream ends (``wsgi.input_terminated``)."""
     limit = spec.CALLBACK_MAX_BODY_BYTES
-    try:
-        length = int(length_header) if length_header and length_header.strip() else None
-    except ValueError:
+    text = (length_header or "").strip()
+    if not text.isdigit() and text:
         return None
-    if length is not None and (length < 0 or length > limit):
+    if stream is None or (not text and not terminated):
+        return b""
+    length = int(text) if text else None
+    if length is not None and length > limit:
         return None
-    data: bytes = stream.read(limit + 1 if length is None else length) if stream is not None else b""
+    data: bytes = stream.read(limit + 1 if length is None else length)
     return None if len(data) > limit else data
 
 
@@ -35,7 +38,8 @@ def make_wsgi_app(handler: Handler, *, secret: Union[str, Secret, None] = None,
     receiver = Receiver(secret=secret, algorithm=algorithm)
 
     def app(environ: Any, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        body = read_body(environ.get("wsgi.input"), environ.get("CONTENT_LENGTH"))
+        body = read_body(environ.get("wsgi.input"), environ.get("CONTENT_LENGTH"),
+                         terminated=bool(environ.get("wsgi.input_terminated")))
         if body is None:
             answer = Answer(413, f"body larger than {spec.CALLBACK_MAX_BODY_BYTES} bytes", None)
         else:
