@@ -25,6 +25,7 @@ from smsc_soap.callbacks import (
 )
 from smsc_soap.results import DeliveryError, DeliveryStatus
 from smsc_soap.sandbox import Sandbox
+from smsc_soap.sandbox import assumptions as A
 from smsc_soap.sandbox import callbacks as writer
 
 SECRET = "hook-secret-42"
@@ -198,14 +199,14 @@ def test_a_slow_handler_never_blocks_the_service() -> None:
 
 def test_stop_is_prompt_with_deliveries_pending_and_the_queue_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     sandbox = Sandbox(callback_url="http://127.0.0.1:9/nobody-listens")  # discard port: refused at once
-    monkeypatch.setattr(writer, "QUEUE_LIMIT", 3)
+    monkeypatch.setattr(A, "CALLBACK_QUEUE_LIMIT", 3)
     for n in range(5):
         sandbox.receive_sms("79990000002", f"#{n}")
     assert sandbox.callbacks is not None and sandbox.callbacks.dropped == 2
     sandbox.start()
     started = time.monotonic()
     sandbox.stop()
-    assert time.monotonic() - started < writer.ATTEMPT_TIMEOUT_SECONDS  # generous: no retry waited out
+    assert time.monotonic() - started < A.CALLBACK_ATTEMPT_SECONDS  # generous: no retry waited out
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:1/h?crc32=x", "http://127.0.0.1:1/h?charset=latin-1",

@@ -14,7 +14,6 @@ import hashlib
 import http.client
 import json
 import logging
-import re
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -23,25 +22,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
 from .. import spec
+from . import assumptions as A
 from .clock import Clock
 from .sendtime import format_moment
 from .service import SentMessage
 
 log = logging.getLogger("smsc_soap.sandbox")
 
-#: ASSUMPTION (the sandbox's): deliveries waiting at most; past it a new one is dropped and counted.
-QUEUE_LIMIT = 10_000
-#: ASSUMPTION (the sandbox's): one attempt waits this long for the handler's answer.
-ATTEMPT_TIMEOUT_SECONDS = 5.0
-#: ASSUMPTION (the sandbox's): with a real-time clock, statuses are looked at this often.
-POLL_SECONDS = 0.5
-#: The recent deliveries kept for tests to look at.
-LOG_LIMIT = 1000
-#: ASSUMPTION (the sandbox's): the number an incoming SMS is sent to when none is given.
-INCOMING_TO = "79000000000"
-#: ASSUMPTION (the sandbox's; the service's XML is not shown anywhere): XML 1.0 cannot carry these
-#: control characters, so in fmt=2 each is sent as "?" (as a character the charset lacks is).
-XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: spec's ``type`` of a status event for the channel flags that have one (others: an SMS, 0).
 _TYPES = {name: code for code, name in spec.CALLBACK_MESSAGE_TYPES.items()}
 
@@ -100,7 +87,7 @@ class Target:
     def sendable(self, text: str) -> str:
         """``text`` as it can travel in this charset and format (what cannot is "?")."""
         text = text.encode(self.charset, "replace").decode(self.charset)
-        return XML_FORBIDDEN.sub("?", text) if self.fmt == spec.FMT_XML else text
+        return A.CALLBACK_XML_FORBIDDEN.sub("?", text) if self.fmt == spec.FMT_XML else text
 
     def body(self, kind: str, fields: Dict[str, Value]) -> Tuple[bytes, str]:
         """The request body and its content type, signed when the URL asks for it."""
@@ -124,7 +111,7 @@ class Target:
     def post(self, body: bytes, content_type: str) -> int:
         """One attempt: the handler's HTTP status (an OSError when it cannot be reached)."""
         cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
-        connection = cls(self.host, self.port, timeout=ATTEMPT_TIMEOUT_SECONDS)
+        connection = cls(self.host, self.port, timeout=A.CALLBACK_ATTEMPT_SECONDS)
         try:
             connection.request("POST", self.path, body, {"Content-Type": content_type})
             response = connection.getresponse()
@@ -157,8 +144,8 @@ class CallbackSender:
         self._stopping = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._next_incoming = 1
-        #: The recent deliveries, oldest first (the last LOG_LIMIT).
-        self.log: Deque[Delivery] = deque(maxlen=LOG_LIMIT)
+        #: The recent deliveries, oldest first (the last A.CALLBACK_LOG_LIMIT).
+        self.log: Deque[Delivery] = deque(maxlen=A.CALLBACK_LOG_LIMIT)
         #: Callbacks dropped because the queue was full.
         self.dropped = 0
 
@@ -166,9 +153,9 @@ class CallbackSender:
 
     def enqueue(self, kind: str, fields: Dict[str, Value]) -> None:
         with self._cond:
-            if len(self._queue) >= QUEUE_LIMIT:
+            if len(self._queue) >= A.CALLBACK_QUEUE_LIMIT:
                 self.dropped += 1
-                log.warning("callback queue full (%d): a %s callback was dropped", QUEUE_LIMIT, kind)
+                log.warning("callback queue full (%d): a %s callback was dropped", A.CALLBACK_QUEUE_LIMIT, kind)
                 return
             self._queue.append((kind, fields))
             self._cond.notify_all()
@@ -186,7 +173,7 @@ class CallbackSender:
         with self._cond:
             number, self._next_incoming = self._next_incoming, self._next_incoming + 1
         now = self._clock.now()
-        self.enqueue(spec.CALLBACK_INCOMING, {"id": str(number), "phone": phone, "mes": text, "to": to or INCOMING_TO,
+        self.enqueue(spec.CALLBACK_INCOMING, {"id": str(number), "phone": phone, "mes": text, "to": to or A.CALLBACK_INCOMING_TO,
                                               "time": format_moment(now), "ts": int(now)})
         return str(number)
 
@@ -209,7 +196,7 @@ class CallbackSender:
             self._cond.notify_all()
         thread, self._thread = self._thread, None
         if thread is not None:
-            thread.join(ATTEMPT_TIMEOUT_SECONDS * 2)
+            thread.join(A.CALLBACK_ATTEMPT_SECONDS * 2)
 
     def wait(self, timeout: float = 10.0) -> bool:
         """Block until every queued callback was delivered or given up on; False on timeout."""
@@ -221,7 +208,7 @@ class CallbackSender:
         while not self._stopping.is_set():
             with self._cond:
                 if not self._queue:
-                    self._cond.wait(POLL_SECONDS)
+                    self._cond.wait(A.CALLBACK_POLL_SECONDS)
                 if not self._queue:
                     item = None
                 else:
