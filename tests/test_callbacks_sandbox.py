@@ -254,3 +254,15 @@ def test_what_the_sandbox_writes_parse_reads(fmt: str, charset: str, algorithm: 
         assert isinstance(event, IncomingMessage) and (event.phone, event.mes, event.to) == (phone, sent, to)
     else:
         assert isinstance(event, CallConfirmation) and event.phone == phone
+
+
+def test_the_sandbox_writes_callbacks_without_the_package_that_reads_them() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, smsc_soap.sandbox, smsc_soap.sandbox.callbacks; "
+            "s = smsc_soap.sandbox.Sandbox(callback_url='http://127.0.0.1:9/?fmt=3&md5=x'); "
+            "s.receive_sms('79990000002', 'hi'); "
+            "assert 'smsc_soap.callbacks' not in sys.modules, 'the oracle imports what it checks'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
