@@ -590,6 +590,10 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser("sandbox", help="serve a local SMSC SOAP sandbox until interrupted")
     sandbox_cli.add_arguments(sandbox)
     sandbox.set_defaults(run=lambda args, ctx: sandbox_cli.run(args))
+
+    from . import cli_listen  # the service's callbacks, received locally
+
+    cli_listen.add_command(commands)
     return parser
 
 

@@ -304,3 +304,24 @@ def http_api_error(operation: str, code: int, text: str = "") -> ApiError:
     if isinstance(error, RateLimited) and spec.CONCURRENT_PHRASE in text.lower():
         error = ConcurrencyLimited(code, f"{error.meaning} ({spec.CONCURRENT_PHRASE})", operation)
     return error
+
+
+# --- callbacks: what the service POSTs to the customer's handler (smsc_soap.callbacks) --------
+
+
+class CallbackError(SmscError, ValueError):
+    """A callback request that is not handed to user code (HTTP 400 or 403 from the adapters)."""
+
+
+class CallbackFormatError(CallbackError):
+    """The callback is not in a format we read: too big, nested, duplicate or wrongly typed
+    fields, a wrong charset or XML/JSON that does not parse (HTTP 400); ``field`` names the part."""
+
+    def __init__(self, message: str, *, field: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class CallbackSignatureError(CallbackError):
+    """With a secret configured, the callback's signature is absent, wrong, or of an algorithm
+    we refuse (crc32) or did not configure (HTTP 403). Never says the secret or the digest expected."""

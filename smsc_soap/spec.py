@@ -770,3 +770,84 @@ SHARED_CONCURRENT_REQUESTS = 10
 #: live call never loses its slot (the deadline ends the call first), and a crashed worker's slot
 #: is free again this long after its call's deadline.
 SLOT_LEASE_MARGIN_SECONDS = 10.0
+
+
+# === callbacks ===
+#
+# The service calls the customer's handler URL when a message's status changes, when an SMS
+# comes in and when a number is confirmed by a call. NONE of this is in the five pages: it is
+# the research of issue 23 (the service's own handler page, cut off after its list of signature
+# algorithms, and two independent PHP handlers that agree with each other). So every constant of
+# this section is an ASSUMPTION, cited to that research; smsc_soap.callbacks reads them, the
+# sandbox's own writer (smsc_soap.sandbox.callbacks) writes by them, the docs list them.
+
+#: Where the facts below come from (shown by the docs with every assumption).
+CALLBACK_EVIDENCE = ("issue 23: the service's handler page (charset, fmt, md5/sha1/crc32 in the URL; cut off "
+                     "after that) and two independent PHP handlers")
+#: ASSUMPTION (handler page): ``?charset=`` on the handler URL picks the encoding of what the
+#: service sends: one of these, **windows-1251 when absent** (the page's words: "по умолчанию").
+CALLBACK_CHARSET_PARAM = "charset"
+CALLBACK_CHARSETS: Tuple[str, ...] = ("utf-8", "koi8-r", "windows-1251")
+CALLBACK_DEFAULT_CHARSET = "windows-1251"
+#: ASSUMPTION (handler page): ``?fmt=2`` on the URL asks for XML, ``?fmt=3`` for JSON (the same
+#: numbers as the HTTP pages' fmt, FMT_XML and FMT_JSON above); without it, form fields
+#: (``application/x-www-form-urlencoded``, FMT_FORM is our name for that).
+CALLBACK_FMT_PARAM = "fmt"
+CALLBACK_FMT_FORM = 0
+CALLBACK_FMTS: Tuple[int, ...] = (CALLBACK_FMT_FORM, FMT_XML, FMT_JSON)
+#: ASSUMPTION (handler page: "md5, sha1 или crc32" may be put in the URL against spoofing):
+#: the customer writes ``md5=SECRET`` (or ``sha1=SECRET``) on the URL; the service keeps that
+#: value to itself and sends, in a field named like the algorithm, the lowercase hex digest of
+#: the event's signed fields joined by ":" with the secret last. The service calls the URL as
+#: written minus that parameter (fmt and charset stay, so a handler reads them in its query).
+CALLBACK_SIGNATURES: Mapping[str, str] = {"md5": "md5", "sha1": "sha1"}  # field -> hashlib name
+CALLBACK_SIGNATURE_SEPARATOR = ":"
+#: ASSUMPTION: crc32 has no known recipe (no handler we found checks one) and 32 bits are no
+#: protection against a forger: a URL or a signature naming it is refused, never accepted.
+CALLBACK_SIGNATURES_REFUSED: Tuple[str, ...] = ("crc32",)
+#: The kinds of event one handler URL receives.
+CALLBACK_STATUS, CALLBACK_INCOMING, CALLBACK_CALL = "status", "incoming", "call"
+#: ASSUMPTION (the two handlers): the fields signed, in order, for each kind: a status
+#: ``md5("id:phone:status:SECRET")`` (both handlers); an incoming SMS ``phone:mes:to:SECRET`` and a
+#: call confirmation ``phone:ts:SECRET`` (one handler). The string is hashed in the callback's
+#: charset, as a PHP handler hashes the bytes it received.
+CALLBACK_SIGNED_FIELDS: Mapping[str, Tuple[str, ...]] = {
+    CALLBACK_STATUS: ("id", "phone", "status"),
+    CALLBACK_INCOMING: ("phone", "mes", "to"),
+    CALLBACK_CALL: ("phone", "ts"),
+}
+#: ASSUMPTION (the handlers' tests): how a kind is told. A ``status`` field makes a status
+#: event; otherwise ``mes`` makes an incoming SMS; otherwise ``waitcall`` a call confirmation.
+#: Anything else is an unknown kind, kept raw (with a secret set it cannot be verified, so it is
+#: refused as unsigned).
+CALLBACK_KIND_FIELDS: Tuple[Tuple[str, str], ...] = (
+    ("status", CALLBACK_STATUS), ("mes", CALLBACK_INCOMING), ("waitcall", CALLBACK_CALL))
+#: ASSUMPTION (fields the handlers read): every field an event may carry.
+CALLBACK_FIELDS: Tuple[str, ...] = (
+    "id", "phone", "status", "err", "type", "flag", "ts", "time", "cost", "cnt", "mes", "to", "waitcall",
+    "imsi", "msc", "mcc", "mnc", "cn", "net", "rcn", "rnet",
+)
+#: ASSUMPTION (handlers): ``type`` of a status event, the kinds of message named so far.
+CALLBACK_MESSAGE_TYPES: Mapping[int, str] = {0: "sms", 7: "call", 10: "viber"}
+#: ASSUMPTION (handlers): ``time`` is "DD.MM.YYYY hh:mm:ss" in the service's zone (as
+#: HTTP_DATE_FORMAT) and ``ts`` Unix seconds.
+CALLBACK_TIME_FORMAT = HTTP_DATE_FORMAT
+#: ASSUMPTION (handlers): a handler answers HTTP 200 with this body; it takes GET and POST and
+#: reads the query and the body together (a field in both is refused: a duplicate).
+CALLBACK_ANSWER = "OK"
+CALLBACK_METHODS: Tuple[str, ...] = ("GET", "POST")
+#: ASSUMPTION (fmt=2 is not shown anywhere): one root element whose children are the fields,
+#: each with its value as text (the shape of the HTTP pages' fmt=2 answers); we write ``result``.
+CALLBACK_XML_ROOT = "result"
+#: ASSUMPTION (our bounds, generous for ~20 short fields): a callback body of at most this many
+#: bytes, this many fields, and (JSON) one flat object: values are strings or numbers.
+CALLBACK_MAX_BODY_BYTES = 64 * 1024
+CALLBACK_MAX_FIELDS = 100
+CALLBACK_JSON_MAX_DEPTH = 1
+#: ASSUMPTION (unknown: "Retries: unknown"): the sandbox tries a delivery this many times in all,
+#: waiting CALLBACK_RETRY_SECONDS (real time) after each failure (a non-2xx answer or no answer).
+CALLBACK_ATTEMPTS = 3
+CALLBACK_RETRY_SECONDS = 0.2
+#: ASSUMPTION (our choice): the events a handler remembers to drop a repeated POST of the same
+#: (id, phone, status): enough for the status changes of a busy minute; the oldest is forgotten.
+CALLBACK_DEDUP_SIZE = 10_000

@@ -114,14 +114,17 @@ class _Record:
     expires_at: float
     final: A.Outcome
 
+    def changes(self) -> Tuple[float, float]:
+        """When the status changes: to "transferred", then to the final one."""
+        transfer = self.message.send_at + A.QUEUE_SECONDS
+        if self.final.status == T.STATUS_EXPIRED:
+            return transfer, max(transfer, self.expires_at)
+        return transfer, transfer + A.DELIVERY_SECONDS
+
     def state(self, now: float) -> Tuple[int, int, float]:
         """``(status, err, since)`` of the message at ``now``."""
         msg = self.message
-        transfer = msg.send_at + A.QUEUE_SECONDS
-        if self.final.status == T.STATUS_EXPIRED:
-            final_at = max(transfer, self.expires_at)
-        else:
-            final_at = transfer + A.DELIVERY_SECONDS
+        transfer, final_at = self.changes()
         if now < transfer:
             return T.STATUS_WAITING, 0, msg.accepted_at
         if now < final_at:
@@ -216,6 +219,14 @@ class Service:
         with self._lock:
             now = self.clock.now()
             return [record.snapshot(now) for record in self._records]
+
+    def status_changes(self, since: float, until: float) -> List[Tuple[float, SentMessage]]:
+        """Every status change in ``(since, until]``, oldest first: its moment and the message as
+        of then (what the sandbox's callbacks report as the clock moves)."""
+        with self._lock:
+            found = [(at, record.snapshot(at)) for record in self._records
+                     for at in sorted(set(record.changes())) if since < at <= until]
+        return sorted(found, key=lambda change: change[0])
 
     # --- the entry point -------------------------------------------------------------------
 
