@@ -27,6 +27,9 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from . import params, spec
 from ._core import calls
+from ._extras import require
+
+require("celery", "smsc_soap.celery")  # the tasks are registered on a Celery app of yours
 from ._core.ids import derived_message_id
 from .bulk import Failed, Message, Sent, Unknown
 from .client import Client
