@@ -306,6 +306,8 @@ def _repr_set_fields(result: object) -> str:
 class StatusResult:
     """The answer of get_status and get_status2.
 
+    ``status`` and ``err`` are always there (every status answer carries them): a code the
+    tables lack is an unknown member (``known`` False), so ``result.status.title`` always reads.
     ``all=0`` fills status, last_date, last_timestamp and err; ``all=1`` adds send_date,
     send_timestamp, phone, cost, sender_id, status_name and message; ``all=2`` adds operator and
     region. Every datetime is aware: ``last_date``/``send_date`` in the service's time zone,
