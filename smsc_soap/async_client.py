@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .http_api.calls import HttpCall
     from .http_api.operator import OperatorInfo
     from .bulk import MessageLike, Outcome
+    from .bulk_options import BulkOptions
     from .query import ExtendedParams
     from .track import StatusChange
 
@@ -207,7 +208,7 @@ class AsyncClient(ClientBase):
 
     # --- many messages (smsc_soap.bulk, smsc_soap.track) --------------------------------------
 
-    def send_bulk(self, messages: Iterable["MessageLike"], **options: Any) -> AsyncIterator["Outcome"]:
+    def send_bulk(self, messages: Iterable["MessageLike"], **options: "Unpack[BulkOptions]") -> AsyncIterator["Outcome"]:
         """``async for outcome in client.send_bulk(messages):`` what :meth:`smsc_soap.Client.send_bulk`
         yields, with the same options; at most ``concurrency`` requests at once (and never more than
         the client's pool)."""

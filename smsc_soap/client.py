@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Unpack
 
     from .bulk import MessageLike, Outcome
+    from .bulk_options import BulkOptions
     from .http_api.exports import Exports
     from .http_api.mailings import Mailings
     from .http_api.operator import OperatorInfo
@@ -211,7 +212,7 @@ class Client(ClientBase):
 
     # --- many messages (smsc_soap.bulk) ---------------------------------------------------------
 
-    def send_bulk(self, messages: Iterable["MessageLike"], **options: Any) -> Iterator["Outcome"]:
+    def send_bulk(self, messages: Iterable["MessageLike"], **options: "Unpack[BulkOptions]") -> Iterator["Outcome"]:
         """Send many messages (:class:`~smsc_soap.bulk.Message` or tuples ``(phones, text[, sender,
         time, id])``, any iterable, read lazily) as ``list`` requests, several at once; yield one
         :class:`~smsc_soap.bulk.Sent`, :class:`~smsc_soap.bulk.Failed` or

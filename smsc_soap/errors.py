@@ -207,8 +207,11 @@ class SendOutcomeUnknown(TransportError):
     still catches a send that timed out: catch ``SendOutcomeUnknown`` first, and never wrap a
     send in a generic "retry on TransportError" (docs/reliability.rst). ``id`` is the message id the request carried (the
     client assigns one when the caller gives none) and ``phones`` the numbers it was for:
-    ``client.reconcile(error)`` asks the service whether the message exists.
+    ``client.reconcile(error)`` asks the service whether the message exists. ``id`` is ``""`` for
+    a send that carries no id of ours (a mailing's ``jobs.add``).
     """
+
+    id: str
 
     def __init__(self, operation: str, id: Optional[str], phones: Tuple[str, ...],  # noqa: A002
                  cause: "TransportError") -> None:
@@ -219,7 +222,7 @@ class SendOutcomeUnknown(TransportError):
                   f"sent before sending it again")
         self.__dict__.update({k: v for k, v in vars(cause).items() if not k.startswith("_")})
         self.operation = operation
-        self.id = id
+        self.id = id or ""
         self.phones = tuple(phones)
         self.cause = cause
 

@@ -107,8 +107,9 @@ def _recipient(entry: str, field: str, allowed: Mapping[str, bool], *, groups: b
         if pattern.fullmatch(entry):
             if allowed[keyword]:
                 return entry
-            raise ValidationError(
-                f"{field}: {entry!r} is {what}; such recipients need {option} ({keyword}=True)", field=field
+            raise ValidationError(  # a typo'd number may look like one: say what it is not, first
+                f"{field}: {entry!r} is not a valid phone number (digits, optional leading '+'); read as {what}, "
+                f"it needs {option} ({keyword}=True)", field=field
             )
     bare = re.sub(r"[^0-9]", "", entry)
     if bare and re.fullmatch(r"\+?[0-9 ()\-.]+", entry):

@@ -90,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        # First the endpoint to give the client (SMSC_URL=, url=), then the WSDL for other SOAP clients.
+        print(f"URL: {sandbox.url}", flush=True)
         print(f"WSDL: {sandbox.wsdl_url}", flush=True)
         for account in accounts:
             print(f"account: login={account.login} psw={account.psw} balance={account.balance}")
