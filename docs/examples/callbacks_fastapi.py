@@ -2,10 +2,12 @@
 import os
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
+from smsc_soap import DeliveryStatus
 from smsc_soap.callbacks import Event, StatusEvent, make_asgi_app
 
-delivered = []
+delivered: list[tuple[str, str, DeliveryStatus]] = []
 
 
 async def on_event(event: Event) -> None:
@@ -15,5 +17,5 @@ async def on_event(event: Event) -> None:
 
 app = FastAPI()
 # The value after md5= in the handler URL set in the account.
-app.add_route("/smsc/callback", make_asgi_app(on_event, secret=os.environ["SMSC_CALLBACK_SECRET"]),
-              methods=["GET", "POST"])
+app.router.routes.append(Route("/smsc/callback", make_asgi_app(on_event, secret=os.environ["SMSC_CALLBACK_SECRET"]),
+                               methods=["GET", "POST"]))

@@ -4,13 +4,14 @@ import os
 from flask import Flask, Response, request
 
 from smsc_soap import spec
+from smsc_soap import DeliveryStatus
 from smsc_soap.callbacks import Event, Receiver, StatusEvent
 
 app = Flask(__name__)
 app.config["MAX_CONTENT_LENGTH"] = spec.CALLBACK_MAX_BODY_BYTES  # a bigger body gets 413 unread
 # The value after md5= in the handler URL set in the account.
 receiver = Receiver(secret=os.environ["SMSC_CALLBACK_SECRET"])
-delivered = []
+delivered: list[tuple[str, str, DeliveryStatus]] = []
 
 
 def on_event(event: Event) -> None:

@@ -60,8 +60,8 @@ class StatusEvent:
 
     id: str
     phone: str
-    status: Union[DeliveryStatus, int]
-    err: Union[DeliveryError, int, None] = None
+    status: DeliveryStatus
+    err: Optional[DeliveryError] = None
     type: Optional[int] = None
     time: Optional[datetime] = None
     ts: Optional[datetime] = None
@@ -72,7 +72,7 @@ class StatusEvent:
     @property
     def final(self) -> bool:
         """True when the status will not change any more (as :attr:`StatusResult.final`)."""
-        return isinstance(self.status, DeliveryStatus) and bool(self.status.final)  # type: ignore[attr-defined]
+        return bool(self.status.final)
 
     @property
     def key(self) -> Tuple[str, str, str]:
@@ -136,13 +136,11 @@ def event(raw: Raw) -> Event:
     """The typed event for a callback's fields."""
     kind = kind_of(raw)
     if kind == spec.CALLBACK_STATUS:
-        status = _read("status", raw.get("status"), lambda v: DeliveryStatus.parse(v, "status"))
-        if status is None:
-            raise CallbackFormatError("the event has no status", field="status")
+        status = _read("status", raw.get("status"), lambda v: DeliveryStatus.read(v, "status"))
         kind_code = _read("type", raw.get("type"), lambda v: _int(v, "type", spec.ANSWER_CODES))
         return StatusEvent(
             id=_required(raw, "id"), phone=_required(raw, "phone"), status=status,
-            err=_read("err", raw.get("err"), lambda v: DeliveryError.parse(v, "err")),
+            err=_read("err", raw.get("err"), lambda v: None if v is None or not v.strip() else DeliveryError.read(v, "err")),
             type=kind_code, time=_read("time", raw.get("time"), _time), ts=_ts(raw),
             cost=_read("cost", raw.get("cost"), lambda v: _decimal(v, "cost")),
             cnt=_read("cnt", raw.get("cnt"), lambda v: _int(v, "cnt")), raw=_frozen(raw))
