@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 from . import spec
 from ._argtypes import port
-from .callbacks import Event, Receiver, StatusEvent, UnknownEvent
-from .callbacks.wsgi import read_body
+from .callbacks import Answer, Event, Receiver, StatusEvent, UnknownEvent
+from .callbacks.body import read_body
 from .redact import Secret
 
 #: The secret may come from the environment instead of ``--secret`` (which other users can see in ``ps``).
@@ -155,8 +155,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = read_body(self.rfile, self.headers.get("Content-Length") if self.command == "POST" else "0")
         content_type = self.headers.get("Content-Type", "")
-        if body is None:
-            status, text, event = 413, f"body larger than {spec.CALLBACK_MAX_BODY_BYTES} bytes", None
+        if isinstance(body, Answer):
+            status, text, event = body
         else:
             status, text, event = server.receiver.answer(self.command, query.encode("latin-1", "replace"), body,
                                                          content_type)
@@ -165,7 +165,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, text)
         if event is not None:
             line = describe(event, server.as_json)
-            if server.forwarder is not None and body is not None:
+            if server.forwarder is not None and isinstance(body, bytes):
                 outcome = server.forwarder.forward(self.command, query, body, content_type)
                 if not server.as_json:
                     line += f"  -> forwarded: {outcome}"
