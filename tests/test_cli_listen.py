@@ -359,3 +359,19 @@ def test_sigterm_stops_listen_promptly_with_every_connection_taken() -> None:
     finally:
         for conn in held:
             conn.close()
+
+
+def test_listen_answers_a_lying_length_with_a_typed_status_never_a_hang() -> None:
+    served, port = listen("--socket-timeout", "1")
+    body = signed()
+    try:
+        started = time.monotonic()
+        assert status_of(exchange(port, request(body, length=len(body) + 50))) == 408  # the rest never comes
+        assert time.monotonic() - started < 5
+        assert status_of(exchange(port, request(body, length=len(body) - 10))) == 403  # the signature cut off
+        for length, status in [(b"-5", 400), (b"abc", 400), (b"\xc2\xb2", 400), (b"9" * 5000, 413)]:
+            head = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\n\r\n"
+            assert status_of(exchange(port, head + body)) == status, length[:10]
+    finally:
+        code, stderr = served.stop()
+    assert code == 0 and "refused (408)" in stderr and "Traceback" not in stderr and served.out == []
