@@ -2,8 +2,9 @@
 optionally forward it (as ``stripe listen`` helps build a webhook handler).
 
 A real server, bounded: bodies of at most spec.CALLBACK_MAX_BODY_BYTES, at most
-:data:`MAX_CONNECTIONS` served at once (others wait in the backlog), every socket timed out, and
-a clean stop on SIGINT or SIGTERM. Forwarding posts the request as it came to ``--forward-to``
+:data:`MAX_CONNECTIONS` served at once (others wait in the backlog), each connection given
+:data:`SOCKET_TIMEOUT_SECONDS` in all to send its request (a client trickling bytes is dropped
+too), and a clean stop on SIGINT or SIGTERM, also while every connection is taken. Forwarding posts the request as it came to ``--forward-to``
 and never follows a redirect.
 """
 from __future__ import annotations
@@ -12,9 +13,12 @@ import argparse
 import http.client
 import json
 import os
+import io
 import signal
+import socket
 import sys
 import threading
+import time
 from datetime import datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,16 +27,19 @@ from urllib.parse import urlsplit
 
 from . import spec
 from ._argtypes import port
-from .callbacks import Event, Receiver, StatusEvent, UnknownEvent
-from .callbacks.wsgi import read_body
+from .callbacks import Answer, Event, Receiver, StatusEvent, UnknownEvent
+from .callbacks.body import read_body
 from .redact import Secret
 
 #: The secret may come from the environment instead of ``--secret`` (which other users can see in ``ps``).
 ENV_SECRET = "SMSC_CALLBACK_SECRET"
 #: ASSUMPTION (our choice): connections served at once; more wait in the listen backlog.
 MAX_CONNECTIONS = 32
-#: ASSUMPTION (our choice): a connection idle this long (head or body not arriving) is closed.
+#: ASSUMPTION (our choice): a connection whose request (head and body) has not all arrived this
+#: long after its serving began is closed (with a 408 once the head is in).
 SOCKET_TIMEOUT_SECONDS = 10.0
+#: ASSUMPTION (our choice): how often the serving threads look whether they should stop.
+POLL_SECONDS = 0.2
 #: ASSUMPTION (our choice): how long a forward waits for the local handler's answer.
 FORWARD_TIMEOUT_SECONDS = 10.0
 
@@ -50,6 +57,7 @@ def add_command(commands: Any) -> None:
     listen.add_argument("--forward-to", default=None, metavar="URL",
                         help="post each verified callback, as it came, to this http:// URL (redirects are not followed)")
     listen.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
+    listen.add_argument("--socket-timeout", type=float, default=SOCKET_TIMEOUT_SECONDS, help=argparse.SUPPRESS)  # for tests
     listen.set_defaults(run=lambda args, ctx: run(args, ctx.env))
 
 
@@ -104,19 +112,48 @@ class Forwarder:
             connection.close()
 
 
+class _Deadline(io.RawIOBase):
+    """A connection's input that ends in an error at ``deadline`` however the bytes trickle in
+    (a socket timeout alone restarts with every byte: one a second would hold a thread forever)."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock, self._deadline = sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise socket.timeout("the request did not arrive in time")
+        self._sock.settimeout(left)
+        return self._sock.recv_into(buffer)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 64
 
     def __init__(self, address: Any, receiver: Receiver, forwarder: Optional[Forwarder], as_json: bool,
-                 out: TextIO, err: TextIO) -> None:
+                 out: TextIO, err: TextIO, socket_timeout: float = SOCKET_TIMEOUT_SECONDS) -> None:
         super().__init__(address, _Handler)
         self.receiver, self.forwarder, self.as_json, self.out, self.err = receiver, forwarder, as_json, out, err
+        self.socket_timeout = socket_timeout
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.print_lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def shutdown(self) -> None:
+        self.stopping.set()  # first: the serving thread may be waiting for a slot, not polling
+        super().shutdown()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        self.slots.acquire()  # at most MAX_CONNECTIONS at once; the rest wait in the backlog
+        # At most MAX_CONNECTIONS at once; the rest wait in the backlog.
+        while not self.slots.acquire(timeout=POLL_SECONDS):
+            if self.stopping.is_set():
+                self.shutdown_request(request)
+                return
         try:
             super().process_request(request, client_address)
         except BaseException:
@@ -141,11 +178,20 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
-    timeout = SOCKET_TIMEOUT_SECONDS
     protocol_version = "HTTP/1.0"
+    default_request_version = "HTTP/1.0"  # garbage gets a status line too (HTTP/0.9 has none)
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # read through the deadline instead
+        self.rfile = io.BufferedReader(_Deadline(self.connection, time.monotonic() + self.server.socket_timeout))
 
     def log_message(self, format: str, *args: Any) -> None:  # no per-request access log
         pass
+
+    def log_error(self, format: str, *args: Any) -> None:
+        """What the HTTP layer refused (a bad head) or dropped (a request that did not arrive in time)."""
+        self.server.say(f"connection from {self.client_address[0]}: {format % args}", self.server.err)
 
     def _handle(self) -> None:
         server = self.server
@@ -153,10 +199,13 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "POST" and self.headers.get("Content-Length") is None:
             self._reply(411, "a POST needs a Content-Length")  # never read to an end that may not come
             return
-        body = read_body(self.rfile, self.headers.get("Content-Length") if self.command == "POST" else "0")
+        try:
+            body = read_body(self.rfile, self.headers.get("Content-Length") if self.command == "POST" else "0")
+        except socket.timeout:
+            body = Answer(408, f"the body did not arrive within {self.server.socket_timeout:g} s", None)
         content_type = self.headers.get("Content-Type", "")
-        if body is None:
-            status, text, event = 413, f"body larger than {spec.CALLBACK_MAX_BODY_BYTES} bytes", None
+        if isinstance(body, Answer):
+            status, text, event = body
         else:
             status, text, event = server.receiver.answer(self.command, query.encode("latin-1", "replace"), body,
                                                          content_type)
@@ -165,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, text)
         if event is not None:
             line = describe(event, server.as_json)
-            if server.forwarder is not None and body is not None:
+            if server.forwarder is not None and isinstance(body, bytes):
                 outcome = server.forwarder.forward(self.command, query, body, content_type)
                 if not server.as_json:
                     line += f"  -> forwarded: {outcome}"
@@ -173,6 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, status: int, text: str) -> None:
         payload = text.encode("utf-8")
+        self.connection.settimeout(self.server.socket_timeout)  # the deadline was for reading
         self.send_response(status)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -194,12 +244,13 @@ def run(args: argparse.Namespace, env: Any = None, out: TextIO = sys.stdout, err
     try:
         forwarder = Forwarder(args.forward_to) if args.forward_to else None
         receiver = Receiver(secret=secret, algorithm=args.algorithm)
-        server = _Server((args.bind, args.port), receiver, forwarder, args.json, out, err)
+        if not 0 < args.socket_timeout < float("inf"):
+            raise ValueError("--socket-timeout must be a positive number of seconds")
+        server = _Server((args.bind, args.port), receiver, forwarder, args.json, out, err, args.socket_timeout)
     except (OSError, ValueError, OverflowError) as exc:
         print(f"smsc-soap listen: {exc}", file=err)
         return 2
-    server.timeout = SOCKET_TIMEOUT_SECONDS
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda signum, frame: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -208,12 +259,12 @@ def run(args: argparse.Namespace, env: Any = None, out: TextIO = sys.stdout, err
         host = host.decode() if isinstance(host, bytes) else host
         signed = "signed callbacks only" if secret is not None else "NO secret: signatures are not checked"
         print(f"listening on http://{host}:{bound}/ ({signed}); stop with Ctrl+C or SIGTERM", file=err, flush=True)
-        while not stop.wait(0.2):
+        while not stop.wait(POLL_SECONDS):
             pass
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(SOCKET_TIMEOUT_SECONDS)
+        thread.join(POLL_SECONDS * 10)
         for sig, old in previous.items():
             signal.signal(sig, old)
     print("stopped", file=err, flush=True)

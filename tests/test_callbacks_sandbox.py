@@ -266,3 +266,75 @@ def test_the_sandbox_writes_callbacks_without_the_package_that_reads_them() -> N
             "assert 'smsc_soap.callbacks' not in sys.modules, 'the oracle imports what it checks'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# --- a handler that never answers: the sandbox neither waits for it nor hangs on it ----------
+
+import socket  # noqa: E402
+
+from smsc_soap import Client  # noqa: E402
+
+
+class Silent:
+    """A handler URL that accepts TCP and never answers (``backlog_full``: whose SYNs are dropped,
+    a black hole: its listen queue is full and nothing accepts)."""
+
+    def __init__(self, backlog_full: bool = False) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0 if backlog_full else 8)
+        self.port = self.listener.getsockname()[1]
+        self.fillers = []
+        if backlog_full:  # a queue of 0 holds one connection; the next SYNs go unanswered
+            for _ in range(2):
+                filler = socket.socket()
+                filler.setblocking(False)
+                filler.connect_ex(("127.0.0.1", self.port))
+                self.fillers.append(filler)
+            time.sleep(0.1)
+
+    def accepted(self, timeout: float = 5) -> socket.socket:
+        self.listener.settimeout(timeout)
+        return self.listener.accept()[0]
+
+    def close(self) -> None:
+        for sock in [self.listener, *self.fillers]:
+            sock.close()
+
+
+def timed(action: Callable[[], Any]) -> float:
+    started = time.monotonic()
+    action()
+    return time.monotonic() - started
+
+
+def test_a_handler_that_never_answers_delays_neither_the_service_nor_the_stop() -> None:
+    silent = Silent()
+    try:
+        sandbox = Sandbox(callback_url=f"http://127.0.0.1:{silent.port}/hook").start()
+        sandbox.receive_sms("79990000002", "hi")
+        held = silent.accepted()  # the first delivery is under way, and will get no answer
+        with Client("alex", "123", url=sandbox.url) as client:
+            client.send_sms("79991234567", "hello")
+            assert timed(lambda: sandbox.advance(3600)) < 0.5  # its status changes: queued, not sent
+            assert timed(client.get_balance) < 2
+        assert sandbox.wait_callbacks(0.2) is False  # honest: nothing was delivered
+        assert timed(sandbox.stop) < 1.5  # the attempt in flight is cut, not waited out
+        assert held.recv(100_000).startswith(b"POST /hook")
+        assert sandbox.callbacks is not None and not any(d.delivered for d in sandbox.callbacks.log)
+        held.close()
+    finally:
+        silent.close()
+
+
+def test_a_black_hole_handler_still_lets_the_sandbox_stop_in_bounded_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(A, "CALLBACK_ATTEMPT_SECONDS", 1.0)
+    hole = Silent(backlog_full=True)
+    try:
+        sandbox = Sandbox(callback_url=f"http://127.0.0.1:{hole.port}/hook").start()
+        sandbox.receive_sms("79990000002", "hi")
+        time.sleep(0.2)  # the delivery is connecting, and no answer to its SYN comes
+        assert timed(lambda: sandbox.advance(3600)) < 0.5
+        assert timed(sandbox.stop) < A.CALLBACK_ATTEMPT_SECONDS + 1.5
+    finally:
+        hole.close()

@@ -6,6 +6,7 @@ from typing import Any, Awaitable, Callable, List, Optional, Union
 
 from .. import spec
 from ..redact import Secret
+from .body import declared_length, too_large
 from .events import Event
 from .receiver import Answer, Receiver
 
@@ -15,18 +16,19 @@ Receive = Callable[[], Awaitable[Any]]
 Send = Callable[[Any], Awaitable[None]]
 
 
-async def _body(receive: Receive) -> Optional[bytes]:
-    """The request body, or None once it passes spec.CALLBACK_MAX_BODY_BYTES (nothing more read)."""
+async def _body(receive: Receive) -> Union[bytes, Answer, None]:
+    """The request body; a 413 once it passes spec.CALLBACK_MAX_BODY_BYTES (nothing more read);
+    None when the client went away before its end (a cut body is never parsed)."""
     chunks: List[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message.get("type") == "http.disconnect":
-            return b"".join(chunks)
+            return None
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > spec.CALLBACK_MAX_BODY_BYTES:
-            return None
+            return too_large()
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
@@ -54,9 +56,12 @@ class AsgiApp:
                         return
             return
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope.get("headers", [])}
-        body = await _body(receive)
+        declared = declared_length(headers.get("content-length"))
+        body = declared if isinstance(declared, Answer) else await _body(receive)
         if body is None:
-            answer = Answer(413, f"body larger than {spec.CALLBACK_MAX_BODY_BYTES} bytes", None)
+            return  # nobody is left to answer
+        if isinstance(body, Answer):
+            answer = body
         else:
             answer = self._receiver.answer(scope.get("method", "GET"), scope.get("query_string", b""), body,
                                            headers.get("content-type", ""))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Optional, Union
 
-from .. import spec
 from ..redact import Secret
+from .body import read_body
 from .events import Event
 from .receiver import Answer, Receiver
 
@@ -13,35 +13,20 @@ _REASONS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden", 405: "4
             413: "413 Payload Too Large"}
 
 
-def read_body(stream: Any, length_header: Optional[str], *, terminated: bool = False) -> Optional[bytes]:
-    """At most spec.CALLBACK_MAX_BODY_BYTES of the body; None when it is longer (413). Without a
-    length the body is empty, unless the server says the stream ends (``wsgi.input_terminated``)."""
-    limit = spec.CALLBACK_MAX_BODY_BYTES
-    text = (length_header or "").strip()
-    if not text.isdigit() and text:
-        return None
-    if stream is None or (not text and not terminated):
-        return b""
-    length = int(text) if text else None
-    if length is not None and length > limit:
-        return None
-    data: bytes = stream.read(limit + 1 if length is None else length)
-    return None if len(data) > limit else data
-
-
 def make_wsgi_app(handler: Handler, *, secret: Union[str, Secret, None] = None,
                   algorithm: Optional[str] = None) -> Callable[..., Iterable[bytes]]:
     """A WSGI app calling ``handler(event)`` once per verified event: 200 ``OK``, 403 on a bad
-    or missing signature (with ``secret``), 400 on anything unreadable, 413 on a body too big.
-    A repeated POST of an event already handled is answered ``OK`` without calling ``handler``;
+    or missing signature (with ``secret``), 400 on anything unreadable (also a Content-Length that
+    is no number, or that the body falls short of), 413 on a body too big (never read past the
+    bound). A repeated POST of an event already handled is answered ``OK`` without calling ``handler``;
     an exception in ``handler`` becomes the server's 500, so the service tries again."""
     receiver = Receiver(secret=secret, algorithm=algorithm)
 
     def app(environ: Any, start_response: Callable[..., Any]) -> Iterable[bytes]:
         body = read_body(environ.get("wsgi.input"), environ.get("CONTENT_LENGTH"),
                          terminated=bool(environ.get("wsgi.input_terminated")))
-        if body is None:
-            answer = Answer(413, f"body larger than {spec.CALLBACK_MAX_BODY_BYTES} bytes", None)
+        if isinstance(body, Answer):
+            answer = body
         else:
             query = environ.get("QUERY_STRING", "").encode("latin-1", "replace")  # PEP 3333: bytes as latin-1
             answer = receiver.handle(handler, environ.get("REQUEST_METHOD", "GET"), query, body,

@@ -227,7 +227,8 @@ REQUEST_LOG_LIMIT = 1000
 
 #: Callbacks waiting to be delivered, at most; past it a new one is dropped, counted and logged.
 CALLBACK_QUEUE_LIMIT = 10_000
-#: One delivery attempt waits this long for the handler's answer.
+#: One delivery attempt waits this long for the handler's answer (or for its connect to be
+#: answered); a stop of the sandbox cuts a connected attempt at once.
 CALLBACK_ATTEMPT_SECONDS = 5.0
 #: With a real-time clock, statuses are looked at this often for changes to call back.
 CALLBACK_POLL_SECONDS = 0.5

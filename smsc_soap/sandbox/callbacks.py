@@ -7,17 +7,21 @@ the retries) from :mod:`smsc_soap.spec`, section "callbacks", and never imports
 
 One delivery thread with a bounded queue: the service never waits for a handler. A delivery is
 tried ``spec.CALLBACK_ATTEMPTS`` times; redirects are never followed (``http.client`` does not).
+A stop cuts the attempt under way once it is connected (a handler that never answers does not
+hold the sandbox up); a connect that gets no answer ends within its own timeout.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import json
 import logging
+import socket
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Deque, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
@@ -108,11 +112,14 @@ class Target:
         return (urlencode({k: str(v) for k, v in fields.items()}, encoding=self.charset).encode("ascii"),
                 "application/x-www-form-urlencoded")
 
-    def post(self, body: bytes, content_type: str) -> int:
-        """One attempt: the handler's HTTP status (an OSError when it cannot be reached)."""
+    def post(self, body: bytes, content_type: str, connected: Callable[[Any], None] = lambda sock: None) -> int:
+        """One attempt: the handler's HTTP status (an OSError when it cannot be reached).
+        ``connected`` is handed the socket once it is connected: shutting it ends the attempt."""
         cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
         connection = cls(self.host, self.port, timeout=A.CALLBACK_ATTEMPT_SECONDS)
         try:
+            connection.connect()
+            connected(connection.sock)
             connection.request("POST", self.path, body, {"Content-Type": content_type})
             response = connection.getresponse()
             response.read(spec.CALLBACK_MAX_BODY_BYTES)
@@ -142,6 +149,7 @@ class CallbackSender:
         self._cond = threading.Condition()
         self._scan_lock = threading.Lock()
         self._stopping = threading.Event()
+        self._socket: Any = None  # the attempt under way, once connected (guarded by _cond)
         self._thread: Optional[threading.Thread] = None
         self._next_incoming = 1
         #: The recent deliveries, oldest first (the last A.CALLBACK_LOG_LIMIT).
@@ -190,10 +198,13 @@ class CallbackSender:
             self._thread.start()
 
     def stop(self) -> None:
-        """Stop after the attempt under way; what is still queued is not sent."""
+        """Stop, cutting the attempt under way; what is still queued is not sent."""
         self._stopping.set()
         with self._cond:
             self._cond.notify_all()
+            if self._socket is not None:
+                with contextlib.suppress(OSError):
+                    self._socket.shutdown(socket.SHUT_RDWR)  # wakes the delivery thread's recv
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(A.CALLBACK_ATTEMPT_SECONDS * 2)
@@ -231,12 +242,22 @@ class CallbackSender:
         attempts = 0
         for attempts in range(1, spec.CALLBACK_ATTEMPTS + 1):
             try:
-                status = self.target.post(body, content_type)
+                status = self.target.post(body, content_type, self._hold)
             except (OSError, http.client.HTTPException) as exc:
                 status = None
                 log.info("callback to %r: attempt %d failed: %s", self.target, attempts, type(exc).__name__)
+            finally:
+                with self._cond:
+                    self._socket = None
             if status is not None and 200 <= status < 300:
                 break
             if self._stopping.wait(spec.CALLBACK_RETRY_SECONDS):
                 break
         self.log.append(Delivery(kind, dict(fields), status, attempts))
+
+    def _hold(self, sock: Any) -> None:
+        """Let :meth:`stop` cut this connected attempt; none is begun once it was called."""
+        with self._cond:
+            if self._stopping.is_set():
+                raise ConnectionAbortedError("the sandbox is stopping")
+            self._socket = sock
