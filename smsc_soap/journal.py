@@ -176,6 +176,8 @@ def reason_of(outcome: Outcome) -> str:
         return ""
     if isinstance(outcome, Failed) and outcome.error is None:
         return "refused numbers"
+    if isinstance(outcome.error, BadInput):
+        return "unreadable row"
     error = outcome.error
     code = getattr(error, "code", None)
     return type(error).__name__ + (f" (error {code}: {getattr(error, 'meaning', '')})" if code is not None else "")
