@@ -308,10 +308,14 @@ def _send_list(client: "Client", chunk: Chunk) -> SendResult:
     return client._call(list_call(client, chunk), SendResult)
 
 
-def _send_chunk(client: "Client", chunk: Chunk) -> List[Outcome]:
-    """The outcome of each message of ``chunk``, from one send_sms2 with ``list``."""
+def _send_chunk(client: "Client", chunk: Chunk, before_send: Optional[Callable[[Chunk], None]]) -> List[Outcome]:
+    """The outcome of each message of ``chunk``, from one send_sms2 with ``list``. ``before_send``
+    runs once the request has its slot, right before it leaves: a journal's ``pending`` records
+    only requests that may really have gone, not those still waiting for a slot."""
     try:
         with client.bulk_slots:
+            if before_send is not None:
+                before_send(chunk)
             result = _send_list(client, chunk)
     except SmscError as error:
         return not_sent(chunk, error)
@@ -421,9 +425,7 @@ def _run(client: "Client", source: Iterator[Union[Chunk, Failed]], slots: int, o
                         queue.append([item])
                         continue
                     tally.queued += len(item)
-                    if before_send is not None:
-                        before_send(item)
-                    future = pool.submit(_send_chunk, client, item)
+                    future = pool.submit(_send_chunk, client, item, before_send)
                     running.add(future)
                     queue.append(future)
                 if not queue:

@@ -29,7 +29,7 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import (
-    IO, TYPE_CHECKING, Any, Callable, Counter, Dict, Generator, Iterable, Iterator, List, Mapping, Optional, Tuple, Union,
+    IO, TYPE_CHECKING, Any, Callable, Counter, Dict, Generator, Iterable, Iterator, List, Mapping, Optional, Set, Tuple, Union,
 )
 
 from . import spec
@@ -197,6 +197,7 @@ class Plan:
         self._rest: Iterator[MessageLike] = iter(())
         self._rows: Dict[int, Tuple[int, str]] = {}  # send_bulk's index -> (row, digest)
         self._phones: Dict[int, Tuple[str, ...]] = {}  # send_bulk's index -> numbers, once chunked
+        self._found_ids: Set[str] = set()  # requests found by a lookup: their other rows need none
 
     def prepare(self, messages: Iterable[MessageLike]) -> None:
         """Read the input as far as the journal goes, checking each row against its record
@@ -217,21 +218,25 @@ class Plan:
                 self._ahead.append((row, item, row_digest))
         self._rest = items
 
-    def to_check(self) -> Dict[Tuple[str, Tuple[str, ...]], List[int]]:
-        """(id, phones) -> rows, for the rows that may have been sent."""
-        pairs: Dict[Tuple[str, Tuple[str, ...]], List[int]] = {}
-        for row, pair in sorted(self.state.open.items()):
-            pairs.setdefault(pair, []).append(row)
-        return pairs
+    def to_check(self) -> List[core.Pair]:
+        """The (id, phones) to look up, in the order to ask (:func:`smsc_soap._core.journal.lookup_order`)."""
+        return core.lookup_order(self.state.open)
 
-    def checked(self, pair: Tuple[str, Tuple[str, ...]], rows: List[int], found: "Reconciliation") -> None:
-        """The service's answer for ``pair``: found rows are recorded sent, and not sent again."""
-        if not found.found:
+    def settled(self, pair: core.Pair) -> bool:
+        """Whether ``pair`` needs no lookup any more (its request was found meanwhile)."""
+        return pair[0] in self._found_ids
+
+    def checked(self, pair: core.Pair, found: Optional["Reconciliation"]) -> None:
+        """The service's answer for ``pair`` (None: not asked, settled meanwhile): when found,
+        every open row of its request is recorded sent, and not sent again."""
+        if found is None or not found.found:
             return
-        for row in rows:
+        self._found_ids.add(pair[0])
+        numbers = {row: self.state.open[row][1] for row in self.state.open if self.state.open[row][0] == pair[0]}
+        for row in self.state.request_found(pair[0]):
             self.journal.write({"event": "sent", "row": row, "digest": self.state.digests[row], "id": pair[0],
-                                "phones": list(pair[1]), "reconciled": True})
-            self.state.sent.add(row)
+                                "phones": list(numbers[row]), "reconciled": True if numbers[row] == pair[1]
+                                else "request"})
             self.reconciled += 1
 
     def inputs(self) -> Iterator[MessageLike]:
@@ -284,11 +289,12 @@ def _slots(options: Mapping[str, Any]) -> int:
                          options.get("bytes_per_request", spec.BULK_BYTES_PER_REQUEST))
 
 
-def _ask(client: "Client", message_id: str, phones: Tuple[str, ...]) -> "Reconciliation":
+def _ask(client: "Client", plan: Plan, pair: core.Pair) -> Optional["Reconciliation"]:
     for attempt in range(1, RECONCILE_RATE_LIMIT_TRIES + 1):
+        if plan.settled(pair):
+            return None
         try:
-            with client.bulk_slots:
-                return client.reconcile_send(message_id, phones)
+            return client.reconcile_send(pair[0], pair[1])
         except RateLimited as error:  # another program asked about it too: wait as the service says
             if attempt == RECONCILE_RATE_LIMIT_TRIES:
                 raise
@@ -297,21 +303,23 @@ def _ask(client: "Client", message_id: str, phones: Tuple[str, ...]) -> "Reconci
 
 
 def reconcile_rows(client: "Client", plan: Plan, slots: int, on_check: Optional[CheckProgress]) -> None:
-    """Look up every (id, phones) the journal left open, ``slots`` at once; record those found.
-    Any answer but found / not found stops the run (those found so far stay recorded)."""
+    """Look up every (id, phones) the journal left open, ``slots`` at once (and within the
+    client's ``limits``, which every call passes); record those found. Each pair is asked once,
+    well within the service's five status requests per message a minute. Any answer but found /
+    not found stops the run (those found so far stay recorded)."""
     pairs = plan.to_check()
     if not pairs:
         return
     done = 0
     pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="smsc-reconcile")
     try:
-        running: Dict["Future[Reconciliation]", Tuple[str, Tuple[str, ...]]] = {
-            pool.submit(_ask, client, pair[0], pair[1]): pair for pair in pairs}
+        running: Dict["Future[Optional[Reconciliation]]", core.Pair] = {
+            pool.submit(_ask, client, plan, pair): pair for pair in pairs}
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 pair = running.pop(future)
-                plan.checked(pair, pairs[pair], future.result())
+                plan.checked(pair, future.result())
                 done += 1
             if on_check is not None:
                 on_check(done, len(pairs))

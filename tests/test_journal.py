@@ -250,6 +250,15 @@ def test_the_resume_looks_up_pending_rows_at_once_and_shows_it(tmp_path: Path, s
     assert "looking up 60 rows that may have been sent" in captured.err
     assert "checked 60 of 60 rows" in captured.err and "(30 sent before)" in captured.out
     assert elapsed < rows * 0.2 / 2  # generous: one lookup at a time takes 60 x 0.2 s
+    found = [r for r in _records(source.with_name("m.jsonl.results.jsonl")) if r.get("reconciled")]
+    assert sorted(r["row"] for r in found) == list(range(1, 31))  # each request found by one of its rows
+
+
+def test_lookups_ask_the_first_row_of_each_request_first() -> None:
+    open_rows = {1: ("a", ("1",)), 2: ("a", ("2",)), 3: ("b", ("3",)), 4: ("b", ("4",)), 5: ("c", ("5",))}
+    assert [pair[1][0] for pair in core.lookup_order(open_rows)] == ["1", "3", "5", "2", "4"]
+    state = core.State(open=dict(open_rows))
+    assert state.request_found("a") == [1, 2] and state.sent == {1, 2} and set(state.open) == {3, 4, 5}
 
 
 def test_on_check_reports_the_lookups(tmp_path: Path, sandbox: Sandbox) -> None:

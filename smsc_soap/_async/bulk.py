@@ -57,6 +57,8 @@ async def _run(client: "AsyncClient", source: Iterator[Union[Chunk, Failed]], sl
             task = asyncio.current_task()
             assert task is not None
             started.add(task)  # from here on it may reach the service
+            if before_send is not None:
+                before_send(chunk)  # right before it leaves (see smsc_soap.bulk._send_chunk)
             try:
                 result = await client._call(list_call(client, chunk), SendResult)
             except SmscError as error:
@@ -82,8 +84,6 @@ async def _run(client: "AsyncClient", source: Iterator[Union[Chunk, Failed]], sl
                     queue.append([item])
                     continue
                 tally.queued += len(item)
-                if before_send is not None:
-                    before_send(item)
                 task = asyncio.ensure_future(send(item))
                 running.add(task)
                 queue.append(task)

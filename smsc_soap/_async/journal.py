@@ -22,11 +22,13 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["AsyncJournaledSend", "send_bulk"]
 
 
-async def _ask(client: "AsyncClient", semaphore: asyncio.Semaphore,
-               pair: Tuple[str, Tuple[str, ...]]) -> "Reconciliation":
+async def _ask(client: "AsyncClient", plan: Plan, semaphore: asyncio.Semaphore,
+               pair: Tuple[str, Tuple[str, ...]]) -> Optional["Reconciliation"]:
     for attempt in range(1, RECONCILE_RATE_LIMIT_TRIES + 1):
         try:
             async with semaphore:
+                if plan.settled(pair):
+                    return None
                 return await client.reconcile_send(pair[0], pair[1])
         except RateLimited as error:  # another program asked about it too: wait as the service says
             if attempt == RECONCILE_RATE_LIMIT_TRIES:
@@ -41,7 +43,7 @@ async def reconcile_rows(client: "AsyncClient", plan: Plan, slots: int, on_check
     if not pairs:
         return
     semaphore = asyncio.Semaphore(slots)
-    tasks = {asyncio.ensure_future(_ask(client, semaphore, pair)): pair for pair in pairs}
+    tasks = {asyncio.ensure_future(_ask(client, plan, semaphore, pair)): pair for pair in pairs}
     done = 0
     try:
         pending = set(tasks)
@@ -49,7 +51,7 @@ async def reconcile_rows(client: "AsyncClient", plan: Plan, slots: int, on_check
             finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             for task in finished:
                 pair = tasks[task]
-                plan.checked(pair, pairs[pair], task.result())
+                plan.checked(pair, task.result())
                 done += 1
             if on_check is not None:
                 on_check(done, len(pairs))

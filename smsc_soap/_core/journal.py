@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 from ..errors import SmscError
 
 __all__ = ["FORMAT", "JournalCorrupt", "JournalError", "JournalLocked", "JournalMismatch", "State",
-           "chunk_id", "describe_difference", "digest", "dumps", "header", "read"]
+           "chunk_id", "describe_difference", "digest", "dumps", "lookup_order", "header", "read"]
 
 #: The journal format written and read here (a journal without a header is the format before it).
 FORMAT = 2
@@ -117,10 +117,40 @@ class State:
         else:
             self.open[row] = (record["id"], tuple(record["phones"]))
 
+    def request_found(self, message_id: str) -> List[int]:
+        """The open rows of request ``message_id``, now known to have reached the service: the
+        service accepts a ``list`` request whole, so none of its rows is to be sent again. (A
+        row whose numbers it refused then stays refused: get_status says so.)"""
+        rows = sorted(row for row, (row_id, _) in self.open.items() if row_id == message_id)
+        for row in rows:
+            del self.open[row]
+            self.sent.add(row)
+            self.failed.discard(row)
+        return rows
+
     def _row(self, row: int, row_digest: str) -> None:
         known = self.digests.setdefault(row, row_digest)
         if known != row_digest:
             raise JournalCorrupt(f"row {row} is recorded with two different contents")
+
+
+Pair = Tuple[str, Tuple[str, ...]]
+
+
+def lookup_order(open_rows: Mapping[int, Pair]) -> List[Pair]:
+    """The distinct (id, phones) of the open rows, in the order to look them up: the first of
+    each request, then the second of each, and so on. One found is enough for its whole request
+    (a ``list`` request is accepted whole: :meth:`State.request_found`), so the requests that
+    went out are settled by their first lookups; only those that did not need every row asked."""
+    by_id: Dict[str, List[Pair]] = {}
+    for _, pair in sorted(open_rows.items()):
+        pairs = by_id.setdefault(pair[0], [])
+        if pair not in pairs:
+            pairs.append(pair)
+    order: List[Pair] = []
+    for round_ in range(max((len(pairs) for pairs in by_id.values()), default=0)):
+        order.extend(pairs[round_] for pairs in by_id.values() if round_ < len(pairs))
+    return order
 
 
 def read(data: bytes) -> Tuple[Optional[State], int]:
