@@ -216,8 +216,10 @@ def run(args: argparse.Namespace, ctx: "Context") -> int:
             reporter.before = sending.sent_before
             if sending.plan.to_check():
                 reporter.checking = (0, len(sending.plan.to_check()))
+                wait = sending.plan.state.wait_seconds(time.time())
                 _note(f"looking up {len(sending.plan.state.open)} rows that may have been sent "
-                      f"(a journal left by an interrupted run)")
+                      f"(a journal left by an interrupted run)"
+                      + (f", in {wait:.0f} s, once their requests can no longer be on their way" if wait > 0 else ""))
             for outcome in sending:
                 reporter.before = sending.sent_before + sending.reconciled
                 event, reason = journal.event_of(outcome)

@@ -187,8 +187,9 @@ class Plan:
     """This run's bookkeeping over its journal: which rows to skip, to look up, to send; the
     ids of its chunks; the record of each outcome. Shared by the sync and the async runs."""
 
-    def __init__(self, journal: JournalFile) -> None:
+    def __init__(self, journal: JournalFile, call_seconds: float) -> None:
         self.journal = journal
+        self.call_seconds = call_seconds
         self.state = journal.state
         self.sent_before = len(self.state.sent)
         self.reconciled = 0
@@ -264,7 +265,8 @@ class Plan:
         for index, phones in zip(chunk.indices, chunk.phones):
             self._phones[index] = phones
         self.journal.write({"event": "pending", "id": chunk.id, "rows": [row for row, _ in rows],
-                            "digests": [d for _, d in rows], "phones": [list(p) for p in chunk.phones]}, sync=True)
+                            "digests": [d for _, d in rows], "phones": [list(p) for p in chunk.phones],
+                            "settle_after": round(time.time() + self.call_seconds, 3)}, sync=True)
 
     def record(self, outcome: Outcome) -> Outcome:
         """Write ``outcome``'s record; the outcome, its ``index`` now its input position."""
@@ -310,6 +312,7 @@ def reconcile_rows(client: "Client", plan: Plan, slots: int, on_check: Optional[
     pairs = plan.to_check()
     if not pairs:
         return
+    time.sleep(plan.state.wait_seconds(time.time()))  # a request sent just before a kill may still be on its way
     done = 0
     pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="smsc-reconcile")
     try:
@@ -341,7 +344,7 @@ class JournaledSend(Iterator[Outcome]):
         self.path = os.fspath(path)
         self.journal = JournalFile(self.path, _source(source))
         try:
-            self.plan = plan = Plan(self.journal)
+            self.plan = plan = Plan(self.journal, client._settings.call_seconds())
             plan.prepare(messages)
         except BaseException:
             self.journal.close()

@@ -100,7 +100,8 @@ def test_interrupted_mid_run_then_resumed_sends_each_message_once(tmp_path: Path
     with Sandbox(accounts=["bulk:pw:100000"], latency=0.15) as sandbox:
         env = dict(os.environ, **_env(sandbox), PYTHONPATH=str(ROOT))
         proc = subprocess.Popen([sys.executable, "-m", "smsc_soap.cli", "bulk", str(source), "--lines-per-request", "4",
-                                 "--concurrency", "3"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 "--concurrency", "3", "--request-timeout", "1"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:

@@ -211,7 +211,7 @@ def _killed_journal(tmp_path: Path, sandbox: Sandbox, messages: List[Any], sent:
         if calls[0] > sent:
             raise KeyboardInterrupt  # the process dies with its pending record on disk, unsent
 
-    with Client("bulk", "pw", url=sandbox.url) as client:
+    with Client("bulk", "pw", url=sandbox.url, timeout=1) as client:  # the resume waits that long at most
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(journal.Plan, "before_send", before_send)
             with pytest.raises(KeyboardInterrupt):
@@ -303,7 +303,7 @@ def test_kill_9_at_several_moments_then_resume_sends_each_once(tmp_path: Path, a
     with Sandbox(accounts=["bulk:pw:100000"], latency=0.1) as sandbox:
         env = dict(os.environ, **_env(sandbox), PYTHONPATH=str(ROOT))
         proc = subprocess.Popen([sys.executable, "-m", "smsc_soap.cli", "bulk", str(source), "--lines-per-request",
-                                 "4", "--concurrency", "3"], env=env, stdout=subprocess.DEVNULL,
+                                 "4", "--concurrency", "3", "--request-timeout", "1"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 30
@@ -317,6 +317,35 @@ def test_kill_9_at_several_moments_then_resume_sends_each_once(tmp_path: Path, a
         assert len(sandbox.messages) < rows
         assert main(["bulk", str(source), "--lines-per-request", "4"], env=_env(sandbox)) == 0
         assert _each_once(sandbox, 168000000, rows)
+
+
+def test_kill_9_during_the_lookups_then_resume_sends_each_once(tmp_path: Path) -> None:
+    source = _rows(tmp_path / "m.jsonl", 168500000, 30)
+    _pending_journal(source, 168500000, 30, per_request=3)
+    with Sandbox(accounts=["bulk:pw:100000"], latency=0.3) as sandbox:
+        env = dict(os.environ, **_env(sandbox), PYTHONPATH=str(ROOT))
+        proc = subprocess.Popen([sys.executable, "-m", "smsc_soap.cli", "bulk", str(source), "--concurrency", "2"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        assert proc.stderr is not None
+        assert "looking up 30 rows" in proc.stderr.readline()
+        time.sleep(0.5)
+        proc.kill()
+        proc.wait(30)
+        proc.stderr.close()
+        sandbox.latency = 0.0
+        assert main(["bulk", str(source)], env=_env(sandbox)) == 0
+        assert _each_once(sandbox, 168500000, 30)
+
+
+def test_a_resume_waits_until_the_killed_runs_requests_could_have_arrived() -> None:
+    state = core.State()
+    state.apply({"event": "pending", "id": "a", "rows": [1], "digests": ["d"], "phones": [["1"]],
+                 "settle_after": 1000.0})
+    assert state.wait_seconds(990.0) == 10.0 and state.wait_seconds(1001.0) == 0.0
+    state.settle_after["a"] = 1e12  # a tampered value: the wait stays bounded
+    assert state.wait_seconds(0.0) == core.SETTLE_WAIT_LIMIT
+    state.apply({"event": "sent", "row": 1, "digest": "d", "id": "a", "phones": ["1"]})
+    assert state.wait_seconds(0.0) == 0.0  # nothing open: nothing to wait for
 
 
 def test_send_bulk_journal_resumes_sync(tmp_path: Path, sandbox: Sandbox) -> None:
@@ -394,6 +423,15 @@ def test_an_unreadable_journal_line_stops_the_run_before_anything_is_sent(
     err = capsys.readouterr().err
     assert "line 2" in err and "Traceback" not in err
     assert not sandbox.messages
+
+
+def test_a_journal_without_a_header_is_refused(tmp_path: Path, sandbox: Sandbox,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    source = _rows(tmp_path / "m.jsonl", 173100000, 2)
+    (tmp_path / "m.jsonl.results.jsonl").write_text(json.dumps(
+        {"event": "pending", "id": "k1", "rows": [1], "phones": [["79173100000"]]}) + "\n")  # an older smsc-soap's
+    assert main(["bulk", str(source)], env=_env(sandbox)) == 2
+    assert "no journal header" in capsys.readouterr().err and not sandbox.messages
 
 
 def test_a_torn_last_line_is_a_kill_and_is_dropped() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from typing import TYPE_CHECKING, Any, AsyncIterator, Counter, Dict, Iterable, Optional, Tuple
 
 from .. import spec
@@ -42,6 +43,7 @@ async def reconcile_rows(client: "AsyncClient", plan: Plan, slots: int, on_check
     pairs = plan.to_check()
     if not pairs:
         return
+    await asyncio.sleep(plan.state.wait_seconds(time.time()))  # see smsc_soap.journal.reconcile_rows
     semaphore = asyncio.Semaphore(slots)
     tasks = {asyncio.ensure_future(_ask(client, plan, semaphore, pair)): pair for pair in pairs}
     done = 0
@@ -72,7 +74,7 @@ class AsyncJournaledSend(AsyncIterator[Outcome]):
         self.path = path
         self.journal = JournalFile(path, _source(source))
         try:
-            self.plan = plan = Plan(self.journal)
+            self.plan = plan = Plan(self.journal, client._settings.call_seconds())
             plan.prepare(messages)
         except BaseException:
             self.journal.close()

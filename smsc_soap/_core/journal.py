@@ -34,6 +34,9 @@ ID_PREFIX = "j"
 ID_HEX_DIGITS = 20
 #: The events a row record may carry.
 ROW_EVENTS = ("sent", "failed", "unknown")
+#: ASSUMPTION (a choice): the longest a resume waits for requests that may still be on their way
+#: (a pending record's ``settle_after``), whatever the record says: a bound on a tampered value.
+SETTLE_WAIT_LIMIT = 300.0
 
 
 class JournalError(SmscError):
@@ -87,6 +90,15 @@ class State:
     failed: Set[int] = field(default_factory=set)
     #: Rows that may have been sent (pending or unknown): row -> (id, phones) to look up.
     open: Dict[int, Tuple[str, Tuple[str, ...]]] = field(default_factory=dict)
+    #: Request id -> when (epoch seconds) the run that sent it would have given up waiting for
+    #: its answer: before then it may still be on its way, and a lookup could miss it.
+    settle_after: Dict[str, float] = field(default_factory=dict)
+
+    def wait_seconds(self, now: float) -> float:
+        """How long to wait before looking up the open rows (their requests settled)."""
+        ids = {message_id for message_id, _ in self.open.values()}
+        wait = max([self.settle_after[i] - now for i in ids if i in self.settle_after] + [0.0])
+        return min(wait, SETTLE_WAIT_LIMIT)
 
     @property
     def last_row(self) -> int:
@@ -97,6 +109,8 @@ class State:
         second run's refusal of the same request must not make it look unsent)."""
         event = record["event"]
         if event == "pending":
+            if "settle_after" in record:
+                self.settle_after[record["id"]] = float(record["settle_after"])
             for row, row_digest, phones in zip(record["rows"], record["digests"], record["phones"]):
                 self._row(row, row_digest)
                 if row not in self.sent:
@@ -198,6 +212,9 @@ def _check(record: Any, number: int) -> Optional[str]:
                 and isinstance(phones, list) and len(rows) == len(digests) == len(phones)
                 and all(isinstance(d, str) for d in digests) and all(_phones(p) for p in phones)):
             return "a pending record needs id, rows, digests and phones of one length"
+        settle = record.get("settle_after", 0)
+        if isinstance(settle, bool) or not isinstance(settle, (int, float)):
+            return "settle_after must be a number of seconds"
         return None
     if event not in ROW_EVENTS:
         return f"unknown event {event!r}"
