@@ -115,6 +115,7 @@ class Reporter:
         self.checking: Optional[Tuple[int, int]] = None
         self._last = 0.0
         self._bar: Any = None
+        self._latest: Optional[Progress] = None  # the last count, while not shown
         if sys.stderr.isatty():
             try:
                 tqdm = importlib.import_module("tqdm").tqdm
@@ -131,15 +132,17 @@ class Reporter:
         elif done == total or self._due():
             _note(f"checked {done} of {total} rows that may have been sent")
 
-    def show(self, progress: Progress) -> None:
+    def show(self, progress: Progress, *, now: bool = False) -> None:
         done = self.before + progress.done
+        self._latest = progress
         if self._bar is not None:
             self._bar.set_description("", refresh=False)
             self._bar.update(done - self._bar.n)
             self._bar.set_postfix(sent=progress.sent, failed=progress.failed, unknown=progress.unknown, refresh=False)
             return
-        if not self._due():
+        if not (self._due() or now):
             return
+        self._latest = None  # shown
         line = f"{done} done"
         if self.total:
             left = (self.total - done) / progress.rate if progress.rate > 0 else None
@@ -156,8 +159,12 @@ class Reporter:
         return True
 
     def close(self) -> None:
+        """The bar closed; the plain lines end with the last count, if it was not shown."""
         if self._bar is not None:
             self._bar.close()
+        elif self._latest is not None:
+            self.show(self._latest, now=True)
+        self._bar = self._latest = None
 
 
 def _note(line: str) -> None:
