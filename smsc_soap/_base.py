@@ -5,7 +5,7 @@ every decision of a call stays in the sans-IO core (:mod:`smsc_soap._core`).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 from . import _core
 from ._core import calls
@@ -15,7 +15,7 @@ from ._wsdl import endpoint_url
 from .errors import SendOutcomeUnknown, ValidationError
 from .redact import Secret
 
-__all__ = ["ClientBase", "reconcile_target"]
+__all__ = ["ClientBase", "reconcile_pair", "reconcile_target"]
 
 C = TypeVar("C", bound="ClientBase")
 
@@ -82,4 +82,18 @@ def reconcile_target(error: SendOutcomeUnknown) -> Tuple[str, Tuple[str, ...]]:
         raise TypeError(f"reconcile takes a SendOutcomeUnknown, got {type(error).__name__}")
     if not error.id or not error.phones:
         raise ValidationError("the send carried no id or no phone number to look up", field="id")
-    return error.id, tuple(error.phones)
+    return reconcile_pair(error.id, error.phones)
+
+
+def reconcile_pair(id: Union[int, str], phones: Union[str, Iterable[str]]) -> Tuple[str, Tuple[str, ...]]:  # noqa: A002
+    """``reconcile_send``'s arguments checked: the id as a string and the numbers to ask about
+    in order (a string is split at ``,`` and ``;`` as the page's ``phones`` is)."""
+    from .params import split_phones
+
+    if isinstance(id, bool) or not isinstance(id, (int, str)) or not str(id).strip():
+        raise ValidationError(f"id must be the message id the send carried, got {id!r}", field="id")
+    numbers = split_phones(phones) if isinstance(phones, str) else [str(phone).strip() for phone in phones]
+    numbers = [phone for phone in numbers if phone]
+    if not numbers:
+        raise ValidationError("give at least one phone number the send went to", field="phones")
+    return str(id).strip(), tuple(numbers)

@@ -21,7 +21,7 @@ import zeep
 from . import _core
 from ._async.transport import (AsyncSoapTransport, Deadline, Exchange, build_http_client, exchange_context,
                                fresh_cancellation, reset_exchange)
-from ._base import ClientBase, reconcile_target
+from ._base import ClientBase, reconcile_pair, reconcile_target
 from ._compat import add_note
 from ._core import calls
 from ._core.retry import RetryPolicy
@@ -29,7 +29,7 @@ from ._core.settings import DEFAULT_TIMEOUT, Timeout
 from ._soap import ZEEP_SETTINGS, read_reply
 from ._wsdl import wsdl_document
 from .client import Client, Phones, Reconciliation
-from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TimeoutError, TransportError
+from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TimeoutError, TransportError, ValidationError
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -166,8 +166,13 @@ class AsyncClient(ClientBase):
                 if not (await client.reconcile(lost)).found:
                     await client.send_sms(phone, text, id=lost.id)
         """
-        message_id, phones = reconcile_target(error)
-        for phone in phones:
+        return await self.reconcile_send(*reconcile_target(error))
+
+    async def reconcile_send(self, id: Union[int, str], phones: Phones) -> Reconciliation:  # noqa: A002
+        """Whether the service has message ``id`` for any of ``phones``, as
+        :meth:`smsc_soap.Client.reconcile_send` asks."""
+        message_id, numbers = reconcile_pair(id, phones)
+        for phone in numbers:
             try:
                 status = await self.get_status(phone, message_id)
             except MessageNotFound:
@@ -208,12 +213,18 @@ class AsyncClient(ClientBase):
 
     # --- many messages (smsc_soap.bulk, smsc_soap.track) --------------------------------------
 
-    def send_bulk(self, messages: Iterable["MessageLike"], **options: "Unpack[BulkOptions]") -> AsyncIterator["Outcome"]:
+    def send_bulk(self, messages: Iterable["MessageLike"], *, journal: Optional[str] = None,
+                  **options: "Unpack[BulkOptions]") -> AsyncIterator["Outcome"]:
         """``async for outcome in client.send_bulk(messages):`` what :meth:`smsc_soap.Client.send_bulk`
-        yields, with the same options; at most ``concurrency`` requests at once (and never more than
-        the client's pool)."""
+        yields, with the same options (``journal=PATH`` included); at most ``concurrency`` requests
+        at once (and never more than the client's pool)."""
+        if journal is not None:
+            from ._async.journal import send_bulk as journaled
+            return journaled(self, messages, journal, **options)
+        if "source" in options or "on_check" in options:
+            raise ValidationError("source= and on_check= go with journal= (they describe its run)", field="journal")
         from ._async.bulk import send_bulk
-        return send_bulk(self, messages, **options)
+        return send_bulk(self, messages, **options)  # type: ignore[misc]  # journal-only keys refused above
 
     def track(self, ids_and_phones: Iterable[Tuple[str, str]], **options: Any) -> AsyncIterator["StatusChange"]:
         """``async for change in client.track(pairs):`` what :meth:`smsc_soap.Client.track` yields,

@@ -5,7 +5,7 @@ check them at run time; an option added there is added here.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Optional, TypedDict
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypedDict, Union
 
 if TYPE_CHECKING:  # pragma: no cover
     from .bulk import Chunk, Progress
@@ -22,3 +22,9 @@ class BulkOptions(TypedDict, total=False):
     bytes_per_request: int
     progress: Optional[Callable[[Progress], None]]
     before_send: Optional[Callable[[Chunk], None]]
+    #: With ``journal=`` only: what the messages are (a label, or a file's identity), recorded in
+    #: the journal so that it is refused for other messages (:mod:`smsc_soap.journal`).
+    source: Union[None, str, Mapping[str, Any]]
+    #: With ``journal=`` only: called with (pairs looked up, pairs to look up) while a resume asks
+    #: the service what an interrupted run sent.
+    on_check: Optional[Callable[[int, int], None]]
