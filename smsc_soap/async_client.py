@@ -14,7 +14,7 @@ import concurrent.futures
 import inspect
 import logging
 import time
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, overload, Tuple, Type, TypeVar, Union, cast
 
 import zeep
 
@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .http_api.operator import OperatorInfo
     from .bulk import MessageLike, Outcome
     from .bulk_options import BulkOptions
+    from ._async.journal import AsyncJournaledSend
     from .query import ExtendedParams
     from .track import StatusChange
 
@@ -212,6 +213,14 @@ class AsyncClient(ClientBase):
         return cast("AsyncHttpShell", shell)
 
     # --- many messages (smsc_soap.bulk, smsc_soap.track) --------------------------------------
+
+    @overload
+    def send_bulk(self, messages: Iterable["MessageLike"], *, journal: None = None,
+                  **options: "Unpack[BulkOptions]") -> AsyncIterator["Outcome"]: ...
+
+    @overload
+    def send_bulk(self, messages: Iterable["MessageLike"], *, journal: str,
+                  **options: "Unpack[BulkOptions]") -> "AsyncJournaledSend": ...
 
     def send_bulk(self, messages: Iterable["MessageLike"], *, journal: Optional[str] = None,
                   **options: "Unpack[BulkOptions]") -> AsyncIterator["Outcome"]:

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, overload, Tuple, Type, TypeVar, Union, cast
 
 import zeep
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .bulk import MessageLike, Outcome
     from .bulk_options import BulkOptions
+    from .journal import JournaledSend
     from .http_api.exports import Exports
     from .http_api.mailings import Mailings
     from .http_api.operator import OperatorInfo
@@ -211,6 +212,14 @@ class Client(ClientBase):
         return cast("HttpShell", shell)
 
     # --- many messages (smsc_soap.bulk) ---------------------------------------------------------
+
+    @overload
+    def send_bulk(self, messages: Iterable["MessageLike"], *, journal: None = None,
+                  **options: "Unpack[BulkOptions]") -> Iterator["Outcome"]: ...
+
+    @overload
+    def send_bulk(self, messages: Iterable["MessageLike"], *, journal: str,
+                  **options: "Unpack[BulkOptions]") -> "JournaledSend": ...
 
     def send_bulk(self, messages: Iterable["MessageLike"], *, journal: Optional[str] = None,
                   **options: "Unpack[BulkOptions]") -> Iterator["Outcome"]:
