@@ -62,7 +62,7 @@ MES_MAX_CHARS = 1000
 #: parameter's size and puts comments inside its text (004:31 "У текст повідомлення можна
 #: додавати коментарі"), and counting them keeps us on the side of what the server takes.
 MES_LIMIT_COUNTS_COMMENT = True
-#: SMPP page, line 10: "специальную комбинацию "\\n~~~\\n"": what follows it is a comment, for
+#: SMPP page, 003:9: "специальную комбинацию "\\n~~~\\n"": what follows it is a comment, for
 #: the sender's history (004:31-32 "коментарі, призначені для перегляду відправником").
 COMMENT_SEPARATOR = "\n~~~\n"
 #: The two SMS alphabets that the page's "латиниці" and "кирилиці" stand for: GSM 03.38 7-bit
@@ -539,7 +539,8 @@ JOBS_PHP, INFO_PHP, DOWNLOADS_PHP = "jobs.php", "info.php", "downloads.php"
 FMT_TEXT, FMT_CSV, FMT_XML, FMT_JSON = 0, 1, 2, 3
 WIRE_FMT = FMT_JSON
 
-#: 001:99-105 (success): the fields of one operator entry, in the order fmt=1 writes them.
+#: 001:96 (success, fmt=1 "<country>,<operator>,<region>,<mcc>,<mnc>,<tz>"): the fields of one
+#: operator entry, in the order fmt=1 writes them.
 OPERATOR_FIELDS: Tuple[str, ...] = ("country", "operator", "region", "mcc", "mnc", "tz")
 #: 001:92 "в ответ Сервера добавляется параметр "phone"" for a list of numbers. ASSUMPTION: the
 #: page does not show where; in fmt=1 it comes first (an entry of 7 values), in fmt 0/2/3 it is
@@ -549,7 +550,7 @@ OPERATOR_LIST_FIELD = "phone"
 TASK_FIELDS: Tuple[str, ...] = ("id", "name", "status", "created", "time", "file")
 #: 002:136 "0-очікує виконання, 1-виконується, 2-виконано, 3-скасовано, 4-помилка виконання".
 TASK_STATUSES: Mapping[int, str] = {0: "waiting", 1: "running", 2: "done", 3: "cancelled", 4: "failed"}
-#: 002:140 "Після присвоєння ... статусу 2 (виконано) з'явиться можливість завантажити файл".
+#: 002:141 "Після присвоєння ... статусу 2 (виконано) з'явиться можливість завантажити файл".
 TASK_DONE = 2
 #: ASSUMPTION (002:137-138 say only "дата створення" and "час запуску"): ``created`` and ``time``
 #: are written "DD.MM.YYYY hh:mm:ss" (the SOAP page's date format, 004 last_date) in Moscow time
@@ -597,7 +598,7 @@ DOWNLOADS_ERROR_CODES: Mapping[int, ErrorCode] = {
     9: ErrorCode("RateLimited", "more than three identical requests for the task list or a file within a "
                                 "minute; or fifteen or more concurrent requests under one login"),
 }
-#: ASSUMPTION (000 has no error table, 000:206 "Сервер возвращает Клиенту подтверждение"): jobs.php
+#: ASSUMPTION (000 has no error table, 000:205 "Сервер возвращает Клиенту подтверждение"): jobs.php
 #: answers errors in the shapes of 001/002; ``add`` takes send's parameters, so its codes are send's
 #: (004); the other operations take the codes every page shares (1, 2, 4, 9), 3 meaning "no such
 #: mailing" (as get_status's 3 means "no such message").
@@ -652,7 +653,7 @@ HTTP_OPERATIONS: Mapping[str, HttpOperation] = {op.name: op for op in (
 LOOKUP_IDENTICAL_PER_MINUTE = 3
 LOOKUP_ANY_PER_MINUTE = 100
 EXPORT_IDENTICAL_PER_MINUTE = 3
-#: ASSUMPTION (002:140 says only "у форматі csv"): the export file is UTF-8 (a BOM tolerated), its
+#: ASSUMPTION (002:141 says only "у форматі csv"): the export file is UTF-8 (a BOM tolerated), its
 #: fields separated by ";" (the usual choice of Russian-language CSV, whose texts hold commas),
 #: quoted as Python's csv module does, with a header row.
 EXPORT_CSV_ENCODING = "utf-8-sig"
@@ -667,7 +668,7 @@ EXPORT_CSV_DELIMITER = ";"
 MAILING_ADD_FIELDS_BY_COST: Mapping[int, Tuple[str, ...]] = {
     0: ("id", "cnt"), 1: ("cost", "cnt"), 2: ("id", "cnt", "cost"), 3: ("id", "cnt", "cost", "balance"),
 }
-#: ASSUMPTION (000:206 "подтверждение с указанием результата", no shape): del and cancel answer
+#: ASSUMPTION (000:205 "подтверждение с указанием результата", no shape): del and cancel answer
 #: the mailing's id, and get/get_all one record per mailing with these fields, in the record
 #: shapes of 001/002 (fmt=1 in this order).
 MAILING_ID_FIELDS: Tuple[str, ...] = ("id",)

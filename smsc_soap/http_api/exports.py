@@ -56,7 +56,7 @@ class ExportTask:
 
     @property
     def done(self) -> bool:
-        """Whether the file can be downloaded (002:140: from status 2 on)."""
+        """Whether the file can be downloaded (002:141: from status 2 on)."""
         return self.status == TaskStatus.DONE
 
     @classmethod

@@ -160,7 +160,7 @@ def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = No
     fields: Dict[str, Optional[str]] = {"name": name}
     if extended.get("tpl") is not None:
         if mes not in (None, ""):
-            raise ValidationError("tpl: the template is the text, so mes must be empty (000:191)", field="mes")
+            raise ValidationError("tpl: the template is the text, so mes must be empty (000:188)", field="mes")
         fields.update(phones=params.phones_field(phones if phones is not None else ""), mes="")
     else:
         fields.update(message_fields(phones, mes, extended))
