@@ -475,6 +475,8 @@ HLR_FIELDS: Tuple[Tuple[str, str], ...] = (
 #: these three are required; the others may be absent.
 HLR_REQUIRED: Tuple[str, ...] = ("id", "stat", "err")
 #: 003: "Строковые данные, например, страна и оператор, закодированы через функцию urlencode".
+#: (003:13; PHP's urlencode: a space is written "+", other bytes "%XX", so "cn:United+States" reads
+#: "United States" and a "+" itself arrives as "%2B".)
 HLR_URLENCODED: Tuple[str, ...] = ("cn", "net", "rcn", "rnet")
 #: ASSUMPTION: ``stat`` carries the SMPP delivery-receipt words (SMPP 3.4 appendix B; the page's
 #: example is DELIVRD); read as these statuses of smsc_soap.results.DeliveryStatus (by code).
