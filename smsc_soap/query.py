@@ -78,7 +78,8 @@ PARTNER_ID = re.compile(r"[1-9][0-9]*")
 #: Parameters that are meaningless without another one: a value the server would silently
 #: ignore is a caller's bug, so we refuse it. name -> (needs, why).
 REQUIRES: Mapping[str, Tuple[str, str]] = {
-    "freq": ("period", f"{SOAP_PAGE}: without period, freq is ignored"),  # ASSUMPTION: refuse
+    **({"freq": ("period", f"{SOAP_PAGE}, 000:109: without period, freq is ignored "
+                           "(spec.REFUSE_IGNORED_FREQ)")} if spec.REFUSE_IGNORED_FREQ else {}),
     "imgcode": ("userip", f"{SOAP_PAGE}: imgcode is used together with userip"),
 }
 #: Characters left readable in encoded values: never ``&``, ``=``, ``+``, ``%``, ``;``, ``#``
@@ -303,8 +304,9 @@ def _param(name: str, value: Any, given: Mapping[str, Any]) -> str:
     if len(parts) != len(PARAM_RANGES) or not all(_is_int(part) for part in parts):
         raise _fail(name, f"expected three whole numbers w,i,n, got {value!r}")
     for part, (label, low, high) in zip(parts, PARAM_RANGES):
-        if not low <= part <= high:
-            raise _fail(name, f"{label}={part} is out of {low}..{high}")
+        if not low <= part <= high and spec.REFUSE_PARAM_FALLBACK:
+            raise _fail(name, f"{label}={part} is out of {low}..{high}: the service would drop all three "
+                              "for its defaults (000:166; spec.REFUSE_PARAM_FALLBACK)")
     return ",".join(map(str, parts))
 
 
@@ -674,8 +676,9 @@ def mailing_fields(**given: Any) -> Dict[str, str]:
     for name, (needs, why) in REQUIRES.items():
         if name in values and needs not in values:
             raise ValidationError(f"{name} needs {needs} ({why})", field=name)
-    if "rptn" in values and values.get("rpt") in (None, 0, "manual"):
-        raise ValidationError("rptn needs rpt (a repeat period) (000:106: the number of repeats)", field="rptn")
+    if spec.RPTN_NEEDS_RPT and "rptn" in values and fields.get("rpt") in (None, "0"):
+        raise ValidationError("rptn needs rpt (a repeat period) (000:106: the number of repeats; "
+                              "spec.RPTN_NEEDS_RPT)", field="rptn")
     if "mes2" in fields:
         fields[spec.MES2_FLAG] = "1"
     fields["charset"] = "utf-8"

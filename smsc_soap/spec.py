@@ -186,6 +186,16 @@ VOICE_PARAM_RANGES: Tuple[Tuple[str, IntRange], ...] = (
     ("i", IntRange(0, 3600)),
     ("n", IntRange(0, 9)),
 )
+#: 000:166 (004 alike) "При указании значения любого параметра, отличного от возможных, будут
+#: использованы значения всех параметров по умолчанию". ASSUMPTION, ONE CHOICE: the client refuses
+#: a value outside VOICE_PARAM_RANGES instead of sending it: the service would drop all three
+#: settings silently, which is a caller's bug, not a wish (as REFUSE_UNUSED_TEXT). A value inside
+#: the ranges but below the working one (w or i under 10, n 0) is sent: the page clamps it.
+REFUSE_PARAM_FALLBACK = True
+#: 000:109 (004:77 alike) "Без параметра period параметр freq игнорируется". ASSUMPTION, ONE CHOICE:
+#: the client refuses freq without period (a value the service ignores is a caller's bug); the
+#: sandbox ignores it, as the page says the service does.
+REFUSE_IGNORED_FREQ = True
 
 # --- list (004:175-190) ----------------------------------------------------------------------
 
@@ -573,6 +583,19 @@ MES2_FLAG = "fl[5]"
 MAILING_DATE_FORMAT = "%d.%m.%Y"
 MAILING_LIST_DEFAULT_MONTHS = 2
 MAILING_LIST_DEFAULT_MAX = 10
+#: ASSUMPTION (000:200-201 state the cap of 10 only for a missing ``start`` or ``end``): with both
+#: dates given every mailing between them is listed; "2 months" are calendar months of Moscow's
+#: calendar (the same day two months back, or that month's last day), not a count of days.
+MAILING_LIST_CAP_WITH_BOTH_DATES = False
+#: 000:106 rptn "максимальное количество повторов для отложенной периодической рассылки": repeats of
+#: a periodic mailing. ASSUMPTION: rptn without rpt (a manual mailing, rpt=0) has no period to
+#: repeat in; the client refuses it and the sandbox answers error 1.
+RPTN_NEEDS_RPT = True
+#: 000:74-75, 196-197 list login and psw only, no apikey. ASSUMPTION: the service ignores an
+#: ``apikey`` on jobs.php as any unknown field, so a request without login and psw is refused as
+#: unauthenticated (error 2, the shared code); the client refuses to send it at all
+#: (UnsupportedOperation, saying to use login and psw).
+JOBS_ACCEPTS_APIKEY = False
 #: 000:174 vs 000:169-171, the page's own inconsistency: the ``cost`` row lists 0 and 1 ("add the
 #: cost"), the ``fmt`` row answers cost=1 with "cost,count", cost=2 with "id,count,cost" and cost=3
 #: with "...,balance" (the SOAP meanings). ONE CHOICE: cost takes 0..3 with the ``fmt`` row's (and
@@ -642,12 +665,17 @@ HTTP_OPERATIONS: Mapping[str, HttpOperation] = {op.name: op for op in (
                   DOWNLOADS_ERROR_CODES),
     HttpOperation("exports.get_file", DOWNLOADS_PAGE, DOWNLOADS_PHP, ("get_file", "1"), EXPORT, True, False,
                   DOWNLOADS_ERROR_CODES),
-    # 000:62-70; 000:74-75 and 196-197 list login and psw only: no apikey
-    HttpOperation("jobs.add", JOBS_PAGE, JOBS_PHP, ("add", "1"), MAILING, False, True, JOBS_ADD_ERROR_CODES),
-    HttpOperation("jobs.del", JOBS_PAGE, JOBS_PHP, ("del", "1"), MAILING, False, False, JOBS_ERROR_CODES),
-    HttpOperation("jobs.cancel", JOBS_PAGE, JOBS_PHP, ("cancel", "1"), MAILING, False, False, JOBS_ERROR_CODES),
-    HttpOperation("jobs.get", JOBS_PAGE, JOBS_PHP, ("get", "1"), MAILING, False, False, JOBS_ERROR_CODES),
-    HttpOperation("jobs.get_all", JOBS_PAGE, JOBS_PHP, ("get_all", "1"), MAILING, False, False, JOBS_ERROR_CODES),
+    # 000:62-70; 000:74-75 and 196-197 list login and psw only: no apikey (JOBS_ACCEPTS_APIKEY)
+    HttpOperation("jobs.add", JOBS_PAGE, JOBS_PHP, ("add", "1"), MAILING, JOBS_ACCEPTS_APIKEY, True,
+                  JOBS_ADD_ERROR_CODES),
+    HttpOperation("jobs.del", JOBS_PAGE, JOBS_PHP, ("del", "1"), MAILING, JOBS_ACCEPTS_APIKEY, False,
+                  JOBS_ERROR_CODES),
+    HttpOperation("jobs.cancel", JOBS_PAGE, JOBS_PHP, ("cancel", "1"), MAILING, JOBS_ACCEPTS_APIKEY, False,
+                  JOBS_ERROR_CODES),
+    HttpOperation("jobs.get", JOBS_PAGE, JOBS_PHP, ("get", "1"), MAILING, JOBS_ACCEPTS_APIKEY, False,
+                  JOBS_ERROR_CODES),
+    HttpOperation("jobs.get_all", JOBS_PAGE, JOBS_PHP, ("get_all", "1"), MAILING, JOBS_ACCEPTS_APIKEY, False,
+                  JOBS_ERROR_CODES),
 )}
 
 #: 001:136-138: lookups allowed per minute, identical and in all; 002:143: identical export

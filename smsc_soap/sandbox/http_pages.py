@@ -99,7 +99,7 @@ class HttpPages:
             try:
                 if operation is None:
                     raise _Refused(T.ERR_PARAMS)
-                login = self._authenticate(form, client_ip)
+                login = self._authenticate(form, client_ip, spec.HTTP_OPERATIONS[operation].apikey)
                 stack.enter_context(self._running(login))
                 if in_flight is not None:
                     in_flight()
@@ -156,12 +156,14 @@ class HttpPages:
 
     # --- the pages' common rules --------------------------------------------------------------
 
-    def _authenticate(self, form: Form, client_ip: str) -> str:
+    def _authenticate(self, form: Form, client_ip: str, takes_apikey: bool) -> str:
+        """The login of the request; an ``apikey`` counts only on a page that lists it
+        (spec.JOBS_ACCEPTS_APIKEY: elsewhere it is an unknown field, and login/psw are missing)."""
         service = self.service
         with service._lock:
             if service._ip_blocked_until.get(client_ip, float("-inf")) > service.clock.now():
                 raise _Refused(T.ERR_IP_BLOCKED)
-            apikey = form.get("apikey")
+            apikey = form.get("apikey") if takes_apikey else None
             if apikey is not None:
                 login = service._apikeys.get(apikey)
                 if login is None:

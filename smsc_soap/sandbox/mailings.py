@@ -43,11 +43,15 @@ def next_moment(moment: float, rpt: int) -> float:
         return at.timestamp()
     if rpt == 5:
         return moment + 7 * 86400
-    months = 1 if rpt == 6 else 12
+    return _add_months(at, 1 if rpt == 6 else 12).timestamp()
+
+
+def _add_months(at: datetime, months: int) -> datetime:
+    """``at`` moved by ``months`` calendar months (negative: back), the day kept or the month's last."""
     year, month = divmod(at.month - 1 + months, 12)
     year += at.year
     day = min(at.day, calendar.monthrange(year, month + 1)[1])
-    return at.replace(year=year, month=month + 1, day=day).timestamp()
+    return at.replace(year=year, month=month + 1, day=day)
 
 
 @dataclass
@@ -115,7 +119,7 @@ class Mailings:
         rpt = _choice(form.get("rpt"), spec.MAILING_REPEATS, 0)
         rptn = _positive(form.get("rptn"))
         cost_mode = _choice(form.get("cost"), dict.fromkeys(spec.MAILING_COST_CHOICES), 0)
-        if not name or (rptn is not None and rpt == 0):
+        if not name or (spec.RPTN_NEEDS_RPT and rptn is not None and rpt == 0):
             raise _Refused(T.ERR_PARAMS)
         key = (login, tuple(sorted((k, v) for k, v in form.items() if k not in ("psw", "apikey"))))
         with self._lock:  # an identical add within a minute is a duplicate send (004's 9 of send)
@@ -194,15 +198,19 @@ class Mailings:
         raise _Refused(3)
 
     def _listing(self, login: str, form: Mapping[str, str], now: float) -> List[Mailing]:
-        """000:200-201: from ``start`` to ``end`` (dd.mm.yyyy); by default the last 2 months; at most 10."""
+        """000:200-201: from ``start`` to ``end`` (dd.mm.yyyy); by default the last 2 months; at most 10
+        when a date is missing (spec.MAILING_LIST_CAP_WITH_BOTH_DATES)."""
         from .http_pages import _Refused
+        default_start = _add_months(datetime.fromtimestamp(now, _MOSCOW), -spec.MAILING_LIST_DEFAULT_MONTHS)
         try:
-            start = _day(form.get("start")) if form.get("start") else now - 61 * 86400
+            start = _day(form.get("start")) if form.get("start") else default_start.timestamp()
             end = _day(form.get("end")) + 86400 if form.get("end") else float("inf")
         except ValueError:
             raise _Refused(T.ERR_PARAMS) from None
         with self._lock:
             found = [m for m in self._mailings if m.login == login and not m.deleted and start <= m.created < end]
+        if form.get("start") and form.get("end") and not spec.MAILING_LIST_CAP_WITH_BOTH_DATES:
+            return found
         return found[-spec.MAILING_LIST_DEFAULT_MAX:]
 
 

@@ -1,0 +1,91 @@
+"""Issue 22: the HTTP pages (000-003) to the letter, for Client and AsyncClient against the
+sandbox, and the raw forms where the wire matters."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, Iterator
+from urllib.parse import parse_qs
+
+import pytest
+import requests
+
+import smsc_soap
+from smsc_soap import spec
+from smsc_soap.errors import ValidationError
+from smsc_soap.sandbox import Sandbox
+
+START = 1_700_000_000
+MSK = timezone(timedelta(hours=3))
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(start_time=START) as sb:
+        yield sb
+
+
+@pytest.fixture
+def client(sandbox: Sandbox, any_client: Any) -> Iterator[smsc_soap.Client]:
+    """Client, then AsyncClient behind the sync facade (tests/support/clients.py)."""
+    with any_client("alex", "123", url=sandbox.url) as client:
+        yield client
+
+
+def post(sandbox: Sandbox, page: str, **fields: str) -> str:
+    """A raw form post to ``page``, as a caller without the client would send it."""
+    return requests.post(sandbox.url.replace("soap.php", page), data=fields, timeout=10).text
+
+
+def sent(sandbox: Sandbox) -> Dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(sandbox.requests[-1].body.decode(), keep_blank_values=True).items()}
+
+
+# --- point 6: what the page ignores or replaces, named ------------------------------------------
+
+
+def test_refusals_of_what_the_page_would_drop_are_named_assumptions(client: smsc_soap.Client) -> None:
+    with pytest.raises(ValidationError, match="REFUSE_IGNORED_FREQ"):
+        client.mailings.add("a", "79161234567", "Hi", freq=5)
+    with pytest.raises(ValidationError, match="REFUSE_PARAM_FALLBACK"):
+        client.mailings.add("a", "79161234567", "Hi", call=1, param="10,10,10")
+    with pytest.raises(ValidationError, match="RPTN_NEEDS_RPT"):
+        client.mailings.add("a", "79161234567", "Hi", rptn=2, rpt=0)
+
+
+def test_the_sandbox_answers_rptn_without_rpt_with_error_1(sandbox: Sandbox) -> None:
+    answer = post(sandbox, "jobs.php", add="1", login="alex", psw="123", name="a", phones="79161234567",
+                  mes="Hi", rptn="2", fmt="3")
+    assert '"error_code": 1' in answer
+
+
+def test_an_apikey_on_jobs_php_is_an_unknown_field_there() -> None:
+    """spec.JOBS_ACCEPTS_APIKEY: the page lists none; the sandbox ignores it, so the request has
+    no login and is answered error 2 (while info.php takes the same key)."""
+    assert spec.JOBS_ACCEPTS_APIKEY is False
+    key = "k" * 20
+    with Sandbox(start_time=START, apikeys={key: "alex"}) as sandbox:
+        fields = dict(add="1", name="a", phones="79161234567", mes="Hi", fmt="3", apikey=key)
+        assert '"error_code": 2' in post(sandbox, "jobs.php", **fields)
+        assert '"error_code": 2' in post(sandbox, "jobs.php", get_all="1", fmt="3", apikey=key)
+        assert "error" not in post(sandbox, "info.php", get_operator="1", phone="79161234567", fmt="3", apikey=key)
+
+
+def test_get_all_caps_at_ten_only_without_both_dates(client: smsc_soap.Client, sandbox: Sandbox) -> None:
+    for n in range(12):
+        client.mailings.add(f"m{n}", "79161234567", f"text {n}")
+    today = datetime.fromtimestamp(START, MSK).date()
+    assert len(client.mailings.get_all()) == spec.MAILING_LIST_DEFAULT_MAX
+    assert len(client.mailings.get_all(today)) == spec.MAILING_LIST_DEFAULT_MAX
+    assert len(client.mailings.get_all(today, today)) == 12  # spec.MAILING_LIST_CAP_WITH_BOTH_DATES
+
+
+def test_get_all_without_start_reaches_two_calendar_months_back(client: smsc_soap.Client,
+                                                                sandbox: Sandbox) -> None:
+    """July 15 to September 15 is 62 days: two calendar months, not 61 days."""
+    now = datetime.fromtimestamp(START, MSK)
+    sandbox.advance((now.replace(year=2024, month=7) - now).total_seconds())
+    client.mailings.add("july", "79161234567", "Hi")
+    sandbox.advance((now.replace(year=2024, month=9) - now.replace(year=2024, month=7)).total_seconds())
+    assert [m.name for m in client.mailings.get_all()] == ["july"]
+    sandbox.advance(86400)
+    assert client.mailings.get_all() == ()
