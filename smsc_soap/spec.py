@@ -550,6 +550,12 @@ JOBS_PHP, INFO_PHP, DOWNLOADS_PHP = "jobs.php", "info.php", "downloads.php"
 #: Every other shape is still read (a proxy or an old account may answer in another).
 FMT_TEXT, FMT_CSV, FMT_XML, FMT_JSON = 0, 1, 2, 3
 WIRE_FMT = FMT_JSON
+#: The ``fmt`` values the pages list (001:66-81, 002:77-92, 000:172-176): any other is refused.
+PAGE_FMTS: Tuple[int, ...] = (FMT_TEXT, FMT_CSV, FMT_XML, FMT_JSON)
+#: ASSUMPTION (the pages show no empty list): a list with no entries (get_all, get_list) is an
+#: empty body in fmt 0 and 1, whose shapes are lines of entries; fmt 2 and 3 have an empty
+#: element or array. An empty body where one entry is due (add, get, del) is a ProtocolError.
+EMPTY_LIST_ANSWER_FMTS: Tuple[int, ...] = (FMT_TEXT, FMT_CSV)
 
 #: 001:96 (success, fmt=1 "<country>,<operator>,<region>,<mcc>,<mnc>,<tz>"): the fields of one
 #: operator entry, in the order fmt=1 writes them.

@@ -8,10 +8,11 @@ from urllib.parse import parse_qs
 
 import pytest
 import requests
+from support.servers import Responder
 
 import smsc_soap
 from smsc_soap import spec
-from smsc_soap.errors import ValidationError
+from smsc_soap.errors import SendOutcomeUnknown, ValidationError
 from smsc_soap.sandbox import Sandbox
 
 START = 1_700_000_000
@@ -89,3 +90,35 @@ def test_get_all_without_start_reaches_two_calendar_months_back(client: smsc_soa
     assert [m.name for m in client.mailings.get_all()] == ["july"]
     sandbox.advance(86400)
     assert client.mailings.get_all() == ()
+
+
+# --- point 4: fmt checked; an empty list in fmt 0 and 1 --------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", [0, 1, 2, 3])
+def test_empty_lists_in_every_fmt_are_empty_tuples(client: smsc_soap.Client, sandbox: Sandbox, fmt: int) -> None:
+    assert client.mailings.get_all(fmt=fmt) == ()
+    assert client.exports.get_list(fmt=fmt) == ()
+    if fmt in spec.EMPTY_LIST_ANSWER_FMTS:
+        assert sandbox.requests[-1].response == b""  # the wire: an empty body
+
+
+@pytest.mark.parametrize("fmt", [4, -1, "3", True, 3.0])
+def test_fmt_is_refused_before_anything_is_sent(client: smsc_soap.Client, sandbox: Sandbox, fmt: Any) -> None:
+    with pytest.raises(ValidationError, match="fmt"):
+        client.mailings.get_all(fmt=fmt)
+    with pytest.raises(ValidationError, match="fmt"):
+        client.exports.get_list(fmt=fmt)
+    assert sandbox.requests == []
+
+
+def test_an_empty_body_where_one_entry_is_due_is_refused(responder: Responder, any_client: Any) -> None:
+    for _ in range(3):
+        responder.answer(b"", content_type="text/plain")
+    with any_client("alex", "123", url=responder.url) as client:
+        with pytest.raises(smsc_soap.ProtocolError, match="empty body"):
+            client.mailings.get(1, fmt=0)
+        with pytest.raises(smsc_soap.ProtocolError, match="empty body"):
+            client.mailings.delete(1, fmt=1)
+        with pytest.raises(SendOutcomeUnknown):
+            client.mailings.add("x", "79161234567", "Hi", fmt=1)

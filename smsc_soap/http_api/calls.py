@@ -11,7 +11,7 @@ from urllib.parse import quote_plus, urlencode, urlsplit, urlunsplit
 from .. import spec
 from .._core.backoff import Scope, backoff_scopes
 from .._core.calls import placeholder
-from ..errors import SendOutcomeUnknown, TransportError, UnsupportedOperation
+from ..errors import SendOutcomeUnknown, TransportError, UnsupportedOperation, ValidationError
 from ..redact import Secret
 
 
@@ -59,6 +59,11 @@ class HttpCall:
         return form
 
     @property
+    def fmt(self) -> int:
+        """The answer format asked for."""
+        return int(self.masked["fmt"])
+
+    @property
     def facts(self) -> spec.HttpOperation:
         return spec.HTTP_OPERATIONS[self.operation]
 
@@ -86,6 +91,9 @@ def prepare(operation: str, fields: Mapping[str, Optional[str]], *, login: Optio
             phones: Tuple[str, ...] = ()) -> HttpCall:
     """The call of ``operation`` with ``fields``: its selecting flag, ``fmt``, and login+psw or the
     API key (refused, saying what to do, where the page lists no ``apikey``)."""
+    if isinstance(fmt, bool) or not isinstance(fmt, int) or fmt not in spec.PAGE_FMTS:
+        raise ValidationError(f"fmt must be one of {', '.join(map(str, spec.PAGE_FMTS))} (the pages' answer "
+                              f"formats), got {fmt!r}", field="fmt")
     psw = psw if isinstance(psw, Secret) else Secret(psw)
     apikey = apikey if isinstance(apikey, Secret) or apikey is None else Secret(apikey)
     facts = spec.HTTP_OPERATIONS[operation]

@@ -144,7 +144,7 @@ def plan_get_list(access: PageAccess, cnt: Optional[int] = None, after_id: Optio
     """The call of ``get_list`` and the reading of its answer (no I/O, for both shells)."""
     fields = {"cnt": _whole("cnt", cnt), "after_id": _whole("after_id", after_id)}
     return PagePlan(access.prepare("exports.get_list", fields, fmt=fmt), spec.TASK_FIELDS,
-                    lambda answer: tuple(ExportTask.from_record(record) for record in answer.records))
+                    lambda answer: tuple(ExportTask.from_record(record) for record in answer.records), listing=True)
 
 
 def file_call(access: PageAccess, task: Optional[TaskRef], name: Optional[str]) -> HttpCall:

@@ -43,6 +43,8 @@ class Answer:
     records: Tuple[Record, ...] = ()
     error_code: Optional[int] = None
     error_text: str = ""
+    #: The body was empty (HTTP 200): no records in fmt 0 and 1 (spec.EMPTY_LIST_ANSWER_FMTS).
+    empty: bool = False
 
 
 def parse(body: bytes, fields: Sequence[str], *, optional: Sequence[str] = (),

@@ -199,7 +199,7 @@ def plan_get_all(access: PageAccess, start: Optional[date], end: Optional[date],
     fields = {"start": page_date(start) if start is not None else None,
               "end": page_date(end) if end is not None else None}
     return PagePlan(access.prepare("jobs.get_all", fields, fmt=fmt), spec.MAILING_FIELDS,
-                    lambda answer: tuple(Mailing.from_record(record) for record in answer.records))
+                    lambda answer: tuple(Mailing.from_record(record) for record in answer.records), listing=True)
 
 
 def plan_by_id(access: PageAccess, operation: str, id: int, fmt: Optional[int]) -> PagePlan[None]:  # noqa: A002

@@ -9,7 +9,8 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Generic, Iterable, Mapping, Optional, Sequence, Tuple, TypeVar
 
-from .._core.checks import check_page_answer, check_redirect, check_size, snippet
+from .. import spec
+from .._core.checks import PAGE_STATUSES, check_page_answer, check_redirect, check_size, snippet
 from .._core.decoding import ACCEPT_ENCODING, decode_body
 from .._core.settings import LOG_BODY_CHARS
 from ..errors import ProtocolError, SmscError, http_api_error
@@ -52,12 +53,28 @@ class PageAccess:
 @dataclass(frozen=True)
 class PagePlan(Generic[R]):
     """One page call, ready: the call, the answer's fields, and how its records become the result.
-    A page method makes the plan; a shell sends ``call`` and hands the answer to ``read``."""
+    A page method makes the plan; a shell sends ``call`` and hands the answer to ``read``.
+
+    ``listing``: the answer is a list, so an empty body in fmt 0 or 1 is no entries
+    (spec.EMPTY_LIST_ANSWER_FMTS); any other empty body is refused here, before the plan's own
+    reading (for a send: :class:`~smsc_soap.SendOutcomeUnknown`)."""
 
     call: HttpCall
     fields: Sequence[str]
     read: Callable[[formats.Answer], R]
     optional: Sequence[str] = ()
+    listing: bool = False
+
+    def __post_init__(self) -> None:
+        own, call, listing = self.read, self.call, self.listing
+
+        def read(answer: formats.Answer) -> R:
+            if answer.empty and not (listing and call.fmt in spec.EMPTY_LIST_ANSWER_FMTS):
+                error = ProtocolError(f"{call.operation}: HTTP 200 with an empty body")
+                raise call.outcome_unknown(error) if call.is_send else error
+            return own(answer)
+
+        object.__setattr__(self, "read", read)
 
 
 def log_request(url: str, call: HttpCall, secrets: Iterable[Secret]) -> None:
@@ -78,6 +95,8 @@ def read_answer(url: str, status: int, location: Optional[str], content_encoding
         text = redact(body.decode("utf-8", "replace"), secrets)
         log.debug("HTTP %s from %s\n%s", status, url,
                   text[:LOG_BODY_CHARS] + (f"… ({len(body)} bytes)" if len(text) > LOG_BODY_CHARS else ""))
+    if status in PAGE_STATUSES and not body.strip():
+        return formats.Answer(spec.WIRE_FMT, empty=True)  # a list's "no entries", or refused by the plan
     check_page_answer(status, body, secrets)
     return formats.parse(body, fields, optional=optional, secrets=secrets)
 
