@@ -525,6 +525,11 @@ TIMESTAMP_UNSET = 0
 #: ``status``) are whole numbers in this range (the pages list -3..255); one outside it is not a
 #: code the service could have meant. Inside it, an unlisted code is kept as its int.
 ANSWER_CODES = IntRange(-999, 9999)
+#: ASSUMPTION: the id of a mailing or an export task (000:198, 002:134, no bound given) is a whole
+#: number 1..10**12-1, the widest whole number SOAP's answers are read with. A page answer's
+#: counts (``cnt``, ``sent``, ``rptn``) are read with SMS_COUNT, its money as above, its
+#: statuses and ``rpt`` as codes (ANSWER_CODES); JSON with a key given twice is refused.
+PAGE_IDS = IntRange(1, 999_999_999_999)
 
 
 # === http apis ===

@@ -2,6 +2,7 @@
 sandbox, and the raw forms where the wire matters."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Iterator
 from urllib.parse import parse_qs
@@ -122,3 +123,52 @@ def test_an_empty_body_where_one_entry_is_due_is_refused(responder: Responder, a
             client.mailings.delete(1, fmt=1)
         with pytest.raises(SendOutcomeUnknown):
             client.mailings.add("x", "79161234567", "Hi", fmt=1)
+
+
+# --- point 5: page answers read with SOAP's answer ranges ------------------------------------------
+
+_MAILING = {"id": "1", "name": "a", "status": "0", "created": "", "time": "", "rpt": "0", "rptn": "", "sent": "0",
+            "cnt": "1", "cost": "2.00"}
+
+
+def _json(**fields: Any) -> bytes:
+    return json.dumps(fields).encode()
+
+
+@pytest.mark.parametrize("body", [
+    b'{"id": 5, "id": 6, "cnt": 1}',                     # a key twice
+    b'{"id": -5, "cnt": 1}', b'{"id": 1000000000000000000000000000000, "cnt": 1}',
+    b'{"id": 1, "cnt": -1}', b'{"id": 1, "cnt": 1, "cost": NaN}', b'{"id": 1, "cnt": 1, "cost": Infinity}',
+    b'{"id": 1, "cnt": 1, "cost": -5}', b'{"id": 1, "cnt": 1, "cost": "1e3"}',
+])
+def test_an_absurd_add_answer_is_an_unknown_outcome(responder: Responder, any_client: Any, body: bytes) -> None:
+    responder.answer(body, content_type="application/json")
+    with any_client("alex", "123", url=responder.url) as client, pytest.raises(SendOutcomeUnknown):
+        client.mailings.add("x", "79161234567", "Hi", cost=2)
+    assert len(responder.requests) == 1
+
+
+@pytest.mark.parametrize("bad", [
+    {"status": "99999999999"}, {"sent": "-1"}, {"cnt": "-3"}, {"cost": "NaN"}, {"cost": "-5"},
+    {"id": "1" + "0" * 30}, {"id": "-2"}, {"rpt": "1e3"}, {"rptn": "-1"},
+])
+def test_an_absurd_mailing_is_a_protocol_error(responder: Responder, any_client: Any, bad: Dict[str, str]) -> None:
+    responder.answer(_json(**dict(_MAILING, **bad)), content_type="application/json")
+    with any_client("alex", "123", url=responder.url) as client, \
+            pytest.raises(smsc_soap.ProtocolError, match=next(iter(bad))):
+        client.mailings.get(1)
+
+
+def test_a_mailing_with_a_key_twice_is_a_protocol_error(responder: Responder, any_client: Any) -> None:
+    responder.answer(b'{"id": 5, "name": "a", "status": 0, "id": 6}', content_type="application/json")
+    with any_client("alex", "123", url=responder.url) as client, \
+            pytest.raises(smsc_soap.ProtocolError, match="twice"):
+        client.mailings.get(5)
+
+
+@pytest.mark.parametrize("bad", [{"status": "99999999999"}, {"id": "1" + "0" * 30}, {"id": "0"}])
+def test_an_absurd_task_is_a_protocol_error(responder: Responder, any_client: Any, bad: Dict[str, str]) -> None:
+    task = dict({"id": "1", "name": "t", "status": "2", "created": "", "time": "", "file": "f.csv"}, **bad)
+    responder.answer(json.dumps([task]).encode(), content_type="application/json")
+    with any_client("alex", "123", url=responder.url) as client, pytest.raises(smsc_soap.ProtocolError):
+        client.exports.get_list()

@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Iterable, Iterator, List, Mapping, Optiona
 
 from .. import spec
 from ..errors import ProtocolError, TaskNotReady, ValidationError
+from . import values
 from .dates import service_datetime
 from .calls import HttpCall
 from .formats import Record
@@ -62,8 +63,10 @@ class ExportTask:
     @classmethod
     def from_record(cls, record: Record) -> "ExportTask":
         try:
-            code = int(record["status"])
-            return cls(id=int(record["id"]), name=record.get("name", ""),
+            code = values.code(record, "status")
+            if code is None:
+                raise ValueError("status is missing")
+            return cls(id=values.page_id(record), name=record.get("name", ""),
                        status=TaskStatus(code) if code in spec.TASK_STATUSES else code,
                        created=service_datetime(record.get("created")), time=service_datetime(record.get("time")),
                        file=record.get("file", ""), raw=MappingProxyType(dict(record)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
 
@@ -18,6 +18,7 @@ from .. import params, spec
 from .._core.calls import message_fields
 from ..errors import ProtocolError, ValidationError
 from ..query import mailing_fields
+from . import values
 from .dates import page_date, service_datetime
 from .formats import Answer, Record
 from .wire import PageAccess, PagePlan
@@ -54,19 +55,6 @@ class MailingStatus(int, enum.Enum):
         return spec.MAILING_STATUSES[self.value]
 
 
-def _decimal(value: Optional[str]) -> Optional[Decimal]:
-    if value is None or not value.strip():
-        return None
-    try:
-        return Decimal(value.strip())
-    except InvalidOperation:
-        raise ValueError(f"not an amount: {value!r}") from None
-
-
-def _int(value: Optional[str]) -> Optional[int]:
-    return None if value is None or not value.strip() else int(value.strip())
-
-
 @dataclass(frozen=True)
 class MailingCreated:
     """The answer to ``add`` (000:172-176): the mailing's ``id`` and its SMS count ``cnt``; ``cost``
@@ -98,15 +86,17 @@ class Mailing:
     @classmethod
     def from_record(cls, record: Record) -> "Mailing":
         try:
-            status = int(record["status"])
-            rpt = int(record.get("rpt") or 0)
-            return cls(id=int(record["id"]), name=record.get("name", ""),
+            status = values.code(record, "status")
+            if status is None:
+                raise ValueError("status is missing")
+            rpt = values.code(record, "rpt") or 0
+            return cls(id=values.page_id(record), name=record.get("name", ""),
                        status=MailingStatus(status) if status in spec.MAILING_STATUSES else status,
                        created=service_datetime(record.get("created")), time=service_datetime(record.get("time")),
-                       rpt=Repeat(rpt) if rpt in spec.MAILING_REPEATS else rpt, rptn=_int(record.get("rptn")),
-                       sent=int(record.get("sent") or 0), cnt=_int(record.get("cnt")),
-                       cost=_decimal(record.get("cost")), raw=MappingProxyType(dict(record)))
-        except (KeyError, ValueError) as exc:
+                       rpt=Repeat(rpt) if rpt in spec.MAILING_REPEATS else rpt, rptn=values.count(record, "rptn"),
+                       sent=values.count(record, "sent") or 0, cnt=values.count(record, "cnt"),
+                       cost=values.money(record, "cost"), raw=MappingProxyType(dict(record)))
+        except (KeyError, ValueError, ArithmeticError) as exc:
             raise ProtocolError(f"jobs.get: an unreadable mailing: {exc}") from None
 
 
@@ -175,10 +165,10 @@ def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = No
             raise call.outcome_unknown(ProtocolError("jobs.add: the answer holds no single result"))
         record = answer.records[0]
         try:
-            return MailingCreated(id=_int(record.get("id")), cnt=_int(record.get("cnt")),
-                                  cost=_decimal(record.get("cost")), balance=_decimal(record.get("balance")),
+            return MailingCreated(id=values.optional_id(record), cnt=values.count(record, "cnt"),
+                                  cost=values.money(record, "cost"), balance=values.money(record, "balance"),
                                   raw=MappingProxyType(dict(record)))
-        except ValueError as exc:
+        except (ValueError, ArithmeticError) as exc:
             error = call.outcome_unknown(ProtocolError(f"jobs.add: an unreadable answer: {exc}"))
         raise error
 
