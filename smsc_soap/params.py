@@ -72,6 +72,8 @@ MIN_TIMESTAMP = 10 ** 9
 
 _DIGITS = re.compile(r"\+?[0-9]+")
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: A lone surrogate: the one thing a str holds that UTF-8 (a form post's encoding) cannot carry.
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
 _SEPARATORS = re.compile("[" + re.escape(spec.PHONE_SEPARATORS) + "]")
 
 #: Recipient kinds beyond phone numbers and groups: (pattern, what it is, the keyword that
@@ -186,9 +188,11 @@ def phone_field(phone: str, *, allow_email: bool = False, allow_telegram: bool =
 # --- text, id, sender ---------------------------------------------------------------------
 
 
-def mes_field(mes: str, *, field: str = "mes") -> str:
+def mes_field(mes: str, *, field: str = "mes", xml: bool = True) -> str:
     """``mes``: at most 1000 characters (a ``\\n~~~\\n`` comment included, see
-    :data:`smsc_soap.spec.MES_LIMIT_COUNTS_COMMENT`) that an XML 1.0 document can carry.
+    :data:`smsc_soap.spec.MES_LIMIT_COUNTS_COMMENT`) that an XML 1.0 document can carry; with
+    ``xml=False`` (a form post of the HTTP pages, 000:113-118) any text UTF-8 can carry, such as
+    a ``bin=1`` message's octets.
 
     An empty text is allowed (hlr, ping and templates send none).
     """
@@ -199,10 +203,11 @@ def mes_field(mes: str, *, field: str = "mes") -> str:
         raise ValidationError(
             f"{field} is {counted} characters long; the service takes at most {MES_MAX_CHARS}", field=field
         )
-    bad = _XML_INVALID.search(mes)
+    bad = _XML_INVALID.search(mes) if xml else _NOT_UTF8.search(mes)
     if bad:
+        carrier = "XML 1.0" if xml else "UTF-8"
         raise ValidationError(
-            f"{field} holds U+{ord(bad.group()):04X} at position {bad.start()}, which XML 1.0 cannot carry",
+            f"{field} holds U+{ord(bad.group()):04X} at position {bad.start()}, which {carrier} cannot carry",
             field=field,
         )
     return mes

@@ -635,7 +635,7 @@ def _sender2(name: str, value: Any, given: Mapping[str, Any]) -> str:
 
 
 def _mes2(name: str, value: Any, given: Mapping[str, Any]) -> str:
-    return mes_field(value, field=name)
+    return mes_field(value, field=name, xml=False)  # a form post of page 000, not XML
 
 
 def _charset(name: str, value: Any, given: Mapping[str, Any]) -> str:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from datetime import date
 
     from .. import params
+    from ..channels import Message
     from ..http_api.exports import ExportTask, TaskRef
     from ..http_api.mailings import Mailing, MailingCreated
     from ..http_api.operator import OperatorInfo
@@ -289,7 +290,7 @@ class AsyncMailings:
     def __init__(self, shell: AsyncHttpShell) -> None:
         self._shell = shell
 
-    async def add(self, name: str, phones: Optional["params.Phones"] = None, mes: Optional[str] = None, *,
+    async def add(self, name: str, phones: Optional["params.Phones"] = None, mes: Union[str, "Message", None] = None, *,
                   sender: Optional[str] = None, time: Any = None, fmt: Optional[int] = None,
                   **extended: Any) -> "MailingCreated":
         from ..http_api.mailings import plan_add

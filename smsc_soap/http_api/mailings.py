@@ -14,10 +14,9 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
 
-from .. import params, spec
-from .._core.calls import message_fields
+from .. import channels, params, spec
 from ..errors import ProtocolError, ValidationError
-from ..query import mailing_fields
+from ..query import mailing_fields, recipient_options
 from . import values
 from .dates import page_date, service_datetime
 from .formats import Answer, Record
@@ -106,10 +105,14 @@ class Mailings:
     def __init__(self, shell: "HttpShell") -> None:
         self._shell = shell
 
-    def add(self, name: str, phones: Optional[params.Phones] = None, mes: Optional[str] = None, *,
+    def add(self, name: str, phones: Optional[params.Phones] = None, mes: Union[str, channels.Message, None] = None, *,
             sender: Optional[str] = None, time: Any = None, fmt: Optional[int] = None,
             **extended: Any) -> MailingCreated:
         """Create a mailing ``name`` of ``mes`` to ``phones`` (or of ``list=``), 000:62 and 000:72-197.
+
+        ``mes`` is a text or a channel helper (``Email(...)``, ``Hlr()``, ...) as for ``send_sms2``,
+        and the same channel rules apply (:func:`smsc_soap.channels.check`). The text goes in a
+        form post, so a ``bin=1`` message's octets (``"\\x00hello"``) are carried (000:113-118).
 
         ``extended`` takes every parameter the page lists: ``rpt`` (0..7 or "hourly", "daily", ...),
         ``rptn``, ``sender2``, ``mes2`` (sent with ``fl[5]=1``), ``tpl`` (with ``mes=""``),
@@ -142,19 +145,21 @@ class Mailings:
 # --- the plans (no I/O): what each call sends and how its answer is read, for both shells ------
 
 
-def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = None, mes: Optional[str] = None, *,
-             sender: Optional[str] = None, time: Any = None, fmt: Optional[int] = None,
-             **extended: Any) -> PagePlan[MailingCreated]:
+def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = None,
+             mes: Union[str, channels.Message, None] = None, *, sender: Optional[str] = None, time: Any = None,
+             fmt: Optional[int] = None, **extended: Any) -> PagePlan[MailingCreated]:
     if not isinstance(name, str) or not name.strip():
         raise ValidationError("name: a mailing needs a name (000:76)", field="name")
     fields: Dict[str, Optional[str]] = {"name": name}
-    if extended.get("tpl") is not None:
-        if mes not in (None, ""):
-            raise ValidationError("tpl: the template is the text, so mes must be empty (000:188)", field="mes")
-        fields.update(phones=params.phones_field(phones if phones is not None else ""), mes="")
-    else:
-        fields.update(message_fields(phones, mes, extended))
-    fields.update(sender=params.sender_field(sender), time=params.time_field(time))
+    template = extended.get("tpl") is not None
+    if template and mes not in (None, ""):
+        raise ValidationError("tpl: the template is the text, so mes must be empty (000:188)", field="mes")
+    # send_sms2's channel rules (channels.check, spec.CHANNELS), a channel helper unfolded as there
+    unfolded = channels.prepare(None if template else mes, sender, extended)
+    extended = unfolded.extended
+    fields.update(_message_fields(phones, "" if template else unfolded.mes, extended))
+    fields.update(sender=unfolded.address_sender or params.sender_field(unfolded.sms_sender),
+                  time=params.time_field(time))
     fields.update(mailing_fields(**extended))
     cost = int(extended.get("cost") or 0)
     recipients = tuple(params.split_phones(fields.get("phones") or ""))
@@ -173,6 +178,19 @@ def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = No
         raise error
 
     return PagePlan(call, spec.MAILING_ADD_FIELDS_BY_COST[cost], read)
+
+
+def _message_fields(phones: Optional[params.Phones], mes: Optional[str], extended: Mapping[str, Any]) -> Dict[str, str]:
+    """``phones`` and ``mes`` of a mailing (both empty when ``list`` carries them). The text goes
+    in a form post, not XML (000:113-118): a ``bin=1`` message's octets are carried."""
+    if extended.get("list") is not None and phones is None and mes is None:
+        return {"phones": "", "mes": ""}
+    if phones is None or mes is None:
+        raise ValidationError("phones and mes are required unless list= gives them", field="phones")
+    options = recipient_options(extended)
+    return {"phones": params.phones_field(phones, allow_email=options["allow_email"],
+                                          allow_telegram=options["allow_telegram"]),
+            "mes": params.mes_field(mes, xml=False)}
 
 
 def plan_get(access: PageAccess, id: int, fmt: Optional[int]) -> PagePlan[Mailing]:  # noqa: A002
