@@ -571,6 +571,9 @@ OPERATOR_FIELDS: Tuple[str, ...] = ("country", "operator", "region", "mcc", "mnc
 OPERATOR_LIST_FIELD = "phone"
 #: 002:106-108: the fields of one export task, in fmt=1 order.
 TASK_FIELDS: Tuple[str, ...] = ("id", "name", "status", "created", "time", "file")
+#: 002:124-126: in fmt=3 a task's ``"id": id`` is a JSON number, ``"status": "status"`` and the
+#: others strings.
+TASK_JSON_NUMBERS: Tuple[str, ...] = ("id",)
 #: 002:136 "0-очікує виконання, 1-виконується, 2-виконано, 3-скасовано, 4-помилка виконання".
 TASK_STATUSES: Mapping[int, str] = {0: "waiting", 1: "running", 2: "done", 3: "cancelled", 4: "failed"}
 #: 002:141 "Після присвоєння ... статусу 2 (виконано) з'явиться можливість завантажити файл".

@@ -235,3 +235,46 @@ def test_the_channel_helpers_work_with_mailings(client: smsc_soap.Client, sandbo
     assert (sent(sandbox)["call"], sent(sandbox)["voice"], sent(sandbox)["param"]) == ("1", "w", "20,60,3")
     with pytest.raises(ValidationError, match="given by the Hlr and as a keyword"):
         client.mailings.add("hlr", "79161234567", Hlr(), hlr=1)
+
+
+# --- point 9: the sandbox's last gaps ------------------------------------------------------------
+
+
+def test_a_mailing_cancelled_before_its_first_send_has_sent_none(client: smsc_soap.Client) -> None:
+    created = client.mailings.add("later", "79161234567", "Hi", time="+60", rpt="daily", rptn=2)
+    client.mailings.cancel(created.id or 0)
+    mailing = client.mailings.get(created.id or 0)
+    assert (mailing.sent, mailing.time, mailing.status.name) == (0, None, "CANCELLED")
+
+
+def test_a_task_id_is_a_json_number(sandbox: Sandbox) -> None:
+    """002:124: ``"id": id`` (a number), ``"status": "status"`` (a string)."""
+    sandbox.add_export("march")
+    tasks = json.loads(post(sandbox, "downloads.php", get_list="1", login="alex", psw="123", fmt="3"))
+    assert isinstance(tasks[0]["id"], int) and isinstance(tasks[0]["status"], str)
+
+
+def test_sender2_follows_the_senders_rules(sandbox: Sandbox) -> None:
+    """000:82: sender2 is the fallback's sender name: 27 characters are refused (the sender's code 6)."""
+    answer = post(sandbox, "jobs.php", add="1", login="alex", psw="123", name="x", phones="79161234567",
+                  mes="Hi", fmt="3", sender2="S" * 27)
+    assert json.loads(answer)["error_code"] == 6
+
+
+@pytest.mark.parametrize("page, fields", [
+    ("jobs.php", {"get": "1", "id": "²"}), ("jobs.php", {"get": "1", "id": "--5"}),
+    ("jobs.php", {"cancel": "1", "id": "٣"}),
+    ("downloads.php", {"get_list": "1", "cnt": "9" * 5000}), ("downloads.php", {"get_list": "1", "cnt": "-5"}),
+    ("downloads.php", {"get_file": "1", "id": "²"}), ("downloads.php", {"get_list": "1", "after_id": "1_0"}),
+    ("jobs.php", {"add": "1", "name": "x", "phones": "79161234567", "mes": "Hi", "rpt": "²"}),
+    ("jobs.php", {"add": "1", "name": "x", "phones": "79161234567", "mes": "Hi", "rpt": "2", "rptn": "9" * 5000}),
+    ("jobs.php", {"add": "1", "name": "x", "phones": "79161234567", "mes": "", "tpl": "²"}),
+    ("jobs.php", {"add": "1", "name": "x", "phones": "79161234567", "mes": "Hi", "valid": "²"}),
+    ("jobs.php", {"add": "1", "name": "x", "phones": "79161234567", "mes": "Hi", "valid": "²:30"}),
+    ("jobs.php", {"add": "1", "name": "x", "phones": "79161234567", "mes": "Hi", "tz": "9" * 5000}),
+])
+@pytest.mark.parametrize("fmt", ["1", "3"])
+def test_a_number_that_is_not_ascii_digits_is_error_1(sandbox: Sandbox, page: str, fields: Dict[str, str],
+                                                       fmt: str) -> None:
+    answer = post(sandbox, page, login="alex", psw="123", fmt=fmt, **fields)
+    assert answer == ("0,-1" if fmt == "1" else json.dumps({"error": "error in parameters", "error_code": 1}))

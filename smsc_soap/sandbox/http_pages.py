@@ -18,6 +18,7 @@ from .. import spec
 from . import lookup
 from . import tables as T
 from .exports import Exports, csv_file
+from .forms import whole
 from .limits import ConcurrencyLimit, caller_of
 
 Form = Mapping[str, str]
@@ -48,10 +49,12 @@ class _Refused(Exception):
 
 
 def render(fmt: int, records: Sequence[Mapping[str, str]], *, list_tag: str, item_tag: str,
-           many: bool) -> bytes:
-    """Records in the page's shape for ``fmt`` (001:99-118, 002:104-130)."""
+           many: bool, numbers: Sequence[str] = ()) -> bytes:
+    """Records in the page's shape for ``fmt`` (001:99-118, 002:104-130); in fmt=3 the fields
+    ``numbers`` are JSON numbers (002:124 ``"id": id``), the others strings."""
     if fmt == spec.FMT_JSON:
-        value: Any = [dict(r) for r in records] if many else dict(records[0])
+        typed = [{k: int(v) if k in numbers and v else v for k, v in r.items()} for r in records]
+        value: Any = typed if many else typed[0]
         return json.dumps(value, ensure_ascii=False).encode("utf-8")
     if fmt == spec.FMT_XML:
         def item(record: Mapping[str, str]) -> str:
@@ -144,7 +147,8 @@ class HttpPages:
             cnt = _optional_int(form, "cnt")
             after_id = _optional_int(form, "after_id")
             tasks = self.exports.listing(login, now, cnt, after_id)
-            return PageAnswer(CONTENT_TYPES[fmt], render(fmt, tasks, list_tag="list", item_tag="task", many=True))
+            return PageAnswer(CONTENT_TYPES[fmt], render(fmt, tasks, list_tag="list", item_tag="task", many=True,
+                                                         numbers=spec.TASK_JSON_NUMBERS))
         task_id = _optional_int(form, "id")
         name = form.get("name") or None
         if task_id is None and name is None:
@@ -226,12 +230,12 @@ def _meaning(operation: Optional[str], code: int) -> str:
 
 
 def _optional_int(form: Form, name: str) -> Optional[int]:
-    raw = form.get(name, "").strip()
-    if not raw:
+    if not form.get(name, "").strip():
         return None
-    if not raw.lstrip("-").isdigit():
-        raise _Refused(T.ERR_PARAMS)
-    return int(raw)
+    value = whole(form[name])
+    if value is None:
+        raise _Refused(T.ERR_PARAMS)  # "²", "--5", "-5", 5,000 digits: not a whole number of the page
+    return value
 
 
 def pieces(answer: PageAnswer) -> List[bytes]:

@@ -21,9 +21,13 @@ from urllib.parse import urlencode
 from .. import spec
 from . import tables as T
 from .exports import service_date
+from .forms import whole
 
 #: How many times a repeating mailing without rptn is sent (ASSUMPTION, the sandbox's own bound).
 MAX_REPEATS = 12
+#: ASSUMPTION (the sandbox's own bound): at most this many sends of one mailing are scheduled
+#: (a large rptn, 000:106, is taken; the sends after these are not modelled).
+MAX_SCHEDULED = 1000
 #: The form fields that are the mailing's, not its messages'.
 _MAILING_ONLY = {"add", "login", "psw", "apikey", "fmt", "name", "rpt", "rptn", "sender2", "mes2", "tpl",
                  "charset", spec.MES2_FLAG, "cost"}
@@ -74,8 +78,9 @@ class Mailing:
         sent = sum(1 for moment in self.moments if moment <= now)
         waiting = [moment for moment in self.moments if moment > now]
         status = 2 if self.cancelled else (0 if waiting else 1)
+        time = waiting[0] if waiting else (self.moments[-1] if self.moments else None)  # None: none was sent
         return {"id": str(self.id), "name": self.name, "status": str(status), "created": service_date(self.created),
-                "time": service_date(waiting[0] if waiting else self.moments[-1]), "rpt": str(self.rpt),
+                "time": "" if time is None else service_date(time), "rpt": str(self.rpt),
                 "rptn": "" if self.rptn is None else str(self.rptn), "sent": str(sent), "cnt": str(self.cnt),
                 "cost": str(self.cost)}
 
@@ -121,6 +126,8 @@ class Mailings:
         cost_mode = _choice(form.get("cost"), dict.fromkeys(spec.MAILING_COST_CHOICES), 0)
         if not name or (spec.RPTN_NEEDS_RPT and rptn is not None and rpt == 0):
             raise _Refused(T.ERR_PARAMS)
+        template = _positive(form.get("tpl"))
+        self._check_sender2(form.get("sender2"))
         key = (login, tuple(sorted((k, v) for k, v in form.items() if k not in ("psw", "apikey"))))
         with self._lock:  # an identical add within a minute is a duplicate send (004's 9 of send)
             hits = self._adds.setdefault(key, deque())
@@ -129,10 +136,10 @@ class Mailings:
             if hits and cost_mode != 1:
                 raise _Refused(T.ERR_RATE)
         base = {name: form[name] for name in _BASE_FIELDS if name in form}
-        if form.get("tpl"):
+        if template is not None:
             if form.get("mes"):
                 raise _Refused(T.ERR_PARAMS)
-            base["mes"] = f"Template {form['tpl']}"
+            base["mes"] = f"Template {template}"
         query = {k: v for k, v in form.items() if k not in _MAILING_ONLY and k not in _BASE_FIELDS and k != "id"}
         auth = {"login": login, "psw": self.service.account(login).psw}
         priced = self._send(auth, base, dict(query, cost="1"))
@@ -140,7 +147,7 @@ class Mailings:
             return _created(fmt, cost_mode, None, priced)
         with self._lock:
             mailing_id = len(self._mailings) + 1
-        repeats = 1 if rpt == 0 else (rptn or MAX_REPEATS)
+        repeats = 1 if rpt == 0 else min(rptn or MAX_REPEATS, MAX_SCHEDULED)
         first = self._send(auth, dict(base, id=f"job{mailing_id}-1"), query)
         moments = [self._moment_of(f"job{mailing_id}-1", login)]
         for k in range(2, repeats + 1):
@@ -154,6 +161,15 @@ class Mailings:
             self._adds[key].append(now)
         balance = str(self.service.balance(login)) if cost_mode == 3 else None
         return _created(fmt, cost_mode, mailing_id, {"cnt": first["cnt"], "cost": priced["cost"], "balance": balance})
+
+    def _check_sender2(self, sender2: Optional[str]) -> None:
+        """000:82: sender2 is the sender name of the SMS fallback, so the sender's rules hold
+        (the service's own check: its error for a bad sender)."""
+        from .http_pages import _Refused
+        try:
+            self.service._check_sender(sender2)
+        except Exception as refused:  # the service's refusal, with its code
+            raise _Refused(getattr(refused, "code", T.ERR_PARAMS)) from None
 
     def _send(self, auth: Mapping[str, str], base: Mapping[str, str], query: Mapping[str, str]) -> Dict[str, Any]:
         from .http_pages import _Refused
@@ -180,20 +196,19 @@ class Mailings:
                     keep.append(record)
             service._records[:] = keep
             service._accounts[mailing.login].balance += refund
-        mailing.moments = [moment for moment in mailing.moments if moment <= now] or mailing.moments[:0]
+        mailing.moments = [moment for moment in mailing.moments if moment <= now]  # empty: none was sent
         mailing.message_ids = mailing.message_ids[:len(mailing.moments)]
-        if not mailing.moments:
-            mailing.moments = [now]
 
     # --- finding ------------------------------------------------------------------------------
 
     def _find(self, login: str, raw_id: str) -> Mailing:
         from .http_pages import _Refused
-        if not raw_id.strip().isdigit():
+        wanted = whole(raw_id)
+        if wanted is None:
             raise _Refused(T.ERR_PARAMS)
         with self._lock:
             for mailing in self._mailings:
-                if mailing.login == login and mailing.id == int(raw_id) and not mailing.deleted:
+                if mailing.login == login and mailing.id == wanted and not mailing.deleted:
                     return mailing
         raise _Refused(3)
 
@@ -220,22 +235,22 @@ def _day(text: Optional[str]) -> float:
 
 def _choice(raw: Optional[str], allowed: Mapping[int, Any], default: int) -> int:
     from .http_pages import _Refused
-    text = (raw or "").strip()
-    if not text:
+    if not (raw or "").strip():
         return default
-    if not text.isdigit() or int(text) not in allowed:
+    value = whole(raw)
+    if value is None or value not in allowed:
         raise _Refused(T.ERR_PARAMS)
-    return int(text)
+    return value
 
 
 def _positive(raw: Optional[str]) -> Optional[int]:
     from .http_pages import _Refused
-    text = (raw or "").strip()
-    if not text:
+    if not (raw or "").strip():
         return None
-    if not text.isdigit() or int(text) < 1:
+    value = whole(raw)
+    if value is None or value < 1:
         raise _Refused(T.ERR_PARAMS)
-    return int(text)
+    return value
 
 
 def _created(fmt: int, cost_mode: int, mailing_id: Optional[int], values: Mapping[str, Any]) -> bytes:

@@ -22,6 +22,7 @@ from . import billing
 from . import tables as T
 from .clock import Clock
 from .phones import BadPhone, dedupe, normalize, split_phones
+from .forms import whole
 from .sendtime import BadTime, format_moment, is_absolute, send_moment
 
 Params = Mapping[str, Any]
@@ -314,10 +315,9 @@ class Service:
     @staticmethod
     def _int_in(raw: str, lo: int, hi: Optional[int]) -> int:
         """``raw`` read as a whole number in ``lo..hi`` (no upper bound when ``hi`` is None)."""
-        try:
-            value = int(raw)
-        except ValueError:
-            raise _Refused(T.ERR_PARAMS) from None
+        value = whole(raw, signed=True)
+        if value is None:
+            raise _Refused(T.ERR_PARAMS)
         if value < lo or (hi is not None and value > hi):
             raise _Refused(T.ERR_PARAMS)
         return value
@@ -351,10 +351,11 @@ class Service:
         raw = query.get("valid", "").strip()
         if raw == "":
             return float(A.DEFAULT_VALIDITY_SECONDS)
-        if raw.isdigit() and spec.EXTENDED_INT_RANGES["valid"].includes(int(raw)):
-            return int(raw) * 3600.0
+        hours = whole(raw)
+        if hours is not None and spec.EXTENDED_INT_RANGES["valid"].includes(hours):
+            return hours * 3600.0
         hh, sep, mm = raw.partition(":")
-        if sep and hh.isdigit() and mm.isdigit() and len(mm) == 2 and int(mm) < 60:
+        if sep and whole(hh) is not None and whole(mm) is not None and len(mm) == 2 and int(mm) < 60:
             minutes = int(hh) * 60 + int(mm)
             if spec.VALID_MINUTES.includes(minutes):
                 return minutes * 60.0
@@ -370,7 +371,8 @@ class Service:
     @staticmethod
     def _check_id(value: str) -> None:
         if value.isascii() and value.isdigit():
-            if not spec.ID_INT_RANGE.includes(int(value)):
+            number = whole(value)
+            if number is None or not spec.ID_INT_RANGE.includes(number):
                 raise _Refused(T.ERR_PARAMS)
             return
         allowed = all(ch.isascii() and (ch.isalnum() or ch in spec.ID_SYMBOLS) for ch in value)
