@@ -278,3 +278,40 @@ def test_a_number_that_is_not_ascii_digits_is_error_1(sandbox: Sandbox, page: st
                                                        fmt: str) -> None:
     answer = post(sandbox, page, login="alex", psw="123", fmt=fmt, **fields)
     assert answer == ("0,-1" if fmt == "1" else json.dumps({"error": "error in parameters", "error_code": 1}))
+
+
+# --- point 8: the library's whole-or-nothing writer ------------------------------------------------
+
+
+def test_whole_or_nothing_leaves_nothing_when_the_block_fails(tmp_path: Any) -> None:
+    from smsc_soap.http_api.exports import whole_or_nothing
+
+    with pytest.raises(RuntimeError), whole_or_nothing(tmp_path / "out.csv") as out:
+        out.write(b"half")
+        raise RuntimeError("cut")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_whole_or_nothing_never_opens_a_name_it_did_not_create(tmp_path: Any, monkeypatch: Any) -> None:
+    from smsc_soap.http_api import exports
+
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep me")
+    monkeypatch.setattr(exports.secrets, "token_hex", lambda n: "planted")
+    (tmp_path / ".out.csv.planted.part").symlink_to(victim)
+    with pytest.raises(FileExistsError), exports.whole_or_nothing(tmp_path / "out.csv") as out:
+        out.write(b"evil")
+    assert victim.read_bytes() == b"keep me" and not (tmp_path / "out.csv").exists()
+
+
+def test_get_file_to_a_path_has_the_umasks_mode(client: smsc_soap.Client, sandbox: Sandbox, tmp_path: Any) -> None:
+    import os
+
+    sandbox.add_export("march", "alex", synthetic_rows=1)
+    sandbox.advance(3600)
+    old = os.umask(0o027)
+    try:
+        assert client.exports.get_file(1, to=tmp_path / "out.csv") > 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.csv").stat().st_mode & 0o777 == 0o640 and len(list(tmp_path.iterdir())) == 1
