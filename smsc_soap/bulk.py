@@ -33,6 +33,7 @@ from . import channels
 from . import message as sms
 from . import params, spec
 from . import _core
+from ._core.flood import FloodCount, FloodWarning  # noqa: F401 - FloodWarning: importable here
 from ._core import calls
 from .errors import SendOutcomeUnknown, SmscError, ValidationError
 from .query import _SAFE, format_list, parse_list_line, recipient_options
@@ -250,9 +251,11 @@ class _Chunker:
 def chunks(messages: Iterable[MessageLike], lines: int, size: int) -> Iterator[Union[Chunk, Failed]]:
     """Chunks in input order; a message that cannot be written is a Failed at its place."""
     chunker = _Chunker(lines, size)
+    flood = FloodCount()  # issue 22: a FloodWarning before the 51st message to one number is queued
     for index, item in enumerate(messages):
         try:
             line = _Line(index, _message(item))
+            flood.warn(line.phones)
         except ValidationError as error:
             closed = chunker.flush()  # keeps the outcomes in input order
             if closed is not None:

@@ -732,6 +732,24 @@ MAILING_STATUSES: Mapping[int, str] = {0: "waiting", 1: "done", 2: "cancelled"}
 #: window of the duplicate guard. The id a client makes for a send is derived per window of this
 #: length (smsc_soap._core.ids), so that identical calls within it stay identical on the wire.
 DUPLICATE_SEND_WINDOW_SECONDS = RATE_LIMIT_WINDOW_SECONDS
+#: 004:284-286 "Сервер також блокує надсилання більше 50 повідомлень одному абоненту, які були
+#: відправлені з перервою між повідомленнями менше 2-х хвилин": a run of messages to one
+#: subscriber, each less than two minutes after the one before, is blocked past its 50th.
+FLOOD_MAX_MESSAGES = 50
+FLOOD_GAP_SECONDS = 120
+#: ASSUMPTION (the page says "блокує надсилання", of messages, and names no error code): the
+#: request is accepted and the message is what fails: the 51st and later of a run get status 23
+#: (the status list's "prohibited": "a limit fired: ... flooding") with err 247 ("message limit
+#: exceeded"), and are not charged (the rule is there against "зайвого списання коштів"). Every
+#: message the client sent counts in the run, a blocked one too, by its send time, per login.
+FLOOD_STATUS = 23
+FLOOD_ERR = 247
+FLOOD_CHARGED = False
+#: ASSUMPTION (the client's, for send_bulk's FloodWarning): the client does not know when each
+#: message leaves, so it counts by messages, not minutes: a number's messages are one run while
+#: fewer than this many other messages are queued between two of them (at a bulk send's pace, far
+#: less than FLOOD_GAP_SECONDS). It also bounds the memory of the count, whatever the input's size.
+FLOOD_RUN_GAP_MESSAGES = 10_000
 #: 004:66 "Вказується щодо московського часу" (tz is relative to Moscow time) and 004:366
 #: last_date "DD.MM.YYYY HH:mm: ss" with no zone: the service's dates are Moscow time. The IANA
 #: name of that zone (a fact about Moscow, not from the page); results carry it as tzinfo.

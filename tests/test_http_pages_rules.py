@@ -3,7 +3,9 @@ sandbox, and the raw forms where the wire matters."""
 from __future__ import annotations
 
 import json
+import warnings
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any, Dict, Iterator
 from urllib.parse import parse_qs
 
@@ -315,3 +317,70 @@ def test_get_file_to_a_path_has_the_umasks_mode(client: smsc_soap.Client, sandbo
     finally:
         os.umask(old)
     assert (tmp_path / "out.csv").stat().st_mode & 0o777 == 0o640 and len(list(tmp_path.iterdir())) == 1
+
+
+# --- point 10: the flood rule (004:284-286) -------------------------------------------------------
+
+
+def test_the_sandbox_blocks_a_run_past_fifty_messages_to_one_number(client: smsc_soap.Client,
+                                                                     sandbox: Sandbox) -> None:
+    """spec.FLOOD_*: the 51st message less than two minutes after the one before is accepted,
+    ends with status 23, err 247, and costs nothing; a gap of two minutes starts a new run."""
+    sandbox.set_balance("alex", 1000)
+    balance = sandbox.balance()
+    ids = []
+    for n in range(spec.FLOOD_MAX_MESSAGES + 1):
+        ids.append(client.send_sms2("79161234567", f"message {n}", cost=2))
+        sandbox.advance(spec.FLOOD_GAP_SECONDS - 1)
+    assert [r.cost for r in ids[-2:]] == [Decimal("2.00"), Decimal("0.00")]
+    assert sandbox.balance() == balance - spec.FLOOD_MAX_MESSAGES * Decimal("2.00")
+    sandbox.advance(spec.FLOOD_GAP_SECONDS)  # a gap: a new run
+    after = client.send_sms2("79161234567", "after the pause", cost=2)
+    sandbox.advance(600)
+    last = client.get_status("79161234567", ids[-1].id or "")
+    assert (int(last.status), int(last.err or 0)) == (spec.FLOOD_STATUS, spec.FLOOD_ERR)
+    assert client.get_status("79161234567", ids[-2].id or "").status == smsc_soap.DeliveryStatus.DELIVERED
+    assert client.get_status("79161234567", after.id or "").status == smsc_soap.DeliveryStatus.DELIVERED
+
+
+def test_one_mailing_to_a_number_more_than_fifty_times_in_a_row_is_blocked_past_fifty(sandbox: Sandbox) -> None:
+    """The raw form: a jobs.add whose list holds the number 51 times (000:177-187) is accepted."""
+    sandbox.set_balance("alex", 1000)
+    lines = "\n".join(f"79161234567:text {n}" for n in range(spec.FLOOD_MAX_MESSAGES + 1))
+    answer = json.loads(post(sandbox, "jobs.php", add="1", login="alex", psw="123", name="many", list=lines,
+                             fmt="3", cost="2"))
+    assert answer["cnt"] == spec.FLOOD_MAX_MESSAGES + 1
+    assert Decimal(answer["cost"]) == spec.FLOOD_MAX_MESSAGES * Decimal("2.00")
+    assert [m.cost for m in sandbox.messages].count(Decimal("0")) == 1
+
+
+def test_send_bulk_warns_before_it_queues_the_51st_message_to_a_number(client: smsc_soap.Client,
+                                                                        sandbox: Sandbox) -> None:
+    from smsc_soap.bulk import FloodWarning, Message
+
+    sandbox.set_balance("alex", 1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FloodWarning)
+        assert len(list(client.send_bulk([Message("79161234567", f"m{n}") for n in range(50)]))) == 50
+    with pytest.warns(FloodWarning, match="more than 50 messages to 79031234567") as caught:
+        outcomes = list(client.send_bulk([Message("79031234567", f"m{n}") for n in range(60)]
+                                         + [Message("79161234567", "other")]))
+    assert len(outcomes) == 61 and len([w for w in caught if w.category is FloodWarning]) == 1
+
+
+def test_the_flood_count_is_pure() -> None:
+    from smsc_soap._core.flood import FloodCount
+
+    count = FloodCount(limit=2)
+    assert [count.add(["a", "b"]), count.add(["a"]), count.add(["a", "b"]), count.add(["a"])] == [(), (), ("a",), ()]
+
+
+def test_the_flood_count_forgets_a_run_after_a_gap_of_messages() -> None:
+    from smsc_soap._core.flood import FloodCount
+
+    count = FloodCount(limit=2, gap=3)
+    assert [count.add(["a"]), count.add(["a"])] == [(), ()]
+    for other in "bcd":
+        count.add([other])
+    assert count.add(["a"]) == ()  # three others came between: a new run
+    assert len(count._runs) <= 4

@@ -148,19 +148,19 @@ class Mailings:
         with self._lock:
             mailing_id = len(self._mailings) + 1
         repeats = 1 if rpt == 0 else min(rptn or MAX_REPEATS, MAX_SCHEDULED)
-        first = self._send(auth, dict(base, id=f"job{mailing_id}-1"), query)
+        first = self._send(auth, dict(base, id=f"job{mailing_id}-1"), dict(query, cost="2"))  # what it cost
         moments = [self._moment_of(f"job{mailing_id}-1", login)]
         for k in range(2, repeats + 1):
             moments.append(next_moment(moments[-1], rpt))
             self._send(auth, dict(base, id=f"job{mailing_id}-{k}", time=f"0{int(moments[-1])}"), query)
         mailing = Mailing(mailing_id, login, name, now, rpt, rptn, moments,
                           [f"job{mailing_id}-{k}" for k in range(1, repeats + 1)], int(first["cnt"]),
-                          Decimal(priced["cost"]), extra={k: form[k] for k in ("sender2", "mes2", "tpl") if k in form})
+                          Decimal(first["cost"]), extra={k: form[k] for k in ("sender2", "mes2", "tpl") if k in form})
         with self._lock:
             self._mailings.append(mailing)
             self._adds[key].append(now)
         balance = str(self.service.balance(login)) if cost_mode == 3 else None
-        return _created(fmt, cost_mode, mailing_id, {"cnt": first["cnt"], "cost": priced["cost"], "balance": balance})
+        return _created(fmt, cost_mode, mailing_id, {"cnt": first["cnt"], "cost": first["cost"], "balance": balance})
 
     def _check_sender2(self, sender2: Optional[str]) -> None:
         """000:82: sender2 is the sender name of the SMS fallback, so the sender's rules hold

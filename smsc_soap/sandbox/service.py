@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
+from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 from urllib.parse import parse_qs
 
 from .. import spec
@@ -23,6 +23,7 @@ from . import tables as T
 from .clock import Clock
 from .phones import BadPhone, dedupe, normalize, split_phones
 from .forms import whole
+from . import flood
 from .sendtime import BadTime, format_moment, is_absolute, send_moment
 
 Params = Mapping[str, Any]
@@ -101,6 +102,10 @@ class SentMessage:
     status: int = T.STATUS_WAITING
     err: int = 0
     last_change: float = 0.0
+
+
+#: How a message the flood rule blocks ends (spec.FLOOD_STATUS, FLOOD_ERR: the page's ASSUMPTION).
+FLOODED = A.Outcome("flooded", spec.FLOOD_STATUS, spec.FLOOD_ERR)
 
 
 class _Refused(Exception):
@@ -567,9 +572,11 @@ class Service:
         if not any(batch.good for batch in batches):
             raise _Refused(T.ERR_PHONE if malformed else T.ERR_UNDELIVERABLE)
 
+        flooded = set() if cost_mode == 1 else self._flooded(account.login, batches, moments)
         cnt = sum(batch.parts * len(batch.good) for batch in batches)
         cost = sum(
-            (A.price_per_part(phone) * batch.parts for batch in batches for phone in batch.good),
+            (A.price_per_part(phone) * batch.parts for i, batch in enumerate(batches) for phone in batch.good
+             if spec.FLOOD_CHARGED or (i, phone) not in flooded),
             Decimal("0"),
         )
         result: Result = {}
@@ -596,13 +603,14 @@ class Service:
         if not msg_id:
             msg_id = self._new_id()
         self._used_ids.add(str(int(msg_id)) if msg_id.isascii() and msg_id.isdigit() else msg_id)
-        for batch, moment in zip(batches, moments):
+        for i, (batch, moment) in enumerate(zip(batches, moments)):
             for phone in batch.good:
-                final = A.outcome(phone)
+                final = A.outcome(phone) if (i, phone) not in flooded else FLOODED
+                free = (i, phone) in flooded and not spec.FLOOD_CHARGED
                 sent = SentMessage(
                     id=msg_id, login=account.login, phone=phone, mes=batch.mes, text=batch.text,
                     comment=batch.comment, sender=batch.sender or None, parts=batch.parts,
-                    cost=(A.price_per_part(phone) * batch.parts).quantize(A.MONEY_QUANTUM),
+                    cost=Decimal("0") if free else (A.price_per_part(phone) * batch.parts).quantize(A.MONEY_QUANTUM),
                     accepted_at=now, send_at=moment, operation=operation, options=dict(options),
                     outcome=final.label, last_change=now,
                 )
@@ -619,6 +627,22 @@ class Service:
         if want_errors and failed:
             result["errors"] = failed
         return result
+
+    def _flooded(self, login: str, batches: Sequence["_Batch"], moments: Sequence[float]) -> Set[Tuple[int, str]]:
+        """(batch, phone) of this send that the flood rule blocks (sandbox.flood, spec.FLOOD_*):
+        the login's earlier messages to the number count, and those earlier in this request."""
+        phones = {phone for batch in batches for phone in batch.good}
+        times: Dict[str, List[float]] = {phone: [] for phone in phones}
+        for record in self._records:
+            if record.message.login == login and record.message.phone in times:
+                times[record.message.phone].append(record.message.send_at)
+        flooded: Set[Tuple[int, str]] = set()
+        for i, (batch, moment) in enumerate(zip(batches, moments)):
+            for phone in batch.good:
+                if flood.blocked(times[phone], moment):
+                    flooded.add((i, phone))
+                times[phone].append(moment)
+        return flooded
 
     # --- status ----------------------------------------------------------------------------------
 
