@@ -616,6 +616,21 @@ JOBS_ACCEPTS_APIKEY = False
 #: SOAP's) meanings, so cost=1 computes the cost without creating the mailing.
 MAILING_COST_CHOICES: Tuple[int, ...] = (0, 1, 2, 3)
 
+#: 000:129 mms "Файлы передаются в теле http-запроса", 000:132 mail "Файлы ... передаются методом
+#: POST в теле http-запроса", 000:148 call (the same): the channels a mailing attaches files to.
+MAILING_FILE_CHANNELS: Tuple[str, ...] = ("mms", "email", "call")
+#: 000:129: an MMS carries "текст (txt), изображения ... (jpg, gif, png), музыку (wav, amr, mp3, mid)
+#: и видео (mp4, 3gp)". ASSUMPTION: the type is the file name's extension (any case); the page
+#: lists no types for e-mail and calls, so theirs are not checked.
+MMS_FILE_TYPES: Tuple[str, ...] = ("txt", "jpg", "gif", "png", "wav", "amr", "mp3", "mid", "mp4", "3gp")
+#: ASSUMPTION (the pages state no size): the files of one request are at most this many bytes in
+#: all, so that the whole POST stays under 1 MiB, nginx's default client_max_body_size (the
+#: sandbox's limit too): a larger upload would be refused by the server after it was sent.
+MAILING_FILES_MAX_BYTES = 1024 * 1024 - 64 * 1024
+#: ASSUMPTION (the page names no field): the files go as the multipart parts ``file0``,
+#: ``file1``, ... (PHP reads every file part into $_FILES, whatever its name).
+MAILING_FILE_FIELD = "file{}"
+
 #: What kind of HTTP call each is, for the back-off scopes (9: the identical request).
 LOOKUP, EXPORT, MAILING = "lookup", "export", "mailing"
 

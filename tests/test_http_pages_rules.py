@@ -384,3 +384,97 @@ def test_the_flood_count_forgets_a_run_after_a_gap_of_messages() -> None:
         count.add([other])
     assert count.add(["a"]) == ()  # three others came between: a new run
     assert len(count._runs) <= 4
+
+
+# --- point 3: files of an MMS, an e-mail, a call (multipart POST) -----------------------------------
+
+PSW = "s3cr3t&<pass>+word \u00e4"
+JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4 + b"\r\n--not-a-boundary\r\n"
+
+
+@pytest.fixture
+def file_client(any_client: Any) -> Iterator[Any]:
+    with Sandbox([f"bob:{PSW}:1000"], start_time=START) as sandbox, \
+            any_client("bob", PSW, url=sandbox.url) as client:
+        yield client, sandbox
+
+
+def test_an_mms_carries_its_files_in_a_multipart_post(file_client: Any, caplog: Any) -> None:
+    import logging
+
+    from smsc_soap.channels import Mms
+    from smsc_soap.http_api.multipart import Attachment
+
+    client, sandbox = file_client
+    with caplog.at_level(logging.DEBUG, logger="smsc_soap"):
+        created = client.mailings.add("pic", "79161234567", Mms(subject="Hi"),
+                                      files=[("photo.JPG", JPEG), Attachment("note.txt", b"hello", "text/plain")])
+    assert created.id == 1
+    request = sandbox.requests[-1]
+    assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert request.params is not None and (request.params["mms"], request.params["subj"]) == ("1", "Hi")
+    stored = sandbox.pages.mailings._mailings[0].files
+    assert [(f.part, f.name, f.content_type, f.data) for f in stored] == [
+        ("file0", "photo.JPG", "image/jpeg", JPEG), ("file1", "note.txt", "text/plain", b"hello")]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "photo.JPG (1048 bytes)" in logged and PSW not in logged and "s3cr3t" not in logged
+    assert "\\xff\\xd8" not in logged and "hello" not in logged
+
+
+@pytest.mark.parametrize("mes, extended", [
+    ("Hello", {"mail": 1, "subj": "News", "sender": "shop@example.com"}),
+    ("Hello", {"call": 1, "voice": "w"}),
+])
+def test_an_email_and_a_call_carry_files_of_any_type(file_client: Any, mes: str, extended: Dict[str, Any]) -> None:
+    client, sandbox = file_client
+    phone = "ivan@example.com" if "mail" in extended else "79161234567"
+    assert client.mailings.add("f", phone, mes, files=[("greeting.wav", b"RIFF" + b"\0" * 200),
+                                                       ("report.pdf", b"%PDF-1.4" + b"x" * 200)], **extended).id == 1
+    assert [f.name for f in sandbox.pages.mailings._mailings[0].files] == ["greeting.wav", "report.pdf"]
+
+
+@pytest.mark.parametrize("extended, files, says", [
+    ({"mms": 1, "subj": "Hi"}, [("run.exe", b"MZ")], "an MMS carries"),
+    ({}, [("a.jpg", JPEG)], "only MMS"),
+    ({"viber": 1}, [("a.jpg", JPEG)], "only MMS"),
+    ({"mms": 1, "subj": "Hi"}, [("a.jpg", b"")], "empty"),
+    ({"mms": 1, "subj": "Hi"}, [('a".jpg', JPEG)], "no file name"),
+    ({"mms": 1, "subj": "Hi"}, [("../a.jpg", JPEG)], "no file name"),
+    ({"mms": 1, "subj": "Hi"}, [("a.jpg", b"x" * (spec.MAILING_FILES_MAX_BYTES + 1))], "MAILING_FILES_MAX_BYTES"),
+    ({"mms": 1, "subj": "Hi"}, "a.jpg", "a list"),
+])
+def test_files_are_checked_before_anything_is_sent(file_client: Any, extended: Dict[str, Any], files: Any,
+                                                   says: str) -> None:
+    client, sandbox = file_client
+    with pytest.raises(ValidationError, match=says):
+        client.mailings.add("f", "79161234567", "Hello", files=files, **extended)
+    assert sandbox.requests == []
+
+
+def _multipart_post(sandbox: Sandbox, fields: Dict[str, str], files: Any) -> str:
+    return requests.post(sandbox.url.replace("soap.php", "jobs.php"), data=fields, files=files, timeout=10).text
+
+
+@pytest.mark.parametrize("extra, files", [
+    ({}, {"file0": ("a.jpg", JPEG)}),                                  # no channel takes files
+    ({"mms": "1", "subj": "Hi"}, {"file0": ("run.exe", b"MZ")}),       # not an MMS type
+    ({"mms": "1", "subj": "Hi"}, {"file0": ("a.jpg", b"")}),           # empty
+])
+def test_the_sandbox_refuses_what_the_client_refuses_of_files(extra: Dict[str, str], files: Any) -> None:
+    with Sandbox([f"bob:{PSW}:1000"], start_time=START) as sandbox:
+        fields = dict(add="1", login="bob", psw=PSW, name="f", phones="79161234567", mes="Hello", fmt="3", **extra)
+        assert json.loads(_multipart_post(sandbox, fields, files))["error_code"] == 1
+        fields.update(mms="1", subj="Hi")
+        assert "id" in json.loads(_multipart_post(sandbox, fields, {"file0": ("a.gif", b"GIF89a" + b"\0" * 100)}))
+
+
+def test_the_multipart_body_is_pure_and_keeps_the_password_out_until_the_write() -> None:
+    from smsc_soap.http_api.calls import prepare
+    from smsc_soap.http_api.multipart import Attachment
+
+    files = (Attachment("a.jpg", JPEG),)
+    call = prepare("jobs.add", {"name": "x", "mes": "Hi", "mms": "1"}, login="bob", psw=PSW, files=files)
+    body = call.form()
+    assert PSW.encode() not in body and JPEG in body and call.content_type.endswith(call._boundary())
+    assert call.form() == body  # the same request, the same bytes (a derived boundary)
+    assert PSW.encode("utf-8") in call.reveal(body) and "a.jpg" in repr(call) and "\\xff" not in repr(call)

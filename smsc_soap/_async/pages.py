@@ -30,8 +30,8 @@ from ..http_api import exports as _exports
 from ..http_api import formats
 from ..spec import TASK_FIELDS
 from ..http_api.calls import HttpCall
-from ..http_api.wire import (FORM_HEADERS, STREAM_CHUNK, PageAccess, PagePlan, R, file_start_error, log_request,
-                             read_answer)
+from ..http_api.wire import (STREAM_CHUNK, PageAccess, PagePlan, R, file_start_error, log_request, read_answer,
+                             request_headers)
 from ..redact import Secret
 from .transport import (_HTTP_EXCEPTIONS, _TLS_EXCEPTIONS, Deadline, Exchange, _read_raw, _tls_failure,
                         exchange_context, fresh_cancellation, reset_exchange)
@@ -261,7 +261,7 @@ def _request(http: httpx.AsyncClient, url: str, call: HttpCall, settings: Transp
     while httpx sends it (this one has returned)."""
     connect, read = settings.requests_timeout()
     return http.build_request("POST", url, content=call.reveal(call.form()),
-                              headers={**FORM_HEADERS, "User-Agent": user_agent()},
+                              headers={**request_headers(call), "User-Agent": user_agent()},
                               timeout=httpx.Timeout(read, connect=connect, pool=None))  # the Deadline bounds the call
 
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 from .. import channels, params, spec
 from ..errors import ProtocolError, ValidationError
 from ..query import mailing_fields, recipient_options
-from . import values
+from . import multipart, values
+from .multipart import FileLike
 from .dates import page_date, service_datetime
 from .formats import Answer, Record
 from .wire import PageAccess, PagePlan
@@ -107,12 +108,16 @@ class Mailings:
 
     def add(self, name: str, phones: Optional[params.Phones] = None, mes: Union[str, channels.Message, None] = None, *,
             sender: Optional[str] = None, time: Any = None, fmt: Optional[int] = None,
-            **extended: Any) -> MailingCreated:
+            files: Optional[Sequence[FileLike]] = None, **extended: Any) -> MailingCreated:
         """Create a mailing ``name`` of ``mes`` to ``phones`` (or of ``list=``), 000:62 and 000:72-197.
 
         ``mes`` is a text or a channel helper (``Email(...)``, ``Hlr()``, ...) as for ``send_sms2``,
         and the same channel rules apply (:func:`smsc_soap.channels.check`). The text goes in a
         form post, so a ``bin=1`` message's octets (``"\\x00hello"``) are carried (000:113-118).
+
+        ``files`` (an MMS's, an e-mail's or a call's: 000:129-134, 148) are
+        :class:`~smsc_soap.http_api.multipart.Attachment` objects or ``(name, bytes)`` pairs, sent in a
+        ``multipart/form-data`` POST; an MMS's types are the page's (spec.MMS_FILE_TYPES).
 
         ``extended`` takes every parameter the page lists: ``rpt`` (0..7 or "hourly", "daily", ...),
         ``rptn``, ``sender2``, ``mes2`` (sent with ``fl[5]=1``), ``tpl`` (with ``mes=""``),
@@ -121,7 +126,7 @@ class Mailings:
         not repeated, :class:`~smsc_soap.SendOutcomeUnknown` is raised instead.
         """
         return self._shell.run(plan_add(self._shell, name, phones, mes, sender=sender, time=time, fmt=fmt,
-                                        **extended))
+                                        files=files, **extended))
 
     def delete(self, id: int, *, fmt: Optional[int] = None) -> None:  # noqa: A002 - the page's name
         """Delete mailing ``id`` (000:64)."""
@@ -147,7 +152,8 @@ class Mailings:
 
 def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = None,
              mes: Union[str, channels.Message, None] = None, *, sender: Optional[str] = None, time: Any = None,
-             fmt: Optional[int] = None, **extended: Any) -> PagePlan[MailingCreated]:
+             fmt: Optional[int] = None, files: Optional[Sequence[FileLike]] = None,
+             **extended: Any) -> PagePlan[MailingCreated]:
     if not isinstance(name, str) or not name.strip():
         raise ValidationError("name: a mailing needs a name (000:76)", field="name")
     fields: Dict[str, Optional[str]] = {"name": name}
@@ -162,8 +168,9 @@ def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = No
                   time=params.time_field(time))
     fields.update(mailing_fields(**extended))
     cost = int(extended.get("cost") or 0)
+    attached = multipart.attachments(files or (), channels.channel_of(extended))
     recipients = tuple(params.split_phones(fields.get("phones") or ""))
-    call = access.prepare("jobs.add", fields, fmt=fmt, phones=recipients)
+    call = access.prepare("jobs.add", fields, fmt=fmt, phones=recipients, files=attached)
 
     def read(answer: Answer) -> MailingCreated:
         if len(answer.records) != 1:

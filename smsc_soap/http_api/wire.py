@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable, Generic, Iterable, Mapping, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, Dict, Generic, Iterable, Mapping, Optional, Sequence, Tuple, TypeVar
+from urllib.parse import urlencode
 
 from .. import spec
 from .._core.checks import PAGE_STATUSES, check_page_answer, check_redirect, check_size, snippet
@@ -16,7 +17,8 @@ from .._core.settings import LOG_BODY_CHARS
 from ..errors import ProtocolError, SmscError, http_api_error
 from ..redact import Secret, redact
 from . import formats
-from .calls import HttpCall, page_url, prepare
+from .calls import FORM_CONTENT_TYPE, HttpCall, page_url, prepare
+from .multipart import Attachment, describe
 
 log = logging.getLogger("smsc_soap")
 
@@ -26,8 +28,13 @@ R = TypeVar("R")
 STREAM_CHUNK = 64 * 1024
 
 #: The request's headers (the form's type; the codings decode_body undoes, bounded).
-FORM_HEADERS: Mapping[str, str] = {"Content-Type": "application/x-www-form-urlencoded",
-                                   "Accept-Encoding": ACCEPT_ENCODING}
+FORM_HEADERS: Mapping[str, str] = {"Content-Type": FORM_CONTENT_TYPE, "Accept-Encoding": ACCEPT_ENCODING}
+
+
+def request_headers(call: HttpCall) -> Dict[str, str]:
+    """The headers of ``call``'s POST: FORM_HEADERS, the Content-Type its body has (a form, or
+    multipart with files)."""
+    return {**FORM_HEADERS, "Content-Type": call.content_type}
 
 
 class PageAccess:
@@ -41,10 +48,10 @@ class PageAccess:
         self._secrets: Tuple[Secret, ...] = (psw, apikey)
 
     def prepare(self, operation: str, fields: Mapping[str, Optional[str]], *, fmt: Optional[int] = None,
-                phones: Tuple[str, ...] = ()) -> HttpCall:
+                phones: Tuple[str, ...] = (), files: Tuple[Attachment, ...] = ()) -> HttpCall:
         kwargs = {} if fmt is None else {"fmt": fmt}
         return prepare(operation, fields, login=self._login, psw=self._psw,
-                       apikey=self._apikey if self._apikey else None, phones=phones, **kwargs)
+                       apikey=self._apikey if self._apikey else None, phones=phones, files=files, **kwargs)
 
     def url(self, call: HttpCall) -> str:
         return page_url(self._endpoint, call.facts.path)
@@ -79,7 +86,10 @@ class PagePlan(Generic[R]):
 
 def log_request(url: str, call: HttpCall, secrets: Iterable[Secret]) -> None:
     if log.isEnabledFor(logging.DEBUG):  # placeholders, not secrets; and redacted by shape
-        log.debug("POST %s\n%s", url, redact(call.form().decode("ascii"), secrets))
+        fields = redact(urlencode(call.masked), secrets)
+        if call.files:  # the fields as a form would carry them; of the files, names and sizes only
+            fields += f"\n+ files (multipart): {describe(call.files)}"
+        log.debug("POST %s\n%s", url, fields)
 
 
 def read_answer(url: str, status: int, location: Optional[str], content_encoding: str, raw: bytes, *,

@@ -18,7 +18,7 @@ from .. import spec
 from . import lookup
 from . import tables as T
 from .exports import Exports, csv_file
-from .forms import whole
+from .forms import Upload, is_multipart, multipart_form, whole
 from .limits import ConcurrencyLimit, caller_of
 
 Form = Mapping[str, str]
@@ -93,7 +93,7 @@ class HttpPages:
     # --- one request ------------------------------------------------------------------------
 
     def handle(self, page: str, form: Form, client_ip: str,
-               in_flight: Optional[Callable[[], object]] = None) -> PageAnswer:
+               in_flight: Optional[Callable[[], object]] = None, files: Sequence[Upload] = ()) -> PageAnswer:
         """Answer one request to ``page`` (e.g. ``info.php``); ``in_flight`` is called once it is
         admitted under the login's limit (the server sleeps the sandbox's latency there, as for SOAP)."""
         fmt = _fmt(form.get("fmt"))
@@ -106,7 +106,7 @@ class HttpPages:
                 stack.enter_context(self._running(login))
                 if in_flight is not None:
                     in_flight()
-                answer = self._dispatch(operation, login, form, fmt)
+                answer = self._dispatch(operation, login, form, fmt, files)
             except _Refused as refused:
                 self._note_error(client_ip, refused.code)
                 meaning = refused.text or _meaning(operation, refused.code)
@@ -122,7 +122,7 @@ class HttpPages:
             return PageAnswer(answer.content_type, written())
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _dispatch(self, operation: str, login: str, form: Form, fmt: int) -> PageAnswer:
+    def _dispatch(self, operation: str, login: str, form: Form, fmt: int, files: Sequence[Upload] = ()) -> PageAnswer:
         now = self.service.clock.now()
         identity = (operation, login, tuple(sorted((k, v) for k, v in form.items() if k not in ("psw", "apikey"))))
         if operation == "get_operator":
@@ -139,7 +139,7 @@ class HttpPages:
         if operation.startswith("exports."):
             self._limit(("same",) + identity, spec.EXPORT_IDENTICAL_PER_MINUTE, now)
             return self._exports(operation, login, form, fmt, now)
-        answer: PageAnswer = self.mailings.handle(operation, login, form, fmt, now)
+        answer: PageAnswer = self.mailings.handle(operation, login, form, fmt, now, files)
         return answer
 
     def _exports(self, operation: str, login: str, form: Form, fmt: int, now: float) -> PageAnswer:
@@ -266,14 +266,20 @@ def serve(handler: Any, page: str, query: str, post: bool) -> None:
         body = read
     at = handler.server.app.clock.now()
     form = dict(parse_qsl(query, keep_blank_values=True))
-    form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    files: List[Upload] = []
+    content_type = handler.headers.get("Content-Type")
+    if is_multipart(content_type):  # a mailing's files (000:129-134, 148): $_POST and $_FILES
+        fields, files = multipart_form(content_type, body)
+        form.update(fields)
+    else:
+        form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     app = handler.server.app
     operation = _operation(page, form)
 
     def handle() -> PageAnswer:
         pages: HttpPages = app.pages
         return pages.handle(page, form, handler.client_address[0],
-                                in_flight=lambda: app.latency > 0 and handler.server.stopping.wait(app.latency))
+                            in_flight=lambda: app.latency > 0 and handler.server.stopping.wait(app.latency), files=files)
 
     fault = app.faults.take(operation, page=True) if operation is not None else None
     if fault is not None:  # as for SOAP (faults.py); a file answer goes whole into the faulty one

@@ -15,13 +15,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Deque, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlencode
 
 from .. import spec
 from . import tables as T
 from .exports import service_date
-from .forms import whole
+from .forms import Upload, whole
 
 #: How many times a repeating mailing without rptn is sent (ASSUMPTION, the sandbox's own bound).
 MAX_REPEATS = 12
@@ -67,6 +67,7 @@ class Mailing:
     rpt: int
     rptn: Optional[int]
     moments: List[float]
+    files: List[Upload]
     message_ids: List[str]
     cnt: int
     cost: Decimal
@@ -94,10 +95,11 @@ class Mailings:
         self._mailings: List[Mailing] = []
         self._adds: Dict[Tuple[Any, ...], Deque[float]] = {}
 
-    def handle(self, operation: str, login: str, form: Mapping[str, str], fmt: int, now: float) -> Any:
+    def handle(self, operation: str, login: str, form: Mapping[str, str], fmt: int, now: float,
+               files: Sequence[Upload] = ()) -> Any:
         from .http_pages import CONTENT_TYPES, PageAnswer, _Refused, render
         if operation == "jobs.add":
-            return PageAnswer(CONTENT_TYPES[fmt], self._add(login, form, fmt, now))
+            return PageAnswer(CONTENT_TYPES[fmt], self._add(login, form, fmt, now, files))
         if operation == "jobs.get_all":
             records = [m.record(now) for m in self._listing(login, form, now)]
             return PageAnswer(CONTENT_TYPES[fmt], render(fmt, records, list_tag="list", item_tag="job", many=True))
@@ -118,8 +120,9 @@ class Mailings:
 
     # --- add ----------------------------------------------------------------------------------
 
-    def _add(self, login: str, form: Mapping[str, str], fmt: int, now: float) -> bytes:
+    def _add(self, login: str, form: Mapping[str, str], fmt: int, now: float, files: Sequence[Upload] = ()) -> bytes:
         from .http_pages import _Refused
+        _check_files(form, files)
         name = form.get("name", "").strip()
         rpt = _choice(form.get("rpt"), spec.MAILING_REPEATS, 0)
         rptn = _positive(form.get("rptn"))
@@ -153,7 +156,7 @@ class Mailings:
         for k in range(2, repeats + 1):
             moments.append(next_moment(moments[-1], rpt))
             self._send(auth, dict(base, id=f"job{mailing_id}-{k}", time=f"0{int(moments[-1])}"), query)
-        mailing = Mailing(mailing_id, login, name, now, rpt, rptn, moments,
+        mailing = Mailing(mailing_id, login, name, now, rpt, rptn, moments, list(files),
                           [f"job{mailing_id}-{k}" for k in range(1, repeats + 1)], int(first["cnt"]),
                           Decimal(first["cost"]), extra={k: form[k] for k in ("sender2", "mes2", "tpl") if k in form})
         with self._lock:
@@ -227,6 +230,22 @@ class Mailings:
         if form.get("start") and form.get("end") and not spec.MAILING_LIST_CAP_WITH_BOTH_DATES:
             return found
         return found[-spec.MAILING_LIST_DEFAULT_MAX:]
+
+
+def _check_files(form: Mapping[str, str], files: Sequence[Upload]) -> None:
+    """Files only for the channels the page gives them (spec.MAILING_FILE_CHANNELS), an MMS's of
+    its types (000:129), none empty, within spec.MAILING_FILES_MAX_BYTES; else error 1."""
+    from .http_pages import _Refused
+    if not files:
+        return
+    flags = {name: spec.CHANNELS[name].flag for name in spec.MAILING_FILE_CHANNELS}
+    chosen = [name for name, flag in flags.items() if flag is not None and form.get(flag, "").strip() == "1"]
+    if len(chosen) != 1 or any(not upload.data for upload in files) \
+            or sum(len(upload.data) for upload in files) > spec.MAILING_FILES_MAX_BYTES:
+        raise _Refused(T.ERR_PARAMS)
+    if chosen[0] == "mms" and any(upload.name.rpartition(".")[2].lower() not in spec.MMS_FILE_TYPES
+                                  for upload in files):
+        raise _Refused(T.ERR_PARAMS)
 
 
 def _day(text: Optional[str]) -> float:
