@@ -173,6 +173,16 @@ def phones_field(phones: Phones, *, allow_email: bool = False, allow_telegram: b
     return ",".join(_recipient(entry, field, allowed) for entry in entries)
 
 
+def only_addresses(phones: str, *, field: str = "phones") -> str:
+    """``phones`` (as :func:`phones_field` wrote it) of an e-mail: every recipient an e-mail
+    address (000:78 "Для e-mail сообщения передается список e-mail адресов получателей")."""
+    for entry in phones.split(","):
+        if not _EMAIL.fullmatch(entry):
+            raise ValidationError(f"{field}: {entry!r}: an e-mail (mail=1) goes to e-mail addresses (000:78)",
+                                  field=field)
+    return phones
+
+
 def phone_field(phone: str, *, allow_email: bool = False, allow_telegram: bool = False) -> str:
     """``phone`` of get_status: exactly one recipient (a status is per recipient, not per group)."""
     if not isinstance(phone, str):

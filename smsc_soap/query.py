@@ -66,9 +66,8 @@ PARAM_RANGES = tuple((label, bounds.low, bounds.high) for label, bounds in spec.
 
 # --- ASSUMPTIONS of the client alone (the pages do not state these) -----------------------
 
-#: ASSUMPTION: the language of a voice is a two-letter ISO 639-1 code (the page's examples:
-#: en, fr, de); written in lower case.
-VOICE_LANGUAGE = re.compile(r"[A-Za-z]{2}")
+#: The language of a voice (spec.VOICE_LANGUAGE, an ASSUMPTION shared with the sandbox).
+VOICE_LANGUAGE = spec.VOICE_LANGUAGE
 #: ASSUMPTION: a telegram bot name is "@" + Telegram's username rule, ending in "bot".
 BOT_NAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{1,28}[Bb][Oo][Tt]")
 #: ASSUMPTION: an API key is printable ASCII without spaces.

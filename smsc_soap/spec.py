@@ -178,6 +178,9 @@ MAXSMS_MIN = 1
 MAXSMS_MAX: Optional[int] = None
 #: 004:146-148 voices: m, m2, m3 (default), m4, w, w2, w3, w4; optionally ", en" and the like.
 VOICES: Tuple[str, ...] = ("m", "m2", "m3", "m4", "w", "w2", "w3", "w4")
+#: ASSUMPTION: the language of a voice (000:160 "m,en", "w,fr", "w,de") is a two-letter ISO 639-1
+#: code; the client writes it in lower case; the sandbox answers error 1 to another.
+VOICE_LANGUAGE = re.compile(r"[A-Za-z]{2}")
 #: param "w,i,n" (004:152-160): w "від 0 до 99" (10..35 used); i works 10..3600 and "менше 10
 #: ... буде приведене до 10" -- ASSUMPTION: 0..9 are thus accepted; n works 1..9 and "0 буде
 #: приведений до 1". Outside these the page says all three silently fall back to defaults.

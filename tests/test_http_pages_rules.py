@@ -478,3 +478,23 @@ def test_the_multipart_body_is_pure_and_keeps_the_password_out_until_the_write()
     assert PSW.encode() not in body and JPEG in body and call.content_type.endswith(call._boundary())
     assert call.form() == body  # the same request, the same bytes (a derived boundary)
     assert PSW.encode("utf-8") in call.reveal(body) and "a.jpg" in repr(call) and "\\xff" not in repr(call)
+
+
+def test_an_email_goes_to_addresses_only(client: smsc_soap.Client, sandbox: Sandbox) -> None:
+    """000:78: an e-mail's recipients are e-mail addresses: the client refuses a number, for
+    send_sms2 and mailings alike, and the sandbox answers 7 (no valid recipient)."""
+    email = {"mail": 1, "subj": "News", "sender": "shop@example.com"}
+    with pytest.raises(ValidationError, match="goes to e-mail addresses"):
+        client.send_sms2("79161234567", "Hello", **email)
+    with pytest.raises(ValidationError, match="goes to e-mail addresses"):
+        client.mailings.add("x", ["ivan@example.com", "79161234567"], "Hello", **email)
+    assert sandbox.requests == []
+    answer = post(sandbox, "jobs.php", add="1", login="alex", psw="123", name="x", phones="79161234567",
+                  mes="Hello", fmt="3", **{k: str(v) for k, v in email.items()})
+    assert json.loads(answer)["error_code"] == 7
+
+
+def test_a_voice_not_in_the_pages_list_is_error_1_on_the_sandbox(sandbox: Sandbox) -> None:
+    answer = post(sandbox, "jobs.php", add="1", login="alex", psw="123", name="x", phones="79161234567",
+                  mes="Hello", fmt="3", call="1", voice="zz")
+    assert json.loads(answer)["error_code"] == 1

@@ -195,9 +195,11 @@ def _message_fields(phones: Optional[params.Phones], mes: Optional[str], extende
     if phones is None or mes is None:
         raise ValidationError("phones and mes are required unless list= gives them", field="phones")
     options = recipient_options(extended)
-    return {"phones": params.phones_field(phones, allow_email=options["allow_email"],
-                                          allow_telegram=options["allow_telegram"]),
-            "mes": params.mes_field(mes, xml=False)}
+    recipients = params.phones_field(phones, allow_email=options["allow_email"],
+                                     allow_telegram=options["allow_telegram"])
+    if extended.get("mail"):
+        params.only_addresses(recipients)
+    return {"phones": recipients, "mes": params.mes_field(mes, xml=False)}
 
 
 def plan_get(access: PageAccess, id: int, fmt: Optional[int]) -> PagePlan[Mailing]:  # noqa: A002

@@ -400,6 +400,10 @@ class Service:
             raise _Refused(T.ERR_PARAMS)
         if not all(p in given for p in channel.needs):
             raise _Refused(T.ERR_PARAMS)
+        voice, comma, language = query.get("voice", "").partition(",")
+        if "voice" in given and (voice.strip() not in spec.VOICES  # 004 voice: m..w4, optionally ",en"
+                                 or (comma and not spec.VOICE_LANGUAGE.fullmatch(language.strip()))):
+            raise _Refused(T.ERR_PARAMS)
         if channel.needs_sender and not cost_only:
             address = sender or ""
             if len(address) > spec.EMAIL_ADDRESS_MAX_CHARS or not spec.EMAIL_ADDRESS.fullmatch(address):
