@@ -14,7 +14,7 @@ import typing
 from typing import IO, Any, Callable, Iterator, Optional
 
 from . import cli, errors, spec
-from ._argtypes import id_or_name, whole
+from ._argtypes import bounded_int, id_or_name, whole
 from .client import Client
 from .http_api.exports import whole_or_nothing
 from .query import EXTENDED_PARAMS, MAILING_SHARED
@@ -241,7 +241,7 @@ def add_commands(commands: Any) -> None:
     for name, run, help in (("get", cmd_jobs_get, "one mailing"),
                             ("cancel", cmd_jobs_cancel, "stop a mailing that waits to be sent"),
                             ("delete", cmd_jobs_delete, "delete a mailing")):
-        leaf(jobs, name, run, help).add_argument("id", type=whole, help="the mailing's id")
+        leaf(jobs, name, run, help).add_argument("id", type=bounded_int(1, spec.PAGE_IDS.high), help="the mailing's id")
 
     exports = commands.add_parser("exports", help="deferred export tasks (page 002): list, get",
                                   description="deferred export tasks (page 002)").add_subparsers(

@@ -3,6 +3,7 @@ sandbox, and the raw forms where the wire matters."""
 from __future__ import annotations
 
 import json
+import pathlib
 import warnings
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -498,3 +499,30 @@ def test_a_voice_not_in_the_pages_list_is_error_1_on_the_sandbox(sandbox: Sandbo
     answer = post(sandbox, "jobs.php", add="1", login="alex", psw="123", name="x", phones="79161234567",
                   mes="Hello", fmt="3", call="1", voice="zz")
     assert json.loads(answer)["error_code"] == 1
+
+
+# --- point 11: the citations, checked against the pages -------------------------------------------
+
+SEEDS = pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+CITED = [  # (the source file that cites, its citation, the page's line, words on that line)
+    ("smsc_soap/spec.py", "003:9", "003", 9, "Комментарии в SMS-сообщениях"),
+    ("smsc_soap/spec.py", "002:141", "002", 141, "статусу 2"),
+    ("smsc_soap/http_api/exports.py", "002:141", "002", 141, "завантажити файл"),
+    ("smsc_soap/spec.py", "000:205", "000", 205, "подтверждение с указанием результата"),
+    ("smsc_soap/spec.py", "001:96", "001", 96, "при fmt = 1: <country>,<operator>,<region>,<mcc>,<mnc>,<tz>"),
+    ("smsc_soap/http_api/mailings.py", "000:188", "000", 188, "tplID шаблона"),
+    ("smsc_soap/spec.py", "004:284-286", "004", 284, "більше 50 повідомлень одному абоненту"),
+    ("smsc_soap/spec.py", "000:166", "000", 166, "значения всех параметров по умолчанию"),
+]
+
+
+@pytest.mark.parametrize("source, citation, page, line, words", CITED)
+def test_each_fixed_citation_names_the_line_that_says_it(source: str, citation: str, page: str, line: int,
+                                                         words: str) -> None:
+    root = pathlib.Path(__file__).resolve().parent.parent
+    assert citation in (root / source).read_text(encoding="utf-8")
+    seeds = sorted(SEEDS.glob(f"{page}_*.txt"))
+    if not seeds:
+        pytest.skip("the source pages are not on this machine")
+    text = seeds[0].read_text(encoding="utf-8").splitlines()[line - 1].replace("\xa0", " ")
+    assert words in text
