@@ -526,3 +526,13 @@ def test_each_fixed_citation_names_the_line_that_says_it(source: str, citation: 
         pytest.skip("the source pages are not on this machine")
     text = seeds[0].read_text(encoding="utf-8").splitlines()[line - 1].replace("\xa0", " ")
     assert words in text
+
+
+def test_a_withdrawn_send_no_longer_counts_in_a_run(client: smsc_soap.Client, sandbox: Sandbox) -> None:
+    """A mailing cancelled before it was sent took nothing from the subscriber's run."""
+    sandbox.set_balance("alex", 1000)
+    lines = [("79161234567", f"line {n}") for n in range(spec.FLOOD_MAX_MESSAGES)]
+    created = client.mailings.add("later", list=lines, time="+1")
+    client.mailings.cancel(created.id or 0)
+    sandbox.advance(70)  # past the withdrawn sends' moment: they would be the run's first 50
+    assert client.send_sms2("79161234567", "now", cost=2).cost == Decimal("2.00")

@@ -174,6 +174,7 @@ class Service:
             self.add_apikey(key, login)
         self.senders = frozenset(senders) if senders is not None else None
         self._records: List[_Record] = []
+        self._to_number: Dict[Tuple[str, str], List[_Record]] = {}  # (login, phone): its sends (flood rule)
         self._index: Dict[Tuple[str, str, str], _Record] = {}
         self._next_id = A.FIRST_MESSAGE_ID
         self._used_ids: Set[str] = set()
@@ -621,6 +622,7 @@ class Service:
                 record = _Record(sent, moment + validity, final)
                 self._records.append(record)
                 self._index[(account.login, msg_id, phone)] = record
+                self._to_number.setdefault((account.login, phone), []).append(record)
 
         result["id"] = msg_id
         if cost_mode == 3:
@@ -635,11 +637,11 @@ class Service:
     def _flooded(self, login: str, batches: Sequence["_Batch"], moments: Sequence[float]) -> Set[Tuple[int, str]]:
         """(batch, phone) of this send that the flood rule blocks (sandbox.flood, spec.FLOOD_*):
         the login's earlier messages to the number count, and those earlier in this request."""
-        phones = {phone for batch in batches for phone in batch.good}
-        times: Dict[str, List[float]] = {phone: [] for phone in phones}
-        for record in self._records:
-            if record.message.login == login and record.message.phone in times:
-                times[record.message.phone].append(record.message.send_at)
+        times: Dict[str, List[float]] = {}
+        for phone in {phone for batch in batches for phone in batch.good}:
+            sends = self._to_number.get((login, phone), [])
+            sends[:] = [r for r in sends if (login, r.message.id, phone) in self._index]  # not withdrawn
+            times[phone] = [r.message.send_at for r in sends]
         flooded: Set[Tuple[int, str]] = set()
         for i, (batch, moment) in enumerate(zip(batches, moments)):
             for phone in batch.good:
