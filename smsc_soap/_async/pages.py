@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .. import params
     from ..channels import Message
+    from ..http_api.multipart import FileLike
     from ..http_api.exports import ExportTask, TaskRef
     from ..http_api.mailings import Mailing, MailingCreated
     from ..http_api.operator import OperatorInfo
@@ -292,10 +293,10 @@ class AsyncMailings:
 
     async def add(self, name: str, phones: Optional["params.Phones"] = None, mes: Union[str, "Message", None] = None, *,
                   sender: Optional[str] = None, time: Any = None, fmt: Optional[int] = None,
-                  **extended: Any) -> "MailingCreated":
+                  files: Optional[Sequence["FileLike"]] = None, **extended: Any) -> "MailingCreated":
         from ..http_api.mailings import plan_add
         return await self._shell.run(plan_add(self._shell, name, phones, mes, sender=sender, time=time, fmt=fmt,
-                                              **extended))
+                                              files=files, **extended))
 
     async def delete(self, id: int, *, fmt: Optional[int] = None) -> None:  # noqa: A002 - the page's name
         from ..http_api.mailings import plan_by_id
