@@ -33,6 +33,7 @@ from . import channels
 from . import message as sms
 from . import params, spec
 from . import _core
+from ._core.flood import FloodCount, FloodWarning  # noqa: F401 - FloodWarning: importable here
 from ._core import calls
 from .errors import SendOutcomeUnknown, SmscError, ValidationError
 from .query import _SAFE, format_list, parse_list_line, recipient_options
@@ -264,9 +265,11 @@ def chunks(messages: Iterable[MessageLike], lines: int, size: int,
     """Chunks in input order; a message that cannot be written is a Failed at its place. A chunk
     whose messages carry no id of their own gets ``name(indices)``, else a new random id."""
     chunker = _Chunker(lines, size, name)
+    flood = FloodCount()  # a FloodWarning before the 51st message to one number is queued (004:284-286)
     for index, item in enumerate(messages):
         try:
             line = _Line(index, _message(item))
+            flood.warn(line.phones)
         except ValidationError as error:
             closed = chunker.flush()  # keeps the outcomes in input order
             if closed is not None:

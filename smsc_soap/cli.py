@@ -26,7 +26,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 from . import env as env_names
 from . import __version__, cli_channels, errors, spec
 from ._argtypes import (
-    OneLineParser, checked, message_id, positive_seconds, service_host, service_url, xml_text,
+    OneLineParser, checked, message_id, positive_seconds, service_host, service_url, whole, xml_text,
 )
 from ._wsdl import endpoint_url, wsdl_for
 from ._core import calls
@@ -576,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = command("status", cmd_status, "the delivery status of a message")
     status.add_argument("phone", type=xml_text, help="the recipient's number")
     status.add_argument("id", type=message_id, help="the message id")
-    status.add_argument("--all", type=int, default=0, choices=spec.STATUS_DETAIL_LEVELS,
+    status.add_argument("--all", type=whole, default=0, choices=spec.STATUS_DETAIL_LEVELS,
                         help="0 status only, 1 full information, 2 also operator and region")
     _wait_options(status, "")
 

@@ -28,7 +28,8 @@ from ..redact import Secret
 from ..transport import HTTP_EXCEPTIONS, Exchange, SoapTransport, read_raw
 from . import formats
 from .calls import HttpCall
-from .wire import FORM_HEADERS, STREAM_CHUNK, PageAccess, PagePlan, R, file_start_error, log_request, read_answer
+from .wire import (FORM_HEADERS, STREAM_CHUNK, PageAccess, PagePlan, R, file_start_error, log_request, read_answer,
+                   request_headers)
 
 log = logging.getLogger("smsc_soap")
 
@@ -118,7 +119,7 @@ class HttpShell(PageAccess):
         exchange.watch()
         if not self._transport.watches(url):
             exchange.sent = True  # a session of the caller's cannot tell when a byte left: say it may have
-        response = self._session.post(url, data=call.reveal(call.form()), headers=dict(FORM_HEADERS),
+        response = self._session.post(url, data=call.reveal(call.form()), headers=request_headers(call),
                                       verify=self._transport.verify_for_requests(),
                                       timeout=(min(connect, remaining), remaining), stream=True,
                                       allow_redirects=False)
