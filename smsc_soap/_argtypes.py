@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
-from typing import Callable, NoReturn, TypeVar
+from typing import Callable, NoReturn, TypeVar, Union
 from urllib.parse import urlsplit
 
 from ._wsdl import endpoint_url
@@ -18,7 +18,7 @@ from .errors import ValidationError
 T = TypeVar("T")
 
 EXIT_USAGE = 2
-_ASCII_INT = re.compile(r"[0-9]{1,9}")
+_ASCII_INT = re.compile(r"[0-9]{1,18}")
 #: Characters XML 1.0 cannot carry (C0 controls but tab, newline and CR; surrogates; U+FFFE/F).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -58,6 +58,18 @@ def bounded_int(low: int, high: int) -> Callable[[str], int]:
 
 
 port = bounded_int(0, 65535)
+#: A whole number of a command (a count, a choice): ASCII digits, never "²" or "٣".
+whole = bounded_int(0, 10**18 - 1)
+
+
+def id_or_name(text: str) -> Union[int, str]:
+    """A task or mailing given by its id (ASCII digits) or, when it is no number at all, by its
+    name: a number in another script's digits ("²", "٣") is refused, not read as a name."""
+    if _ASCII_INT.fullmatch(text.strip()):
+        return int(text)
+    if any(ch.isdigit() or ch.isnumeric() for ch in text) and all(ch.isnumeric() or ch.isspace() for ch in text):
+        _refuse("an id is written in ASCII digits 0-9", text)
+    return text
 
 
 def xml_text(text: str) -> str:

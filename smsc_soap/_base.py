@@ -21,7 +21,7 @@ from .redact import Secret
 if TYPE_CHECKING:  # pragma: no cover
     from .results import StatusResult
 
-__all__ = ["OPERATION_DOCS", "ClientBase", "Phones", "Reconciliation", "reconcile_target"]
+__all__ = ["OPERATION_DOCS", "ClientBase", "Phones", "Reconciliation", "reconcile_pair", "reconcile_target"]
 
 C = TypeVar("C", bound="ClientBase")
 #: Numbers as both clients take them: one string, or an iterable of strings.
@@ -103,7 +103,21 @@ def reconcile_target(error: SendOutcomeUnknown) -> Tuple[str, Tuple[str, ...]]:
         raise TypeError(f"reconcile takes a SendOutcomeUnknown, got {type(error).__name__}")
     if not error.id or not error.phones:
         raise ValidationError("the send carried no id or no phone number to look up", field="id")
-    return error.id, tuple(error.phones)
+    return reconcile_pair(error.id, error.phones)
+
+
+def reconcile_pair(id: Union[int, str], phones: Union[str, Iterable[str]]) -> Tuple[str, Tuple[str, ...]]:  # noqa: A002
+    """``reconcile_send``'s arguments checked: the id as a string and the numbers to ask about
+    in order (a string is split at ``,`` and ``;`` as the page's ``phones`` is)."""
+    from .params import split_phones
+
+    if isinstance(id, bool) or not isinstance(id, (int, str)) or not str(id).strip():
+        raise ValidationError(f"id must be the message id the send carried, got {id!r}", field="id")
+    numbers = split_phones(phones) if isinstance(phones, str) else [str(phone).strip() for phone in phones]
+    numbers = [phone for phone in numbers if phone]
+    if not numbers:
+        raise ValidationError("give at least one phone number the send went to", field="phones")
+    return str(id).strip(), tuple(numbers)
 
 
 #: The help of the operations, the same for both clients (each assigns it to its methods); the

@@ -28,7 +28,8 @@ _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-
 
 
 def endpoint_url(host: Optional[str] = None, url: Optional[str] = None) -> str:
-    """The SOAP endpoint for ``host`` (https) or an explicit ``url`` (http only when written)."""
+    """The SOAP endpoint for ``host`` (https) or an explicit ``url`` (http only when written; the
+    WSDL's address, ``...?wsdl``, names its endpoint)."""
     from .errors import ValidationError
 
     if url is not None:
@@ -45,8 +46,12 @@ def endpoint_url(host: Optional[str] = None, url: Optional[str] = None) -> str:
             raise ValidationError(f"url is not a valid URL: {exc}", field="url") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValidationError(f"url must be an http(s) URL with a host, got {url!r}", field="url")
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise ValidationError("url must not carry credentials, a query or a fragment", field="url")
+        # "...soap.php?wsdl", the WSDL's address (what SOAP tools and the sandbox print), names the
+        # same endpoint unambiguously: the query dropped. Any other query is refused.
+        query = "" if parts.query.lower() == "wsdl" else parts.query
+        if parts.username or parts.password or query or parts.fragment:
+            raise ValidationError("url must not carry credentials, a query (other than ?wsdl) or a fragment",
+                                  field="url")
         # A trailing "/" names the same endpoint as the path without it ("http://h/" is "http://h").
         return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/') or SOAP_PATH}"
     host = DEFAULT_HOST if host is None else host

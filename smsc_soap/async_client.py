@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 import zeep
 import zeep.exceptions
@@ -20,7 +20,7 @@ import zeep.exceptions
 from . import _core
 from ._async.engine import Engine
 from ._async.transport import _HTTP_EXCEPTIONS, AsyncSoapTransport, Exchange, build_http_client
-from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_target
+from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_pair, reconcile_target
 from ._compat import add_note
 from ._core import calls
 from ._core.exceptions import ExceptionRule, soap_fault
@@ -28,7 +28,7 @@ from ._core.retry import RetryPolicy
 from ._core.settings import DEFAULT_TIMEOUT, Timeout
 from ._soap import SOAP_EXCEPTIONS, ZEEP_SETTINGS, read_reply
 from ._wsdl import wsdl_document
-from .errors import MessageNotFound, SendOutcomeUnknown, SmscError, TransportError
+from .errors import MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError
 from .limits import InMemoryLimits, account_key, concurrency_of
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 
@@ -45,6 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .http_api.calls import HttpCall
     from .http_api.operator import OperatorInfo
     from .bulk import MessageLike, Outcome
+    from .bulk_options import BulkOptions
+    from ._async.journal import AsyncJournaledSend
     from .query import ExtendedParams
     from .track import StatusChange
 
@@ -160,8 +162,13 @@ class AsyncClient(ClientBase):
                 if not (await client.reconcile(lost)).found:
                     await client.send_sms(phone, text, id=lost.id)
         """
-        message_id, phones = reconcile_target(error)
-        for phone in phones:
+        return await self.reconcile_send(*reconcile_target(error))
+
+    async def reconcile_send(self, id: Union[int, str], phones: Phones) -> Reconciliation:  # noqa: A002
+        """Whether the service has message ``id`` for any of ``phones``, as
+        :meth:`smsc_soap.Client.reconcile_send` asks."""
+        message_id, numbers = reconcile_pair(id, phones)
+        for phone in numbers:
             try:
                 status = await self.get_status(phone, message_id)
             except MessageNotFound:
@@ -200,12 +207,26 @@ class AsyncClient(ClientBase):
 
     # --- many messages (smsc_soap.bulk, smsc_soap.track) --------------------------------------
 
-    def send_bulk(self, messages: Iterable["MessageLike"], **options: Any) -> AsyncIterator["Outcome"]:
+    @overload
+    def send_bulk(self, messages: Iterable["MessageLike"], *, journal: None = None,
+                  **options: "Unpack[BulkOptions]") -> AsyncIterator["Outcome"]: ...
+
+    @overload
+    def send_bulk(self, messages: Iterable["MessageLike"], *, journal: str,
+                  **options: "Unpack[BulkOptions]") -> "AsyncJournaledSend": ...
+
+    def send_bulk(self, messages: Iterable["MessageLike"], *, journal: Optional[str] = None,
+                  **options: "Unpack[BulkOptions]") -> AsyncIterator["Outcome"]:
         """``async for outcome in client.send_bulk(messages):`` what :meth:`smsc_soap.Client.send_bulk`
-        yields, with the same options; at most ``concurrency`` requests at once (and never more than
-        the client's pool)."""
+        yields, with the same options (``journal=PATH`` included); at most ``concurrency`` requests
+        at once (and never more than the client's pool)."""
+        if journal is not None:
+            from ._async.journal import send_bulk as journaled
+            return journaled(self, messages, journal, **options)
+        if "source" in options or "on_check" in options:
+            raise ValidationError("source= and on_check= go with journal= (they describe its run)", field="journal")
         from ._async.bulk import send_bulk
-        return send_bulk(self, messages, **options)
+        return send_bulk(self, messages, **options)  # type: ignore[misc]  # journal-only keys refused above
 
     def track(self, ids_and_phones: Iterable[Tuple[str, str]], **options: Any) -> AsyncIterator["StatusChange"]:
         """``async for change in client.track(pairs):`` what :meth:`smsc_soap.Client.track` yields,

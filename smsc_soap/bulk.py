@@ -33,6 +33,7 @@ from . import channels
 from . import message as sms
 from . import params, spec
 from . import _core
+from ._core.flood import FloodCount, FloodWarning  # noqa: F401 - FloodWarning: importable here
 from ._core import calls
 from .errors import SendOutcomeUnknown, SmscError, ValidationError
 from .query import _SAFE, format_list, parse_list_line, recipient_options
@@ -42,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._base import ClientBase
     from .client import Client
 
-__all__ = ["Chunk", "Failed", "Message", "Outcome", "Progress", "Sent", "Unknown", "send_bulk"]
+__all__ = ["BadInput", "Chunk", "Failed", "Message", "Outcome", "Progress", "Sent", "Unknown", "send_bulk"]
 
 #: Lines of ``list`` are joined with the page's "%0A" (004:181).
 _ENCODED_LINE_SEPARATOR = quote(spec.LIST_LINE_SEPARATOR)
@@ -61,7 +62,16 @@ class Message:
     id: Union[int, str, None] = None
 
 
-MessageLike = Union[Message, Tuple[Any, ...]]
+class BadInput(ValidationError):
+    """An input that could not be read as a message (a CSV row with a field too long, a byte the
+    encoding cannot read, no phone): given to send_bulk in the message's place, it fails alone
+    with this error, and the others still go."""
+
+
+MessageLike = Union[Message, Tuple[Any, ...], BadInput]
+
+#: Names a chunk from its messages' input positions (send_bulk's ``chunk_id`` option).
+ChunkNamer = Callable[[Tuple[int, ...]], str]
 
 
 @dataclass(frozen=True)
@@ -158,6 +168,8 @@ class Chunk:
 def _message(item: MessageLike) -> Message:
     if isinstance(item, Message):
         return item
+    if isinstance(item, BadInput):
+        raise item
     if isinstance(item, tuple) and 2 <= len(item) <= 5:
         return Message(*item)
     raise ValidationError(f"a message is a Message or a tuple (phones, text[, sender, time, id]), got {item!r}",
@@ -207,8 +219,8 @@ class _Chunker:
     """Cuts the lines into chunks of at most ``lines`` lines and ``size`` encoded bytes, one
     (id, time) per chunk."""
 
-    def __init__(self, lines: int, size: int) -> None:
-        self.lines, self.size = lines, size
+    def __init__(self, lines: int, size: int, name: Optional[ChunkNamer] = None) -> None:
+        self.lines, self.size, self.name = lines, size, name
         self._open: List[Tuple[_Line, str]] = []
         self._bytes = 0
 
@@ -235,9 +247,10 @@ class _Chunker:
             encoded = [text for _, text in self._open]
         message_id, send_time, extended, address = lines[0].key
         self._open, self._bytes = [], 0
+        indices = tuple(line.index for line in lines)
         return Chunk(
-            id=message_id or calls.new_message_id(),
-            indices=tuple(line.index for line in lines),
+            id=message_id or (self.name(indices) if self.name is not None else calls.new_message_id()),
+            indices=indices,
             messages=tuple(line.message for line in lines),
             phones=tuple(line.phones for line in lines),
             sender=address if address is not None else (None if mixed else next(iter(senders))),
@@ -247,17 +260,22 @@ class _Chunker:
         )
 
 
-def chunks(messages: Iterable[MessageLike], lines: int, size: int) -> Iterator[Union[Chunk, Failed]]:
-    """Chunks in input order; a message that cannot be written is a Failed at its place."""
-    chunker = _Chunker(lines, size)
+def chunks(messages: Iterable[MessageLike], lines: int, size: int,
+           name: Optional[ChunkNamer] = None) -> Iterator[Union[Chunk, Failed]]:
+    """Chunks in input order; a message that cannot be written is a Failed at its place. A chunk
+    whose messages carry no id of their own gets ``name(indices)``, else a new random id."""
+    chunker = _Chunker(lines, size, name)
+    flood = FloodCount()  # a FloodWarning before the 51st message to one number is queued (004:284-286)
     for index, item in enumerate(messages):
         try:
             line = _Line(index, _message(item))
+            flood.warn(line.phones)
         except ValidationError as error:
             closed = chunker.flush()  # keeps the outcomes in input order
             if closed is not None:
                 yield closed
-            yield Failed(index, item if isinstance(item, Message) else Message("", repr(item)), error)
+            yield Failed(index, item if isinstance(item, Message) else Message("", str(error) if item is error
+                                                                                  else repr(item)), error)
             continue
         closed = chunker.add(line)
         if closed is not None:
@@ -293,10 +311,14 @@ def _send_list(client: "Client", chunk: Chunk) -> SendResult:
     return client._call(list_call(client, chunk), SendResult)
 
 
-def _send_chunk(client: "Client", chunk: Chunk) -> List[Outcome]:
-    """The outcome of each message of ``chunk``, from one send_sms2 with ``list``."""
+def _send_chunk(client: "Client", chunk: Chunk, before_send: Optional[Callable[[Chunk], None]]) -> List[Outcome]:
+    """The outcome of each message of ``chunk``, from one send_sms2 with ``list``. ``before_send``
+    runs once the request has its slot, right before it leaves: a journal's ``pending`` records
+    only requests that may really have gone, not those still waiting for a slot."""
     try:
         with client.bulk_slots:
+            if before_send is not None:
+                before_send(chunk)
             result = _send_list(client, chunk)
     except SmscError as error:
         return not_sent(chunk, error)
@@ -369,20 +391,21 @@ def send_bulk(client: "Client", messages: Iterable[MessageLike], *, concurrency:
               ordered: bool = True, lines_per_request: int = spec.BULK_LINES_PER_REQUEST,
               bytes_per_request: int = spec.BULK_BYTES_PER_REQUEST,
               progress: Optional[Callable[[Progress], None]] = None,
-              before_send: Optional[Callable[[Chunk], None]] = None) -> Iterator[Outcome]:
+              before_send: Optional[Callable[[Chunk], None]] = None,
+              chunk_id: Optional[ChunkNamer] = None) -> Iterator[Outcome]:
     """See :meth:`smsc_soap.Client.send_bulk`."""
     slots = check_options(concurrency, lines_per_request, bytes_per_request)
-    return _run(client, messages, slots, ordered, lines_per_request, bytes_per_request, progress, before_send)
+    return _run(client, chunks(messages, lines_per_request, bytes_per_request, chunk_id), slots, ordered,
+                progress, before_send)
 
 
-def _run(client: "Client", messages: Iterable[MessageLike], slots: int, ordered: bool, lines: int, size: int,
+def _run(client: "Client", source: Iterator[Union[Chunk, Failed]], slots: int, ordered: bool,
          progress: Optional[Callable[[Progress], None]],
          before_send: Optional[Callable[[Chunk], None]]) -> Iterator[Outcome]:
     tally = Tally()
     window = slots * spec.BULK_WINDOW_PER_SLOT
     queue: Deque[Pending] = deque()  # in input order
     running: Set["Future[List[Outcome]]"] = set()
-    source = chunks(messages, lines, size)
     exhausted = False
 
     def report(outcomes: List[Outcome]) -> Iterator[Outcome]:
@@ -405,9 +428,7 @@ def _run(client: "Client", messages: Iterable[MessageLike], slots: int, ordered:
                         queue.append([item])
                         continue
                     tally.queued += len(item)
-                    if before_send is not None:
-                        before_send(item)
-                    future = pool.submit(_send_chunk, client, item)
+                    future = pool.submit(_send_chunk, client, item, before_send)
                     running.add(future)
                     queue.append(future)
                 if not queue:

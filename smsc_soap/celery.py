@@ -23,17 +23,23 @@ import decimal
 import enum
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import (
+    Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Set, Tuple, TypedDict, Union,
+)
 
 from . import params, spec
 from ._core import calls
+from ._extras import require
+
+require("celery", "smsc_soap.celery")  # the tasks are registered on a Celery app of yours
 from ._core.ids import derived_message_id
 from .bulk import Failed, Message, Sent, Unknown
 from .client import Client
 from .errors import DuplicateRequest, IpBlocked, MessageNotFound, RateLimited, SendOutcomeUnknown, SmscError
 from .limits import LimitsUnavailable
 
-__all__ = ["SmsTasks", "jsonable", "register_tasks"]
+__all__ = ["BulkTaskResult", "ErrorJson", "FailedJson", "SendTaskResult", "SmsTasks", "StatusChangeJson",
+           "jsonable", "register_tasks"]
 
 #: What every task of this module is registered with: a task is acknowledged only once it has
 #: run, and one whose worker process died is given back to the queue (then reconciled, not resent).
@@ -69,6 +75,65 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, BaseException):
         return {"type": type(value).__name__, "message": str(value)}
     return value
+
+
+# --- what the tasks return (JSON, for any result backend; docs/workers.rst) --------------------
+
+
+class ErrorJson(TypedDict):
+    """An error as JSON: its class name and its message."""
+
+    type: str
+    message: str
+
+
+class _SendTaskFields(TypedDict):
+    id: str
+    phones: List[str]
+    state: Literal["sent", "already sent"]
+
+
+class SendTaskResult(_SendTaskFields, total=False):
+    """The send task's result. ``state`` is ``"sent"`` (then ``result`` is the
+    :class:`~smsc_soap.SendResult` as JSON) or ``"already sent"`` (a delivery run again that
+    found the message on the service: nothing was sent, so there is no ``result``)."""
+
+    result: Dict[str, Any]
+
+
+class FailedJson(TypedDict):
+    """A message of a bulk task that was not sent: its request's ``id``, its ``phones`` (a
+    string or a list, as given), the ``error`` (None when the service refused each number) and
+    the numbers the service refused, ``failed`` (``{"phone": ..., "status": ...}``)."""
+
+    id: Optional[str]
+    phones: Union[str, List[str]]
+    error: Optional[ErrorJson]
+    failed: List[Dict[str, Any]]
+
+
+class BulkTaskResult(TypedDict):
+    """The bulk task's result: how many messages it sent, how many a run before it had sent
+    (found on the service when it ran again), and each one that failed."""
+
+    sent: int
+    already_sent: int
+    failed: List[FailedJson]
+
+
+class StatusChangeJson(TypedDict):
+    """One item of the track task's result (a list): a :class:`~smsc_soap.track.StatusChange`
+    as JSON. ``status`` is the :class:`~smsc_soap.StatusResult` as JSON (codes as numbers, dates
+    in ISO 8601), or None with ``error`` when the poll got an error."""
+
+    id: str
+    phone: str
+    status: Optional[Dict[str, Any]]
+    error: Optional[ErrorJson]
+
+
+def _bulk_result(totals: Mapping[str, Any]) -> BulkTaskResult:
+    return BulkTaskResult(sent=totals["sent"], already_sent=totals["already_sent"], failed=list(totals["failed"]))
 
 
 def message_id(phones: Any, mes: str, sender: Optional[str] = None, key: Optional[str] = None) -> str:
@@ -175,7 +240,7 @@ def register_tasks(app: Any, client_factory: Callable[[], Client], *, prefix: st
 
     @app.task(name=f"{prefix}.send_sms", **TASK_OPTIONS)  # type: ignore[misc,untyped-decorator,unused-ignore]
     def send_sms(task: Any, phones: List[str], mes: str, id: str,  # noqa: A002 - the service's name
-                 sender: Optional[str] = None, unknown: bool = False) -> Dict[str, Any]:
+                 sender: Optional[str] = None, unknown: bool = False) -> SendTaskResult:
         client = clients.get()
         kwargs = {"phones": phones, "mes": mes, "id": id, "sender": sender}
         check = _rerun_wait(client, f"{id}:{task.request.retries}") or unknown
@@ -193,14 +258,14 @@ def register_tasks(app: Any, client_factory: Callable[[], Client], *, prefix: st
 
     @app.task(name=f"{prefix}.send_bulk", **TASK_OPTIONS)  # type: ignore[misc,untyped-decorator,unused-ignore]
     def send_bulk(task: Any, messages: List[List[Any]], unknown: Sequence[str] = (), sent: int = 0,
-                  already_sent: int = 0, failed: Sequence[Any] = ()) -> Dict[str, Any]:
+                  already_sent: int = 0, failed: Sequence[Any] = ()) -> BulkTaskResult:
         client = clients.get()
         groups: Dict[str, List[List[Any]]] = {}
         for row in messages:
             groups.setdefault(row[2], []).append(row)
         totals: Dict[str, Any] = {"sent": sent, "already_sent": already_sent, "failed": list(failed)}
         if not messages:
-            return totals
+            return _bulk_result(totals)
 
         def again(ids: Iterable[str], unknown_ids: Iterable[str], error: Optional[SmscError]) -> Any:
             """Run again later with the requests still to do; those in ``unknown_ids`` reconciled first."""
@@ -238,10 +303,10 @@ def register_tasks(app: Any, client_factory: Callable[[], Client], *, prefix: st
                                                   "error": outcome.error, "failed": outcome.failed}))
         if retry_ids:
             raise again(sorted(retry_ids), unknown_ids, last_error)
-        return totals
+        return _bulk_result(totals)
 
     @app.task(name=f"{prefix}.track", **TASK_OPTIONS)  # type: ignore[misc,untyped-decorator,unused-ignore]
-    def track(task: Any, pairs: List[List[str]], timeout: float = 600.0) -> List[Any]:
+    def track(task: Any, pairs: List[List[str]], timeout: float = 600.0) -> List[StatusChangeJson]:
         client = clients.get()
         return [jsonable(change) for change in client.track([(i, p) for i, p in pairs], timeout=timeout)]
 

@@ -26,10 +26,11 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 from . import env as env_names
 from . import __version__, cli_channels, errors, spec
 from ._argtypes import (
-    OneLineParser, checked, message_id, positive_seconds, service_host, service_url, xml_text,
+    OneLineParser, checked, message_id, positive_seconds, service_host, service_url, whole, xml_text,
 )
 from ._wsdl import endpoint_url, wsdl_for
 from ._core import calls
+from ._core.journal import JournalError, JournalLocked
 from ._core.settings import DEFAULT_TIMEOUT, Timeout
 from .client import Client, new_message_id  # noqa: F401 - importable from here before
 from .params import split_phones
@@ -45,6 +46,7 @@ EXIT_USAGE = 2
 EXIT_TRANSPORT = 3
 EXIT_PENDING = 4
 EXIT_NOT_DELIVERED = 5
+EXIT_LOCKED = 6
 EXIT_INTERRUPTED = 130
 
 #: code -> when (the README's table is this one).
@@ -58,6 +60,7 @@ EXIT_CODES: Mapping[int, str] = {
     EXIT_NOT_DELIVERED: "--wait: the final status is a failure (expired, impossible to deliver, invalid or "
                         "unavailable number, prohibited, insufficient funds): the message will not arrive; "
                         "with several numbers, if any one failed",
+    EXIT_LOCKED: "bulk: the journal is in use by another run (locked): nothing was sent by this one",
     EXIT_INTERRUPTED: "interrupted (Ctrl+C): during a send, the message id and the command that "
                       "checks whether it went are printed",
 }
@@ -83,6 +86,8 @@ DELIVERED_STATUSES = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.READ, D
 _EXIT_BY_ERROR: Tuple[Tuple[Type[Exception], int], ...] = (
     (UsageError, EXIT_USAGE),
     (errors.ValidationError, EXIT_USAGE),
+    (JournalLocked, EXIT_LOCKED),
+    (JournalError, EXIT_USAGE),
     (errors.ApiError, EXIT_SERVICE),
     (errors.TransportError, EXIT_TRANSPORT),
     (StillPending, EXIT_PENDING),
@@ -258,8 +263,10 @@ def _embedded_sandbox(args: argparse.Namespace) -> Iterator[Tuple[Client, Sleep]
     from .sandbox import Sandbox
     from .sandbox.assumptions import DEMO_LOGIN, DEMO_PASSWORD
 
-    with Sandbox() as sandbox:
-        with Client(DEMO_LOGIN, DEMO_PASSWORD, url=sandbox.url, timeout=_timeout(args)) as client:
+    accounts = getattr(args, "account", None) or None  # bulk's --account LOGIN:PSW:BALANCE
+    login, psw = (accounts[0].login, accounts[0].psw) if accounts else (DEMO_LOGIN, DEMO_PASSWORD)
+    with Sandbox(accounts) as sandbox:
+        with Client(login, psw, url=sandbox.url, timeout=_timeout(args)) as client:
             yield client, sandbox.advance
 
 
@@ -569,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = command("status", cmd_status, "the delivery status of a message")
     status.add_argument("phone", type=xml_text, help="the recipient's number")
     status.add_argument("id", type=message_id, help="the message id")
-    status.add_argument("--all", type=int, default=0, choices=spec.STATUS_DETAIL_LEVELS,
+    status.add_argument("--all", type=whole, default=0, choices=spec.STATUS_DETAIL_LEVELS,
                         help="0 status only, 1 full information, 2 also operator and region")
     _wait_options(status, "")
 
@@ -590,6 +597,10 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser("sandbox", help="serve a local SMSC SOAP sandbox until interrupted")
     sandbox_cli.add_arguments(sandbox)
     sandbox.set_defaults(run=lambda args, ctx: sandbox_cli.run(args))
+
+    from . import cli_listen  # the service's callbacks, received locally
+
+    cli_listen.add_command(commands)
     return parser
 
 

@@ -13,7 +13,7 @@ import dataclasses
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import message, spec
-from ._argtypes import xml_text
+from ._argtypes import whole, xml_text
 
 __all__ = ["CHANNEL_OPTIONS", "ChannelOption", "add_channel_options", "channel_values", "add_parts_command"]
 
@@ -110,7 +110,7 @@ def add_parts_command(commands: Any, make: Callable[..., argparse.ArgumentParser
     text = "how a text is sent: its alphabet, billed parts and characters left in the last part (offline)"
     parts = make("parts", help=text, description=text)
     parts.add_argument("text", type=xml_text, help="the text (a '\\n~~~\\n' comment is not billed)")
-    parts.add_argument("--translit", type=int, default=0, choices=spec.EXTENDED_CHOICES["translit"],
+    parts.add_argument("--translit", type=whole, default=0, choices=spec.EXTENDED_CHOICES["translit"],
                        help="translit=1 or 2 (the HTTP page): bill the transliterated text")
     parts.add_argument("--json", action="store_true", help="print one JSON object")
     parts.set_defaults(run=_run_parts)

@@ -9,13 +9,14 @@ import argparse
 import contextlib
 import dataclasses
 import importlib
-import os
 import sys
 import typing
 from typing import IO, Any, Callable, Iterator, Optional
 
 from . import cli, errors, spec
+from ._argtypes import bounded_int, id_or_name, whole
 from .client import Client
+from .http_api.exports import whole_or_nothing
 from .query import EXTENDED_PARAMS, MAILING_SHARED
 
 #: With --sandbox the account holds one daily mailing (id 1, sent twice, the first time now) and one
@@ -125,14 +126,13 @@ def cmd_exports_list(args: argparse.Namespace, ctx: cli.Context) -> int:
 
 
 def cmd_exports_get(args: argparse.Namespace, ctx: cli.Context) -> int:
-    task: Optional[int] = None if args.task is None or not args.task.isdigit() else int(args.task)
+    task: Optional[int] = args.task if isinstance(args.task, int) else None
     name = None if task is not None else args.task
     if args.output in (None, "-"):
         written = _download(args, ctx, task, name, sys.stdout.buffer, to_terminal=sys.stdout.isatty())
-    else:
-        with open(args.output + ".part", "wb") as out:
+    else:  # the library's writer: whole or nothing, never through a planted link, the umask's mode
+        with whole_or_nothing(args.output) as out:
             written = _download(args, ctx, task, name, out, to_terminal=False)
-        os.replace(args.output + ".part", args.output)
     if args.output not in (None, "-"):
         ctx.out.result("export file", _Written(args.output, written))
     return cli.EXIT_OK
@@ -195,11 +195,11 @@ def _mailing_options(parser: argparse.ArgumentParser) -> None:
             group.add_argument(f"--{name}", dest=f"x_{name}", metavar=name.upper(), type=cli._converter(kinds))
     repeats = ", ".join(f"{code} {label}" for code, label in spec.MAILING_REPEATS.items())
     group.add_argument("--rpt", dest="x_rpt", type=cli._converter({int, str}), help=f"repeat: {repeats}")
-    group.add_argument("--rptn", dest="x_rptn", type=int, help="how many times it is sent at most")
+    group.add_argument("--rptn", dest="x_rptn", type=whole, help="how many times it is sent at most")
     group.add_argument("--sender2", dest="x_sender2", help="sender name of the SMS fallback")
     group.add_argument("--mes2", dest="x_mes2", help="text of the SMS fallback (sends fl[5]=1)")
-    group.add_argument("--tpl", dest="x_tpl", type=int, help="template id (give an empty MES)")
-    group.add_argument("--cost", dest="x_cost", type=int, choices=spec.MAILING_COST_CHOICES,
+    group.add_argument("--tpl", dest="x_tpl", type=whole, help="template id (give an empty MES)")
+    group.add_argument("--cost", dest="x_cost", type=whole, choices=spec.MAILING_COST_CHOICES,
                        help="1 price only (nothing created), 2 add the cost, 3 also the new balance")
     assert set(MAILING_SHARED) <= set(EXTENDED_PARAMS)
 
@@ -241,15 +241,15 @@ def add_commands(commands: Any) -> None:
     for name, run, help in (("get", cmd_jobs_get, "one mailing"),
                             ("cancel", cmd_jobs_cancel, "stop a mailing that waits to be sent"),
                             ("delete", cmd_jobs_delete, "delete a mailing")):
-        leaf(jobs, name, run, help).add_argument("id", type=int, help="the mailing's id")
+        leaf(jobs, name, run, help).add_argument("id", type=bounded_int(1, spec.PAGE_IDS.high), help="the mailing's id")
 
     exports = commands.add_parser("exports", help="deferred export tasks (page 002): list, get",
                                   description="deferred export tasks (page 002)").add_subparsers(
         dest="action", required=True, metavar="ACTION")
     listed = leaf(exports, "list", cmd_exports_list, "the export tasks")
-    listed.add_argument("--cnt", type=int, help="at most this many")
-    listed.add_argument("--after-id", dest="after_id", type=int, help="only those after this id")
+    listed.add_argument("--cnt", type=whole, help="at most this many")
+    listed.add_argument("--after-id", dest="after_id", type=whole, help="only those after this id")
     got = leaf(exports, "get", cmd_exports_get, "download a done task's CSV file")
-    got.add_argument("task", help="the task's id, or its file name")
+    got.add_argument("task", type=id_or_name, help="the task's id, or its file name")
     got.add_argument("-o", "--output", help="write to this file (default: stdout)")
 

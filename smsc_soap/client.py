@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 import zeep
 import zeep.exceptions
@@ -21,10 +21,10 @@ from ._core import calls
 from ._core.calls import new_message_id
 from ._core.exceptions import ExceptionRule, soap_fault
 from ._soap import ZEEP_SETTINGS, read_reply
-from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_target
+from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_pair, reconcile_target
 from ._sync.engine import Engine
 from ._wsdl import wsdl_document
-from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError  # noqa: F401 - importable from here before
+from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError  # noqa: F401 - importable from here before
 from .limits import InMemoryLimits, account_key, bulk_concurrency_of, concurrency_of
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Unpack
 
     from .bulk import MessageLike, Outcome
+    from .bulk_options import BulkOptions
+    from .journal import JournaledSend
     from .http_api.exports import Exports
     from .http_api.mailings import Mailings
     from .http_api.operator import OperatorInfo
@@ -170,7 +172,16 @@ class Client(ClientBase):
 
     # --- many messages (smsc_soap.bulk) ---------------------------------------------------------
 
-    def send_bulk(self, messages: Iterable["MessageLike"], **options: Any) -> Iterator["Outcome"]:
+    @overload
+    def send_bulk(self, messages: Iterable["MessageLike"], *, journal: None = None,
+                  **options: "Unpack[BulkOptions]") -> Iterator["Outcome"]: ...
+
+    @overload
+    def send_bulk(self, messages: Iterable["MessageLike"], *, journal: str,
+                  **options: "Unpack[BulkOptions]") -> "JournaledSend": ...
+
+    def send_bulk(self, messages: Iterable["MessageLike"], *, journal: Optional[str] = None,
+                  **options: "Unpack[BulkOptions]") -> Iterator["Outcome"]:
         """Send many messages (:class:`~smsc_soap.bulk.Message` or tuples ``(phones, text[, sender,
         time, id])``, any iterable, read lazily) as ``list`` requests, several at once; yield one
         :class:`~smsc_soap.bulk.Sent`, :class:`~smsc_soap.bulk.Failed` or
@@ -182,9 +193,20 @@ class Client(ClientBase):
         ``bytes_per_request``, ``progress`` (called with a :class:`~smsc_soap.bulk.Progress`
         after each request), ``before_send`` (called with each :class:`~smsc_soap.bulk.Chunk`
         before it is sent: e.g. to record its id).
+
+        ``journal=PATH`` keeps a journal (:mod:`smsc_soap.journal`) so that the same call can be
+        made again after a crash without sending a message twice: locked for the whole run,
+        bound to these messages (``source`` names them), and resumed by looking up what may have
+        been sent (``on_check(done, total)`` shows that). Errors of the journal raise at once
+        (:class:`~smsc_soap.journal.JournalError`), before anything is sent.
         """
+        if journal is not None:
+            from .journal import send_bulk as journaled
+            return journaled(self, messages, journal, **options)
+        if "source" in options or "on_check" in options:
+            raise ValidationError("source= and on_check= go with journal= (they describe its run)", field="journal")
         from .bulk import send_bulk
-        return send_bulk(self, messages, **options)
+        return send_bulk(self, messages, **options)  # type: ignore[misc]  # journal-only keys refused above
 
     def track(self, ids_and_phones: Iterable[Tuple[str, str]], **options: Any) -> Iterator["StatusChange"]:
         """Poll the status of each ``(id, phone)`` until it is final or ``timeout`` seconds pass,
@@ -211,8 +233,15 @@ class Client(ClientBase):
                 if not client.reconcile(lost).found:
                     client.send_sms(phone, text, id=lost.id)
         """
-        message_id, phones = reconcile_target(error)
-        for phone in phones:
+        return self.reconcile_send(*reconcile_target(error))
+
+    def reconcile_send(self, id: Union[int, str], phones: Phones) -> Reconciliation:  # noqa: A002
+        """Whether the service has message ``id`` for any of ``phones`` (what a send carried):
+        one get_status per number, in order, until one is found. ``found=False``: it has none
+        of them, so that send never arrived. For any (id, phones) pair, e.g. one a bulk journal
+        or your own database kept: what :meth:`reconcile` does for a ``SendOutcomeUnknown``."""
+        message_id, numbers = reconcile_pair(id, phones)
+        for phone in numbers:
             try:
                 status = self.get_status(phone, message_id)
             except MessageNotFound:

@@ -207,8 +207,11 @@ class SendOutcomeUnknown(TransportError):
     still catches a send that timed out: catch ``SendOutcomeUnknown`` first, and never wrap a
     send in a generic "retry on TransportError" (docs/reliability.rst). ``id`` is the message id the request carried (the
     client assigns one when the caller gives none) and ``phones`` the numbers it was for:
-    ``client.reconcile(error)`` asks the service whether the message exists.
+    ``client.reconcile(error)`` asks the service whether the message exists. ``id`` is ``""`` for
+    a send that carries no id of ours (a mailing's ``jobs.add``).
     """
+
+    id: str
 
     def __init__(self, operation: str, id: Optional[str], phones: Tuple[str, ...],  # noqa: A002
                  cause: "TransportError") -> None:
@@ -219,7 +222,7 @@ class SendOutcomeUnknown(TransportError):
                   f"sent before sending it again")
         self.__dict__.update({k: v for k, v in vars(cause).items() if not k.startswith("_")})
         self.operation = operation
-        self.id = id
+        self.id = id or ""
         self.phones = tuple(phones)
         self.cause = cause
 
@@ -304,3 +307,24 @@ def http_api_error(operation: str, code: int, text: str = "") -> ApiError:
     if isinstance(error, RateLimited) and spec.CONCURRENT_PHRASE in text.lower():
         error = ConcurrencyLimited(code, f"{error.meaning} ({spec.CONCURRENT_PHRASE})", operation)
     return error
+
+
+# --- callbacks: what the service POSTs to the customer's handler (smsc_soap.callbacks) --------
+
+
+class CallbackError(SmscError, ValueError):
+    """A callback request that is not handed to user code (HTTP 400 or 403 from the adapters)."""
+
+
+class CallbackFormatError(CallbackError):
+    """The callback is not in a format we read: too big, nested, duplicate or wrongly typed
+    fields, a wrong charset or XML/JSON that does not parse (HTTP 400); ``field`` names the part."""
+
+    def __init__(self, message: str, *, field: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class CallbackSignatureError(CallbackError):
+    """With a secret configured, the callback's signature is absent, wrong, or of an algorithm
+    we refuse (crc32) or did not configure (HTTP 403). Never says the secret or the digest expected."""

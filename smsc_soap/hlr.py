@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Dict, Mapping, Optional, Union
-from urllib.parse import quote, unquote
+from urllib.parse import quote_plus, unquote_plus
 
 from . import spec
 from .errors import ReportFormatError
@@ -50,7 +50,7 @@ class HlrReport:
                 f"{int(self.err):03d}" if name == "err" else getattr(self, name))
             if value is None:
                 continue
-            pieces.append(f"{name}:{quote(value, safe='') if name in spec.HLR_URLENCODED else value}")
+            pieces.append(f"{name}:{quote_plus(value, safe='') if name in spec.HLR_URLENCODED else value}")
         pieces.extend(f"{name}:{value}" for name, value in self.extra.items())
         return " ".join(pieces)
 
@@ -74,7 +74,7 @@ def parse_hlr_report(line: str) -> HlrReport:
             continue
         if not shape.fullmatch(value):
             raise ReportFormatError(f"HLR report: {name}:{value!r} is not {shape.pattern!r} (003)", field=name)
-        values[name] = unquote(value) if name in spec.HLR_URLENCODED else value
+        values[name] = unquote_plus(value) if name in spec.HLR_URLENCODED else value  # PHP's urlencode: ' ' is '+'
     for name in spec.HLR_REQUIRED:
         if name not in values:
             raise ReportFormatError(f"HLR report: {name} is missing (003: 'id:<id> stat:<status> err:<err> ...')",

@@ -293,7 +293,9 @@ class RedisLimits:
     def __init__(self, redis: Any, *, concurrency: int = spec.SHARED_CONCURRENT_REQUESTS,
                  prefix: str = "smsc_soap", count_windows: bool = True, poll: float = 0.01) -> None:
         if isinstance(redis, str):
-            import redis as redis_py
+            from ._extras import require
+
+            redis_py = require("redis", "RedisLimits")
 
             redis = redis_py.Redis.from_url(redis, socket_timeout=5, socket_connect_timeout=5)
         if not (isinstance(concurrency, int) and 1 <= concurrency <= spec.CONCURRENT_REQUESTS_ALLOWED):

@@ -72,6 +72,8 @@ MIN_TIMESTAMP = 10 ** 9
 
 _DIGITS = re.compile(r"\+?[0-9]+")
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: A lone surrogate: the one thing a str holds that UTF-8 (a form post's encoding) cannot carry.
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
 _SEPARATORS = re.compile("[" + re.escape(spec.PHONE_SEPARATORS) + "]")
 
 #: Recipient kinds beyond phone numbers and groups: (pattern, what it is, the keyword that
@@ -107,8 +109,9 @@ def _recipient(entry: str, field: str, allowed: Mapping[str, bool], *, groups: b
         if pattern.fullmatch(entry):
             if allowed[keyword]:
                 return entry
-            raise ValidationError(
-                f"{field}: {entry!r} is {what}; such recipients need {option} ({keyword}=True)", field=field
+            raise ValidationError(  # a typo'd number may look like one: say what it is not, first
+                f"{field}: {entry!r} is not a valid phone number (digits, optional leading '+'); read as {what}, "
+                f"it needs {option} ({keyword}=True)", field=field
             )
     bare = re.sub(r"[^0-9]", "", entry)
     if bare and re.fullmatch(r"\+?[0-9 ()\-.]+", entry):
@@ -171,6 +174,16 @@ def phones_field(phones: Phones, *, allow_email: bool = False, allow_telegram: b
     return ",".join(_recipient(entry, field, allowed) for entry in entries)
 
 
+def only_addresses(phones: str, *, field: str = "phones") -> str:
+    """``phones`` (as :func:`phones_field` wrote it) of an e-mail: every recipient an e-mail
+    address (000:78 "Для e-mail сообщения передается список e-mail адресов получателей")."""
+    for entry in phones.split(","):
+        if not _EMAIL.fullmatch(entry):
+            raise ValidationError(f"{field}: {entry!r}: an e-mail (mail=1) goes to e-mail addresses (000:78)",
+                                  field=field)
+    return phones
+
+
 def phone_field(phone: str, *, allow_email: bool = False, allow_telegram: bool = False) -> str:
     """``phone`` of get_status: exactly one recipient (a status is per recipient, not per group)."""
     if not isinstance(phone, str):
@@ -186,9 +199,11 @@ def phone_field(phone: str, *, allow_email: bool = False, allow_telegram: bool =
 # --- text, id, sender ---------------------------------------------------------------------
 
 
-def mes_field(mes: str, *, field: str = "mes") -> str:
+def mes_field(mes: str, *, field: str = "mes", xml: bool = True) -> str:
     """``mes``: at most 1000 characters (a ``\\n~~~\\n`` comment included, see
-    :data:`smsc_soap.spec.MES_LIMIT_COUNTS_COMMENT`) that an XML 1.0 document can carry.
+    :data:`smsc_soap.spec.MES_LIMIT_COUNTS_COMMENT`) that an XML 1.0 document can carry; with
+    ``xml=False`` (a form post of the HTTP pages, 000:113-118) any text UTF-8 can carry, such as
+    a ``bin=1`` message's octets.
 
     An empty text is allowed (hlr, ping and templates send none).
     """
@@ -199,10 +214,11 @@ def mes_field(mes: str, *, field: str = "mes") -> str:
         raise ValidationError(
             f"{field} is {counted} characters long; the service takes at most {MES_MAX_CHARS}", field=field
         )
-    bad = _XML_INVALID.search(mes)
+    bad = _XML_INVALID.search(mes) if xml else _NOT_UTF8.search(mes)
     if bad:
+        carrier = "XML 1.0" if xml else "UTF-8"
         raise ValidationError(
-            f"{field} holds U+{ord(bad.group()):04X} at position {bad.start()}, which XML 1.0 cannot carry",
+            f"{field} holds U+{ord(bad.group()):04X} at position {bad.start()}, which {carrier} cannot carry",
             field=field,
         )
     return mes

@@ -66,9 +66,8 @@ PARAM_RANGES = tuple((label, bounds.low, bounds.high) for label, bounds in spec.
 
 # --- ASSUMPTIONS of the client alone (the pages do not state these) -----------------------
 
-#: ASSUMPTION: the language of a voice is a two-letter ISO 639-1 code (the page's examples:
-#: en, fr, de); written in lower case.
-VOICE_LANGUAGE = re.compile(r"[A-Za-z]{2}")
+#: The language of a voice (spec.VOICE_LANGUAGE, an ASSUMPTION shared with the sandbox).
+VOICE_LANGUAGE = spec.VOICE_LANGUAGE
 #: ASSUMPTION: a telegram bot name is "@" + Telegram's username rule, ending in "bot".
 BOT_NAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{1,28}[Bb][Oo][Tt]")
 #: ASSUMPTION: an API key is printable ASCII without spaces.
@@ -78,7 +77,8 @@ PARTNER_ID = re.compile(r"[1-9][0-9]*")
 #: Parameters that are meaningless without another one: a value the server would silently
 #: ignore is a caller's bug, so we refuse it. name -> (needs, why).
 REQUIRES: Mapping[str, Tuple[str, str]] = {
-    "freq": ("period", f"{SOAP_PAGE}: without period, freq is ignored"),  # ASSUMPTION: refuse
+    **({"freq": ("period", f"{SOAP_PAGE}, 000:109: without period, freq is ignored "
+                           "(spec.REFUSE_IGNORED_FREQ)")} if spec.REFUSE_IGNORED_FREQ else {}),
     "imgcode": ("userip", f"{SOAP_PAGE}: imgcode is used together with userip"),
 }
 #: Characters left readable in encoded values: never ``&``, ``=``, ``+``, ``%``, ``;``, ``#``
@@ -303,8 +303,9 @@ def _param(name: str, value: Any, given: Mapping[str, Any]) -> str:
     if len(parts) != len(PARAM_RANGES) or not all(_is_int(part) for part in parts):
         raise _fail(name, f"expected three whole numbers w,i,n, got {value!r}")
     for part, (label, low, high) in zip(parts, PARAM_RANGES):
-        if not low <= part <= high:
-            raise _fail(name, f"{label}={part} is out of {low}..{high}")
+        if not low <= part <= high and spec.REFUSE_PARAM_FALLBACK:
+            raise _fail(name, f"{label}={part} is out of {low}..{high}: the service would drop all three "
+                              "for its defaults (000:166; spec.REFUSE_PARAM_FALLBACK)")
     return ",".join(map(str, parts))
 
 
@@ -633,7 +634,7 @@ def _sender2(name: str, value: Any, given: Mapping[str, Any]) -> str:
 
 
 def _mes2(name: str, value: Any, given: Mapping[str, Any]) -> str:
-    return mes_field(value, field=name)
+    return mes_field(value, field=name, xml=False)  # a form post of page 000, not XML
 
 
 def _charset(name: str, value: Any, given: Mapping[str, Any]) -> str:
@@ -674,8 +675,9 @@ def mailing_fields(**given: Any) -> Dict[str, str]:
     for name, (needs, why) in REQUIRES.items():
         if name in values and needs not in values:
             raise ValidationError(f"{name} needs {needs} ({why})", field=name)
-    if "rptn" in values and values.get("rpt") in (None, 0, "manual"):
-        raise ValidationError("rptn needs rpt (a repeat period) (000:106: the number of repeats)", field="rptn")
+    if spec.RPTN_NEEDS_RPT and "rptn" in values and fields.get("rpt") in (None, "0"):
+        raise ValidationError("rptn needs rpt (a repeat period) (000:106: the number of repeats; "
+                              "spec.RPTN_NEEDS_RPT)", field="rptn")
     if "mes2" in fields:
         fields[spec.MES2_FLAG] = "1"
     fields["charset"] = "utf-8"

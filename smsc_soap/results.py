@@ -1,8 +1,12 @@
 """Typed, immutable results of the seven operations, and the delivery status and error tables.
 
 Money is ``Decimal``, counts are ``int``, Unix timestamps become aware UTC ``datetime``\\ s. Every
-result keeps the fields as the server sent them in ``raw``. A code the tables do not know is kept
-as its ``int``: the service may add codes, and a client must not crash on them. Every value is
+result keeps the fields as the server sent them in ``raw``. A field the service always answers
+is never Optional: an answer without it is a ProtocolError. A code the tables do not know stays
+representable: the service may add codes, and a client must not crash on them. In a
+:class:`StatusResult` it is an unknown member (``DeliveryStatus(99)``: ``known`` False, a title
+saying it is unknown, the code as its value), so ``result.status.title`` always works; elsewhere
+(``PhoneError``, HLR reports) it is kept as its bare ``int``. Every value is
 checked against the ranges of :mod:`smsc_soap.spec` (section "answers") as it is read: one out of
 range is a ValueError naming the field (a ProtocolError by the time it reaches the caller).
 """
@@ -10,26 +14,68 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Mapping, NamedTuple, Optional, Tuple, Union, cast
+from typing import TYPE_CHECKING, Mapping, NamedTuple, Optional, Tuple, Type, TypeVar, Union, cast
 
 from . import spec
 
 
-class _CodeTable(int, enum.Enum):
-    """An int enum whose members also carry a title and a description."""
+C = TypeVar("C", bound="_CodeTable")
+T = TypeVar("T")
+#: What an unknown member's title calls its code ("Unknown status 99").
+_KINDS = {"DeliveryStatus": "status", "DeliveryError": "error"}
 
-    def __new__(cls, code: int, title: str, description: str, *rest: object) -> "_CodeTable":
-        member = int.__new__(cls, code)
-        member._value_ = code
-        member.title = title  # type: ignore[attr-defined]
-        member.description = description  # type: ignore[attr-defined]
-        if rest:  # DeliveryStatus also says whether the status is final
-            member.final = bool(rest[0])  # type: ignore[attr-defined]
+
+class _CodeTable(int, enum.Enum):
+    """An int enum whose members also carry a title and a description.
+
+    Calling the table with a code it does not list (``DeliveryStatus(99)``) gives an *unknown*
+    member: not one of the table's members (not listed, not iterated), ``known`` False, its
+    ``name`` ``"UNKNOWN"``, its value the code. A new code of the service stays readable and
+    every attribute stays there to read.
+    """
+
+    title: str
+    description: str
+    #: False for a code the table does not list (an unknown member).
+    known: bool
+
+    if not TYPE_CHECKING:  # to a type checker, DeliveryStatus(1) is the lookup it is at run time
+        def __new__(cls, code: int, title: str, description: str, *rest: object) -> "_CodeTable":
+            member = int.__new__(cls, code)
+            member._value_ = code
+            member.title = title
+            member.description = description
+            member.known = True
+            if rest:  # DeliveryStatus also says whether the status is final
+                member.final = bool(rest[0])
+            return member
+
+    @classmethod
+    def _missing_(cls, value: object) -> Optional["_CodeTable"]:
+        """The unknown member of a code in :data:`smsc_soap.spec.ANSWER_CODES` the table lacks."""
+        if not isinstance(value, int) or isinstance(value, bool) or not spec.ANSWER_CODES.includes(value):
+            return None
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member._name_ = "UNKNOWN"
+        kind = _KINDS.get(cls.__name__, "code")
+        member.title = f"Unknown {kind} {value}"
+        member.description = f"a {kind} code the table does not list (the service may add codes)"
+        member.known = False
+        member.final = False  # type: ignore[attr-defined]  # keep polling: nothing says it is final
         return member
+
+    @classmethod
+    def read(cls: Type[C], value: Union[str, int, None], name: str = "code") -> C:
+        """The member for ``value``, the unknown member for a code the table does not list; a
+        ValueError when it is absent or not a code (:data:`smsc_soap.spec.ANSWER_CODES`)."""
+        if value is None or str(value).strip() == "":
+            raise ValueError(f"the answer carries no {name}")
+        return cls(answer_code(str(value), name))
 
     @classmethod
     def parse(cls, value: Union[str, int, None], name: str = "code") -> Union["_CodeTable", int, None]:
@@ -44,6 +90,9 @@ class _CodeTable(int, enum.Enum):
 
 class DeliveryStatus(_CodeTable):
     """``status`` of a message (../shared/spec/status-codes.md, the service's status list)."""
+
+    #: True when the status will not change any more (our reading of the status list).
+    final: bool
 
     NOT_FOUND = (-3, "Message not found", "no message exists for this phone and id", False)
     STOPPED = (-2, "Stopped", "a mailing message not yet sent when the mailing was paused", False)
@@ -171,6 +220,13 @@ def _service_date(value: Optional[str]) -> Optional[datetime]:
 _SERVICE_ZONE = service_time_zone()
 
 
+def _required(value: Optional[T], name: str) -> T:
+    """A field the page says every successful answer carries: its absence is a ValueError."""
+    if value is None:
+        raise ValueError(f"the answer carries no {name}")
+    return value
+
+
 def _frozen(raw: Raw) -> Raw:
     return MappingProxyType(dict(raw))
 
@@ -201,13 +257,14 @@ class BalanceResult:
 class CostResult:
     """The answer of get_sms_cost and get_sms_cost2: what a send would cost, and how many SMS."""
 
-    cost: Optional[Decimal]
-    cnt: Optional[int]
+    cost: Decimal
+    cnt: int
     raw: Raw = field(repr=False, compare=False)
 
     @classmethod
     def from_raw(cls, raw: Raw) -> "CostResult":
-        return cls(cost=_decimal(raw.get("cost"), "cost"), cnt=_int(raw.get("cnt"), "cnt"), raw=_frozen(raw))
+        return cls(cost=_required(_decimal(raw.get("cost"), "cost"), "cost"),
+                   cnt=_required(_int(raw.get("cnt"), "cnt"), "cnt"), raw=_frozen(raw))
 
 
 @dataclass(frozen=True)
@@ -219,7 +276,7 @@ class SendResult:
     """
 
     id: str
-    cnt: Optional[int]
+    cnt: int
     cost: Optional[Decimal]
     balance: Optional[Decimal]
     errors: Tuple[PhoneError, ...]
@@ -229,7 +286,7 @@ class SendResult:
     def from_raw(cls, raw: Raw, errors: Tuple[Tuple[str, str], ...] = ()) -> "SendResult":
         return cls(
             id=(raw.get("id") or "").strip(),
-            cnt=_int(raw.get("cnt"), "cnt"),
+            cnt=_required(_int(raw.get("cnt"), "cnt"), "cnt"),
             cost=_decimal(raw.get("cost"), "cost"),
             balance=_decimal(raw.get("balance"), "balance"),
             errors=tuple(PhoneError(phone, DeliveryStatus.parse(status, "errors.status")) for phone, status in errors),
@@ -237,18 +294,28 @@ class SendResult:
         )
 
 
-@dataclass(frozen=True)
+def _repr_set_fields(result: object) -> str:
+    """``Name(field=value, ...)`` of the fields that hold something: the ones a call's ``all``
+    level did not ask for are None, and listing them all hides the few that were answered."""
+    shown = (f"{item.name}={getattr(result, item.name)!r}" for item in fields(result)  # type: ignore[arg-type]
+             if item.repr and getattr(result, item.name) is not None)
+    return f"{type(result).__name__}({', '.join(shown)})"
+
+
+@dataclass(frozen=True, repr=False)
 class StatusResult:
     """The answer of get_status and get_status2.
 
+    ``status`` and ``err`` are always there (every status answer carries them): a code the
+    tables lack is an unknown member (``known`` False), so ``result.status.title`` always reads.
     ``all=0`` fills status, last_date, last_timestamp and err; ``all=1`` adds send_date,
     send_timestamp, phone, cost, sender_id, status_name and message; ``all=2`` adds operator and
     region. Every datetime is aware: ``last_date``/``send_date`` in the service's time zone,
     Moscow (``spec.SERVICE_TIME_ZONE``); the ``*_timestamp`` fields in UTC.
     """
 
-    status: Union[DeliveryStatus, int, None]
-    err: Union[DeliveryError, int, None]
+    status: DeliveryStatus
+    err: DeliveryError
     last_date: Optional[datetime]
     last_timestamp: Optional[datetime]
     send_date: Optional[datetime] = None
@@ -265,7 +332,10 @@ class StatusResult:
     @property
     def final(self) -> bool:
         """True when the status will not change any more (our reading of the status list)."""
-        return isinstance(self.status, DeliveryStatus) and self.status.final  # type: ignore[attr-defined]
+        return self.status.final
+
+    def __repr__(self) -> str:
+        return _repr_set_fields(self)
 
     @classmethod
     def from_raw(cls, raw: Raw) -> "StatusResult":
@@ -274,8 +344,8 @@ class StatusResult:
             return None if value is None or value == "" else value
 
         return cls(
-            status=DeliveryStatus.parse(raw.get("status"), "status"),
-            err=DeliveryError.parse(raw.get("err"), "err"),
+            status=DeliveryStatus.read(raw.get("status"), "status"),
+            err=DeliveryError.read(raw.get("err"), "err"),
             last_date=_service_date(raw.get("last_date")),
             last_timestamp=_timestamp(raw.get("last_timestamp"), "last_timestamp"),
             send_date=_service_date(raw.get("send_date")),

@@ -65,6 +65,8 @@ def build_text(message: SmppText) -> str:
     """The SUBMIT_SM text for ``message``; :class:`~smsc_soap.errors.ValidationError` for one
     that the page's format cannot carry (it would read back as something else)."""
     facts = _facts(message.channel)
+    if message.channel == "call":
+        _check_call(message)
     if spec.COMMENT_SEPARATOR in message.text:
         raise _fail("the text may not hold '\\n~~~\\n': what follows it is a comment or a parameter (003)")
     if facts.smpp_prefix is None:
@@ -100,6 +102,22 @@ def build_text(message: SmppText) -> str:
     return body
 
 
+def _call_field(name: str, value: str) -> str:
+    """A call's ``voice`` or ``param`` as ``voice=``/``param=`` write it (query's one table, 000:151-166)."""
+    from .query import EXTENDED_PARAMS
+
+    return EXTENDED_PARAMS[name].normalise(name, value, {})
+
+
+def _check_call(message: SmppText) -> None:
+    """A call's ``voice:`` line and its param after ``\\n~~~\\n`` (003:9-10) are read by the table
+    that reads ``voice=`` and ``param=``, and must be written as it writes them (``m,en``,
+    ``20,60,3``), so that both ways carry the same value."""
+    for name, value in (("voice", message.line), ("param", message.tail)):
+        if value is not None and _call_field(name, value) != value:
+            raise _fail(f"a call's {name} {value!r} is written {_call_field(name, value)!r} (as {name}= writes it)")
+
+
 def parse_text(text: str) -> SmppText:
     """The parts of a SUBMIT_SM text: its channel by prefix, its line and its tail."""
     head, tail = split_comment(text)
@@ -128,9 +146,9 @@ def from_message(message: channels.Message, comment: Optional[str] = None) -> Sm
     if isinstance(message, channels.VoiceCall):
         if comment is not None:
             raise _fail("a call's text after '\\n~~~\\n' is its param, not a comment (003)")
-        param = message.param if isinstance(message.param, str) or message.param is None \
-            else ",".join(map(str, message.param))
-        return SmppText(name, message.text, message.voice, param)
+        voice = None if message.voice is None else _call_field("voice", message.voice)
+        param = None if message.param is None else _call_field("param", message.param)  # type: ignore[arg-type]
+        return SmppText(name, message.text, voice, param)
     if isinstance(message, channels.Bot):
         return SmppText(name, message.text, message.bot, comment)
     return SmppText(name, message.mes(), None, comment)

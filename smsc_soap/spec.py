@@ -62,7 +62,7 @@ MES_MAX_CHARS = 1000
 #: parameter's size and puts comments inside its text (004:31 "У текст повідомлення можна
 #: додавати коментарі"), and counting them keeps us on the side of what the server takes.
 MES_LIMIT_COUNTS_COMMENT = True
-#: SMPP page, line 10: "специальную комбинацию "\\n~~~\\n"": what follows it is a comment, for
+#: SMPP page, 003:9: "специальную комбинацию "\\n~~~\\n"": what follows it is a comment, for
 #: the sender's history (004:31-32 "коментарі, призначені для перегляду відправником").
 COMMENT_SEPARATOR = "\n~~~\n"
 #: The two SMS alphabets that the page's "латиниці" and "кирилиці" stand for: GSM 03.38 7-bit
@@ -178,6 +178,9 @@ MAXSMS_MIN = 1
 MAXSMS_MAX: Optional[int] = None
 #: 004:146-148 voices: m, m2, m3 (default), m4, w, w2, w3, w4; optionally ", en" and the like.
 VOICES: Tuple[str, ...] = ("m", "m2", "m3", "m4", "w", "w2", "w3", "w4")
+#: ASSUMPTION: the language of a voice (000:160 "m,en", "w,fr", "w,de") is a two-letter ISO 639-1
+#: code; the client writes it in lower case; the sandbox answers error 1 to another.
+VOICE_LANGUAGE = re.compile(r"[A-Za-z]{2}")
 #: param "w,i,n" (004:152-160): w "від 0 до 99" (10..35 used); i works 10..3600 and "менше 10
 #: ... буде приведене до 10" -- ASSUMPTION: 0..9 are thus accepted; n works 1..9 and "0 буде
 #: приведений до 1". Outside these the page says all three silently fall back to defaults.
@@ -186,6 +189,16 @@ VOICE_PARAM_RANGES: Tuple[Tuple[str, IntRange], ...] = (
     ("i", IntRange(0, 3600)),
     ("n", IntRange(0, 9)),
 )
+#: 000:166 (004 alike) "При указании значения любого параметра, отличного от возможных, будут
+#: использованы значения всех параметров по умолчанию". ASSUMPTION, ONE CHOICE: the client refuses
+#: a value outside VOICE_PARAM_RANGES instead of sending it: the service would drop all three
+#: settings silently, which is a caller's bug, not a wish (as REFUSE_UNUSED_TEXT). A value inside
+#: the ranges but below the working one (w or i under 10, n 0) is sent: the page clamps it.
+REFUSE_PARAM_FALLBACK = True
+#: 000:109 (004:77 alike) "Без параметра period параметр freq игнорируется". ASSUMPTION, ONE CHOICE:
+#: the client refuses freq without period (a value the service ignores is a caller's bug); the
+#: sandbox ignores it, as the page says the service does.
+REFUSE_IGNORED_FREQ = True
 
 # --- list (004:175-190) ----------------------------------------------------------------------
 
@@ -475,6 +488,8 @@ HLR_FIELDS: Tuple[Tuple[str, str], ...] = (
 #: these three are required; the others may be absent.
 HLR_REQUIRED: Tuple[str, ...] = ("id", "stat", "err")
 #: 003: "Строковые данные, например, страна и оператор, закодированы через функцию urlencode".
+#: (003:13; PHP's urlencode: a space is written "+", other bytes "%XX", so "cn:United+States" reads
+#: "United States" and a "+" itself arrives as "%2B".)
 HLR_URLENCODED: Tuple[str, ...] = ("cn", "net", "rcn", "rnet")
 #: ASSUMPTION: ``stat`` carries the SMPP delivery-receipt words (SMPP 3.4 appendix B; the page's
 #: example is DELIVRD); read as these statuses of smsc_soap.results.DeliveryStatus (by code).
@@ -513,6 +528,11 @@ TIMESTAMP_UNSET = 0
 #: ``status``) are whole numbers in this range (the pages list -3..255); one outside it is not a
 #: code the service could have meant. Inside it, an unlisted code is kept as its int.
 ANSWER_CODES = IntRange(-999, 9999)
+#: ASSUMPTION: the id of a mailing or an export task (000:198, 002:134, no bound given) is a whole
+#: number 1..10**12-1, the widest whole number SOAP's answers are read with. A page answer's
+#: counts (``cnt``, ``sent``, ``rptn``) are read with SMS_COUNT, its money as above, its
+#: statuses and ``rpt`` as codes (ANSWER_CODES); JSON with a key given twice is refused.
+PAGE_IDS = IntRange(1, 999_999_999_999)
 
 
 # === http apis ===
@@ -538,8 +558,15 @@ JOBS_PHP, INFO_PHP, DOWNLOADS_PHP = "jobs.php", "info.php", "downloads.php"
 #: Every other shape is still read (a proxy or an old account may answer in another).
 FMT_TEXT, FMT_CSV, FMT_XML, FMT_JSON = 0, 1, 2, 3
 WIRE_FMT = FMT_JSON
+#: The ``fmt`` values the pages list (001:66-81, 002:77-92, 000:172-176): any other is refused.
+PAGE_FMTS: Tuple[int, ...] = (FMT_TEXT, FMT_CSV, FMT_XML, FMT_JSON)
+#: ASSUMPTION (the pages show no empty list): a list with no entries (get_all, get_list) is an
+#: empty body in fmt 0 and 1, whose shapes are lines of entries; fmt 2 and 3 have an empty
+#: element or array. An empty body where one entry is due (add, get, del) is a ProtocolError.
+EMPTY_LIST_ANSWER_FMTS: Tuple[int, ...] = (FMT_TEXT, FMT_CSV)
 
-#: 001:99-105 (success): the fields of one operator entry, in the order fmt=1 writes them.
+#: 001:96 (success, fmt=1 "<country>,<operator>,<region>,<mcc>,<mnc>,<tz>"): the fields of one
+#: operator entry, in the order fmt=1 writes them.
 OPERATOR_FIELDS: Tuple[str, ...] = ("country", "operator", "region", "mcc", "mnc", "tz")
 #: 001:92 "в ответ Сервера добавляется параметр "phone"" for a list of numbers. ASSUMPTION: the
 #: page does not show where; in fmt=1 it comes first (an entry of 7 values), in fmt 0/2/3 it is
@@ -547,9 +574,12 @@ OPERATOR_FIELDS: Tuple[str, ...] = ("country", "operator", "region", "mcc", "mnc
 OPERATOR_LIST_FIELD = "phone"
 #: 002:106-108: the fields of one export task, in fmt=1 order.
 TASK_FIELDS: Tuple[str, ...] = ("id", "name", "status", "created", "time", "file")
+#: 002:124-126: in fmt=3 a task's ``"id": id`` is a JSON number, ``"status": "status"`` and the
+#: others strings.
+TASK_JSON_NUMBERS: Tuple[str, ...] = ("id",)
 #: 002:136 "0-очікує виконання, 1-виконується, 2-виконано, 3-скасовано, 4-помилка виконання".
 TASK_STATUSES: Mapping[int, str] = {0: "waiting", 1: "running", 2: "done", 3: "cancelled", 4: "failed"}
-#: 002:140 "Після присвоєння ... статусу 2 (виконано) з'явиться можливість завантажити файл".
+#: 002:141 "Після присвоєння ... статусу 2 (виконано) з'явиться можливість завантажити файл".
 TASK_DONE = 2
 #: ASSUMPTION (002:137-138 say only "дата створення" and "час запуску"): ``created`` and ``time``
 #: are written "DD.MM.YYYY hh:mm:ss" (the SOAP page's date format, 004 last_date) in Moscow time
@@ -570,11 +600,39 @@ MES2_FLAG = "fl[5]"
 MAILING_DATE_FORMAT = "%d.%m.%Y"
 MAILING_LIST_DEFAULT_MONTHS = 2
 MAILING_LIST_DEFAULT_MAX = 10
+#: ASSUMPTION (000:200-201 state the cap of 10 only for a missing ``start`` or ``end``): with both
+#: dates given every mailing between them is listed; "2 months" are calendar months of Moscow's
+#: calendar (the same day two months back, or that month's last day), not a count of days.
+MAILING_LIST_CAP_WITH_BOTH_DATES = False
+#: 000:106 rptn "максимальное количество повторов для отложенной периодической рассылки": repeats of
+#: a periodic mailing. ASSUMPTION: rptn without rpt (a manual mailing, rpt=0) has no period to
+#: repeat in; the client refuses it and the sandbox answers error 1.
+RPTN_NEEDS_RPT = True
+#: 000:74-75, 196-197 list login and psw only, no apikey. ASSUMPTION: the service ignores an
+#: ``apikey`` on jobs.php as any unknown field, so a request without login and psw is refused as
+#: unauthenticated (error 2, the shared code); the client refuses to send it at all
+#: (UnsupportedOperation, saying to use login and psw).
+JOBS_ACCEPTS_APIKEY = False
 #: 000:174 vs 000:169-171, the page's own inconsistency: the ``cost`` row lists 0 and 1 ("add the
 #: cost"), the ``fmt`` row answers cost=1 with "cost,count", cost=2 with "id,count,cost" and cost=3
 #: with "...,balance" (the SOAP meanings). ONE CHOICE: cost takes 0..3 with the ``fmt`` row's (and
 #: SOAP's) meanings, so cost=1 computes the cost without creating the mailing.
 MAILING_COST_CHOICES: Tuple[int, ...] = (0, 1, 2, 3)
+
+#: 000:129 mms "Файлы передаются в теле http-запроса", 000:132 mail "Файлы ... передаются методом
+#: POST в теле http-запроса", 000:148 call (the same): the channels a mailing attaches files to.
+MAILING_FILE_CHANNELS: Tuple[str, ...] = ("mms", "email", "call")
+#: 000:129: an MMS carries "текст (txt), изображения ... (jpg, gif, png), музыку (wav, amr, mp3, mid)
+#: и видео (mp4, 3gp)". ASSUMPTION: the type is the file name's extension (any case); the page
+#: lists no types for e-mail and calls, so theirs are not checked.
+MMS_FILE_TYPES: Tuple[str, ...] = ("txt", "jpg", "gif", "png", "wav", "amr", "mp3", "mid", "mp4", "3gp")
+#: ASSUMPTION (the pages state no size): the files of one request are at most this many bytes in
+#: all, so that the whole POST stays under 1 MiB, nginx's default client_max_body_size (the
+#: sandbox's limit too): a larger upload would be refused by the server after it was sent.
+MAILING_FILES_MAX_BYTES = 1024 * 1024 - 64 * 1024
+#: ASSUMPTION (the page names no field): the files go as the multipart parts ``file0``,
+#: ``file1``, ... (PHP reads every file part into $_FILES, whatever its name).
+MAILING_FILE_FIELD = "file{}"
 
 #: What kind of HTTP call each is, for the back-off scopes (9: the identical request).
 LOOKUP, EXPORT, MAILING = "lookup", "export", "mailing"
@@ -597,7 +655,7 @@ DOWNLOADS_ERROR_CODES: Mapping[int, ErrorCode] = {
     9: ErrorCode("RateLimited", "more than three identical requests for the task list or a file within a "
                                 "minute; or fifteen or more concurrent requests under one login"),
 }
-#: ASSUMPTION (000 has no error table, 000:206 "Сервер возвращает Клиенту подтверждение"): jobs.php
+#: ASSUMPTION (000 has no error table, 000:205 "Сервер возвращает Клиенту подтверждение"): jobs.php
 #: answers errors in the shapes of 001/002; ``add`` takes send's parameters, so its codes are send's
 #: (004); the other operations take the codes every page shares (1, 2, 4, 9), 3 meaning "no such
 #: mailing" (as get_status's 3 means "no such message").
@@ -639,12 +697,17 @@ HTTP_OPERATIONS: Mapping[str, HttpOperation] = {op.name: op for op in (
                   DOWNLOADS_ERROR_CODES),
     HttpOperation("exports.get_file", DOWNLOADS_PAGE, DOWNLOADS_PHP, ("get_file", "1"), EXPORT, True, False,
                   DOWNLOADS_ERROR_CODES),
-    # 000:62-70; 000:74-75 and 196-197 list login and psw only: no apikey
-    HttpOperation("jobs.add", JOBS_PAGE, JOBS_PHP, ("add", "1"), MAILING, False, True, JOBS_ADD_ERROR_CODES),
-    HttpOperation("jobs.del", JOBS_PAGE, JOBS_PHP, ("del", "1"), MAILING, False, False, JOBS_ERROR_CODES),
-    HttpOperation("jobs.cancel", JOBS_PAGE, JOBS_PHP, ("cancel", "1"), MAILING, False, False, JOBS_ERROR_CODES),
-    HttpOperation("jobs.get", JOBS_PAGE, JOBS_PHP, ("get", "1"), MAILING, False, False, JOBS_ERROR_CODES),
-    HttpOperation("jobs.get_all", JOBS_PAGE, JOBS_PHP, ("get_all", "1"), MAILING, False, False, JOBS_ERROR_CODES),
+    # 000:62-70; 000:74-75 and 196-197 list login and psw only: no apikey (JOBS_ACCEPTS_APIKEY)
+    HttpOperation("jobs.add", JOBS_PAGE, JOBS_PHP, ("add", "1"), MAILING, JOBS_ACCEPTS_APIKEY, True,
+                  JOBS_ADD_ERROR_CODES),
+    HttpOperation("jobs.del", JOBS_PAGE, JOBS_PHP, ("del", "1"), MAILING, JOBS_ACCEPTS_APIKEY, False,
+                  JOBS_ERROR_CODES),
+    HttpOperation("jobs.cancel", JOBS_PAGE, JOBS_PHP, ("cancel", "1"), MAILING, JOBS_ACCEPTS_APIKEY, False,
+                  JOBS_ERROR_CODES),
+    HttpOperation("jobs.get", JOBS_PAGE, JOBS_PHP, ("get", "1"), MAILING, JOBS_ACCEPTS_APIKEY, False,
+                  JOBS_ERROR_CODES),
+    HttpOperation("jobs.get_all", JOBS_PAGE, JOBS_PHP, ("get_all", "1"), MAILING, JOBS_ACCEPTS_APIKEY, False,
+                  JOBS_ERROR_CODES),
 )}
 
 #: 001:136-138: lookups allowed per minute, identical and in all; 002:143: identical export
@@ -652,7 +715,7 @@ HTTP_OPERATIONS: Mapping[str, HttpOperation] = {op.name: op for op in (
 LOOKUP_IDENTICAL_PER_MINUTE = 3
 LOOKUP_ANY_PER_MINUTE = 100
 EXPORT_IDENTICAL_PER_MINUTE = 3
-#: ASSUMPTION (002:140 says only "у форматі csv"): the export file is UTF-8 (a BOM tolerated), its
+#: ASSUMPTION (002:141 says only "у форматі csv"): the export file is UTF-8 (a BOM tolerated), its
 #: fields separated by ";" (the usual choice of Russian-language CSV, whose texts hold commas),
 #: quoted as Python's csv module does, with a header row.
 EXPORT_CSV_ENCODING = "utf-8-sig"
@@ -667,7 +730,7 @@ EXPORT_CSV_DELIMITER = ";"
 MAILING_ADD_FIELDS_BY_COST: Mapping[int, Tuple[str, ...]] = {
     0: ("id", "cnt"), 1: ("cost", "cnt"), 2: ("id", "cnt", "cost"), 3: ("id", "cnt", "cost", "balance"),
 }
-#: ASSUMPTION (000:206 "подтверждение с указанием результата", no shape): del and cancel answer
+#: ASSUMPTION (000:205 "подтверждение с указанием результата", no shape): del and cancel answer
 #: the mailing's id, and get/get_all one record per mailing with these fields, in the record
 #: shapes of 001/002 (fmt=1 in this order).
 MAILING_ID_FIELDS: Tuple[str, ...] = ("id",)
@@ -687,6 +750,24 @@ MAILING_STATUSES: Mapping[int, str] = {0: "waiting", 1: "done", 2: "cancelled"}
 #: window of the duplicate guard. The id a client makes for a send is derived per window of this
 #: length (smsc_soap._core.ids), so that identical calls within it stay identical on the wire.
 DUPLICATE_SEND_WINDOW_SECONDS = RATE_LIMIT_WINDOW_SECONDS
+#: 004:284-286 "Сервер також блокує надсилання більше 50 повідомлень одному абоненту, які були
+#: відправлені з перервою між повідомленнями менше 2-х хвилин": a run of messages to one
+#: subscriber, each less than two minutes after the one before, is blocked past its 50th.
+FLOOD_MAX_MESSAGES = 50
+FLOOD_GAP_SECONDS = 120
+#: ASSUMPTION (the page says "блокує надсилання", of messages, and names no error code): the
+#: request is accepted and the message is what fails: the 51st and later of a run get status 23
+#: (the status list's "prohibited": "a limit fired: ... flooding") with err 247 ("message limit
+#: exceeded"), and are not charged (the rule is there against "зайвого списання коштів"). Every
+#: message the client sent counts in the run, a blocked one too, by its send time, per login.
+FLOOD_STATUS = 23
+FLOOD_ERR = 247
+FLOOD_CHARGED = False
+#: ASSUMPTION (the client's, for send_bulk's FloodWarning): the client does not know when each
+#: message leaves, so it counts by messages, not minutes: a number's messages are one run while
+#: fewer than this many other messages are queued between two of them (at a bulk send's pace, far
+#: less than FLOOD_GAP_SECONDS). It also bounds the memory of the count, whatever the input's size.
+FLOOD_RUN_GAP_MESSAGES = 10_000
 #: 004:66 "Вказується щодо московського часу" (tz is relative to Moscow time) and 004:366
 #: last_date "DD.MM.YYYY HH:mm: ss" with no zone: the service's dates are Moscow time. The IANA
 #: name of that zone (a fact about Moscow, not from the page); results carry it as tzinfo.
@@ -770,3 +851,84 @@ SHARED_CONCURRENT_REQUESTS = 10
 #: live call never loses its slot (the deadline ends the call first), and a crashed worker's slot
 #: is free again this long after its call's deadline.
 SLOT_LEASE_MARGIN_SECONDS = 10.0
+
+
+# === callbacks ===
+#
+# The service calls the customer's handler URL when a message's status changes, when an SMS
+# comes in and when a number is confirmed by a call. NONE of this is in the five pages: it is
+# the research of issue 23 (the service's own handler page, cut off after its list of signature
+# algorithms, and two independent PHP handlers that agree with each other). So every constant of
+# this section is an ASSUMPTION, cited to that research; smsc_soap.callbacks reads them, the
+# sandbox's own writer (smsc_soap.sandbox.callbacks) writes by them, the docs list them.
+
+#: Where the facts below come from (shown by the docs with every assumption).
+CALLBACK_EVIDENCE = ("issue 23: the service's handler page (charset, fmt, md5/sha1/crc32 in the URL; cut off "
+                     "after that) and two independent PHP handlers")
+#: ASSUMPTION (handler page): ``?charset=`` on the handler URL picks the encoding of what the
+#: service sends: one of these, **windows-1251 when absent** (the page's words: "по умолчанию").
+CALLBACK_CHARSET_PARAM = "charset"
+CALLBACK_CHARSETS: Tuple[str, ...] = ("utf-8", "koi8-r", "windows-1251")
+CALLBACK_DEFAULT_CHARSET = "windows-1251"
+#: ASSUMPTION (handler page): ``?fmt=2`` on the URL asks for XML, ``?fmt=3`` for JSON (the same
+#: numbers as the HTTP pages' fmt, FMT_XML and FMT_JSON above); without it, form fields
+#: (``application/x-www-form-urlencoded``, FMT_FORM is our name for that).
+CALLBACK_FMT_PARAM = "fmt"
+CALLBACK_FMT_FORM = 0
+CALLBACK_FMTS: Tuple[int, ...] = (CALLBACK_FMT_FORM, FMT_XML, FMT_JSON)
+#: ASSUMPTION (handler page: "md5, sha1 или crc32" may be put in the URL against spoofing):
+#: the customer writes ``md5=SECRET`` (or ``sha1=SECRET``) on the URL; the service keeps that
+#: value to itself and sends, in a field named like the algorithm, the lowercase hex digest of
+#: the event's signed fields joined by ":" with the secret last. The service calls the URL as
+#: written minus that parameter (fmt and charset stay, so a handler reads them in its query).
+CALLBACK_SIGNATURES: Mapping[str, str] = {"md5": "md5", "sha1": "sha1"}  # field -> hashlib name
+CALLBACK_SIGNATURE_SEPARATOR = ":"
+#: ASSUMPTION: crc32 has no known recipe (no handler we found checks one) and 32 bits are no
+#: protection against a forger: a URL or a signature naming it is refused, never accepted.
+CALLBACK_SIGNATURES_REFUSED: Tuple[str, ...] = ("crc32",)
+#: The kinds of event one handler URL receives.
+CALLBACK_STATUS, CALLBACK_INCOMING, CALLBACK_CALL = "status", "incoming", "call"
+#: ASSUMPTION (the two handlers): the fields signed, in order, for each kind: a status
+#: ``md5("id:phone:status:SECRET")`` (both handlers); an incoming SMS ``phone:mes:to:SECRET`` and a
+#: call confirmation ``phone:ts:SECRET`` (one handler). The string is hashed in the callback's
+#: charset, as a PHP handler hashes the bytes it received.
+CALLBACK_SIGNED_FIELDS: Mapping[str, Tuple[str, ...]] = {
+    CALLBACK_STATUS: ("id", "phone", "status"),
+    CALLBACK_INCOMING: ("phone", "mes", "to"),
+    CALLBACK_CALL: ("phone", "ts"),
+}
+#: ASSUMPTION (the handlers' tests): how a kind is told. A ``status`` field makes a status
+#: event; otherwise ``mes`` makes an incoming SMS; otherwise ``waitcall`` a call confirmation.
+#: Anything else is an unknown kind, kept raw (with a secret set it cannot be verified, so it is
+#: refused as unsigned).
+CALLBACK_KIND_FIELDS: Tuple[Tuple[str, str], ...] = (
+    ("status", CALLBACK_STATUS), ("mes", CALLBACK_INCOMING), ("waitcall", CALLBACK_CALL))
+#: ASSUMPTION (fields the handlers read): every field an event may carry.
+CALLBACK_FIELDS: Tuple[str, ...] = (
+    "id", "phone", "status", "err", "type", "flag", "ts", "time", "cost", "cnt", "mes", "to", "waitcall",
+    "imsi", "msc", "mcc", "mnc", "cn", "net", "rcn", "rnet",
+)
+#: ASSUMPTION (handlers): ``type`` of a status event, the kinds of message named so far.
+CALLBACK_MESSAGE_TYPES: Mapping[int, str] = {0: "sms", 7: "call", 10: "viber"}
+#: ASSUMPTION (handlers): ``time`` is "DD.MM.YYYY hh:mm:ss" in the service's zone (as
+#: HTTP_DATE_FORMAT) and ``ts`` Unix seconds.
+CALLBACK_TIME_FORMAT = HTTP_DATE_FORMAT
+#: ASSUMPTION (handlers): a handler answers HTTP 200 with this body; it takes GET and POST and
+#: reads the query and the body together (a field in both is refused: a duplicate).
+CALLBACK_ANSWER = "OK"
+CALLBACK_METHODS: Tuple[str, ...] = ("GET", "POST")
+#: ASSUMPTION (fmt=2 is not shown anywhere): one root element whose children are the fields,
+#: each with its value as text (the shape of the HTTP pages' fmt=2 answers); we write ``result``.
+CALLBACK_XML_ROOT = "result"
+#: ASSUMPTION (our bounds, generous for ~20 short fields): a callback body of at most this many
+#: bytes, this many fields, and (JSON) one flat object: values are strings or numbers.
+CALLBACK_MAX_BODY_BYTES = 64 * 1024
+CALLBACK_MAX_FIELDS = 100
+CALLBACK_JSON_MAX_DEPTH = 1
+#: ASSUMPTION (unknown: "Retries: unknown"): the sandbox tries a delivery this many times in all,
+#: waiting CALLBACK_RETRY_SECONDS (real time) after each failure (a non-2xx answer or no answer).
+CALLBACK_ATTEMPTS = 3
+CALLBACK_RETRY_SECONDS = 0.2
+#: ASSUMPTION (our choice): the events a handler remembers to drop a repeated POST of the same
+#: (id, phone, status): enough for the status changes of a busy minute; the oldest is forgotten.
+CALLBACK_DEDUP_SIZE = 10_000

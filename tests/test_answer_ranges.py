@@ -94,7 +94,7 @@ def test_negative_money_a_balance_may_be_a_cost_may_not() -> None:
 
 def test_timestamps_at_the_bounds_and_unset() -> None:
     low, high = spec.TIMESTAMP_SECONDS
-    status = answers.read_fields("get_status", {"status": "1", "last_timestamp": str(high),
+    status = answers.read_fields("get_status", {"status": "1", "err": "0", "last_timestamp": str(high),
                                                 "send_timestamp": str(spec.TIMESTAMP_UNSET)})
     assert isinstance(status, smsc_soap.StatusResult)
     assert status.last_timestamp == datetime(2100, 1, 1, tzinfo=timezone.utc) and status.send_timestamp is None
@@ -113,4 +113,4 @@ def test_a_send_with_an_absurd_answer_has_an_unknown_outcome(responder: Responde
 def test_a_status_call_with_an_absurd_answer_is_a_protocol_error() -> None:
     call = calls.prepare("get_status", calls.status_fields("79991234567", 5, 0), login="alex", psw="x")
     with pytest.raises(smsc_soap.ProtocolError, match="last_timestamp"):
-        answers.read_fields(call.operation, {"status": "1", "last_timestamp": "99999999999999999999"})
+        answers.read_fields(call.operation, {"status": "1", "err": "0", "last_timestamp": "99999999999999999999"})

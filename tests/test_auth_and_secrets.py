@@ -38,7 +38,7 @@ def test_login_and_psw_travel_in_their_elements(responder: Responder, any_client
 def test_apikey_travels_in_the_query_of_the_twin_method(responder: Responder, call, twin: str, any_client) -> None:
     operation = {"send2": "send_sms2", "cost2": "get_sms_cost2", "status2": "get_status2"}[twin]
     responder.answer(soap_answer(responder.url, operation, "<id>1</id><cnt>1</cnt>" if twin == "send2"
-                                 else "<cost>1</cost><cnt>1</cnt>" if twin == "cost2" else "<status>1</status>"))
+                                 else "<cost>1</cost><cnt>1</cnt>" if twin == "cost2" else "<status>1</status><err>0</err>"))
     call(any_client(apikey=APIKEY, url=responder.url))
     [(element, fields)] = sent_fields(responder).items()
     assert element == twin

@@ -53,3 +53,16 @@ def test_without_a_zone_database_the_fixed_offset_is_used() -> None:
 def test_tzdata_is_a_windows_dependency() -> None:
     pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
     assert '"tzdata; sys_platform == \'win32\'"' in pyproject
+
+
+def test_statuses_mailings_and_exports_carry_one_zone() -> None:
+    """One Moscow zone for every date the service writes (spec.SERVICE_TIME_ZONE), not a fixed
+    offset on some and the zone database's on others."""
+    from smsc_soap import spec
+    from smsc_soap.http_api.dates import service_datetime
+
+    status = results.StatusResult.from_raw({"status": "1", "err": "0", "last_date": "01.07.2024 10:00:00"})
+    page = service_datetime("01.07.2024 10:00:00")
+    assert page is not None and status.last_date is not None
+    assert page.tzinfo == status.last_date.tzinfo and page == status.last_date
+    assert getattr(page.tzinfo, "key", spec.SERVICE_TIME_ZONE) == spec.SERVICE_TIME_ZONE

@@ -120,3 +120,26 @@ def test_a_key_the_service_would_refuse_is_refused_when_queued(
         sms.send_sms("79991234567", "hi", key="x" * 41)
     assert sms.bulk_task.apply(kwargs={"messages": []}).get() == {"sent": 0, "already_sent": 0, "failed": []}
     assert sb.messages == []
+
+
+def test_every_task_returns_the_shape_its_typed_dict_documents(
+        app_and_sandbox: Tuple[SmsTasks, Sandbox, smsc_soap.Client]) -> None:
+    from typing import get_type_hints
+
+    from smsc_soap.celery import BulkTaskResult, FailedJson, SendTaskResult, StatusChangeJson
+
+    sms, sb, _ = app_and_sandbox
+    sent = sms.send_sms("79991234567", "hello", key="shape-1").get()
+    assert set(sent) == set(get_type_hints(SendTaskResult)) and sent["state"] == "sent"
+    again = sms.send_task.apply(kwargs={"phones": ["79991234567"], "mes": "hello", "id": "shape-1"}).get()
+    assert set(again) == set(get_type_hints(SendTaskResult)) - {"result"} and again["state"] == "already sent"
+
+    bulk = sms.send_bulk([("79991234568", "hi"), ("not a number", "hi")], key="shape-b").get()
+    assert set(bulk) == set(get_type_hints(BulkTaskResult)) and bulk["sent"] == 1 and bulk["already_sent"] == 0
+    [failed] = bulk["failed"]
+    assert set(failed) == set(get_type_hints(FailedJson)) and failed["error"]["type"] == "ValidationError"
+
+    sb.advance(10)
+    changes = sms.track([("shape-1", "79991234567")], timeout=1).get()
+    assert changes and all(set(change) == set(get_type_hints(StatusChangeJson)) for change in changes)
+    assert changes[-1]["status"]["status"] == 1 and changes[-1]["error"] is None

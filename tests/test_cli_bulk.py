@@ -14,7 +14,10 @@ from typing import Dict, Iterator, List
 import pytest
 
 from smsc_soap import Client
+from smsc_soap._core.journal import header
 from smsc_soap.cli import main
+from smsc_soap.cli_bulk import read_rows
+from smsc_soap.journal import file_source, item_digest
 from smsc_soap.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +46,8 @@ def test_csv_rows_are_sent_and_journaled(tmp_path: Path, sandbox: Sandbox, capsy
     source.write_text("phone,text,sender\n79161000001,hello one,\n79161000002,hello two,Shop\nbad,oops,\n")
     assert main(["bulk", str(source)], env=_env(sandbox)) == 1  # one row failed
     events = [(e["event"], e.get("row")) for e in _journal(tmp_path / "m.csv.results.jsonl")]
-    assert events[0] == ("pending", None) and ("sent", 1) in events and ("sent", 2) in events
+    assert events[0] == ("journal", None)  # the header: what the journal belongs to
+    assert events[1] == ("pending", None) and ("sent", 1) in events and ("sent", 2) in events
     assert ("failed", 3) in events
     assert _ledger(sandbox) == {"79161000001": 1, "79161000002": 1}
     assert "2 sent, 1 failed" in capsys.readouterr().out
@@ -63,9 +67,12 @@ def test_pending_rows_are_reconciled_by_id_not_resent(tmp_path: Path, sandbox: S
     journal = tmp_path / "journal.jsonl"
     with Client("bulk", "pw", url=sandbox.url) as client:  # rows 1-2 went out, then the run was killed
         client.send_sms2(None, None, id="k1", list=[("79162000000", "hi 0"), ("79162000001", "hi 1")])
+    digests = [item_digest(message) for _, message in read_rows(str(source))]
     journal.write_text(
-        json.dumps({"event": "pending", "id": "k1", "rows": [1, 2], "phones": [["79162000000"], ["79162000001"]]})
-        + "\n" + json.dumps({"event": "pending", "id": "k2", "rows": [3, 4],
+        json.dumps(header("n1", file_source(str(source))[0])) + "\n"
+        + json.dumps({"event": "pending", "id": "k1", "rows": [1, 2], "digests": digests[:2],
+                      "phones": [["79162000000"], ["79162000001"]]})
+        + "\n" + json.dumps({"event": "pending", "id": "k2", "rows": [3, 4], "digests": digests[2:],
                              "phones": [["79162000002"], ["79162000003"]]})
         + "\n{\"event\": \"sent\", \"ro")  # torn by the kill
     assert main(["bulk", str(source), "--results", str(journal)], env=_env(sandbox)) == 0
@@ -93,7 +100,8 @@ def test_interrupted_mid_run_then_resumed_sends_each_message_once(tmp_path: Path
     with Sandbox(accounts=["bulk:pw:100000"], latency=0.15) as sandbox:
         env = dict(os.environ, **_env(sandbox), PYTHONPATH=str(ROOT))
         proc = subprocess.Popen([sys.executable, "-m", "smsc_soap.cli", "bulk", str(source), "--lines-per-request", "4",
-                                 "--concurrency", "3"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 "--concurrency", "3", "--request-timeout", "1"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
@@ -118,14 +126,15 @@ def test_progress_is_plain_lines_off_a_terminal_and_a_tqdm_bar_on_one(
     source = tmp_path / "m.jsonl"
     source.write_text("".join(json.dumps({"phone": f"7916400{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(3)))
     assert main(["bulk", str(source)], env=_env(sandbox)) == 0
-    assert "smsc-soap: bulk: 3 done (3 sent, 0 failed, 0 unknown)" in capsys.readouterr().err
+    # the size is known: the total and the percentage are shown
+    assert "smsc-soap: bulk: 3 of 3 done (100%" in capsys.readouterr().err
 
     pytest.importorskip("tqdm", reason="the progress bar is the 'cli' extra: pip install -e '.[cli]'")
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     source.write_text("".join(json.dumps({"phone": f"7916500{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(3)))
     assert main(["bulk", str(source), "--results", str(tmp_path / "second.jsonl")], env=_env(sandbox)) == 0
     err = capsys.readouterr().err
-    assert "3msg" in err and "sent=3" in err  # tqdm's counter and the postfix
+    assert "3/3" in err and "100%" in err and "sent=3" in err  # tqdm's total, percentage and the postfix
     assert "smsc-soap: bulk:" not in err
 
 

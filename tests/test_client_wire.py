@@ -25,8 +25,8 @@ REQUEST_ELEMENTS = {"get_balance": "balance", "send_sms": "send", "send_sms2": "
                     "get_sms_cost2": "cost2", "get_status": "status", "get_status2": "status2"}
 ANSWERS = {"get_balance": "<balance>10.50</balance>", "send_sms": "<id>1</id><cnt>1</cnt>",
            "send_sms2": "<id>1</id><cnt>1</cnt>", "get_sms_cost": "<cost>1.5</cost><cnt>1</cnt>",
-           "get_sms_cost2": "<cost>1.5</cost><cnt>1</cnt>", "get_status": "<status>1</status>",
-           "get_status2": "<status>1</status>"}
+           "get_sms_cost2": "<cost>1.5</cost><cnt>1</cnt>", "get_status": "<status>1</status><err>0</err>",
+           "get_status2": "<status>1</status><err>0</err>"}
 
 
 @pytest.mark.parametrize("operation", list(CALLS))

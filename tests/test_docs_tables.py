@@ -107,3 +107,33 @@ def test_every_fault_kind_of_the_sandbox_is_on_the_sandbox_page() -> None:
 
     page = (DOCS / "sandbox.rst").read_text(encoding="utf-8")
     assert [kind for kind in FAULT_KINDS if f"``{kind}``" not in page] == []
+
+
+def test_the_command_table_lists_every_subcommand_of_the_parser(tables: ModuleType) -> None:
+    from smsc_soap.cli import build_parser
+
+    listed = {cell.strip("`").split()[0] for cell in column(tables.command_rows(), "command")}
+    assert listed == {name for name, _, _ in tables._subcommands(build_parser())}
+    assert {"send", "cost", "status", "balance", "bulk", "parts", "operator", "jobs", "exports"} <= listed
+    actions = {cell.strip("`").split()[1] for cell in column(tables.command_rows(), "command")
+               if cell.startswith("``jobs ")}
+    assert actions == {"add", "list", "get", "cancel", "delete"}
+
+
+def test_a_subcommand_added_to_the_parser_is_listed_without_an_edit(tables: ModuleType,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    import smsc_soap.cli
+
+    original = smsc_soap.cli.build_parser
+
+    def with_one_more() -> argparse.ArgumentParser:
+        parser = original()
+        [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        later = commands.add_parser("added-later", help="a subcommand the docs never named")
+        later.add_argument("--port")
+        return parser
+
+    monkeypatch.setattr(smsc_soap.cli, "build_parser", with_one_more)
+    assert ("``added-later``", "a subcommand the docs never named") in tables.command_rows()

@@ -40,3 +40,32 @@ def test_hosts_make_https_endpoints() -> None:
     assert endpoint_url(host="SMSC.KZ") == "https://smsc.kz/sys/soap.php"
     with pytest.raises(ValidationError):
         endpoint_url(host="smsc.kz/evil")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/sys/soap.php?wsdl", "http://127.0.0.1:8000/sys/soap.php?WSDL",
+                                 "http://127.0.0.1:8000/sys/soap.php/?wsdl"])
+def test_the_wsdl_address_names_its_endpoint(url: str) -> None:
+    """What SOAP tools and the sandbox print (``...?wsdl``) is accepted as the endpoint it names."""
+    assert endpoint_url(url=url) == "http://127.0.0.1:8000/sys/soap.php"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/sys/soap.php?wsdl&x=1", "http://127.0.0.1:8000/sys/soap.php?x=1",
+                                 "http://127.0.0.1:8000/sys/soap.php?wsdl#top", "http://127.0.0.1:8000/sys/soap.php?wsdl=1"])
+def test_any_other_query_or_fragment_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match="query|fragment"):
+        endpoint_url(url=url)
+
+
+def test_smsc_url_may_be_a_sandbox_s_wsdl_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    import smsc_soap
+    from smsc_soap.sandbox import Sandbox
+
+    with Sandbox() as sandbox:
+        monkeypatch.setenv("SMSC_URL", sandbox.wsdl_url)
+        monkeypatch.setenv("SMSC_LOGIN", "alex")
+        monkeypatch.setenv("SMSC_PASSWORD", "123")
+        monkeypatch.delenv("SMSC_APIKEY", raising=False)
+        monkeypatch.delenv("SMSC_HOST", raising=False)
+        client = smsc_soap.Client.from_env()
+        assert client.endpoint == sandbox.url
+        assert str(client.get_balance().balance) == "100.00"

@@ -77,3 +77,10 @@ def test_three_and_nine_mean_different_things_per_method() -> None:
     assert ERRORS_BY_OPERATION["get_status"][3][0] is smsc_soap.MessageNotFound
     meanings = {ERRORS_BY_OPERATION[op][9][1] for op in ("send_sms", "get_status", "get_balance")}
     assert len(meanings) == 3
+
+
+def test_an_unknown_outcome_always_has_a_str_id_empty_when_the_send_carried_none() -> None:
+    cause = smsc_soap.TimeoutError("no answer")
+    assert smsc_soap.SendOutcomeUnknown.for_cause("send_sms", "m1", ("79999999999",), cause).id == "m1"
+    lost = smsc_soap.SendOutcomeUnknown.for_cause("jobs.add", None, ("79999999999",), cause)
+    assert lost.id == "" and isinstance(lost, smsc_soap.TimeoutError)

@@ -68,3 +68,10 @@ def test_write_then_read_is_the_identity(id_, stat, err, imsi, cn, net, rcn, rne
     full = HlrReport(id=report.id, stat=stat, status=report.status, err=report.err, imsi=imsi, cn=cn, net=net,
                      rcn=rcn, rnet=rnet)
     assert parse_hlr_report(full.line()) == full
+
+
+def test_php_urlencode_writes_a_space_as_plus():
+    """003:13: the string fields are written by PHP's urlencode: '+' is a space, %XX a byte."""
+    report = parse_hlr_report("id:1 stat:DELIVRD err:000 cn:United+States net:AT%26T+Mobility rnet:a%2Bb")
+    assert (report.cn, report.net, report.rnet) == ("United States", "AT&T Mobility", "a+b")
+    assert "cn:United+States" in report.line() and parse_hlr_report(report.line()) == report

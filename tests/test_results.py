@@ -1,4 +1,5 @@
-"""Answers become immutable typed results; unknown codes are kept as numbers."""
+"""Answers become immutable typed results; unknown codes stay representable (an unknown member
+in a status result, a bare number elsewhere)."""
 from __future__ import annotations
 
 import dataclasses
@@ -82,3 +83,42 @@ def test_a_malformed_answer_is_a_protocol_error(responder: Responder, fields: st
     responder.answer(soap_answer(responder.url, "get_balance", fields))
     with pytest.raises(smsc_soap.ProtocolError):
         Client(login="alex", psw="123", url=responder.url).get_balance()
+
+
+# --- types that do not fight users (issue 24) ----------------------------------------------
+
+
+def test_an_unknown_status_code_is_an_unknown_member_with_a_title() -> None:
+    result = smsc_soap.StatusResult.from_raw({"status": "77", "err": "999", "last_date": ""})
+    assert isinstance(result.status, DeliveryStatus) and isinstance(result.err, DeliveryError)
+    assert (result.status, result.err) == (77, 999) and int(result.status) == 77
+    assert not result.status.known and not result.err.known and DeliveryStatus.DELIVERED.known
+    assert result.status.title == "Unknown status 77" and result.err.title == "Unknown error 999"
+    assert not result.status.final and not result.final  # nothing says it will not change
+    assert result.status not in list(DeliveryStatus) and len(DeliveryStatus) == len(STATUS_CODES)
+    assert repr(result.status) == "<DeliveryStatus.UNKNOWN: 77>"
+    with pytest.raises(ValueError):
+        DeliveryStatus(10 ** 6)  # not a code at all
+
+
+@pytest.mark.parametrize("operation, raw, missing", [
+    ("get_status", {"err": "0"}, "status"),
+    ("get_status", {"status": "1"}, "err"),
+    ("send_sms", {"id": "m1"}, "cnt"),
+    ("get_sms_cost", {"cnt": "1"}, "cost"),
+    ("get_sms_cost", {"cost": "1.00"}, "cnt"),
+])
+def test_a_success_answer_without_a_field_the_page_promises_is_a_protocol_error(
+        operation: str, raw: "dict[str, str]", missing: str) -> None:
+    from smsc_soap._core import answers
+
+    with pytest.raises(smsc_soap.ProtocolError, match=f"carries no {missing}"):
+        answers.read_fields(operation, raw)
+
+
+def test_a_status_result_repr_shows_only_what_was_answered() -> None:
+    result = smsc_soap.StatusResult.from_raw({"status": "1", "err": "0", "last_timestamp": "1700000000"})
+    text = repr(result)
+    assert "None" not in text and "raw" not in text
+    assert text.startswith("StatusResult(status=<DeliveryStatus.DELIVERED: 1>, err=<DeliveryError.NO_ERROR: 0>")
+    assert "last_timestamp=datetime.datetime(2023, 11, 14" in text

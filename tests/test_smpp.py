@@ -80,6 +80,8 @@ def _message(channel: str, text: str, line, tail) -> SmppText:
         line = None
     elif line is None and (facts.needs or facts.needs_sender):
         line = "x"
+    if channel == "call":  # a call's voice and param are read by voice='s and param='s table (issue 22)
+        line, tail = ("w,en" if line is not None else None), ("20,60,3" if tail is not None else None)
     return SmppText(channel, text, line, tail)
 
 
@@ -99,3 +101,27 @@ def test_any_text_is_either_refused_or_read_back_unchanged(channel, text, line, 
     except ValidationError:
         return
     assert parse_text(built) == message
+
+
+@pytest.mark.parametrize("smpp", [
+    SmppText("call", "Hello", "zz"),                 # no such voice (000:151-160)
+    SmppText("call", "Hello", "m,english"),          # a language is two letters
+    SmppText("call", "Hello", "m", "20,60"),         # param is w,i,n (000:161)
+    SmppText("call", "Hello", "m", "20,60,30"),      # n is 0..9
+    SmppText("call", "Hello", "m , EN"),             # written otherwise than voice= writes it
+])
+def test_a_calls_voice_and_param_are_checked_by_the_table_of_voice_and_param(smpp):
+    """Issue 22 point 7: build_text refuses what send_sms2(voice=, param=) refuses."""
+    with pytest.raises(ValidationError):
+        build_text(smpp)
+
+
+def test_a_calls_param_round_trips_as_param_writes_it():
+    """003:10 (param after '\\n~~~\\n') and 000:161 ('param=w,i,n') carry the same text."""
+    from smsc_soap.query import build_query
+
+    call = VoiceCall("Hi", voice="m,EN", param=" 20, 60 ,3")
+    smpp = from_message(call)
+    assert (smpp.line, smpp.tail) == ("m,en", "20,60,3")
+    assert parse_text(build_text(smpp)) == smpp
+    assert build_query(call=1, voice="m,EN", param=" 20, 60 ,3") == "call=1&voice=m,en&param=20,60,3"

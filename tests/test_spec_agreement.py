@@ -34,7 +34,7 @@ BASE = {"login": "alex", "psw": "123", "phones": "79161234567", "mes": "Hello"}
 #: ("помилка в параметрах") is always allowed too. A list line carries a sender and phones.
 PAGE_CODES: Mapping[str, Set[str]] = {
     "phones": {"7"}, "mes": set(), "id": set(), "sender": {"6"}, "time": {"5"}, "query": set(),
-    "list": {"6", "7"},
+    "list": {"6", "7"}, "mailing": {"6", "7"},
 }
 
 #: Named disagreements: name -> (what the sandbox answers, why). Each is checked, not skipped.
@@ -317,3 +317,61 @@ def test_list(entries):
     else:
         client_ok = True
     _agree("list", client_ok, _sandbox(query=raw, phones=None, mes=None), names)
+
+
+# --- mailings' channel rules (issue 22): jobs.add refuses the forms send_sms2 refuses -------------
+
+_FLAGS = ["viber", "soc", "mail", "call", "hlr", "ping", "push", "mms", "whatsapp"]
+_mailing_form = st.fixed_dictionaries({
+    "flags": st.lists(st.sampled_from(_FLAGS), max_size=2, unique=True),
+    "bin": st.sampled_from([None, 1, 2]),
+    "voice": st.sampled_from([None, "m", "w,en", "zz"]),
+    "subj": st.sampled_from([None, "News"]),
+    "sender": st.sampled_from([None, "shop@example.com", "Shop"]),
+    "mes": st.sampled_from(["Hello", "", "http://x.ru\nTitle", "0048656C6C6F", "ABC", "\x00hi", "\x05hi"]),
+    "phones": st.sampled_from(["79161234567", "ivan@example.com"]),
+})
+
+
+class _Access:
+    """The client's side of a page call without a shell (the plans are pure)."""
+
+    def prepare(self, operation: str, fields: Mapping[str, Optional[str]], **kwargs: Any) -> Any:
+        from smsc_soap.http_api.calls import prepare
+
+        kwargs = {name: value for name, value in kwargs.items() if value is not None}
+        return prepare(operation, fields, login="alex", psw="123", **kwargs)
+
+
+def _jobs_add(form: Mapping[str, str]) -> Dict[str, Any]:
+    """jobs.add on a fresh sandbox, in-process (its HTTP pages' own logic); the answer as a dict."""
+    import json
+
+    from smsc_soap.sandbox.http_pages import HttpPages, pieces
+
+    answer = HttpPages(_service()).handle("jobs.php", {**form, "fmt": "3"}, "127.0.0.1")
+    value = json.loads(b"".join(pieces(answer)))
+    return {"error": str(value["error_code"])} if "error_code" in value else value
+
+
+@PROPERTY
+@given(_mailing_form)
+def test_mailing_channels(case):
+    from smsc_soap.http_api.mailings import plan_add
+
+    extended: Dict[str, Any] = {flag: 1 for flag in case["flags"]}
+    for name in ("bin", "voice", "subj"):
+        if case[name] is not None:
+            extended[name] = case[name]
+    raw = {"add": "1", "login": "alex", "psw": "123", "name": "x", "phones": case["phones"], "mes": case["mes"],
+           **{name: str(value) for name, value in extended.items()}}
+    if case["sender"] is not None:
+        raw["sender"] = case["sender"]
+    try:
+        plan = plan_add(_Access(), "x", case["phones"], case["mes"], sender=case["sender"], **extended)
+    except ValidationError:
+        client_ok, form = False, raw
+    else:
+        client_ok, form = True, {k: v for k, v in plan.call.request.items() if k != "fmt"}
+    names = ["UNUSED_TEXT"] if any(flag in ("hlr", "ping") for flag in case["flags"]) and case["mes"] else []
+    _agree("mailing", client_ok, _jobs_add(form), names)

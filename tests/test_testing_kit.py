@@ -223,11 +223,12 @@ def test_the_configuration() -> None:
     config = kit.vcr_config()
     assert config["record_mode"] == "none"
     assert config["decode_compressed_response"] is True
-    assert config["match_on"] == ("method", "scheme", "host", "port", "path", "query", "smsc_operation", "smsc_body")
+    assert config["match_on"] == ("method", "scheme", "host", "smsc_port", "path", "query", "smsc_operation", "smsc_body")
     recorder = kit.make_vcr()
     assert recorder.record_mode == "none"
     assert recorder.matchers["smsc_operation"] is kit.match_operation
     assert recorder.matchers["smsc_body"] is kit.match_body
+    assert recorder.matchers["smsc_port"] is kit.match_port
     assert kit.make_vcr(record_mode="once").record_mode == "once"
 
 
@@ -662,3 +663,40 @@ def test_one_plugin_registers_each_fixture_once_whatever_names_it(
     listed = pytester.runpytest(*args, "-p", "no:cacheprovider", "--fixtures")
     assert sum(line.startswith("smsc_sandbox") for line in listed.outlines) == 1
     assert sum(line.startswith("smsc_cassette ") for line in listed.outlines) == 1
+
+
+# --- a sandbox's port, and the hint when a request is not in the cassette (issue 24) --------
+
+
+def test_a_cassette_recorded_against_a_sandbox_replays_against_another_port(tmp_path: Path) -> None:
+    with Sandbox() as first:
+        with kit.make_vcr(tmp_path, record_mode="once").use_cassette("balance.yaml"):
+            assert Client(login="alex", psw="123", url=first.url).get_balance().balance == Decimal("100.00")
+        recorded_port = first.port
+    with Sandbox() as second, kit.block_network():
+        assert second.port != recorded_port
+        with kit.make_vcr(tmp_path).use_cassette("balance.yaml") as cassette:
+            assert Client(login="alex", psw="123", url=second.url).get_balance().balance == Decimal("100.00")
+        assert cassette.play_count == 1 and second.requests == []
+
+
+def test_only_a_loopback_host_s_port_is_free() -> None:
+    def request(uri: str) -> Request:
+        return Request("POST", uri, b"", {})
+
+    kit.match_port(request("http://127.0.0.1:41000/sys/soap.php"), request("http://127.0.0.1:8000/sys/soap.php"))
+    kit.match_port(request("http://localhost:41000/"), request("http://localhost:8000/"))
+    kit.match_port(request("https://smsc.ru/sys/soap.php"), request("https://smsc.ru:443/sys/soap.php"))
+    with pytest.raises(AssertionError, match="port 8443 != recorded 443"):
+        kit.match_port(request("https://smsc.ru:8443/sys/soap.php"), request("https://smsc.ru/sys/soap.php"))
+
+
+def test_a_request_not_in_the_cassette_names_the_record_mode_option(pytester: pytest.Pytester) -> None:
+    with Sandbox() as sb:
+        pytester.makepyfile(test_user=USER_TEST.format(url=sb.url))
+        pytester.runpytest("--smsc-record-mode=once", "-k", "balance", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.makepyfile(test_user=USER_TEST.format(url=sb.url).replace("get_balance()", "get_balance() and None or "
+                                                                         "client.get_sms_cost('79999999999', 'x')"))
+    replayed = pytester.runpytest("-k", "balance", "-p", "no:cacheprovider")
+    replayed.assert_outcomes(failed=1)
+    replayed.stdout.fnmatch_lines(["*pytest --smsc-record-mode=new_episodes test_user.py::test_balance*"])

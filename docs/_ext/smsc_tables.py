@@ -27,6 +27,7 @@ tables, and only the names above are relied on.
 """
 from __future__ import annotations
 
+import argparse
 import collections.abc
 import importlib
 import inspect
@@ -108,6 +109,36 @@ def environment_rows() -> List[Row]:
     env: Mapping[str, str] = _load("smsc_soap.cli", "ENVIRONMENT")
     rows: List[Row] = [("variable", "meaning")]
     return rows + [(f"``{name}``", text) for name, text in env.items()]
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> List[Tuple[str, str, argparse.ArgumentParser]]:
+    """(name, help, parser) of each subcommand of ``parser``, in the order they were added."""
+    found = []
+    for action in parser._actions:  # argparse has no public way to list subcommands
+        if isinstance(action, argparse._SubParsersAction):
+            found.extend((choice.dest, choice.help or "", action.choices[choice.dest])
+                         for choice in action._choices_actions)
+    return found
+
+
+def _positionals(parser: argparse.ArgumentParser) -> str:
+    return " ".join(action.metavar if isinstance(action.metavar, str) else action.dest.upper()
+                    for action in parser._actions
+                    if not action.option_strings and not isinstance(action, argparse._SubParsersAction))
+
+
+def command_rows() -> List[Row]:
+    """Every subcommand of ``smsc-soap`` (and each action of one that has actions), read from the
+    command's own parser, so a subcommand added there is listed here without an edit."""
+    parser: argparse.ArgumentParser = _load("smsc_soap.cli", "build_parser")()
+    rows: List[Row] = [("command", "what it does")]
+    for name, help, sub in _subcommands(parser):
+        actions = _subcommands(sub)
+        if not actions:
+            rows.append((f"``{' '.join(filter(None, (name, _positionals(sub))))}``", help))
+        for action, action_help, action_parser in actions:
+            rows.append((f"``{' '.join(filter(None, (name, action, _positionals(action_parser))))}``", action_help))
+    return rows
 
 
 # --- extended parameters ----------------------------------------------------------------------
@@ -284,6 +315,11 @@ class Environment(_TableDirective):
         return environment_rows()
 
 
+class Commands(_TableDirective):
+    def rows(self) -> List[Row]:
+        return command_rows()
+
+
 class ExtendedParams(_TableDirective):
     def rows(self) -> List[Row]:
         return extended_param_rows()
@@ -329,4 +365,5 @@ def setup(app: Sphinx) -> Dict[str, Any]:
     app.add_directive("smsc-exit-codes", ExitCodes)
     app.add_directive("smsc-environment", Environment)
     app.add_directive("smsc-extended-params", ExtendedParams)
+    app.add_directive("smsc-commands", Commands)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -8,11 +8,13 @@ import asyncio
 import inspect
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Deque, Iterable, List, Optional, Set, Tuple, Union
+from typing import (
+    TYPE_CHECKING, Any, AsyncIterator, Callable, Deque, Iterable, Iterator, List, Optional, Set, Tuple, Union,
+)
 
 from .. import spec
 from ..bulk import (
-    Chunk, Failed, MessageLike, Outcome, Progress, Tally, check_options, chunks, list_call, not_sent, read_outcomes,
+    Chunk, ChunkNamer, Failed, MessageLike, Outcome, Progress, Tally, check_options, chunks, list_call, not_sent, read_outcomes,
 )
 from ..errors import SmscError
 from ..results import SendResult, StatusResult
@@ -31,14 +33,16 @@ def send_bulk(client: "AsyncClient", messages: Iterable[MessageLike], *, concurr
               ordered: bool = True, lines_per_request: int = spec.BULK_LINES_PER_REQUEST,
               bytes_per_request: int = spec.BULK_BYTES_PER_REQUEST,
               progress: Optional[Callable[[Progress], None]] = None,
-              before_send: Optional[Callable[[Chunk], None]] = None) -> AsyncIterator[Outcome]:
+              before_send: Optional[Callable[[Chunk], None]] = None,
+              chunk_id: Optional[ChunkNamer] = None) -> AsyncIterator[Outcome]:
     """See :meth:`smsc_soap.AsyncClient.send_bulk`; the options are checked at once."""
     slots = check_options(concurrency, lines_per_request, bytes_per_request)
-    return _run(client, messages, slots, ordered, lines_per_request, bytes_per_request, progress, before_send)
+    return _run(client, chunks(messages, lines_per_request, bytes_per_request, chunk_id), slots, ordered,
+                progress, before_send)
 
 
-async def _run(client: "AsyncClient", messages: Iterable[MessageLike], slots: int, ordered: bool,
-               lines_per_request: int, bytes_per_request: int, progress: Optional[Callable[[Progress], None]],
+async def _run(client: "AsyncClient", source: Iterator[Union[Chunk, Failed]], slots: int, ordered: bool,
+               progress: Optional[Callable[[Progress], None]],
                before_send: Optional[Callable[[Chunk], None]]) -> AsyncIterator[Outcome]:
     window = slots * spec.BULK_WINDOW_PER_SLOT
     semaphore = asyncio.Semaphore(slots)
@@ -46,7 +50,6 @@ async def _run(client: "AsyncClient", messages: Iterable[MessageLike], slots: in
     queue: Deque[Pending] = deque()  # in input order
     running: Set["asyncio.Task[List[Outcome]]"] = set()
     started: Set["asyncio.Task[List[Outcome]]"] = set()
-    source = chunks(messages, lines_per_request, bytes_per_request)
     exhausted = False
 
     async def send(chunk: Chunk) -> List[Outcome]:
@@ -54,6 +57,8 @@ async def _run(client: "AsyncClient", messages: Iterable[MessageLike], slots: in
             task = asyncio.current_task()
             assert task is not None
             started.add(task)  # from here on it may reach the service
+            if before_send is not None:
+                before_send(chunk)  # right before it leaves (see smsc_soap.bulk._send_chunk)
             try:
                 result = await client._call(list_call(client, chunk), SendResult)
             except SmscError as error:
@@ -79,8 +84,6 @@ async def _run(client: "AsyncClient", messages: Iterable[MessageLike], slots: in
                     queue.append([item])
                     continue
                 tally.queued += len(item)
-                if before_send is not None:
-                    before_send(item)
                 task = asyncio.ensure_future(send(item))
                 running.add(task)
                 queue.append(task)

@@ -27,8 +27,8 @@ from ..http_api import exports as _exports
 from ..http_api import formats
 from ..spec import TASK_FIELDS
 from ..http_api.calls import HttpCall
-from ..http_api.wire import (FORM_HEADERS, STREAM_CHUNK, PageAccess, PagePlan, R, file_start_error, log_request,
-                             read_answer)
+from ..http_api.wire import (STREAM_CHUNK, PageAccess, PagePlan, R, file_start_error, log_request, read_answer,
+                             request_headers)
 from ..redact import Secret
 from .transport import _HTTP_EXCEPTIONS, Exchange, _read_raw
 
@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from datetime import date
 
     from .. import params
+    from ..channels import Message
+    from ..http_api.multipart import FileLike
     from ..http_api.exports import ExportTask, TaskRef
     from ..http_api.mailings import Mailing, MailingCreated
     from ..http_api.operator import OperatorInfo
@@ -197,7 +199,7 @@ def _request(http: httpx.AsyncClient, url: str, call: HttpCall, settings: Transp
     while httpx sends it (this one has returned)."""
     connect, read = settings.requests_timeout()
     return http.build_request("POST", url, content=call.reveal(call.form()),
-                              headers={**FORM_HEADERS, "User-Agent": user_agent()},
+                              headers={**request_headers(call), "User-Agent": user_agent()},
                               timeout=httpx.Timeout(read, connect=connect, pool=None))  # the Deadline bounds the call
 
 
@@ -215,12 +217,12 @@ class AsyncMailings:
     def __init__(self, shell: AsyncHttpShell) -> None:
         self._shell = shell
 
-    async def add(self, name: str, phones: Optional["params.Phones"] = None, mes: Optional[str] = None, *,
+    async def add(self, name: str, phones: Optional["params.Phones"] = None, mes: Union[str, "Message", None] = None, *,
                   sender: Optional[str] = None, time: Any = None, fmt: Optional[int] = None,
-                  **extended: Any) -> "MailingCreated":
+                  files: Optional[Sequence["FileLike"]] = None, **extended: Any) -> "MailingCreated":
         from ..http_api.mailings import plan_add
         return await self._shell.run(plan_add(self._shell, name, phones, mes, sender=sender, time=time, fmt=fmt,
-                                              **extended))
+                                              files=files, **extended))
 
     async def delete(self, id: int, *, fmt: Optional[int] = None) -> None:  # noqa: A002 - the page's name
         from ..http_api.mailings import plan_by_id

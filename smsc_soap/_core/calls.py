@@ -61,11 +61,11 @@ def message_fields(phones: Optional[Phones], mes: Optional[str], extended: Mappi
     if phones is None or mes is None:
         raise ValidationError("phones and mes are required unless list= gives them", field="phones")
     options = recipient_options(extended)
-    return {
-        "phones": params.phones_field(phones, allow_email=options["allow_email"],
-                                      allow_telegram=options["allow_telegram"]),
-        "mes": params.mes_field(mes),
-    }
+    recipients = params.phones_field(phones, allow_email=options["allow_email"],
+                                     allow_telegram=options["allow_telegram"])
+    if extended.get("mail"):
+        params.only_addresses(recipients)  # 000:78: an e-mail goes to addresses
+    return {"phones": recipients, "mes": params.mes_field(mes)}
 
 
 def send_fields(phones: Optional[Phones], mes: Optional[str], id: Union[int, str, None],  # noqa: A002

@@ -11,8 +11,13 @@ from urllib.parse import quote_plus, urlencode, urlsplit, urlunsplit
 from .. import spec
 from .._core.backoff import Scope, backoff_scopes
 from .._core.calls import placeholder
-from ..errors import SendOutcomeUnknown, TransportError, UnsupportedOperation
+from ..errors import SendOutcomeUnknown, TransportError, UnsupportedOperation, ValidationError
 from ..redact import Secret
+from . import multipart
+from .multipart import Attachment
+
+#: The body's type without files (a form post).
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
 def page_url(endpoint: str, page: str) -> str:
@@ -36,6 +41,8 @@ class HttpCall:
     masked: Mapping[str, str] = field(repr=False)
     phones: Tuple[str, ...] = ()
     placeholders: Mapping[str, Secret] = field(default_factory=dict, repr=False)
+    #: Files (a mailing's): the body is then ``multipart/form-data`` (:mod:`.multipart`).
+    files: Tuple[Attachment, ...] = ()
 
     @property
     def request(self) -> Dict[str, str]:
@@ -48,15 +55,38 @@ class HttpCall:
         return fields
 
     def form(self) -> bytes:
-        """The form body, placeholders in place of the secrets."""
+        """The body, placeholders in place of the secrets: the form, or with files the multipart
+        body (:attr:`content_type` says which)."""
+        if self.files:
+            return multipart.body(self.masked, self.files, self._boundary())
         return urlencode(self.masked).encode("ascii")
 
+    @property
+    def content_type(self) -> str:
+        """The body's Content-Type."""
+        return multipart.content_type(self._boundary()) if self.files else FORM_CONTENT_TYPE
+
+    def _boundary(self) -> str:
+        text = multipart.boundary(self.masked, self.files)
+        if any(text in secret.reveal() for secret in self.placeholders.values()):  # pragma: no cover - 2**-160
+            raise ValidationError("the multipart boundary occurs in a credential", field="psw")
+        return text
+
     def reveal(self, form: bytes) -> bytes:
-        """``form`` with each placeholder replaced by its secret, percent-encoded; call it inline
-        as the argument of the write, so that no variable of the shell holds the result."""
+        """``form`` with each placeholder replaced by its secret (percent-encoded in a form, as
+        it is in a multipart part); call it inline as the argument of the write, so that no
+        variable of the shell holds the result."""
         for token, secret in self.placeholders.items():
-            form = form.replace(quote_plus(token).encode("ascii"), quote_plus(secret.reveal()).encode("ascii"))
+            if self.files:
+                form = form.replace(token.encode("ascii"), secret.reveal().encode("utf-8"))
+            else:
+                form = form.replace(quote_plus(token).encode("ascii"), quote_plus(secret.reveal()).encode("ascii"))
         return form
+
+    @property
+    def fmt(self) -> int:
+        """The answer format asked for."""
+        return int(self.masked["fmt"])
 
     @property
     def facts(self) -> spec.HttpOperation:
@@ -83,9 +113,12 @@ class HttpCall:
 
 def prepare(operation: str, fields: Mapping[str, Optional[str]], *, login: Optional[str],
             psw: Union[str, Secret], apikey: Union[str, Secret, None] = None, fmt: int = spec.WIRE_FMT,
-            phones: Tuple[str, ...] = ()) -> HttpCall:
+            phones: Tuple[str, ...] = (), files: Tuple[Attachment, ...] = ()) -> HttpCall:
     """The call of ``operation`` with ``fields``: its selecting flag, ``fmt``, and login+psw or the
     API key (refused, saying what to do, where the page lists no ``apikey``)."""
+    if isinstance(fmt, bool) or not isinstance(fmt, int) or fmt not in spec.PAGE_FMTS:
+        raise ValidationError(f"fmt must be one of {', '.join(map(str, spec.PAGE_FMTS))} (the pages' answer "
+                              f"formats), got {fmt!r}", field="fmt")
     psw = psw if isinstance(psw, Secret) else Secret(psw)
     apikey = apikey if isinstance(apikey, Secret) or apikey is None else Secret(apikey)
     facts = spec.HTTP_OPERATIONS[operation]
@@ -105,4 +138,4 @@ def prepare(operation: str, fields: Mapping[str, Optional[str]], *, login: Optio
             placeholders[request["psw"]] = psw
     request["fmt"] = str(fmt)
     request.update((key, text) for key, text in fields.items() if text is not None)
-    return HttpCall(operation, request, phones, placeholders)
+    return HttpCall(operation, request, phones, placeholders, files)

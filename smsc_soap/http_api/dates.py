@@ -2,12 +2,14 @@
 ASSUMPTION, Moscow time)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Optional
 
 from .. import spec
+from ..results import service_time_zone
 
-SERVICE_ZONE = timezone(timedelta(hours=spec.MOSCOW_UTC_OFFSET_HOURS), "MSK")
+#: The one zone of every date the service writes, SOAP results' included (spec.SERVICE_TIME_ZONE).
+SERVICE_ZONE = service_time_zone()
 
 
 def service_datetime(value: Optional[str]) -> Optional[datetime]:

@@ -7,7 +7,7 @@ import contextlib
 import csv
 import enum
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Iterable, Iterator, List, Mapping, Optiona
 
 from .. import spec
 from ..errors import ProtocolError, TaskNotReady, ValidationError
+from . import values
 from .dates import service_datetime
 from .calls import HttpCall
 from .formats import Record
@@ -56,14 +57,16 @@ class ExportTask:
 
     @property
     def done(self) -> bool:
-        """Whether the file can be downloaded (002:140: from status 2 on)."""
+        """Whether the file can be downloaded (002:141: from status 2 on)."""
         return self.status == TaskStatus.DONE
 
     @classmethod
     def from_record(cls, record: Record) -> "ExportTask":
         try:
-            code = int(record["status"])
-            return cls(id=int(record["id"]), name=record.get("name", ""),
+            code = values.code(record, "status")
+            if code is None:
+                raise ValueError("status is missing")
+            return cls(id=values.page_id(record), name=record.get("name", ""),
                        status=TaskStatus(code) if code in spec.TASK_STATUSES else code,
                        created=service_datetime(record.get("created")), time=service_datetime(record.get("time")),
                        file=record.get("file", ""), raw=MappingProxyType(dict(record)))
@@ -75,20 +78,45 @@ TaskRef = Union[ExportTask, int]
 
 
 
+#: How many temporary names whole_or_nothing tries before it gives up (each is random: a clash
+#: means someone plants names beside the target).
+_TEMPORARY_TRIES = 8
+
+
 @contextlib.contextmanager
 def whole_or_nothing(path: Union[str, "os.PathLike[str]"]) -> Iterator[IO[bytes]]:
     """A binary file that becomes ``path`` only once the block ends without an error: written
-    beside it under a temporary name, then renamed; removed if anything goes wrong."""
+    beside it under a new temporary name, flushed to disk, then renamed over ``path``; removed if
+    anything goes wrong, so no partial file is left.
+
+    The temporary file is created by us (``O_EXCL``: never a name someone planted, ``O_NOFOLLOW``:
+    never through a link) with mode 0666 less the umask, as ``cp`` would give the file; the rename
+    replaces a link at ``path`` itself, never writing through it.
+    """
     target = os.fspath(path)
-    handle, temporary = tempfile.mkstemp(prefix=".smsc-export-", dir=os.path.dirname(target) or ".")
+    directory, name = os.path.split(target)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_BINARY", 0)
+    for _ in range(_TEMPORARY_TRIES):
+        temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.part")
+        try:
+            handle = os.open(temporary, flags, 0o666)  # the umask applies, as for any new file
+        except FileExistsError:
+            continue
+        break
+    else:
+        raise FileExistsError(f"no free temporary name beside {target!r} after {_TEMPORARY_TRIES} tries")
     try:
         with os.fdopen(handle, "wb") as out:
             yield out
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
 
 class Exports:
     """``client.exports``: the calls of page 002."""
@@ -144,7 +172,7 @@ def plan_get_list(access: PageAccess, cnt: Optional[int] = None, after_id: Optio
     """The call of ``get_list`` and the reading of its answer (no I/O, for both shells)."""
     fields = {"cnt": _whole("cnt", cnt), "after_id": _whole("after_id", after_id)}
     return PagePlan(access.prepare("exports.get_list", fields, fmt=fmt), spec.TASK_FIELDS,
-                    lambda answer: tuple(ExportTask.from_record(record) for record in answer.records))
+                    lambda answer: tuple(ExportTask.from_record(record) for record in answer.records), listing=True)
 
 
 def file_call(access: PageAccess, task: Optional[TaskRef], name: Optional[str]) -> HttpCall:

@@ -43,6 +43,8 @@ class Answer:
     records: Tuple[Record, ...] = ()
     error_code: Optional[int] = None
     error_text: str = ""
+    #: The body was empty (HTTP 200): no records in fmt 0 and 1 (spec.EMPTY_LIST_ANSWER_FMTS).
+    empty: bool = False
 
 
 def parse(body: bytes, fields: Sequence[str], *, optional: Sequence[str] = (),
@@ -107,9 +109,18 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def _object(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+    """A JSON object whose keys are each given once: ``{"id": 5, "id": 6}`` says two things."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        twice = sorted({key for key, _ in pairs if sum(1 for k, _ in pairs if k == key) > 1})
+        raise _Unexpected(f"a JSON object gives {', '.join(map(repr, twice))[:80]} twice")
+    return value
+
+
 def _json(text: str, body: bytes, secrets: Iterable[Secret]) -> Answer:
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_object)
     except ValueError as exc:
         raise _Unexpected(f"JSON that does not parse: {exc}") from None
     if isinstance(value, dict) and "error_code" in value:

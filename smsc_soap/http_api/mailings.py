@@ -10,14 +10,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
-from .. import params, spec
-from .._core.calls import message_fields
+from .. import channels, params, spec
 from ..errors import ProtocolError, ValidationError
-from ..query import mailing_fields
+from ..query import mailing_fields, recipient_options
+from . import multipart, values
+from .multipart import FileLike
 from .dates import page_date, service_datetime
 from .formats import Answer, Record
 from .wire import PageAccess, PagePlan
@@ -54,19 +55,6 @@ class MailingStatus(int, enum.Enum):
         return spec.MAILING_STATUSES[self.value]
 
 
-def _decimal(value: Optional[str]) -> Optional[Decimal]:
-    if value is None or not value.strip():
-        return None
-    try:
-        return Decimal(value.strip())
-    except InvalidOperation:
-        raise ValueError(f"not an amount: {value!r}") from None
-
-
-def _int(value: Optional[str]) -> Optional[int]:
-    return None if value is None or not value.strip() else int(value.strip())
-
-
 @dataclass(frozen=True)
 class MailingCreated:
     """The answer to ``add`` (000:172-176): the mailing's ``id`` and its SMS count ``cnt``; ``cost``
@@ -98,15 +86,17 @@ class Mailing:
     @classmethod
     def from_record(cls, record: Record) -> "Mailing":
         try:
-            status = int(record["status"])
-            rpt = int(record.get("rpt") or 0)
-            return cls(id=int(record["id"]), name=record.get("name", ""),
+            status = values.code(record, "status")
+            if status is None:
+                raise ValueError("status is missing")
+            rpt = values.code(record, "rpt") or 0
+            return cls(id=values.page_id(record), name=record.get("name", ""),
                        status=MailingStatus(status) if status in spec.MAILING_STATUSES else status,
                        created=service_datetime(record.get("created")), time=service_datetime(record.get("time")),
-                       rpt=Repeat(rpt) if rpt in spec.MAILING_REPEATS else rpt, rptn=_int(record.get("rptn")),
-                       sent=int(record.get("sent") or 0), cnt=_int(record.get("cnt")),
-                       cost=_decimal(record.get("cost")), raw=MappingProxyType(dict(record)))
-        except (KeyError, ValueError) as exc:
+                       rpt=Repeat(rpt) if rpt in spec.MAILING_REPEATS else rpt, rptn=values.count(record, "rptn"),
+                       sent=values.count(record, "sent") or 0, cnt=values.count(record, "cnt"),
+                       cost=values.money(record, "cost"), raw=MappingProxyType(dict(record)))
+        except (KeyError, ValueError, ArithmeticError) as exc:
             raise ProtocolError(f"jobs.get: an unreadable mailing: {exc}") from None
 
 
@@ -116,10 +106,18 @@ class Mailings:
     def __init__(self, shell: "HttpShell") -> None:
         self._shell = shell
 
-    def add(self, name: str, phones: Optional[params.Phones] = None, mes: Optional[str] = None, *,
+    def add(self, name: str, phones: Optional[params.Phones] = None, mes: Union[str, channels.Message, None] = None, *,
             sender: Optional[str] = None, time: Any = None, fmt: Optional[int] = None,
-            **extended: Any) -> MailingCreated:
+            files: Optional[Sequence[FileLike]] = None, **extended: Any) -> MailingCreated:
         """Create a mailing ``name`` of ``mes`` to ``phones`` (or of ``list=``), 000:62 and 000:72-197.
+
+        ``mes`` is a text or a channel helper (``Email(...)``, ``Hlr()``, ...) as for ``send_sms2``,
+        and the same channel rules apply (:func:`smsc_soap.channels.check`). The text goes in a
+        form post, so a ``bin=1`` message's octets (``"\\x00hello"``) are carried (000:113-118).
+
+        ``files`` (an MMS's, an e-mail's or a call's: 000:129-134, 148) are
+        :class:`~smsc_soap.http_api.multipart.Attachment` objects or ``(name, bytes)`` pairs, sent in a
+        ``multipart/form-data`` POST; an MMS's types are the page's (spec.MMS_FILE_TYPES).
 
         ``extended`` takes every parameter the page lists: ``rpt`` (0..7 or "hourly", "daily", ...),
         ``rptn``, ``sender2``, ``mes2`` (sent with ``fl[5]=1``), ``tpl`` (with ``mes=""``),
@@ -128,7 +126,7 @@ class Mailings:
         not repeated, :class:`~smsc_soap.SendOutcomeUnknown` is raised instead.
         """
         return self._shell.run(plan_add(self._shell, name, phones, mes, sender=sender, time=time, fmt=fmt,
-                                        **extended))
+                                        files=files, **extended))
 
     def delete(self, id: int, *, fmt: Optional[int] = None) -> None:  # noqa: A002 - the page's name
         """Delete mailing ``id`` (000:64)."""
@@ -152,37 +150,56 @@ class Mailings:
 # --- the plans (no I/O): what each call sends and how its answer is read, for both shells ------
 
 
-def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = None, mes: Optional[str] = None, *,
-             sender: Optional[str] = None, time: Any = None, fmt: Optional[int] = None,
+def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = None,
+             mes: Union[str, channels.Message, None] = None, *, sender: Optional[str] = None, time: Any = None,
+             fmt: Optional[int] = None, files: Optional[Sequence[FileLike]] = None,
              **extended: Any) -> PagePlan[MailingCreated]:
     if not isinstance(name, str) or not name.strip():
         raise ValidationError("name: a mailing needs a name (000:76)", field="name")
     fields: Dict[str, Optional[str]] = {"name": name}
-    if extended.get("tpl") is not None:
-        if mes not in (None, ""):
-            raise ValidationError("tpl: the template is the text, so mes must be empty (000:191)", field="mes")
-        fields.update(phones=params.phones_field(phones if phones is not None else ""), mes="")
-    else:
-        fields.update(message_fields(phones, mes, extended))
-    fields.update(sender=params.sender_field(sender), time=params.time_field(time))
+    template = extended.get("tpl") is not None
+    if template and mes not in (None, ""):
+        raise ValidationError("tpl: the template is the text, so mes must be empty (000:188)", field="mes")
+    # send_sms2's channel rules (channels.check, spec.CHANNELS), a channel helper unfolded as there
+    unfolded = channels.prepare(None if template else mes, sender, extended)
+    extended = unfolded.extended
+    fields.update(_message_fields(phones, "" if template else unfolded.mes, extended))
+    fields.update(sender=unfolded.address_sender or params.sender_field(unfolded.sms_sender),
+                  time=params.time_field(time))
     fields.update(mailing_fields(**extended))
     cost = int(extended.get("cost") or 0)
+    attached = multipart.attachments(files or (), channels.channel_of(extended))
     recipients = tuple(params.split_phones(fields.get("phones") or ""))
-    call = access.prepare("jobs.add", fields, fmt=fmt, phones=recipients)
+    call = access.prepare("jobs.add", fields, fmt=fmt, phones=recipients, files=attached)
 
     def read(answer: Answer) -> MailingCreated:
         if len(answer.records) != 1:
             raise call.outcome_unknown(ProtocolError("jobs.add: the answer holds no single result"))
         record = answer.records[0]
         try:
-            return MailingCreated(id=_int(record.get("id")), cnt=_int(record.get("cnt")),
-                                  cost=_decimal(record.get("cost")), balance=_decimal(record.get("balance")),
+            return MailingCreated(id=values.optional_id(record), cnt=values.count(record, "cnt"),
+                                  cost=values.money(record, "cost"), balance=values.money(record, "balance"),
                                   raw=MappingProxyType(dict(record)))
-        except ValueError as exc:
+        except (ValueError, ArithmeticError) as exc:
             error = call.outcome_unknown(ProtocolError(f"jobs.add: an unreadable answer: {exc}"))
         raise error
 
     return PagePlan(call, spec.MAILING_ADD_FIELDS_BY_COST[cost], read)
+
+
+def _message_fields(phones: Optional[params.Phones], mes: Optional[str], extended: Mapping[str, Any]) -> Dict[str, str]:
+    """``phones`` and ``mes`` of a mailing (both empty when ``list`` carries them). The text goes
+    in a form post, not XML (000:113-118): a ``bin=1`` message's octets are carried."""
+    if extended.get("list") is not None and phones is None and mes is None:
+        return {"phones": "", "mes": ""}
+    if phones is None or mes is None:
+        raise ValidationError("phones and mes are required unless list= gives them", field="phones")
+    options = recipient_options(extended)
+    recipients = params.phones_field(phones, allow_email=options["allow_email"],
+                                     allow_telegram=options["allow_telegram"])
+    if extended.get("mail"):
+        params.only_addresses(recipients)
+    return {"phones": recipients, "mes": params.mes_field(mes, xml=False)}
 
 
 def plan_get(access: PageAccess, id: int, fmt: Optional[int]) -> PagePlan[Mailing]:  # noqa: A002
@@ -199,7 +216,7 @@ def plan_get_all(access: PageAccess, start: Optional[date], end: Optional[date],
     fields = {"start": page_date(start) if start is not None else None,
               "end": page_date(end) if end is not None else None}
     return PagePlan(access.prepare("jobs.get_all", fields, fmt=fmt), spec.MAILING_FIELDS,
-                    lambda answer: tuple(Mailing.from_record(record) for record in answer.records))
+                    lambda answer: tuple(Mailing.from_record(record) for record in answer.records), listing=True)
 
 
 def plan_by_id(access: PageAccess, operation: str, id: int, fmt: Optional[int]) -> PagePlan[None]:  # noqa: A002

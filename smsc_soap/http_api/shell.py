@@ -24,7 +24,8 @@ from ..redact import Secret
 from ..transport import HTTP_EXCEPTIONS, Exchange, read_raw
 from . import formats
 from .calls import HttpCall
-from .wire import FORM_HEADERS, STREAM_CHUNK, PageAccess, PagePlan, R, file_start_error, log_request, read_answer
+from .wire import (STREAM_CHUNK, PageAccess, PagePlan, R, file_start_error, log_request, read_answer,
+                   request_headers)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._sync.engine import Engine
@@ -75,7 +76,7 @@ class HttpShell(PageAccess):
         exchange.watch()
         if not transport.watches(url):
             exchange.sent = True  # a session of the caller's cannot tell when a byte left: say it may have
-        response = transport.session.post(url, data=call.reveal(call.form()), headers=dict(FORM_HEADERS),
+        response = transport.session.post(url, data=call.reveal(call.form()), headers=request_headers(call),
                                           verify=transport.verify_for_requests(),
                                           timeout=(min(connect, remaining), remaining), stream=True,
                                           allow_redirects=False)

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable, Generic, Iterable, Mapping, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, Dict, Generic, Iterable, Mapping, Optional, Sequence, Tuple, TypeVar
+from urllib.parse import urlencode
 
-from .._core.checks import check_page_answer, check_redirect, check_size, snippet
+from .. import spec
+from .._core.checks import PAGE_STATUSES, check_page_answer, check_redirect, check_size, snippet
 from .._core.decoding import ACCEPT_ENCODING, decode_body
 from .._core.settings import LOG_BODY_CHARS
 from ..errors import ProtocolError, SmscError, http_api_error
 from ..redact import Secret, redact
 from . import formats
-from .calls import HttpCall, page_url, prepare
+from .calls import FORM_CONTENT_TYPE, HttpCall, page_url, prepare
+from .multipart import Attachment, describe
 
 log = logging.getLogger("smsc_soap")
 
@@ -25,8 +28,13 @@ R = TypeVar("R")
 STREAM_CHUNK = 64 * 1024
 
 #: The request's headers (the form's type; the codings decode_body undoes, bounded).
-FORM_HEADERS: Mapping[str, str] = {"Content-Type": "application/x-www-form-urlencoded",
-                                   "Accept-Encoding": ACCEPT_ENCODING}
+FORM_HEADERS: Mapping[str, str] = {"Content-Type": FORM_CONTENT_TYPE, "Accept-Encoding": ACCEPT_ENCODING}
+
+
+def request_headers(call: HttpCall) -> Dict[str, str]:
+    """The headers of ``call``'s POST: FORM_HEADERS, the Content-Type its body has (a form, or
+    multipart with files)."""
+    return {**FORM_HEADERS, "Content-Type": call.content_type}
 
 
 class PageAccess:
@@ -40,10 +48,10 @@ class PageAccess:
         self._secrets: Tuple[Secret, ...] = (psw, apikey)
 
     def prepare(self, operation: str, fields: Mapping[str, Optional[str]], *, fmt: Optional[int] = None,
-                phones: Tuple[str, ...] = ()) -> HttpCall:
+                phones: Tuple[str, ...] = (), files: Tuple[Attachment, ...] = ()) -> HttpCall:
         kwargs = {} if fmt is None else {"fmt": fmt}
         return prepare(operation, fields, login=self._login, psw=self._psw,
-                       apikey=self._apikey if self._apikey else None, phones=phones, **kwargs)
+                       apikey=self._apikey if self._apikey else None, phones=phones, files=files, **kwargs)
 
     def url(self, call: HttpCall) -> str:
         return page_url(self._endpoint, call.facts.path)
@@ -52,17 +60,36 @@ class PageAccess:
 @dataclass(frozen=True)
 class PagePlan(Generic[R]):
     """One page call, ready: the call, the answer's fields, and how its records become the result.
-    A page method makes the plan; a shell sends ``call`` and hands the answer to ``read``."""
+    A page method makes the plan; a shell sends ``call`` and hands the answer to ``read``.
+
+    ``listing``: the answer is a list, so an empty body in fmt 0 or 1 is no entries
+    (spec.EMPTY_LIST_ANSWER_FMTS); any other empty body is refused here, before the plan's own
+    reading (for a send: :class:`~smsc_soap.SendOutcomeUnknown`)."""
 
     call: HttpCall
     fields: Sequence[str]
     read: Callable[[formats.Answer], R]
     optional: Sequence[str] = ()
+    listing: bool = False
+
+    def __post_init__(self) -> None:
+        own, call, listing = self.read, self.call, self.listing
+
+        def read(answer: formats.Answer) -> R:
+            if answer.empty and not (listing and call.fmt in spec.EMPTY_LIST_ANSWER_FMTS):
+                error = ProtocolError(f"{call.operation}: HTTP 200 with an empty body")
+                raise call.outcome_unknown(error) if call.is_send else error
+            return own(answer)
+
+        object.__setattr__(self, "read", read)
 
 
 def log_request(url: str, call: HttpCall, secrets: Iterable[Secret]) -> None:
     if log.isEnabledFor(logging.DEBUG):  # placeholders, not secrets; and redacted by shape
-        log.debug("POST %s\n%s", url, redact(call.form().decode("ascii"), secrets))
+        fields = redact(urlencode(call.masked), secrets)
+        if call.files:  # the fields as a form would carry them; of the files, names and sizes only
+            fields += f"\n+ files (multipart): {describe(call.files)}"
+        log.debug("POST %s\n%s", url, fields)
 
 
 def read_answer(url: str, status: int, location: Optional[str], content_encoding: str, raw: bytes, *,
@@ -78,6 +105,8 @@ def read_answer(url: str, status: int, location: Optional[str], content_encoding
         text = redact(body.decode("utf-8", "replace"), secrets)
         log.debug("HTTP %s from %s\n%s", status, url,
                   text[:LOG_BODY_CHARS] + (f"… ({len(body)} bytes)" if len(text) > LOG_BODY_CHARS else ""))
+    if status in PAGE_STATUSES and not body.strip():
+        return formats.Answer(spec.WIRE_FMT, empty=True)  # a list's "no entries", or refused by the plan
     check_page_answer(status, body, secrets)
     return formats.parse(body, fields, optional=optional, secrets=secrets)
 

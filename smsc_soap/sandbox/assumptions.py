@@ -223,6 +223,23 @@ MAX_LENGTH_DIGITS = 18
 #: Recorded requests kept by a sandbox (oldest dropped first).
 REQUEST_LOG_LIMIT = 1000
 
+# --- callbacks (the sandbox's side; the facts are spec's "callbacks" section) ----------------
+
+#: Callbacks waiting to be delivered, at most; past it a new one is dropped, counted and logged.
+CALLBACK_QUEUE_LIMIT = 10_000
+#: One delivery attempt waits this long for the handler's answer (or for its connect to be
+#: answered); a stop of the sandbox cuts a connected attempt at once.
+CALLBACK_ATTEMPT_SECONDS = 5.0
+#: With a real-time clock, statuses are looked at this often for changes to call back.
+CALLBACK_POLL_SECONDS = 0.5
+#: The deliveries a sandbox keeps for tests to look at (oldest dropped first).
+CALLBACK_LOG_LIMIT = 1000
+#: The account's number an incoming SMS is sent to when none is given.
+CALLBACK_INCOMING_TO = "79000000000"
+#: XML 1.0 cannot carry these control characters: in fmt=2 each is sent as "?" (as a character
+#: the charset lacks is). The service's XML is not shown anywhere.
+CALLBACK_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
 
 def longest_prefix(table: Mapping[str, object], phone: str) -> Optional[str]:
     """The longest key of ``table`` that ``phone`` starts with (``None`` if none does)."""

@@ -52,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "open-file limit is low); past it the oldest idle one is closed")
     parser.add_argument("--latency-ms", type=bounded_int(0, 60_000), default=0, metavar="MS",
                         help="a simulated network round trip: each SOAP request waits MS milliseconds (default 0)")
+    parser.add_argument("--callback-url", default=None, metavar="URL",
+                        help="post status changes and faked incoming SMS to this handler URL, in the format, charset "
+                             "and signature its query asks for (fmt=2|3, charset=..., md5=SECRET or sha1=SECRET)")
     parser.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
 
 
@@ -61,9 +64,10 @@ def run(args: argparse.Namespace) -> int:
     try:  # no --account: the Sandbox's demo account
         sandbox = Sandbox(args.account or None, apikeys=apikeys, senders=args.senders, host=args.bind,
                           port=args.port, realtime=True, max_connections=args.max_connections,
-                          latency=args.latency_ms / 1000)
-    except ValueError as exc:  # an --apikey for a login no --account gives
-        print(f"smsc-soap sandbox: --apikey: no such account: {exc}", file=sys.stderr)
+                          latency=args.latency_ms / 1000, callback_url=args.callback_url)
+    except ValueError as exc:  # an --apikey for a login no --account gives, or a bad --callback-url
+        what = "--callback-url" if args.callback_url and "callback_url" in str(exc) else "--apikey: no such account"
+        print(f"smsc-soap sandbox: {what}: {exc}", file=sys.stderr)
         return 2
     accounts = [sandbox.service.account(login) for login in sandbox.service.logins]
     if not args.quiet:
@@ -86,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        # First the endpoint to give the client (SMSC_URL=, url=), then the WSDL for other SOAP clients.
+        print(f"URL: {sandbox.url}", flush=True)
         print(f"WSDL: {sandbox.wsdl_url}", flush=True)
         for account in accounts:
             print(f"account: login={account.login} psw={account.psw} balance={account.balance}")
@@ -93,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"apikey: {key} -> {login}")
         if args.senders is not None:
             print(f"senders: {', '.join(args.senders)}")
+        if sandbox.callbacks is not None:
+            print(f"callbacks: {sandbox.callbacks.target!r}")
         print("serving; stop with Ctrl+C (SIGINT) or SIGTERM", flush=True)
         while not stop.wait(0.2):
             pass

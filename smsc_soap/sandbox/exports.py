@@ -16,7 +16,7 @@ from .service import SentMessage
 #: then runs this long (status 1), then is done (2), on the sandbox clock.
 EXPORT_WAIT_SECONDS = 10.0
 EXPORT_RUN_SECONDS = 50.0
-#: ASSUMPTION: the columns of the export file (002:140 "пакет відправлених повідомлень").
+#: ASSUMPTION: the columns of the export file (002:141 "пакет відправлених повідомлень").
 CSV_COLUMNS = ("id", "phone", "send_date", "status", "cost", "sender", "mes")
 #: Bytes per piece of a generated file.
 CHUNK_BYTES = 64 * 1024

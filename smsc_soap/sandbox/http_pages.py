@@ -18,6 +18,7 @@ from .. import spec
 from . import lookup
 from . import tables as T
 from .exports import Exports, csv_file
+from .forms import Upload, is_multipart, multipart_form, whole
 from .limits import ConcurrencyLimit, caller_of
 
 Form = Mapping[str, str]
@@ -48,10 +49,12 @@ class _Refused(Exception):
 
 
 def render(fmt: int, records: Sequence[Mapping[str, str]], *, list_tag: str, item_tag: str,
-           many: bool) -> bytes:
-    """Records in the page's shape for ``fmt`` (001:99-118, 002:104-130)."""
+           many: bool, numbers: Sequence[str] = ()) -> bytes:
+    """Records in the page's shape for ``fmt`` (001:99-118, 002:104-130); in fmt=3 the fields
+    ``numbers`` are JSON numbers (002:124 ``"id": id``), the others strings."""
     if fmt == spec.FMT_JSON:
-        value: Any = [dict(r) for r in records] if many else dict(records[0])
+        typed = [{k: int(v) if k in numbers and v else v for k, v in r.items()} for r in records]
+        value: Any = typed if many else typed[0]
         return json.dumps(value, ensure_ascii=False).encode("utf-8")
     if fmt == spec.FMT_XML:
         def item(record: Mapping[str, str]) -> str:
@@ -90,7 +93,7 @@ class HttpPages:
     # --- one request ------------------------------------------------------------------------
 
     def handle(self, page: str, form: Form, client_ip: str,
-               in_flight: Optional[Callable[[], object]] = None) -> PageAnswer:
+               in_flight: Optional[Callable[[], object]] = None, files: Sequence[Upload] = ()) -> PageAnswer:
         """Answer one request to ``page`` (e.g. ``info.php``); ``in_flight`` is called once it is
         admitted under the login's limit (the server sleeps the sandbox's latency there, as for SOAP)."""
         fmt = _fmt(form.get("fmt"))
@@ -99,11 +102,11 @@ class HttpPages:
             try:
                 if operation is None:
                     raise _Refused(T.ERR_PARAMS)
-                login = self._authenticate(form, client_ip)
+                login = self._authenticate(form, client_ip, spec.HTTP_OPERATIONS[operation].apikey)
                 stack.enter_context(self._running(login))
                 if in_flight is not None:
                     in_flight()
-                answer = self._dispatch(operation, login, form, fmt)
+                answer = self._dispatch(operation, login, form, fmt, files)
             except _Refused as refused:
                 self._note_error(client_ip, refused.code)
                 meaning = refused.text or _meaning(operation, refused.code)
@@ -119,7 +122,7 @@ class HttpPages:
             return PageAnswer(answer.content_type, written())
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _dispatch(self, operation: str, login: str, form: Form, fmt: int) -> PageAnswer:
+    def _dispatch(self, operation: str, login: str, form: Form, fmt: int, files: Sequence[Upload] = ()) -> PageAnswer:
         now = self.service.clock.now()
         identity = (operation, login, tuple(sorted((k, v) for k, v in form.items() if k not in ("psw", "apikey"))))
         if operation == "get_operator":
@@ -136,7 +139,7 @@ class HttpPages:
         if operation.startswith("exports."):
             self._limit(("same",) + identity, spec.EXPORT_IDENTICAL_PER_MINUTE, now)
             return self._exports(operation, login, form, fmt, now)
-        answer: PageAnswer = self.mailings.handle(operation, login, form, fmt, now)
+        answer: PageAnswer = self.mailings.handle(operation, login, form, fmt, now, files)
         return answer
 
     def _exports(self, operation: str, login: str, form: Form, fmt: int, now: float) -> PageAnswer:
@@ -144,7 +147,8 @@ class HttpPages:
             cnt = _optional_int(form, "cnt")
             after_id = _optional_int(form, "after_id")
             tasks = self.exports.listing(login, now, cnt, after_id)
-            return PageAnswer(CONTENT_TYPES[fmt], render(fmt, tasks, list_tag="list", item_tag="task", many=True))
+            return PageAnswer(CONTENT_TYPES[fmt], render(fmt, tasks, list_tag="list", item_tag="task", many=True,
+                                                         numbers=spec.TASK_JSON_NUMBERS))
         task_id = _optional_int(form, "id")
         name = form.get("name") or None
         if task_id is None and name is None:
@@ -156,12 +160,14 @@ class HttpPages:
 
     # --- the pages' common rules --------------------------------------------------------------
 
-    def _authenticate(self, form: Form, client_ip: str) -> str:
+    def _authenticate(self, form: Form, client_ip: str, takes_apikey: bool) -> str:
+        """The login of the request; an ``apikey`` counts only on a page that lists it
+        (spec.JOBS_ACCEPTS_APIKEY: elsewhere it is an unknown field, and login/psw are missing)."""
         service = self.service
         with service._lock:
             if service._ip_blocked_until.get(client_ip, float("-inf")) > service.clock.now():
                 raise _Refused(T.ERR_IP_BLOCKED)
-            apikey = form.get("apikey")
+            apikey = form.get("apikey") if takes_apikey else None
             if apikey is not None:
                 login = service._apikeys.get(apikey)
                 if login is None:
@@ -224,12 +230,12 @@ def _meaning(operation: Optional[str], code: int) -> str:
 
 
 def _optional_int(form: Form, name: str) -> Optional[int]:
-    raw = form.get(name, "").strip()
-    if not raw:
+    if not form.get(name, "").strip():
         return None
-    if not raw.lstrip("-").isdigit():
-        raise _Refused(T.ERR_PARAMS)
-    return int(raw)
+    value = whole(form[name])
+    if value is None:
+        raise _Refused(T.ERR_PARAMS)  # "²", "--5", "-5", 5,000 digits: not a whole number of the page
+    return value
 
 
 def pieces(answer: PageAnswer) -> List[bytes]:
@@ -260,14 +266,20 @@ def serve(handler: Any, page: str, query: str, post: bool) -> None:
         body = read
     at = handler.server.app.clock.now()
     form = dict(parse_qsl(query, keep_blank_values=True))
-    form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    files: List[Upload] = []
+    content_type = handler.headers.get("Content-Type")
+    if is_multipart(content_type):  # a mailing's files (000:129-134, 148): $_POST and $_FILES
+        fields, files = multipart_form(content_type, body)
+        form.update(fields)
+    else:
+        form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     app = handler.server.app
     operation = _operation(page, form)
 
     def handle() -> PageAnswer:
         pages: HttpPages = app.pages
         return pages.handle(page, form, handler.client_address[0],
-                                in_flight=lambda: app.latency > 0 and handler.server.stopping.wait(app.latency))
+                            in_flight=lambda: app.latency > 0 and handler.server.stopping.wait(app.latency), files=files)
 
     fault = app.faults.take(operation, page=True) if operation is not None else None
     if fault is not None:  # as for SOAP (faults.py); a file answer goes whole into the faulty one

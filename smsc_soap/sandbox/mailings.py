@@ -15,15 +15,19 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Deque, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlencode
 
 from .. import spec
 from . import tables as T
 from .exports import service_date
+from .forms import Upload, whole
 
 #: How many times a repeating mailing without rptn is sent (ASSUMPTION, the sandbox's own bound).
 MAX_REPEATS = 12
+#: ASSUMPTION (the sandbox's own bound): at most this many sends of one mailing are scheduled
+#: (a large rptn, 000:106, is taken; the sends after these are not modelled).
+MAX_SCHEDULED = 1000
 #: The form fields that are the mailing's, not its messages'.
 _MAILING_ONLY = {"add", "login", "psw", "apikey", "fmt", "name", "rpt", "rptn", "sender2", "mes2", "tpl",
                  "charset", spec.MES2_FLAG, "cost"}
@@ -43,11 +47,15 @@ def next_moment(moment: float, rpt: int) -> float:
         return at.timestamp()
     if rpt == 5:
         return moment + 7 * 86400
-    months = 1 if rpt == 6 else 12
+    return _add_months(at, 1 if rpt == 6 else 12).timestamp()
+
+
+def _add_months(at: datetime, months: int) -> datetime:
+    """``at`` moved by ``months`` calendar months (negative: back), the day kept or the month's last."""
     year, month = divmod(at.month - 1 + months, 12)
     year += at.year
     day = min(at.day, calendar.monthrange(year, month + 1)[1])
-    return at.replace(year=year, month=month + 1, day=day).timestamp()
+    return at.replace(year=year, month=month + 1, day=day)
 
 
 @dataclass
@@ -59,6 +67,7 @@ class Mailing:
     rpt: int
     rptn: Optional[int]
     moments: List[float]
+    files: List[Upload]
     message_ids: List[str]
     cnt: int
     cost: Decimal
@@ -70,8 +79,9 @@ class Mailing:
         sent = sum(1 for moment in self.moments if moment <= now)
         waiting = [moment for moment in self.moments if moment > now]
         status = 2 if self.cancelled else (0 if waiting else 1)
+        time = waiting[0] if waiting else (self.moments[-1] if self.moments else None)  # None: none was sent
         return {"id": str(self.id), "name": self.name, "status": str(status), "created": service_date(self.created),
-                "time": service_date(waiting[0] if waiting else self.moments[-1]), "rpt": str(self.rpt),
+                "time": "" if time is None else service_date(time), "rpt": str(self.rpt),
                 "rptn": "" if self.rptn is None else str(self.rptn), "sent": str(sent), "cnt": str(self.cnt),
                 "cost": str(self.cost)}
 
@@ -85,10 +95,11 @@ class Mailings:
         self._mailings: List[Mailing] = []
         self._adds: Dict[Tuple[Any, ...], Deque[float]] = {}
 
-    def handle(self, operation: str, login: str, form: Mapping[str, str], fmt: int, now: float) -> Any:
+    def handle(self, operation: str, login: str, form: Mapping[str, str], fmt: int, now: float,
+               files: Sequence[Upload] = ()) -> Any:
         from .http_pages import CONTENT_TYPES, PageAnswer, _Refused, render
         if operation == "jobs.add":
-            return PageAnswer(CONTENT_TYPES[fmt], self._add(login, form, fmt, now))
+            return PageAnswer(CONTENT_TYPES[fmt], self._add(login, form, fmt, now, files))
         if operation == "jobs.get_all":
             records = [m.record(now) for m in self._listing(login, form, now)]
             return PageAnswer(CONTENT_TYPES[fmt], render(fmt, records, list_tag="list", item_tag="job", many=True))
@@ -109,14 +120,17 @@ class Mailings:
 
     # --- add ----------------------------------------------------------------------------------
 
-    def _add(self, login: str, form: Mapping[str, str], fmt: int, now: float) -> bytes:
+    def _add(self, login: str, form: Mapping[str, str], fmt: int, now: float, files: Sequence[Upload] = ()) -> bytes:
         from .http_pages import _Refused
+        _check_files(form, files)
         name = form.get("name", "").strip()
         rpt = _choice(form.get("rpt"), spec.MAILING_REPEATS, 0)
         rptn = _positive(form.get("rptn"))
         cost_mode = _choice(form.get("cost"), dict.fromkeys(spec.MAILING_COST_CHOICES), 0)
-        if not name or (rptn is not None and rpt == 0):
+        if not name or (spec.RPTN_NEEDS_RPT and rptn is not None and rpt == 0):
             raise _Refused(T.ERR_PARAMS)
+        template = _positive(form.get("tpl"))
+        self._check_sender2(form.get("sender2"))
         key = (login, tuple(sorted((k, v) for k, v in form.items() if k not in ("psw", "apikey"))))
         with self._lock:  # an identical add within a minute is a duplicate send (004's 9 of send)
             hits = self._adds.setdefault(key, deque())
@@ -125,10 +139,10 @@ class Mailings:
             if hits and cost_mode != 1:
                 raise _Refused(T.ERR_RATE)
         base = {name: form[name] for name in _BASE_FIELDS if name in form}
-        if form.get("tpl"):
+        if template is not None:
             if form.get("mes"):
                 raise _Refused(T.ERR_PARAMS)
-            base["mes"] = f"Template {form['tpl']}"
+            base["mes"] = f"Template {template}"
         query = {k: v for k, v in form.items() if k not in _MAILING_ONLY and k not in _BASE_FIELDS and k != "id"}
         auth = {"login": login, "psw": self.service.account(login).psw}
         priced = self._send(auth, base, dict(query, cost="1"))
@@ -136,20 +150,29 @@ class Mailings:
             return _created(fmt, cost_mode, None, priced)
         with self._lock:
             mailing_id = len(self._mailings) + 1
-        repeats = 1 if rpt == 0 else (rptn or MAX_REPEATS)
-        first = self._send(auth, dict(base, id=f"job{mailing_id}-1"), query)
+        repeats = 1 if rpt == 0 else min(rptn or MAX_REPEATS, MAX_SCHEDULED)
+        first = self._send(auth, dict(base, id=f"job{mailing_id}-1"), dict(query, cost="2"))  # what it cost
         moments = [self._moment_of(f"job{mailing_id}-1", login)]
         for k in range(2, repeats + 1):
             moments.append(next_moment(moments[-1], rpt))
             self._send(auth, dict(base, id=f"job{mailing_id}-{k}", time=f"0{int(moments[-1])}"), query)
-        mailing = Mailing(mailing_id, login, name, now, rpt, rptn, moments,
+        mailing = Mailing(mailing_id, login, name, now, rpt, rptn, moments, list(files),
                           [f"job{mailing_id}-{k}" for k in range(1, repeats + 1)], int(first["cnt"]),
-                          Decimal(priced["cost"]), extra={k: form[k] for k in ("sender2", "mes2", "tpl") if k in form})
+                          Decimal(first["cost"]), extra={k: form[k] for k in ("sender2", "mes2", "tpl") if k in form})
         with self._lock:
             self._mailings.append(mailing)
             self._adds[key].append(now)
         balance = str(self.service.balance(login)) if cost_mode == 3 else None
-        return _created(fmt, cost_mode, mailing_id, {"cnt": first["cnt"], "cost": priced["cost"], "balance": balance})
+        return _created(fmt, cost_mode, mailing_id, {"cnt": first["cnt"], "cost": first["cost"], "balance": balance})
+
+    def _check_sender2(self, sender2: Optional[str]) -> None:
+        """000:82: sender2 is the sender name of the SMS fallback, so the sender's rules hold
+        (the service's own check: its error for a bad sender)."""
+        from .http_pages import _Refused
+        try:
+            self.service._check_sender(sender2)
+        except Exception as refused:  # the service's refusal, with its code
+            raise _Refused(getattr(refused, "code", T.ERR_PARAMS)) from None
 
     def _send(self, auth: Mapping[str, str], base: Mapping[str, str], query: Mapping[str, str]) -> Dict[str, Any]:
         from .http_pages import _Refused
@@ -176,34 +199,53 @@ class Mailings:
                     keep.append(record)
             service._records[:] = keep
             service._accounts[mailing.login].balance += refund
-        mailing.moments = [moment for moment in mailing.moments if moment <= now] or mailing.moments[:0]
+        mailing.moments = [moment for moment in mailing.moments if moment <= now]  # empty: none was sent
         mailing.message_ids = mailing.message_ids[:len(mailing.moments)]
-        if not mailing.moments:
-            mailing.moments = [now]
 
     # --- finding ------------------------------------------------------------------------------
 
     def _find(self, login: str, raw_id: str) -> Mailing:
         from .http_pages import _Refused
-        if not raw_id.strip().isdigit():
+        wanted = whole(raw_id)
+        if wanted is None:
             raise _Refused(T.ERR_PARAMS)
         with self._lock:
             for mailing in self._mailings:
-                if mailing.login == login and mailing.id == int(raw_id) and not mailing.deleted:
+                if mailing.login == login and mailing.id == wanted and not mailing.deleted:
                     return mailing
         raise _Refused(3)
 
     def _listing(self, login: str, form: Mapping[str, str], now: float) -> List[Mailing]:
-        """000:200-201: from ``start`` to ``end`` (dd.mm.yyyy); by default the last 2 months; at most 10."""
+        """000:200-201: from ``start`` to ``end`` (dd.mm.yyyy); by default the last 2 months; at most 10
+        when a date is missing (spec.MAILING_LIST_CAP_WITH_BOTH_DATES)."""
         from .http_pages import _Refused
+        default_start = _add_months(datetime.fromtimestamp(now, _MOSCOW), -spec.MAILING_LIST_DEFAULT_MONTHS)
         try:
-            start = _day(form.get("start")) if form.get("start") else now - 61 * 86400
+            start = _day(form.get("start")) if form.get("start") else default_start.timestamp()
             end = _day(form.get("end")) + 86400 if form.get("end") else float("inf")
         except ValueError:
             raise _Refused(T.ERR_PARAMS) from None
         with self._lock:
             found = [m for m in self._mailings if m.login == login and not m.deleted and start <= m.created < end]
+        if form.get("start") and form.get("end") and not spec.MAILING_LIST_CAP_WITH_BOTH_DATES:
+            return found
         return found[-spec.MAILING_LIST_DEFAULT_MAX:]
+
+
+def _check_files(form: Mapping[str, str], files: Sequence[Upload]) -> None:
+    """Files only for the channels the page gives them (spec.MAILING_FILE_CHANNELS), an MMS's of
+    its types (000:129), none empty, within spec.MAILING_FILES_MAX_BYTES; else error 1."""
+    from .http_pages import _Refused
+    if not files:
+        return
+    flags = {name: spec.CHANNELS[name].flag for name in spec.MAILING_FILE_CHANNELS}
+    chosen = [name for name, flag in flags.items() if flag is not None and form.get(flag, "").strip() == "1"]
+    if len(chosen) != 1 or any(not upload.data for upload in files) \
+            or sum(len(upload.data) for upload in files) > spec.MAILING_FILES_MAX_BYTES:
+        raise _Refused(T.ERR_PARAMS)
+    if chosen[0] == "mms" and any(upload.name.rpartition(".")[2].lower() not in spec.MMS_FILE_TYPES
+                                  for upload in files):
+        raise _Refused(T.ERR_PARAMS)
 
 
 def _day(text: Optional[str]) -> float:
@@ -212,22 +254,22 @@ def _day(text: Optional[str]) -> float:
 
 def _choice(raw: Optional[str], allowed: Mapping[int, Any], default: int) -> int:
     from .http_pages import _Refused
-    text = (raw or "").strip()
-    if not text:
+    if not (raw or "").strip():
         return default
-    if not text.isdigit() or int(text) not in allowed:
+    value = whole(raw)
+    if value is None or value not in allowed:
         raise _Refused(T.ERR_PARAMS)
-    return int(text)
+    return value
 
 
 def _positive(raw: Optional[str]) -> Optional[int]:
     from .http_pages import _Refused
-    text = (raw or "").strip()
-    if not text:
+    if not (raw or "").strip():
         return None
-    if not text.isdigit() or int(text) < 1:
+    value = whole(raw)
+    if value is None or value < 1:
         raise _Refused(T.ERR_PARAMS)
-    return int(text)
+    return value
 
 
 def _created(fmt: int, cost_mode: int, mailing_id: Optional[int], values: Mapping[str, Any]) -> bytes:

@@ -8,6 +8,7 @@ from typing import Any, Deque, Iterable, List, Mapping, Optional, Union
 
 from .._wsdl import SOAP_PATH
 from . import assumptions as A
+from .callbacks import CallbackSender
 from .clock import Clock
 from .exports import Task
 from .faults import Fault, FaultPlan
@@ -34,6 +35,10 @@ class Sandbox:
     ``latency`` (seconds) is slept by every request (SOAP or page) while it counts as in flight, as a
     network round trip would be; fifteen or more requests in flight under one login are answered
     with error 9, as the service does (``sandbox.concurrency.refused`` counts them).
+
+    ``callback_url``: the handler URL set in the account; the sandbox posts to it on every status
+    change (as its clock moves) and on :meth:`receive_sms`/:meth:`confirm_call`, in the format,
+    charset and signature its query asks for (``sandbox.callbacks.log`` lists what was sent).
     """
 
     def __init__(
@@ -49,6 +54,7 @@ class Sandbox:
         max_connections: Optional[int] = None,
         head_seconds: float = A.HEAD_SECONDS,
         latency: float = 0.0,
+        callback_url: Optional[str] = None,
     ) -> None:
         if not latency >= 0:
             raise ValueError(f"latency must be seconds >= 0, got {latency!r}")
@@ -68,6 +74,9 @@ class Sandbox:
         self._requests: Deque[RecordedRequest] = deque(maxlen=A.REQUEST_LOG_LIMIT)
         self._requests_lock = threading.Lock()
         self._server: Optional[SandboxServer] = None
+        #: The callbacks' sender (None without ``callback_url``).
+        self.callbacks = (CallbackSender(callback_url, self.clock, self.service.status_changes)
+                          if callback_url else None)
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -79,11 +88,15 @@ class Sandbox:
                                      head_seconds=self._head_seconds)
         self._port = self._server.server_address[1]
         self._server.start()
+        if self.callbacks is not None:
+            self.callbacks.start()
         return self
 
     def stop(self) -> None:
         """Stop serving: pending delays end, connections close, threads are joined."""
         server, self._server = self._server, None
+        if self.callbacks is not None:
+            self.callbacks.stop()
         if server is not None:
             server.stop()
 
@@ -128,8 +141,31 @@ class Sandbox:
         return self.clock.now()
 
     def advance(self, seconds: float) -> float:
-        """Move the sandbox clock ahead: statuses progress, rate windows and IP blocks expire."""
-        return self.clock.advance(seconds)
+        """Move the sandbox clock ahead: statuses progress (and are called back), rate windows and
+        IP blocks expire."""
+        now = self.clock.advance(seconds)
+        if self.callbacks is not None:
+            self.callbacks.scan()
+        return now
+
+    # --- callbacks -------------------------------------------------------------------------------
+
+    def _sender(self) -> CallbackSender:
+        if self.callbacks is None:
+            raise RuntimeError("the sandbox has no callback_url")
+        return self.callbacks
+
+    def receive_sms(self, phone: str, text: str, *, to: Optional[str] = None) -> str:
+        """Fake an SMS from ``phone`` to the account's number ``to``: its callback is queued; its id."""
+        return self._sender().incoming(phone, text, to)
+
+    def confirm_call(self, phone: str) -> None:
+        """Fake a call from ``phone`` confirming its number: its callback is queued."""
+        self._sender().call(phone)
+
+    def wait_callbacks(self, timeout: float = 10.0) -> bool:
+        """Wait until every callback due was delivered or given up on; False on timeout."""
+        return self._sender().wait(timeout)
 
     # --- state, for assertions -------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
+from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 from urllib.parse import parse_qs
 
 from .. import spec
@@ -22,6 +22,8 @@ from . import billing
 from . import tables as T
 from .clock import Clock
 from .phones import BadPhone, dedupe, normalize, split_phones
+from .forms import whole
+from . import flood
 from .sendtime import BadTime, format_moment, is_absolute, send_moment
 
 Params = Mapping[str, Any]
@@ -102,6 +104,10 @@ class SentMessage:
     last_change: float = 0.0
 
 
+#: How a message the flood rule blocks ends (spec.FLOOD_STATUS, FLOOD_ERR: the page's ASSUMPTION).
+FLOODED = A.Outcome("flooded", spec.FLOOD_STATUS, spec.FLOOD_ERR)
+
+
 class _Refused(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
@@ -114,14 +120,17 @@ class _Record:
     expires_at: float
     final: A.Outcome
 
+    def changes(self) -> Tuple[float, float]:
+        """When the status changes: to "transferred", then to the final one."""
+        transfer = self.message.send_at + A.QUEUE_SECONDS
+        if self.final.status == T.STATUS_EXPIRED:
+            return transfer, max(transfer, self.expires_at)
+        return transfer, transfer + A.DELIVERY_SECONDS
+
     def state(self, now: float) -> Tuple[int, int, float]:
         """``(status, err, since)`` of the message at ``now``."""
         msg = self.message
-        transfer = msg.send_at + A.QUEUE_SECONDS
-        if self.final.status == T.STATUS_EXPIRED:
-            final_at = max(transfer, self.expires_at)
-        else:
-            final_at = transfer + A.DELIVERY_SECONDS
+        transfer, final_at = self.changes()
         if now < transfer:
             return T.STATUS_WAITING, 0, msg.accepted_at
         if now < final_at:
@@ -168,6 +177,7 @@ class Service:
             self.add_apikey(key, login)
         self.senders = frozenset(senders) if senders is not None else None
         self._records: List[_Record] = []
+        self._to_number: Dict[Tuple[str, str], List[_Record]] = {}  # (login, phone): its sends (flood rule)
         self._index: Dict[Tuple[str, str, str], _Record] = {}
         self._next_id = A.FIRST_MESSAGE_ID
         self._used_ids: Set[str] = set()
@@ -216,6 +226,14 @@ class Service:
         with self._lock:
             now = self.clock.now()
             return [record.snapshot(now) for record in self._records]
+
+    def status_changes(self, since: float, until: float) -> List[Tuple[float, SentMessage]]:
+        """Every status change in ``(since, until]``, oldest first: its moment and the message as
+        of then (what the sandbox's callbacks report as the clock moves)."""
+        with self._lock:
+            found = [(at, record.snapshot(at)) for record in self._records
+                     for at in sorted(set(record.changes())) if since < at <= until]
+        return sorted(found, key=lambda change: change[0])
 
     # --- the entry point -------------------------------------------------------------------
 
@@ -314,10 +332,9 @@ class Service:
     @staticmethod
     def _int_in(raw: str, lo: int, hi: Optional[int]) -> int:
         """``raw`` read as a whole number in ``lo..hi`` (no upper bound when ``hi`` is None)."""
-        try:
-            value = int(raw)
-        except ValueError:
-            raise _Refused(T.ERR_PARAMS) from None
+        value = whole(raw, signed=True)
+        if value is None:
+            raise _Refused(T.ERR_PARAMS)
         if value < lo or (hi is not None and value > hi):
             raise _Refused(T.ERR_PARAMS)
         return value
@@ -351,10 +368,11 @@ class Service:
         raw = query.get("valid", "").strip()
         if raw == "":
             return float(A.DEFAULT_VALIDITY_SECONDS)
-        if raw.isdigit() and spec.EXTENDED_INT_RANGES["valid"].includes(int(raw)):
-            return int(raw) * 3600.0
+        hours = whole(raw)
+        if hours is not None and spec.EXTENDED_INT_RANGES["valid"].includes(hours):
+            return hours * 3600.0
         hh, sep, mm = raw.partition(":")
-        if sep and hh.isdigit() and mm.isdigit() and len(mm) == 2 and int(mm) < 60:
+        if sep and whole(hh) is not None and whole(mm) is not None and len(mm) == 2 and int(mm) < 60:
             minutes = int(hh) * 60 + int(mm)
             if spec.VALID_MINUTES.includes(minutes):
                 return minutes * 60.0
@@ -370,7 +388,8 @@ class Service:
     @staticmethod
     def _check_id(value: str) -> None:
         if value.isascii() and value.isdigit():
-            if not spec.ID_INT_RANGE.includes(int(value)):
+            number = whole(value)
+            if number is None or not spec.ID_INT_RANGE.includes(number):
                 raise _Refused(T.ERR_PARAMS)
             return
         allowed = all(ch.isascii() and (ch.isalnum() or ch in spec.ID_SYMBOLS) for ch in value)
@@ -392,6 +411,10 @@ class Service:
         if any(p in given and p not in channel.needs + channel.allows for p in spec.CHANNEL_ONLY_PARAMS):
             raise _Refused(T.ERR_PARAMS)
         if not all(p in given for p in channel.needs):
+            raise _Refused(T.ERR_PARAMS)
+        voice, comma, language = query.get("voice", "").partition(",")
+        if "voice" in given and (voice.strip() not in spec.VOICES  # 004 voice: m..w4, optionally ",en"
+                                 or (comma and not spec.VOICE_LANGUAGE.fullmatch(language.strip()))):
             raise _Refused(T.ERR_PARAMS)
         if channel.needs_sender and not cost_only:
             address = sender or ""
@@ -565,9 +588,11 @@ class Service:
         if not any(batch.good for batch in batches):
             raise _Refused(T.ERR_PHONE if malformed else T.ERR_UNDELIVERABLE)
 
+        flooded = set() if cost_mode == 1 else self._flooded(account.login, batches, moments)
         cnt = sum(batch.parts * len(batch.good) for batch in batches)
         cost = sum(
-            (A.price_per_part(phone) * batch.parts for batch in batches for phone in batch.good),
+            (A.price_per_part(phone) * batch.parts for i, batch in enumerate(batches) for phone in batch.good
+             if spec.FLOOD_CHARGED or (i, phone) not in flooded),
             Decimal("0"),
         )
         result: Result = {}
@@ -594,19 +619,21 @@ class Service:
         if not msg_id:
             msg_id = self._new_id()
         self._used_ids.add(str(int(msg_id)) if msg_id.isascii() and msg_id.isdigit() else msg_id)
-        for batch, moment in zip(batches, moments):
+        for i, (batch, moment) in enumerate(zip(batches, moments)):
             for phone in batch.good:
-                final = A.outcome(phone)
+                final = A.outcome(phone) if (i, phone) not in flooded else FLOODED
+                free = (i, phone) in flooded and not spec.FLOOD_CHARGED
                 sent = SentMessage(
                     id=msg_id, login=account.login, phone=phone, mes=batch.mes, text=batch.text,
                     comment=batch.comment, sender=batch.sender or None, parts=batch.parts,
-                    cost=(A.price_per_part(phone) * batch.parts).quantize(A.MONEY_QUANTUM),
+                    cost=Decimal("0") if free else (A.price_per_part(phone) * batch.parts).quantize(A.MONEY_QUANTUM),
                     accepted_at=now, send_at=moment, operation=operation, options=dict(options),
                     outcome=final.label, last_change=now,
                 )
                 record = _Record(sent, moment + validity, final)
                 self._records.append(record)
                 self._index[(account.login, msg_id, phone)] = record
+                self._to_number.setdefault((account.login, phone), []).append(record)
 
         result["id"] = msg_id
         if cost_mode == 3:
@@ -617,6 +644,22 @@ class Service:
         if want_errors and failed:
             result["errors"] = failed
         return result
+
+    def _flooded(self, login: str, batches: Sequence["_Batch"], moments: Sequence[float]) -> Set[Tuple[int, str]]:
+        """(batch, phone) of this send that the flood rule blocks (sandbox.flood, spec.FLOOD_*):
+        the login's earlier messages to the number count, and those earlier in this request."""
+        times: Dict[str, List[float]] = {}
+        for phone in {phone for batch in batches for phone in batch.good}:
+            sends = self._to_number.get((login, phone), [])
+            sends[:] = [r for r in sends if (login, r.message.id, phone) in self._index]  # not withdrawn
+            times[phone] = [r.message.send_at for r in sends]
+        flooded: Set[Tuple[int, str]] = set()
+        for i, (batch, moment) in enumerate(zip(batches, moments)):
+            for phone in batch.good:
+                if flood.blocked(times[phone], moment):
+                    flooded.add((i, phone))
+                times[phone].append(moment)
+        return flooded
 
     # --- status ----------------------------------------------------------------------------------
 

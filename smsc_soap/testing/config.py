@@ -10,6 +10,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union
 
+from .._extras import require
 from .matchers import MATCH_ON, register_matchers
 from .patches import custom_patches
 from .scrubbing import SecretsArg, scrub_request, scrub_response, secrets_to_scrub
@@ -61,8 +62,7 @@ def make_vcr(cassette_library_dir: Union[str, "os.PathLike[str]", None] = None, 
     >>> with recorder.use_cassette("balance.yaml"):                # doctest: +SKIP
     ...     Client(login="alex", psw="...").get_balance()
     """
-    import vcr
-
+    vcr = require("vcr", "smsc_soap.testing.make_vcr")
     config = vcr_config(secrets=secrets, record_mode=record_mode, **overrides)
     if cassette_library_dir is not None:
         config["cassette_library_dir"] = os.fspath(cassette_library_dir)

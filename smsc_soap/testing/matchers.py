@@ -4,7 +4,9 @@ Every SOAP operation is a POST to the same URL with the same ``SOAPAction``, and
 matchers ignore the body, so a cassette could answer ``send`` with a recorded ``balance``.
 :data:`MATCH_ON` adds two matchers: the operation (:func:`match_operation`) and the normalised
 body (:func:`match_body`: parsed XML; secrets, prefixes, whitespace, the order of ``query``
-parameters and the id the client draws for a send ignored).
+parameters and the id the client draws for a send ignored). Its port matcher
+(:func:`match_port`) takes any two ports of a loopback host as equal: a sandbox takes a free
+port on every run, and a cassette recorded against one replays against the next.
 """
 from __future__ import annotations
 
@@ -22,8 +24,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 OPERATION_MATCHER = "smsc_operation"
 BODY_MATCHER = "smsc_body"
-#: vcrpy's default matchers plus the SOAP operation and the normalised body.
-MATCH_ON = ("method", "scheme", "host", "port", "path", "query", OPERATION_MATCHER, BODY_MATCHER)
+PORT_MATCHER = "smsc_port"
+#: vcrpy's default matchers (its port matcher replaced by :func:`match_port`) plus the SOAP
+#: operation and the normalised body.
+MATCH_ON = ("method", "scheme", "host", PORT_MATCHER, "path", "query", OPERATION_MATCHER, BODY_MATCHER)
+#: Hosts whose port is whatever was free when the server started (a sandbox's).
+LOOPBACK_HOSTS = ("localhost", "::1", "[::1]")
 
 #: The id :class:`smsc_soap.Client` gives a send whose caller gave none ("c" and 20 random hex
 #: digits, :func:`smsc_soap.client.new_message_id`): new on every run, so the body matcher takes
@@ -156,9 +162,21 @@ def match_body(r1: "vcr.request.Request", r2: "vcr.request.Request") -> None:
         raise AssertionError(_describe_difference(first, second))
 
 
+def _loopback(host: Optional[str]) -> bool:
+    return host is not None and (host.lower() in LOOPBACK_HOSTS or host.startswith("127."))
+
+
+def match_port(r1: "vcr.request.Request", r2: "vcr.request.Request") -> None:
+    """vcrpy matcher: the same port, or any two ports of a loopback host (a sandbox's free port,
+    new on every run; the host itself is still matched by ``host``)."""
+    if r1.port != r2.port and not (_loopback(r1.host) and _loopback(r2.host)):
+        raise AssertionError(f"port {r1.port} != recorded {r2.port}")
+
+
 def register_matchers(recorder: "vcr.VCR") -> "vcr.VCR":
-    """Register ``smsc_operation`` and ``smsc_body`` on a ``vcr.VCR`` (e.g. pytest-recording's,
-    from its ``pytest_recording_configure(config, vcr)`` hook) and return it."""
+    """Register ``smsc_operation``, ``smsc_body`` and ``smsc_port`` on a ``vcr.VCR`` (e.g.
+    pytest-recording's, from its ``pytest_recording_configure(config, vcr)`` hook) and return it."""
     recorder.register_matcher(OPERATION_MATCHER, match_operation)
     recorder.register_matcher(BODY_MATCHER, match_body)
+    recorder.register_matcher(PORT_MATCHER, match_port)
     return recorder

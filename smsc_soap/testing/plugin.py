@@ -15,10 +15,11 @@ zeep, requests nor vcrpy until a fixture is used.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Dict, Iterator
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional
 
 import pytest
 
+from .._compat import add_note
 from .config import DEFAULT_RECORD_MODE, RECORD_MODES, cassette_name, make_vcr
 from .network import block_network
 
@@ -57,6 +58,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "smsc_sandbox(**options): options for the smsc_sandbox fixture, as Sandbox(**options) takes "
                    "them (accounts=, apikeys=, senders=, realtime=, start_time=)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: "pytest.CallInfo[None]") -> Iterator[None]:
+    """A test whose request is not in its kit cassette gets a note naming this plugin's option
+    (vcrpy's own message speaks of ``record_mode``, which pytest has no option for)."""
+    if call.excinfo is not None and "smsc_cassette" in getattr(item, "fixturenames", ()):
+        error: Optional[BaseException] = call.excinfo.value
+        while error is not None:
+            if type(error).__name__ == "CannotOverwriteExistingCassetteException":
+                note = (f"smsc-soap: to add the missing requests to the cassette, run once: "
+                        f"pytest --smsc-record-mode=new_episodes {item.nodeid}")
+                if note not in getattr(error, "__notes__", ()):
+                    add_note(error, note)
+                break
+            error = error.__cause__ or error.__context__
+    yield
 
 
 # --- the sandbox --------------------------------------------------------------------------------

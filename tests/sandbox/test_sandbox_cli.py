@@ -18,7 +18,7 @@ from sandbox_helpers import free_port
 from smsc_soap.sandbox.clock import Clock
 
 SCRIPT = Path(sys.executable).parent / "smsc-soap"
-WSDL_LINE = re.compile(r"^WSDL: http://127\.0\.0\.1:(\d+)/sys/soap\.php\?wsdl$")
+URL_LINE = re.compile(r"^URL: http://127\.0\.0\.1:(\d+)/sys/soap\.php$")
 
 
 class Served:
@@ -32,7 +32,7 @@ class Served:
     @staticmethod
     def _extra_lines(argv: List[str]) -> int:
         accounts = max(1, argv.count("--account"))
-        return accounts + argv.count("--apikey") + argv.count("--senders") + 1
+        return 1 + accounts + argv.count("--apikey") + argv.count("--senders") + 1  # WSDL:, ..., serving
 
     def stop(self, sig: int = signal.SIGINT) -> int:
         self.proc.send_signal(sig)
@@ -46,13 +46,14 @@ def cli(*args: str) -> List[str]:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_port_0_prints_the_real_wsdl_url_first_and_stops_cleanly(sig):
+def test_port_0_prints_the_real_url_then_the_wsdl_and_stops_cleanly(sig):
     served = Served(cli("--port", "0"))
-    match = WSDL_LINE.match(served.first)
+    match = URL_LINE.match(served.first)  # the endpoint to give the client: SMSC_URL= or url=
     assert match, served.first
     port = int(match.group(1))
     assert port != 0
-    assert served.lines[0] == "account: login=alex psw=123 balance=100.00"  # the demo account
+    assert served.lines[0] == f"WSDL: http://127.0.0.1:{port}/sys/soap.php?wsdl"
+    assert served.lines[1] == "account: login=alex psw=123 balance=100.00"  # the demo account
     wsdl = requests.get(f"http://127.0.0.1:{port}/sys/soap.php?wsdl", timeout=5)
     assert wsdl.status_code == 200 and f"http://127.0.0.1:{port}/sys/soap.php".encode() in wsdl.content
     assert served.stop(sig) == 0
@@ -64,8 +65,9 @@ def test_accounts_apikeys_and_senders_from_the_command_line():
     served = Served(cli("--bind", "127.0.0.1", "--port", str(port), "--account", "shop:pw:5",
                         "--account", "ops:x", "--apikey", "K1=shop", "--senders", "SHOP,Info", "--quiet"))
     try:
-        assert served.first == f"WSDL: http://127.0.0.1:{port}/sys/soap.php?wsdl"
-        assert served.lines[:4] == ["account: login=shop psw=pw balance=5.00", "account: login=ops psw=x balance=100.00",
+        assert served.first == f"URL: http://127.0.0.1:{port}/sys/soap.php"
+        assert served.lines[0] == f"WSDL: http://127.0.0.1:{port}/sys/soap.php?wsdl"
+        assert served.lines[1:5] == ["account: login=shop psw=pw balance=5.00", "account: login=ops psw=x balance=100.00",
                                     "apikey: K1 -> shop", "senders: SHOP, Info"]
         client = zeep.Client(f"http://127.0.0.1:{port}/sys/soap.php?wsdl")
         assert client.service.get_balance(login="shop", psw="pw").balance == "5.00"
@@ -80,7 +82,7 @@ def test_accounts_apikeys_and_senders_from_the_command_line():
 
 def test_python_m_smsc_soap_sandbox():
     served = Served([sys.executable, "-m", "smsc_soap.sandbox", "--port", "0"])
-    assert WSDL_LINE.match(served.first), served.first
+    assert URL_LINE.match(served.first), served.first
     assert served.stop() == 0
 
 
@@ -135,5 +137,5 @@ def test_bad_values_are_usage_errors_of_one_line(args, needle):
 
 def test_the_largest_balance_is_served_to_two_decimals():
     served = Served(cli("--port", "0", "--account", "rich:pw:1000000000000"))
-    assert served.lines[0] == "account: login=rich psw=pw balance=1000000000000.00"
+    assert served.lines[1] == "account: login=rich psw=pw balance=1000000000000.00"  # after WSDL:
     assert served.stop() == 0

@@ -1,0 +1,117 @@
+"""``AsyncClient.send_bulk(messages, journal=PATH)``: the journaled run of :mod:`smsc_soap.journal`
+(the same file, lock, checks and records: its :class:`~smsc_soap.journal.Plan`), with the
+lookups and the sends awaited. The journal's writes are small appends, made inline.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import TYPE_CHECKING, Any, AsyncIterator, Counter, Dict, Iterable, Optional, Tuple
+
+from .. import spec
+from ..bulk import MessageLike, Outcome
+from ..errors import RateLimited
+from ..journal import (
+    RECONCILE_RATE_LIMIT_TRIES, CheckProgress, JournalFile, Plan, Source, _slots, _source,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..async_client import AsyncClient
+    from ..client import Reconciliation
+
+__all__ = ["AsyncJournaledSend", "send_bulk"]
+
+
+async def _ask(client: "AsyncClient", plan: Plan, semaphore: asyncio.Semaphore,
+               pair: Tuple[str, Tuple[str, ...]]) -> Optional["Reconciliation"]:
+    for attempt in range(1, RECONCILE_RATE_LIMIT_TRIES + 1):
+        try:
+            async with semaphore:
+                if plan.settled(pair):
+                    return None
+                return await client.reconcile_send(pair[0], pair[1])
+        except RateLimited as error:  # another program asked about it too: wait as the service says
+            if attempt == RECONCILE_RATE_LIMIT_TRIES:
+                raise
+            await asyncio.sleep(max(error.retry_after or 0.0, spec.STATUS_MIN_INTERVAL_SECONDS))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def reconcile_rows(client: "AsyncClient", plan: Plan, slots: int, on_check: Optional[CheckProgress]) -> None:
+    """As :func:`smsc_soap.journal.reconcile_rows`, ``slots`` lookups at once."""
+    pairs = plan.to_check()
+    if not pairs:
+        return
+    await asyncio.sleep(plan.state.wait_seconds(time.time()))  # see smsc_soap.journal.reconcile_rows
+    semaphore = asyncio.Semaphore(slots)
+    tasks = {asyncio.ensure_future(_ask(client, plan, semaphore, pair)): pair for pair in pairs}
+    done = 0
+    try:
+        pending = set(tasks)
+        while pending:
+            finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                pair = tasks[task]
+                plan.checked(pair, task.result())
+                done += 1
+            if on_check is not None:
+                on_check(done, len(pairs))
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class AsyncJournaledSend(AsyncIterator[Outcome]):
+    """What :class:`smsc_soap.journal.JournaledSend` is, for ``async for``; :meth:`aclose` stops."""
+
+    def __init__(self, client: "AsyncClient", messages: Iterable[MessageLike], path: str, source: Source,
+                 on_check: Optional[CheckProgress], options: Dict[str, Any]) -> None:
+        from .bulk import send_bulk as plain_send_bulk
+
+        slots = _slots(options)
+        self.path = path
+        self.journal = JournalFile(path, _source(source))
+        try:
+            self.plan = plan = Plan(self.journal, client._settings.call_seconds())
+            plan.prepare(messages)
+        except BaseException:
+            self.journal.close()
+            raise
+
+        async def run() -> AsyncIterator[Outcome]:
+            try:
+                await reconcile_rows(client, plan, slots, on_check)
+                async for outcome in plain_send_bulk(client, plan.inputs(), chunk_id=plan.chunk_id,
+                                                     before_send=plan.before_send, **options):
+                    yield plan.record(outcome)
+            finally:
+                self.journal.close()
+
+        self._outcomes = run()
+
+    @property
+    def sent_before(self) -> int:
+        return self.plan.sent_before
+
+    @property
+    def reconciled(self) -> int:
+        return self.plan.reconciled
+
+    @property
+    def counts(self) -> Counter[str]:
+        return self.plan.counts
+
+    async def __anext__(self) -> Outcome:
+        return await self._outcomes.__anext__()
+
+    async def aclose(self) -> None:
+        await self._outcomes.aclose()  # type: ignore[attr-defined]
+        self.journal.close()
+
+
+def send_bulk(client: "AsyncClient", messages: Iterable[MessageLike], journal: Any, *, source: Source = None,
+              on_check: Optional[CheckProgress] = None, **options: Any) -> AsyncJournaledSend:
+    """See :meth:`smsc_soap.AsyncClient.send_bulk` with ``journal=``."""
+    return AsyncJournaledSend(client, messages, os.fspath(journal), source, on_check, dict(options))
