@@ -1,4 +1,4 @@
 """The old path of :mod:`smsc_soap.cli.sandbox` (``smsc-soap sandbox``), kept importable."""
-from ..cli.sandbox import account as _account, add_arguments, main, run
+from ..cli.sandbox import add_arguments, main, run
 
 __all__ = ["add_arguments", "main", "run"]
