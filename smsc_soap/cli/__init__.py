@@ -12,7 +12,6 @@ The layers, each importing only those below it (tests/test_import_graph.py keeps
 (:mod:`.connection`, :mod:`.options`, :mod:`.extended`, :mod:`.context`, :mod:`.output`,
 :mod:`.argtypes`, :mod:`.exits`). This module only gathers the names users import from here.
 """
-from ..client import Client, new_message_id
 from .connection import connect
 from .context import ENV_APIKEY, ENV_HOST, ENV_LOGIN, ENV_PASSWORD, ENV_URL, Context, Sleep
 from .exits import (
@@ -29,10 +28,10 @@ from .soap import (
 )
 
 __all__ = [
-    "Client", "Context", "DEFAULT_WAIT_TIMEOUT", "DELIVERED_STATUSES", "ENVIRONMENT", "ENV_APIKEY", "ENV_HOST",
+    "Context", "DEFAULT_WAIT_TIMEOUT", "DELIVERED_STATUSES", "ENVIRONMENT", "ENV_APIKEY", "ENV_HOST",
     "ENV_LOGIN", "ENV_PASSWORD", "ENV_URL", "EXIT_CODES", "EXIT_INTERRUPTED", "EXIT_LOCKED", "EXIT_NOT_DELIVERED",
     "EXIT_OK", "EXIT_PENDING", "EXIT_SERVICE", "EXIT_TRANSPORT", "EXIT_USAGE", "NotDelivered", "Output",
     "POLL_INTERVAL", "SANDBOX_SEND_COST", "SECRET_PARAMS", "STATUS_REQUESTS_PER_MINUTE", "Sleep", "StillPending",
     "UsageError", "add_extended_options", "build_parser", "cmd_balance", "cmd_cost", "cmd_send", "cmd_status",
-    "cmd_wsdl", "connect", "extended_values", "main", "new_message_id", "wait_final",
+    "cmd_wsdl", "connect", "extended_values", "main", "wait_final",
 ]
