@@ -21,7 +21,7 @@ import time
 from typing import Any, Counter, Dict, Iterator, List, Optional, Tuple, Union
 
 from .. import journal, spec
-from ..bulk import BadInput, Failed, Message, Outcome, Progress
+from ..bulk import BadInput, Message, Progress
 from .argtypes import bounded_int
 from .connection import connect
 from .context import Context
