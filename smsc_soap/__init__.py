@@ -5,6 +5,7 @@ it raises is a :class:`SmscError`.
 """
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .channels import Binary, Bot, Email, Hlr, Mms, Ping, Push, Social, TelegramCode, Viber, VoiceCall, WhatsApp
 from .errors import (
     ApiError,
@@ -54,8 +55,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._base import Reconciliation
     from ._core.retry import RetryPolicy
     from .client import Client
-
-__version__ = "0.1.0"
 
 # The client pulls in zeep and requests; the package is also imported by the pytest plugins in
 # every test run of every user, so those names load on first use only.

@@ -16,12 +16,9 @@ character outside the BMP, such as an emoji, takes two).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Protocol, Sequence, Tuple, Union
 
 from . import spec
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .channels import Message
 
 __all__ = [
     "COMMENT_SEPARATOR",
@@ -117,7 +114,17 @@ def segments(text: str) -> List[str]:
     return out
 
 
-def parts(mes: Union[str, "Message"], channel: Union[str, spec.Channel, None] = None, *, translit: int = 0,
+class ChannelMessage(Protocol):
+    """What :func:`parts` needs of a channel's message (:class:`smsc_soap.channels.Message`):
+    its text and the extended parameters that select its channel. Named here, below the
+    channels, so that this module need not import them."""
+
+    def mes(self) -> str: ...
+
+    def extended(self) -> Dict[str, Any]: ...
+
+
+def parts(mes: Union[str, ChannelMessage], channel: Union[str, spec.Channel, None] = None, *, translit: int = 0,
           maxsms: Optional[int] = None) -> int:
     """How many parts (each billed) a message takes per recipient, as the sandbox bills it.
 
@@ -128,9 +135,7 @@ def parts(mes: Union[str, "Message"], channel: Union[str, spec.Channel, None] = 
     ``translit`` is the HTTP page's parameter: a transliterated text is billed in the alphabet
     it ends up in; ``maxsms`` cuts a long text to that many parts, as the service does.
     """
-    from .channels import wire_form
-
-    text, extended = wire_form(mes)
+    text, extended = (mes, {}) if isinstance(mes, str) else (mes.mes(), mes.extended())
     if channel is not None:
         facts = spec.CHANNELS[channel] if isinstance(channel, str) else channel
         if extended or not isinstance(mes, str):
@@ -233,7 +238,7 @@ def _price(prices: Prices, phone: str) -> Decimal:
     return prices[best]
 
 
-def estimate(messages: Iterable[Tuple[Sequence[str], Union[str, "Message"]]], prices: Prices, *,
+def estimate(messages: Iterable[Tuple[Sequence[str], Union[str, ChannelMessage]]], prices: Prices, *,
              translit: int = 0, maxsms: Optional[int] = None) -> Estimate:
     """The cost of sending each ``(recipients, message)``, offline, as the sandbox bills it.
 

@@ -100,7 +100,7 @@ def test_the_installed_command_with_sandbox() -> None:
 
 def test_the_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch: pytest.MonkeyPatch,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from smsc_soap import cli_http
+    from smsc_soap.cli import pages as cli_http  # the module moved (was smsc_soap.cli_http): its private parts are patched here
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     bar = cli_http._progress(quiet=False)
@@ -120,7 +120,7 @@ def test_the_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch: py
 
 def test_without_tqdm_a_terminal_gets_plain_lines(monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from smsc_soap import cli_http
+    from smsc_soap.cli import pages as cli_http  # the module moved (was smsc_soap.cli_http): its private parts are patched here
 
     def missing(name: str) -> None:
         raise ImportError(name)
@@ -168,7 +168,7 @@ def test_exports_get_replaces_a_link_at_the_target_not_its_file(capsys: pytest.C
 
 def test_a_failure_mid_file_leaves_no_file(capsys: pytest.CaptureFixture[str], env: Dict[str, str],
                                            sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from smsc_soap import cli_http
+    from smsc_soap.cli import pages as cli_http  # the module moved (was smsc_soap.cli_http): its private parts are patched here
     from smsc_soap.errors import ConnectionError as Cut
 
     _done_export(sandbox)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Tuple, Union
 
 from .. import errors
+from .._version import __version__
 from .retry import RetryPolicy
 
 #: (connect, read) seconds. Our choice: the pages state no answer time. ``connect`` bounds each
@@ -56,7 +57,6 @@ class TransportSettings:
 def user_agent() -> str:
     """What every request of the package says it is, whichever shell sends it (SOAP and the HTTP
     pages; not zeep's, nor the HTTP library's): set once where a shell builds its session."""
-    from .. import __version__  # at call time: the package's __init__ has finished by then
     return f"smsc-soap/{__version__} Python/{platform.python_version()}"
 
 

@@ -1,6 +1,6 @@
 """``python -m smsc_soap.sandbox``: the same as ``smsc-soap sandbox``."""
 import sys
 
-from .cli import main
+from ..cli.sandbox import main
 
 sys.exit(main())

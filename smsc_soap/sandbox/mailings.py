@@ -22,6 +22,8 @@ from .. import spec
 from . import tables as T
 from .exports import service_date
 from .forms import Upload, whole
+from .page_answers import CONTENT_TYPES, PageAnswer, render
+from .refusal import Refused
 
 #: How many times a repeating mailing without rptn is sent (ASSUMPTION, the sandbox's own bound).
 MAX_REPEATS = 12
@@ -97,7 +99,6 @@ class Mailings:
 
     def handle(self, operation: str, login: str, form: Mapping[str, str], fmt: int, now: float,
                files: Sequence[Upload] = ()) -> Any:
-        from .http_pages import CONTENT_TYPES, PageAnswer, _Refused, render
         if operation == "jobs.add":
             return PageAnswer(CONTENT_TYPES[fmt], self._add(login, form, fmt, now, files))
         if operation == "jobs.get_all":
@@ -109,7 +110,7 @@ class Mailings:
                                                          item_tag="job", many=False))
         if operation == "jobs.cancel":
             if mailing.cancelled or not any(moment > now for moment in mailing.moments):
-                raise _Refused(T.ERR_PARAMS)  # ASSUMPTION: nothing waits, nothing to cancel
+                raise Refused(T.ERR_PARAMS)  # ASSUMPTION: nothing waits, nothing to cancel
             self._withdraw(mailing, now)
             mailing.cancelled = True
         else:  # jobs.del
@@ -121,14 +122,13 @@ class Mailings:
     # --- add ----------------------------------------------------------------------------------
 
     def _add(self, login: str, form: Mapping[str, str], fmt: int, now: float, files: Sequence[Upload] = ()) -> bytes:
-        from .http_pages import _Refused
         _check_files(form, files)
         name = form.get("name", "").strip()
         rpt = _choice(form.get("rpt"), spec.MAILING_REPEATS, 0)
         rptn = _positive(form.get("rptn"))
         cost_mode = _choice(form.get("cost"), dict.fromkeys(spec.MAILING_COST_CHOICES), 0)
         if not name or (spec.RPTN_NEEDS_RPT and rptn is not None and rpt == 0):
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         template = _positive(form.get("tpl"))
         self._check_sender2(form.get("sender2"))
         key = (login, tuple(sorted((k, v) for k, v in form.items() if k not in ("psw", "apikey"))))
@@ -137,11 +137,11 @@ class Mailings:
             while hits and hits[0] <= now - spec.RATE_LIMIT_WINDOW_SECONDS:
                 hits.popleft()
             if hits and cost_mode != 1:
-                raise _Refused(T.ERR_RATE)
+                raise Refused(T.ERR_RATE)
         base = {name: form[name] for name in _BASE_FIELDS if name in form}
         if template is not None:
             if form.get("mes"):
-                raise _Refused(T.ERR_PARAMS)
+                raise Refused(T.ERR_PARAMS)
             base["mes"] = f"Template {template}"
         query = {k: v for k, v in form.items() if k not in _MAILING_ONLY and k not in _BASE_FIELDS and k != "id"}
         auth = {"login": login, "psw": self.service.account(login).psw}
@@ -168,17 +168,12 @@ class Mailings:
     def _check_sender2(self, sender2: Optional[str]) -> None:
         """000:82: sender2 is the sender name of the SMS fallback, so the sender's rules hold
         (the service's own check: its error for a bad sender)."""
-        from .http_pages import _Refused
-        try:
-            self.service._check_sender(sender2)
-        except Exception as refused:  # the service's refusal, with its code
-            raise _Refused(getattr(refused, "code", T.ERR_PARAMS)) from None
+        self.service.check_sender(sender2)  # refused with the service's code
 
     def _send(self, auth: Mapping[str, str], base: Mapping[str, str], query: Mapping[str, str]) -> Dict[str, Any]:
-        from .http_pages import _Refused
         result: Dict[str, Any] = self.service.call("send_sms2", dict(auth, **base, query=urlencode(query)))
         if result.get("error"):
-            raise _Refused(int(result["error"]))
+            raise Refused(int(result["error"]))
         return result
 
     def _moment_of(self, message_id: str, login: str) -> float:
@@ -186,45 +181,32 @@ class Mailings:
 
     def _withdraw(self, mailing: Mailing, now: float) -> None:
         """Remove the repeats still waiting, and refund them."""
-        service = self.service
-        with service._lock:
-            waiting = {mid for mid, moment in zip(mailing.message_ids, mailing.moments) if moment > now}
-            keep, refund = [], Decimal("0")
-            for record in service._records:
-                message = record.message
-                if message.login == mailing.login and message.id in waiting:
-                    refund += message.cost
-                    service._index.pop((message.login, message.id, message.phone), None)
-                else:
-                    keep.append(record)
-            service._records[:] = keep
-            service._accounts[mailing.login].balance += refund
+        waiting = [mid for mid, moment in zip(mailing.message_ids, mailing.moments) if moment > now]
+        self.service.withdraw(mailing.login, waiting)
         mailing.moments = [moment for moment in mailing.moments if moment <= now]  # empty: none was sent
         mailing.message_ids = mailing.message_ids[:len(mailing.moments)]
 
     # --- finding ------------------------------------------------------------------------------
 
     def _find(self, login: str, raw_id: str) -> Mailing:
-        from .http_pages import _Refused
         wanted = whole(raw_id)
         if wanted is None:
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         with self._lock:
             for mailing in self._mailings:
                 if mailing.login == login and mailing.id == wanted and not mailing.deleted:
                     return mailing
-        raise _Refused(3)
+        raise Refused(3)
 
     def _listing(self, login: str, form: Mapping[str, str], now: float) -> List[Mailing]:
         """000:200-201: from ``start`` to ``end`` (dd.mm.yyyy); by default the last 2 months; at most 10
         when a date is missing (spec.MAILING_LIST_CAP_WITH_BOTH_DATES)."""
-        from .http_pages import _Refused
         default_start = _add_months(datetime.fromtimestamp(now, _MOSCOW), -spec.MAILING_LIST_DEFAULT_MONTHS)
         try:
             start = _day(form.get("start")) if form.get("start") else default_start.timestamp()
             end = _day(form.get("end")) + 86400 if form.get("end") else float("inf")
         except ValueError:
-            raise _Refused(T.ERR_PARAMS) from None
+            raise Refused(T.ERR_PARAMS) from None
         with self._lock:
             found = [m for m in self._mailings if m.login == login and not m.deleted and start <= m.created < end]
         if form.get("start") and form.get("end") and not spec.MAILING_LIST_CAP_WITH_BOTH_DATES:
@@ -235,17 +217,16 @@ class Mailings:
 def _check_files(form: Mapping[str, str], files: Sequence[Upload]) -> None:
     """Files only for the channels the page gives them (spec.MAILING_FILE_CHANNELS), an MMS's of
     its types (000:129), none empty, within spec.MAILING_FILES_MAX_BYTES; else error 1."""
-    from .http_pages import _Refused
     if not files:
         return
     flags = {name: spec.CHANNELS[name].flag for name in spec.MAILING_FILE_CHANNELS}
     chosen = [name for name, flag in flags.items() if flag is not None and form.get(flag, "").strip() == "1"]
     if len(chosen) != 1 or any(not upload.data for upload in files) \
             or sum(len(upload.data) for upload in files) > spec.MAILING_FILES_MAX_BYTES:
-        raise _Refused(T.ERR_PARAMS)
+        raise Refused(T.ERR_PARAMS)
     if chosen[0] == "mms" and any(upload.name.rpartition(".")[2].lower() not in spec.MMS_FILE_TYPES
                                   for upload in files):
-        raise _Refused(T.ERR_PARAMS)
+        raise Refused(T.ERR_PARAMS)
 
 
 def _day(text: Optional[str]) -> float:
@@ -253,22 +234,20 @@ def _day(text: Optional[str]) -> float:
 
 
 def _choice(raw: Optional[str], allowed: Mapping[int, Any], default: int) -> int:
-    from .http_pages import _Refused
     if not (raw or "").strip():
         return default
     value = whole(raw)
     if value is None or value not in allowed:
-        raise _Refused(T.ERR_PARAMS)
+        raise Refused(T.ERR_PARAMS)
     return value
 
 
 def _positive(raw: Optional[str]) -> Optional[int]:
-    from .http_pages import _Refused
     if not (raw or "").strip():
         return None
     value = whole(raw)
     if value is None or value < 1:
-        raise _Refused(T.ERR_PARAMS)
+        raise Refused(T.ERR_PARAMS)
     return value
 
 

@@ -29,8 +29,8 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
-from urllib.parse import urlsplit
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import parse_qsl, urlsplit
 
 try:
     import resource
@@ -41,6 +41,8 @@ from .._wsdl import SOAP_PATH, wsdl_for
 from . import assumptions as A
 from . import http_pages
 from .faults import Fault, dtd_declaration, html_page
+from .forms import Upload, is_multipart, multipart_form
+from .page_answers import PageAnswer
 from .limits import caller_of
 from .tables import ERR_RATE
 from .soapxml import (
@@ -484,12 +486,66 @@ class _Handler(BaseHTTPRequestHandler):
             return None, "large"
         return out, None
 
+    def _serve_page(self, page: str, query: str, post: bool) -> None:
+        """Answer a GET or POST to ``page`` (one of the HTTP pages beside SOAP, 000-002): the
+        pages' logic is :class:`~.http_pages.HttpPages`'s; reading the request, faults, the record
+        and writing the answer (a file as it is made) are this handler's."""
+        body = b""
+        if post:
+            read = self._read_body()
+            if read is None:
+                return
+            body = read
+        at = self.server.app.clock.now()
+        form = dict(parse_qsl(query, keep_blank_values=True))
+        files: List[Upload] = []
+        content_type = self.headers.get("Content-Type") or ""
+        if is_multipart(content_type):  # a mailing's files (000:129-134, 148): $_POST and $_FILES
+            fields, files = multipart_form(content_type, body)
+            form.update(fields)
+        else:
+            form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        app = self.server.app
+        operation = http_pages.operation_of(page, form)
+
+        def handle() -> PageAnswer:
+            pages: http_pages.HttpPages = app.pages
+            return pages.handle(page, form, self.client_address[0],
+                                in_flight=lambda: app.latency > 0 and self.server.stopping.wait(app.latency), files=files)
+
+        fault = app.faults.take(operation, page=True) if operation is not None else None
+        if fault is not None:  # as for SOAP (faults.py); a file answer goes whole into the faulty one
+            def real() -> Any:
+                answer = handle()
+                return _Answer(200, answer.content_type, b"".join(http_pages.pieces(answer)))
+            self._deliver(fault, real, None, "", dict(body=body, at=at, operation=operation, params=form))
+            return
+        answer = handle()
+        if isinstance(answer.body, bytes):
+            self._record(body=body, at=at, operation=operation, params=form, status=200, response=answer.body)
+            self._send(_Answer(200, answer.content_type, answer.body))
+            return
+        self._record(body=body, at=at, operation=operation, params=form, status=200)
+        self.close_connection = True  # no length: the end of the file is the end of the connection
+        if not self._write(self._head(200, answer.content_type, None)):
+            return
+        file = answer.body
+        try:
+            for piece in file:
+                if self.server.stopping.is_set() or not self._write(piece):
+                    break
+        finally:
+            close = getattr(file, "close", None)
+            if close is not None:
+                close()
+        self._drop()
+
     # --- methods ---------------------------------------------------------------------------------
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         if http_pages.page_of(url.path):  # the HTTP pages beside SOAP (000-002)
-            http_pages.serve(self, str(http_pages.page_of(url.path)), url.query, post=False)
+            self._serve_page(str(http_pages.page_of(url.path)), url.query, post=False)
             return
         if url.path != SOAP_PATH:
             self._not_found()
@@ -513,7 +569,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         url = urlsplit(self.path)
         if http_pages.page_of(url.path):  # the HTTP pages beside SOAP (000-002)
-            http_pages.serve(self, str(http_pages.page_of(url.path)), url.query, post=True)
+            self._serve_page(str(http_pages.page_of(url.path)), url.query, post=True)
             return
         if url.path != SOAP_PATH:
             self._not_found(read_body=True)

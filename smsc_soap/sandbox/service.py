@@ -23,6 +23,7 @@ from . import tables as T
 from .clock import Clock
 from .phones import BadPhone, dedupe, normalize, split_phones
 from .forms import whole
+from .refusal import Refused
 from . import flood
 from .sendtime import BadTime, format_moment, is_absolute, send_moment
 
@@ -106,12 +107,6 @@ class SentMessage:
 
 #: How a message the flood rule blocks ends (spec.FLOOD_STATUS, FLOOD_ERR: the page's ASSUMPTION).
 FLOODED = A.Outcome("flooded", spec.FLOOD_STATUS, spec.FLOOD_ERR)
-
-
-class _Refused(Exception):
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 @dataclass
@@ -235,6 +230,44 @@ class Service:
                      for at in sorted(set(record.changes())) if since < at <= until]
         return sorted(found, key=lambda change: change[0])
 
+    # --- the seams of the HTTP pages (http_pages.py, mailings.py): the service's state stays its own ---
+
+    def page_login(self, form: Mapping[str, str], client_ip: str, *, takes_apikey: bool) -> str:
+        """The login a page's request acts for; :class:`Refused` from a blocked address, for an
+        unknown ``apikey`` (on a page that takes one) or a wrong login or password."""
+        with self._lock:
+            if self._ip_blocked_until.get(client_ip, float("-inf")) > self.clock.now():
+                raise Refused(T.ERR_IP_BLOCKED)
+            apikey = form.get("apikey") if takes_apikey else None
+            if apikey is not None:
+                login = self._apikeys.get(apikey)
+                if login is None:
+                    raise Refused(T.ERR_AUTH)
+                return login
+            return self._authenticate(form, {}).login
+
+    def note_page_error(self, client_ip: str, code: int) -> None:
+        """A page's refusal counts towards blocking the address, as the SOAP endpoint's do."""
+        with self._lock:
+            self._note_ip_error(client_ip, code, self.clock.now())
+
+    def withdraw(self, login: str, message_ids: Iterable[str]) -> Decimal:
+        """Remove ``login``'s messages ``message_ids`` (a mailing's repeats still waiting) and
+        refund what they cost; the amount refunded."""
+        wanted = set(message_ids)
+        with self._lock:
+            keep, refund = [], Decimal("0")
+            for record in self._records:
+                message = record.message
+                if message.login == login and message.id in wanted:
+                    refund += message.cost
+                    self._index.pop((message.login, message.id, message.phone), None)
+                else:
+                    keep.append(record)
+            self._records[:] = keep
+            self._accounts[login].balance += refund
+        return refund
+
     # --- the entry point -------------------------------------------------------------------
 
     def call(self, operation: str, params: Params, client_ip: str = "127.0.0.1") -> Result:
@@ -256,7 +289,7 @@ class Service:
                 return {"error": str(T.ERR_IP_BLOCKED)}
             try:
                 return handler(params, now)
-            except _Refused as refused:
+            except Refused as refused:
                 self._note_ip_error(client_ip, refused.code, now)
                 return {"error": str(refused.code)}
 
@@ -294,12 +327,12 @@ class Service:
         value = params.get(name)
         if value is None or isinstance(value, str):
             return value
-        raise _Refused(code)  # given twice (an array in PHP), or not text
+        raise Refused(code)  # given twice (an array in PHP), or not text
 
     def _required(self, params: Params, name: str, code: int = A.MISSING_PARAM_ERROR) -> str:
         value = self._value(params, name, code)
         if value is None:
-            raise _Refused(code)
+            raise Refused(code)
         return value
 
     def _query(self, params: Params, *, required: bool) -> Dict[str, str]:
@@ -311,15 +344,15 @@ class Service:
         if "apikey" in query:
             login = self._apikeys.get(query["apikey"])
             if login is None:
-                raise _Refused(T.ERR_AUTH)
+                raise Refused(T.ERR_AUTH)
             return self._accounts[login]
         login = self._value(params, "login", A.MISSING_AUTH_ERROR)
         psw = self._value(params, "psw", A.MISSING_AUTH_ERROR)
         if login is None or psw is None:
-            raise _Refused(A.MISSING_AUTH_ERROR)
+            raise Refused(A.MISSING_AUTH_ERROR)
         account = self._accounts.get(login)
         if account is None or not hmac.compare_digest(account.psw.encode(), psw.encode()):
-            raise _Refused(T.ERR_AUTH)
+            raise Refused(T.ERR_AUTH)
         return account
 
     @staticmethod
@@ -334,9 +367,9 @@ class Service:
         """``raw`` read as a whole number in ``lo..hi`` (no upper bound when ``hi`` is None)."""
         value = whole(raw, signed=True)
         if value is None:
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         if value < lo or (hi is not None and value > hi):
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         return value
 
     @staticmethod
@@ -348,7 +381,7 @@ class Service:
         for name, values in allowed.items():
             raw = query.get(name, "").strip()
             if raw and raw not in {str(value) for value in values}:
-                raise _Refused(T.ERR_PARAMS)
+                raise Refused(T.ERR_PARAMS)
         for name, bounds in spec.EXTENDED_INT_RANGES.items():
             raw = query.get(name, "").strip()
             if raw and name != "valid":  # valid has an hh:mm form too: see _validity
@@ -358,10 +391,10 @@ class Service:
             try:
                 hours = float(period)
             except ValueError:
-                raise _Refused(T.ERR_PARAMS) from None
+                raise Refused(T.ERR_PARAMS) from None
             low, high = spec.PERIOD_HOURS
             if not low <= hours <= high:
-                raise _Refused(T.ERR_PARAMS)
+                raise Refused(T.ERR_PARAMS)
 
     @staticmethod
     def _validity(query: Mapping[str, str]) -> float:
@@ -376,7 +409,7 @@ class Service:
             minutes = int(hh) * 60 + int(mm)
             if spec.VALID_MINUTES.includes(minutes):
                 return minutes * 60.0
-        raise _Refused(T.ERR_PARAMS)
+        raise Refused(T.ERR_PARAMS)
 
     def _new_id(self) -> str:
         """The next number no message has as its id yet (see :data:`.assumptions.FIRST_MESSAGE_ID`)."""
@@ -390,11 +423,11 @@ class Service:
         if value.isascii() and value.isdigit():
             number = whole(value)
             if number is None or not spec.ID_INT_RANGE.includes(number):
-                raise _Refused(T.ERR_PARAMS)
+                raise Refused(T.ERR_PARAMS)
             return
         allowed = all(ch.isascii() and (ch.isalnum() or ch in spec.ID_SYMBOLS) for ch in value)
         if len(value) > T.MAX_ID_CHARS or not allowed:
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
 
     @staticmethod
     def _channel(query: Mapping[str, str], cost_only: bool, sender: Optional[str]) -> spec.Channel:
@@ -404,22 +437,22 @@ class Service:
         given = {name for name, value in query.items() if value.strip() not in ("", "0")}
         chosen = [c for c in spec.CHANNELS.values() if c.flag in given]
         if len(chosen) > 1 and spec.ONE_CHANNEL_PER_REQUEST:
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         channel = chosen[0] if chosen else spec.CHANNELS["sms"]
         if channel.flag == "bin" and query["bin"].strip() not in {str(v) for v in channel.flag_values}:
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         if any(p in given and p not in channel.needs + channel.allows for p in spec.CHANNEL_ONLY_PARAMS):
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         if not all(p in given for p in channel.needs):
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         voice, comma, language = query.get("voice", "").partition(",")
         if "voice" in given and (voice.strip() not in spec.VOICES  # 004 voice: m..w4, optionally ",en"
                                  or (comma and not spec.VOICE_LANGUAGE.fullmatch(language.strip()))):
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         if channel.needs_sender and not cost_only:
             address = sender or ""
             if len(address) > spec.EMAIL_ADDRESS_MAX_CHARS or not spec.EMAIL_ADDRESS.fullmatch(address):
-                raise _Refused(T.ERR_PARAMS)
+                raise Refused(T.ERR_PARAMS)
         return channel
 
     @staticmethod
@@ -427,28 +460,28 @@ class Service:
         """Error 1 for a text the channel cannot carry (spec.CHANNELS' ``text`` rule); hlr and
         ping ignore theirs, as the page says ("mes не використовується")."""
         if channel.text == spec.TEXT and text == "":
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         if channel.text == spec.TEXT_CODE and not (
                 text.isascii() and text.isdigit() and spec.TELEGRAM_CODE_DIGITS.includes(len(text))):
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         if channel.text == spec.TEXT_LINK_TITLE:
             link, sep, title = mes.partition(spec.PUSH_SEPARATOR)
             if not (sep and link.strip() and title.strip()):
-                raise _Refused(T.ERR_PARAMS)
+                raise Refused(T.ERR_PARAMS)
         if channel.text == spec.TEXT_SUBJECT_OR_TEXT and text == "" and not query.get("subj", "").strip():
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         if channel.text == spec.TEXT_BINARY:
             body, params = billing.split_comment(mes)
             if query["bin"].strip() == "2":
                 if not spec.HEX_TEXT.fullmatch(body) or int(body[:2], 16) + 1 > len(body) // 2:
-                    raise _Refused(T.ERR_PARAMS)
+                    raise Refused(T.ERR_PARAMS)
             elif (any(ord(ch) > spec.BINARY_CHAR_MAX for ch in body) or body == ""
                   or ord(body[0]) + 1 > len(body)):
-                raise _Refused(T.ERR_PARAMS)
+                raise Refused(T.ERR_PARAMS)
             if params is not None:
                 match = spec.BINARY_PARAMS.fullmatch(params)
                 if not match or not all(spec.OCTET.includes(int(v)) for v in match.groups()):
-                    raise _Refused(T.ERR_PARAMS)
+                    raise Refused(T.ERR_PARAMS)
 
     @staticmethod
     def _recipient(raw: str, channel: spec.Channel) -> str:
@@ -460,7 +493,7 @@ class Service:
             return address
         return normalize(raw)
 
-    def _check_sender(self, sender: Optional[str]) -> None:
+    def check_sender(self, sender: Optional[str]) -> None:
         if sender is None or sender == "":
             return
         if sender.isascii() and sender.isdigit():
@@ -469,7 +502,7 @@ class Service:
             well_formed = (len(sender) <= T.MAX_SENDER_CHARS and bool(A.SENDER_CHARS.match(sender))
                            and (spec.SENDER_EDGE_SPACES or sender == sender.strip()))
         if not well_formed or (self.senders is not None and sender not in self.senders):
-            raise _Refused(T.ERR_FORBIDDEN)
+            raise Refused(T.ERR_FORBIDDEN)
 
     # --- limits ----------------------------------------------------------------------------------
 
@@ -479,7 +512,7 @@ class Service:
         while hits and hits[0] <= now - T.RATE_WINDOW:
             hits.popleft()
         if len(hits) >= allowed:
-            raise _Refused(T.ERR_RATE)
+            raise Refused(T.ERR_RATE)
         hits.append(now)
 
     def _note_ip_error(self, ip: str, code: int, now: float) -> None:
@@ -500,7 +533,7 @@ class Service:
             phones = self._required(params, "phones")
             mes = self._required(params, "mes")
             if not split_phones(phones):
-                raise _Refused(T.ERR_PARAMS)
+                raise Refused(T.ERR_PARAMS)
             return [_Batch(split_phones(phones), mes, sender, tz)]
         # list: "phones:mes" or "phones;mes" lines (004:175: the text follows the first ":" or
         # ";"), or "sender,tz|phones:mes"; "\n" inside mes is a newline. The separators are
@@ -519,14 +552,14 @@ class Service:
                 line = rest
             ends = [line.find(mark) for mark in spec.LIST_TEXT_SEPARATORS if mark in line]
             if not ends:
-                raise _Refused(T.ERR_PARAMS)
+                raise Refused(T.ERR_PARAMS)
             phones, mes = line[:min(ends)], line[min(ends) + 1:]
             if not split_phones(phones):
-                raise _Refused(T.ERR_PARAMS)
+                raise Refused(T.ERR_PARAMS)
             text = mes.replace(spec.LIST_NEWLINE_ESCAPE, "\n")
             batches.append(_Batch(split_phones(phones), text, line_sender, line_tz))
         if not batches:
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         return batches
 
     def _send(self, params: Params, query: Mapping[str, str], now: float, operation: str, *, cost_only: bool) -> Result:
@@ -552,7 +585,7 @@ class Service:
             batch.text, batch.comment = billing.split_comment(batch.mes)
             self._check_channel_text(channel, batch.mes, batch.text, query)
             if len(batch.mes if spec.MES_LIMIT_COUNTS_COMMENT else batch.text) > T.MAX_MESSAGE_CHARS:
-                raise _Refused(T.ERR_PARAMS)
+                raise Refused(T.ERR_PARAMS)
             if maxsms and channel.billing == spec.BILL_PARTS:
                 batch.text = billing.sent_text(batch.text, maxsms, translit=translit)
             batch.parts = billing.parts_billed(batch.mes, channel, translit=translit, maxsms=maxsms,
@@ -563,10 +596,10 @@ class Service:
                 # 004:182: a line's own tz counts only with DDMMYYhhmm or DD.MM.YY hh:mm
                 moments.append(send_moment(when, now, batch.tz if is_absolute(when) else tz))
             except BadTime:
-                raise _Refused(T.ERR_DATE) from None
+                raise Refused(T.ERR_DATE) from None
         for batch in batches:
             if not channel.needs_sender:  # an e-mail's sender is an address, checked above
-                self._check_sender(batch.sender)
+                self.check_sender(batch.sender)
 
         failed: List[Dict[str, str]] = []
         malformed = refused = 0
@@ -586,7 +619,7 @@ class Service:
                 good.append(phone)
             batch.good = dedupe(good)
         if not any(batch.good for batch in batches):
-            raise _Refused(T.ERR_PHONE if malformed else T.ERR_UNDELIVERABLE)
+            raise Refused(T.ERR_PHONE if malformed else T.ERR_UNDELIVERABLE)
 
         flooded = set() if cost_mode == 1 else self._flooded(account.login, batches, moments)
         cnt = sum(batch.parts * len(batch.good) for batch in batches)
@@ -610,9 +643,9 @@ class Service:
             if at <= now - T.DUPLICATE_SEND_WINDOW:
                 del self._sends[key]
         if dup_key in self._sends:
-            raise _Refused(T.ERR_RATE)
+            raise Refused(T.ERR_RATE)
         if cost > account.balance:
-            raise _Refused(T.ERR_FUNDS)
+            raise Refused(T.ERR_FUNDS)
 
         account.balance -= cost
         self._sends[dup_key] = now
@@ -669,17 +702,17 @@ class Service:
         msg_id = self._required(params, "id")
         level_text = (self._value(params, "all") or "").strip() or "0"
         if level_text not in {str(level) for level in T.STATUS_DETAIL_LEVELS}:
-            raise _Refused(T.ERR_PARAMS)
+            raise Refused(T.ERR_PARAMS)
         level = int(level_text)
         try:
             phone = normalize(raw_phone)
         except BadPhone:
-            raise _Refused(T.ERR_PARAMS) from None
+            raise Refused(T.ERR_PARAMS) from None
         key = (account.login, msg_id, phone)
         self._limit(self._status_hits, key, T.STATUS_REQUESTS_PER_MINUTE, now)
         record = self._index.get(key)
         if record is None:
-            raise _Refused(T.ERR_NOT_FOUND)
+            raise Refused(T.ERR_NOT_FOUND)
         status, err, since = record.state(now)
         msg = record.message
         result: Result = {"status": str(status), "last_date": format_moment(since), "err": str(err)}
