@@ -52,12 +52,13 @@ from .results import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from .async_client import AsyncClient
-    from .client import Client, Reconciliation
-    from .transport import RetryPolicy
+    from ._base import Reconciliation
+    from ._core.retry import RetryPolicy
+    from .client import Client
 
 # The client pulls in zeep and requests; the package is also imported by the pytest plugins in
 # every test run of every user, so those names load on first use only.
-_LAZY = {"AsyncClient": "async_client", "Client": "client", "Reconciliation": "client", "RetryPolicy": "transport"}
+_LAZY = {"AsyncClient": "async_client", "Client": "client", "Reconciliation": "_base", "RetryPolicy": "_core.retry"}
 
 
 def __getattr__(name: str) -> Any:

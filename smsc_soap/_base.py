@@ -5,7 +5,9 @@ every decision of a call stays in the sans-IO core (:mod:`smsc_soap._core`).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Type, TypeVar, Union
+import inspect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 from . import _core
 from ._core import calls
@@ -13,11 +15,32 @@ from ._core.retry import RetryPolicy
 from ._core.settings import Timeout, TransportSettings
 from ._wsdl import endpoint_url
 from .errors import SendOutcomeUnknown, ValidationError
+from .query import describe_extended
 from .redact import Secret
 
-__all__ = ["ClientBase", "reconcile_pair", "reconcile_target"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .results import StatusResult
+
+__all__ = ["OPERATION_DOCS", "ClientBase", "Phones", "Reconciliation", "reconcile_pair", "reconcile_target"]
 
 C = TypeVar("C", bound="ClientBase")
+#: Numbers as both clients take them: one string, or an iterable of strings.
+Phones = Union[str, Iterable[str]]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """What :meth:`Client.reconcile` learnt about a send whose outcome was unknown.
+
+    ``found`` is True when the service has the message (it was accepted: do not send it again);
+    then ``phone`` is the number asked about and ``status`` its delivery status. False means the
+    service has no message with this id for any of the numbers: it was not sent.
+    """
+
+    id: str
+    found: bool
+    phone: Optional[str] = None
+    status: Optional["StatusResult"] = None
 
 
 class ClientBase:
@@ -30,7 +53,6 @@ class ClientBase:
     _apikey: Secret
     _secrets: Tuple[Secret, Secret]
     _settings: TransportSettings
-    _backoffs: _core.BackOffWindows
 
     def _configure(self, login: Optional[str], psw: Optional[str], apikey: Optional[str], host: Optional[str],
                    url: Optional[str], timeout: Timeout, verify: Union[bool, str],
@@ -47,7 +69,6 @@ class ClientBase:
             raise ValidationError(f"retry must be a RetryPolicy, got {type(retry).__name__}", field="retry")
         self._settings = settings = TransportSettings(timeout=timeout, verify=verify, retry=retry or RetryPolicy())
         self.retry = settings.retry
-        self._backoffs = _core.BackOffWindows(settings.retry)
         return settings
 
     @classmethod
@@ -97,3 +118,33 @@ def reconcile_pair(id: Union[int, str], phones: Union[str, Iterable[str]]) -> Tu
     if not numbers:
         raise ValidationError("give at least one phone number the send went to", field="phones")
     return str(id).strip(), tuple(numbers)
+
+
+#: The help of the operations, the same for both clients (each assigns it to its methods); the
+#: ``*2`` operations list the extended parameters, generated from smsc_soap.query's table.
+OPERATION_DOCS: Dict[str, str] = {
+    "send_sms": """Send ``mes`` to ``phones`` (a string or an iterable of numbers).
+
+        Without ``id`` the client gives the message one derived from the request and its minute
+        (``smsc_soap._core.ids``): a send whose answer was lost can be looked up, and the same call
+        repeated within the minute is refused by the service with
+        :class:`~smsc_soap.DuplicateRequest` (its guard against loops, error 9). A send is never
+        repeated by the client once it may have reached
+        the service; :class:`~smsc_soap.SendOutcomeUnknown` is raised instead, for
+        :meth:`reconcile`.
+        """,
+    "send_sms2": """Send with extended parameters (``cost=3``, ``err=1``, ``valid=12``, ``list=...``, ...).
+
+        ``mes`` is a text, or a channel's message (:mod:`smsc_soap.channels`: ``Email(...)``,
+        ``VoiceCall(...)``, ``Hlr()``, ...); the channel's rules are checked before sending.
+        ``phones`` and ``mes`` may be None only when ``list`` carries the recipients and texts.
+        """,
+    "get_sms_cost": """What sending ``mes`` to ``phones`` would cost; nothing is sent.""",
+    "get_sms_cost2": """The cost with extended parameters (channel, ``translit``, ``maxsms``, ...); ``mes`` may be
+        a channel's message, as for :meth:`send_sms2`.""",
+    "get_status": """The delivery status of message ``id`` to ``phone``; ``all=1``/``2`` adds details.""",
+    "get_status2": """The delivery status with extended parameters.""",
+    "get_balance": """The account's balance (not with an API key: get_balance has no ``query`` to carry it).""",
+}
+for _name in ("send_sms2", "get_sms_cost2", "get_status2"):
+    OPERATION_DOCS[_name] = inspect.cleandoc(OPERATION_DOCS[_name]) + "\n\n" + describe_extended()

@@ -6,16 +6,14 @@ the SOAP layer's rows of the table, and a shell passes the rows of its HTTP libr
 """
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Tuple
+from typing import Any, Tuple
 
 import lxml.etree
 import zeep
 import zeep.exceptions
 
 from . import errors
-from ._core.exceptions import ExceptionRule, detach, soap_fault, translate
-from .redact import Secret
+from ._core.exceptions import ExceptionRule
 
 #: zeep reads leniently (``strict=False``) because the service's answers stray from its WSDL;
 #: the strict well-formedness check is the core's (``checks.check_xml``). Nothing is fetched,
@@ -54,37 +52,3 @@ def read_reply(binding: Any, operation: str, status: int, root: "lxml.etree._Ele
     if status != 200 or root.find("soap-env:Body/soap-env:Fault", namespaces=binding.nsmap) is not None:
         return binding.process_error(root, binding.get(operation))
     return binding.get(operation).process_reply(root)
-
-
-def soap_error(exc: BaseException, operation: str, address: str, http_rules: Sequence[ExceptionRule],
-               secrets: Iterable[Secret] = (), answered: bool = False) -> Optional[errors.SmscError]:
-    """Our error for ``exc`` raised inside a zeep call, to raise *outside* the ``except`` block
-    (see :mod:`smsc_soap._core.exceptions`); None: not ours to translate, re-raise ``exc``."""
-    if isinstance(exc, errors.SmscError):
-        return detach(exc)
-    if isinstance(exc, zeep.exceptions.Fault):
-        return soap_fault(exc.code, exc.message, secrets)
-    return translate(exc, (*http_rules, *SOAP_EXCEPTIONS), operation, address, secrets, answered=answered)
-
-
-@contextlib.contextmanager
-def soap_boundary(operation: str, address: str, http_rules: Sequence[ExceptionRule],
-                  secrets: Iterable[Secret] = (), answered: Callable[[], bool] = lambda: False) -> Iterator[None]:
-    """Re-raise lower-layer errors inside the block as smsc_soap errors, secrets scrubbed, ``from None``.
-
-    Kept for callers of old; a shell uses :func:`soap_error` and raises outside its ``except``
-    (here the lower exception stays readable as ``__context__``, and this generator's caller,
-    contextlib's ``__exit__``, holds it in a local). ``http_rules`` are the shell's rows for its HTTP library; ``answered()`` says whether a
-    whole answer came back (then zeep tripping over its shape is a ProtocolError too).
-    """
-    try:
-        yield
-    except errors.SmscError:
-        raise
-    except zeep.exceptions.Fault as fault:
-        raise soap_fault(fault.code, fault.message, secrets) from None
-    except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
-        ours = translate(exc, (*http_rules, *SOAP_EXCEPTIONS), operation, address, secrets, answered=answered())
-        if ours is not None:
-            raise ours from None
-        raise

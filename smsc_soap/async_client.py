@@ -1,36 +1,38 @@
 """The facade for asyncio applications: :class:`AsyncClient`, the same operations as
 :class:`~smsc_soap.Client` as coroutines, over zeep's async transport and httpx.
 
-It is a thin shell: the arguments are the core's to check (:mod:`smsc_soap._core.calls`), the
-retry, back-off and unknown-outcome decisions are the core's (:mod:`smsc_soap._core`), the I/O is
-:mod:`smsc_soap._async.transport`'s. Only what asyncio adds is decided here: a call's deadline
-cancels its task, and a send cancelled by the caller after its request was written is recorded
-in :attr:`AsyncClient.unknown_sends` (and noted on the ``CancelledError``), never silent.
+It is a thin shell: the arguments are the core's to check (:mod:`smsc_soap._core.calls`), every
+request is an attempt handed to the client's engine (:mod:`smsc_soap._async.engine`: limits,
+deadline, retries, translation, the secret-free raise), the I/O is
+:mod:`smsc_soap._async.transport`'s. What asyncio adds: a call's deadline cancels its task, and a
+send cancelled by the caller after its request was written is recorded in
+:attr:`AsyncClient.unknown_sends` (and noted on the ``CancelledError``), never silent.
 """
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import inspect
 import logging
-import time
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, overload, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 import zeep
+import zeep.exceptions
 
 from . import _core
-from ._async.transport import (AsyncSoapTransport, Deadline, Exchange, build_http_client, exchange_context,
-                               fresh_cancellation, reset_exchange)
-from ._base import ClientBase, reconcile_pair, reconcile_target
+from ._async.engine import Engine
+from ._async.transport import _HTTP_EXCEPTIONS, AsyncSoapTransport, Exchange, build_http_client
+from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_pair, reconcile_target
 from ._compat import add_note
 from ._core import calls
+from ._core.exceptions import ExceptionRule, soap_fault
 from ._core.retry import RetryPolicy
 from ._core.settings import DEFAULT_TIMEOUT, Timeout
-from ._soap import ZEEP_SETTINGS, read_reply
+from ._soap import SOAP_EXCEPTIONS, ZEEP_SETTINGS, read_reply
 from ._wsdl import wsdl_document
-from .client import Client, Phones, Reconciliation
-from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TimeoutError, TransportError, ValidationError
+from .errors import MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError
+from .limits import InMemoryLimits, account_key, concurrency_of
 from .results import BalanceResult, CostResult, SendResult, StatusResult
+
+from ._async.transport import POOL_SIZE
 
 if TYPE_CHECKING:  # pragma: no cover
     import httpx
@@ -55,17 +57,6 @@ T = TypeVar("T")
 log = logging.getLogger("smsc_soap")
 
 
-_RELEASE_EXECUTOR: List["concurrent.futures.ThreadPoolExecutor"] = []
-
-
-def _releases() -> "concurrent.futures.ThreadPoolExecutor":
-    """One thread, for every AsyncClient of the process, that gives shared slots back: a release
-    never waits behind calls that are waiting for a slot."""
-    if not _RELEASE_EXECUTOR:
-        _RELEASE_EXECUTOR.append(concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="smsc-soap-release"))
-    return _RELEASE_EXECUTOR[0]
-
-
 class AsyncClient(ClientBase):
     """A client of the SMSC SOAP service for asyncio: the constructor and the operations of
     :class:`~smsc_soap.Client`, each a coroutine (``await client.send_sms(...)``), with the same
@@ -73,9 +64,10 @@ class AsyncClient(ClientBase):
     close it with ``await client.aclose()`` or ``async with``.
 
     ``timeout``'s ``read`` bounds each whole call, retries and back-off included: the call's task
-    is cancelled at its deadline and :class:`~smsc_soap.TimeoutError` raised. At most
-    :data:`smsc_soap._async.transport.POOL_SIZE` requests are in flight at once, whatever the number
-    of tasks: the others wait for a connection, within their own deadline. ``session`` is an
+    is cancelled at its deadline and :class:`~smsc_soap.TimeoutError` raised. At most ``limits``'
+    ``concurrency`` requests are in flight at once (by default
+    :data:`smsc_soap._async.transport.POOL_SIZE`), whatever the number of tasks: the others wait
+    for a connection, within their own deadline. ``session`` is an
     ``httpx.AsyncClient`` of yours (not closed by :meth:`aclose`); requests through it count as
     sent once handed to it, and its pool is its own.
 
@@ -91,20 +83,23 @@ class AsyncClient(ClientBase):
                  retry: Optional[RetryPolicy] = None, session: Optional["httpx.AsyncClient"] = None,
                  limits: Optional["Limits"] = None) -> None:
         settings = self._configure(login, psw, apikey, host, url, timeout, verify, retry)
-        #: Limits shared with other processes (e.g. a :class:`~smsc_soap.limits.RedisLimits`), or
-        #: None: then the back-off windows live in this client, on its event loop, and its pool
-        #: bounds the requests in flight. A shared store's calls block, so they run in the loop's
-        #: default executor, never on the loop itself.
-        self.limits = limits
-        from .limits import account_key
-
+        #: Where the limits of the login live (:mod:`smsc_soap.limits`): this client's own by
+        #: default (their ``concurrency`` is the size of its pool, which bounds what is in
+        #: flight), or a store shared with other clients and processes (e.g. a
+        #: :class:`~smsc_soap.limits.RedisLimits`), asked from a helper thread, never on the loop.
+        #: Every request, SOAP and page, keeps them.
+        self.limits: "Limits" = (InMemoryLimits(concurrency=POOL_SIZE, policy=settings.retry) if limits is None
+                                 else limits)
         self._account = account_key(login, apikey or "")
         self._own_session = session is None
-        self._http = session if session is not None else build_http_client(settings)
+        self._pool_size = concurrency_of(self.limits)
+        self._http = session if session is not None else build_http_client(settings, self._pool_size)
         self._transport = transport = AsyncSoapTransport(self._http, settings, self._secrets)
         self._zeep = zeep.AsyncClient(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
                                       settings=ZEEP_SETTINGS)
         self._service = self._zeep.service
+        self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets,
+                              lost=self._lost_by_cancellation, own_limits=limits is None)
         #: Sends whose task was cancelled after their request was written: each may or may not
         #: have reached the service. Reconcile them (:meth:`reconcile`), then remove them.
         self.unknown_sends: List[SendOutcomeUnknown] = []
@@ -113,7 +108,7 @@ class AsyncClient(ClientBase):
         """Close pooled connections (not those of a ``session`` you passed). As with
         :meth:`smsc_soap.Client.close`, a later call opens new ones."""
         if self._own_session:
-            closed, self._http = self._http, build_http_client(self._settings)
+            closed, self._http = self._http, build_http_client(self._settings, self._pool_size)
             self._transport.client = self._http
             await closed.aclose()
 
@@ -207,9 +202,7 @@ class AsyncClient(ClientBase):
         if shell is None:
             from ._async.pages import AsyncHttpShell
             shell = self.__dict__.setdefault("_pages_shell", AsyncHttpShell(
-                endpoint=self.endpoint, login=self.login, psw=self._psw, apikey=self._apikey,
-                http=lambda: self._http, settings=self._settings, backoffs=self._backoffs,
-                lost=self._lost_by_cancellation))
+                endpoint=self.endpoint, login=self.login, psw=self._psw, apikey=self._apikey, engine=self._engine))
         return cast("AsyncHttpShell", shell)
 
     # --- many messages (smsc_soap.bulk, smsc_soap.track) --------------------------------------
@@ -241,93 +234,12 @@ class AsyncClient(ClientBase):
         from ._async.bulk import track
         return track(self, ids_and_phones, **options)
 
-    # --- the one call path: I/O here, every decision in smsc_soap._core ----------------------
+    # --- the one call path: the engine (smsc_soap._async.engine) -------------------------------
 
     async def _call(self, call: _core.Call, expected: Type[T]) -> T:
-        if self.limits is not None:
-            return await self._call_with_limits(self.limits, call, expected)
-        policy = self._settings.retry
-        refusal = self._backoffs.refusal(call.operation, call.backoff_scopes, policy.clock())
-        if refusal is not None:  # one event loop: no lock needed around the windows
-            raise refusal
-        answer = await self._exchange(call)
-        try:
-            result = _core.read_answer(call, answer)
-        except ApiError as error:
-            note = self._backoffs.open(error, call.backoff_scopes, policy.clock())
-            if note is not None:
-                log.warning("%s: error %d (%s); %s", error.operation, error.code, error.meaning, note)
-            raise
+        result = await self._engine.run(AsyncSoapAttempt(self, call))
         assert isinstance(result, expected), "spec.OPERATIONS names the result type"
         return result
-
-    async def _call_with_limits(self, limits: "Limits", call: _core.Call, expected: Type[T]) -> T:
-        """:meth:`_call` under a shared store of limits, as Client's call path uses it: refused
-        during a back-off, inside a slot of the login, and a 4 or 9 opens a window for all."""
-        policy, account, loop = self._settings.retry, self._account, asyncio.get_running_loop()
-        refusal = await loop.run_in_executor(
-            None, limits.refusal, account, call.operation, call.backoff_scopes, policy)
-        if refusal is not None:
-            raise refusal
-        slot = limits.slot(account, self._settings.call_seconds())
-        entered = loop.run_in_executor(None, slot.__enter__)
-        try:
-            await asyncio.shield(entered)
-        except asyncio.CancelledError:  # the slot may still be taken: give it back when it is
-            entered.add_done_callback(
-                lambda done: None if done.cancelled() or done.exception() else slot.__exit__(None, None, None))
-            raise
-        try:
-            answer = await self._exchange(call)
-        finally:
-            # Not the loop's default executor: its threads may all be waiting for slots there.
-            await asyncio.shield(loop.run_in_executor(_releases(), slot.__exit__, None, None, None))
-        try:
-            result = _core.read_answer(call, answer)
-        except ApiError as error:
-            note = await loop.run_in_executor(None, limits.opened, account, error, call.backoff_scopes, policy)
-            if note is not None:
-                log.warning("%s: error %d (%s); %s", error.operation, error.code, error.meaning, note)
-            raise
-        assert isinstance(result, expected), "spec.OPERATIONS names the result type"
-        return result
-
-    async def _exchange(self, call: _core.Call) -> Any:
-        """The answer to ``call``: repeated only where the core says it is safe, all under one
-        deadline. Errors are raised from this frame, outside any ``except`` block."""
-        policy = self._settings.retry
-        budget = self._settings.call_seconds()
-        deadline = asyncio.get_running_loop().time() + budget
-        attempt = 0
-        while True:
-            attempt += 1
-            exchange = Exchange(call)
-            token = exchange_context(exchange)
-            error: Optional[SmscError] = None
-            cancelled: Optional[asyncio.CancelledError] = None
-            try:
-                async with Deadline(deadline) as timer:
-                    try:
-                        return await self._invoke(call)
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
-                        error = self._transport.error_for(exc, call.operation, self.endpoint, exchange)
-                        if error is None:
-                            raise
-            except asyncio.CancelledError as caller_cancelled:  # the caller's, not the deadline's
-                cancelled = fresh_cancellation(caller_cancelled)
-            finally:
-                reset_exchange(token)
-            if cancelled is not None:  # raised here: no httpx frame holding the request on its traceback
-                if call.is_send and exchange.sent:
-                    self._lost_by_cancellation(call, cancelled)
-                raise cancelled
-            if error is None:  # the deadline cancelled the attempt
-                error = TimeoutError(f"{call.operation} at {self.endpoint}: no complete answer within the "
-                                     f"call's {budget:g} s")
-            await _sleep(policy, _core.delay_or_raise(policy, attempt, error, call, sent=exchange.sent,
-                                                      time_left=deadline - asyncio.get_running_loop().time()))
 
     def _lost_by_cancellation(self, call: Union[_core.Call, "HttpCall"], cancelled: asyncio.CancelledError) -> None:
         """A send cancelled after its request was written: an unknown outcome, recorded and said."""
@@ -339,29 +251,41 @@ class AsyncClient(ClientBase):
         add_note(cancelled, note)
         log.warning("%s", note)
 
-    async def _invoke(self, call: _core.Call) -> Any:
+
+
+class AsyncSoapAttempt:
+    """One SOAP request for the engine: zeep's envelope sent by the async transport, the answer's
+    tree read by zeep's reply processing and the core (as :class:`smsc_soap.client.SoapAttempt`)."""
+
+    rules: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS + SOAP_EXCEPTIONS
+
+    def __init__(self, client: AsyncClient, call: _core.Call) -> None:
+        self._client = client
+        self.call = self.soap = call
+        self.where = client.endpoint
+
+    async def send(self, exchange: Exchange) -> Tuple[int, Any]:
         """zeep's async send (``SoapBinding.send_async``) over our transport, without zeep's second
         parse of the answer: the transport checked it strictly and kept the tree."""
-        service = self._service
+        client, call = self._client, self.call
+        service = client._service
         binding, options = service._binding, service._binding_options
-        envelope, headers = binding._create(call.operation, (), call.masked, client=self._zeep, options=options)
-        answer = await self._transport.post_xml(options["address"], envelope, headers)  # type: ignore[no-untyped-call]
-        return read_reply(binding, call.operation, answer.status_code, answer.smsc_root)
+        envelope, headers = binding._create(call.operation, (), call.masked, client=client._zeep, options=options)
+        answer = await client._transport.post_xml(options["address"], envelope, headers)  # type: ignore[no-untyped-call]
+        return answer.status_code, answer.smsc_root
 
-
-async def _sleep(policy: RetryPolicy, seconds: float) -> None:
-    """The policy's back-off sleep without blocking the loop: ``time.sleep`` (the default) becomes
-    ``asyncio.sleep``; a replacement (tests' fake clocks) is called, and awaited if it returns an
-    awaitable."""
-    if policy.sleep is time.sleep:
-        await asyncio.sleep(seconds)
-        return
-    sleep: Any = policy.sleep  # may be a coroutine function, though typed as time.sleep
-    result = sleep(seconds)
-    if inspect.isawaitable(result):
-        await result
+    def read(self, answer: Tuple[int, Any]) -> Any:
+        status, root = answer
+        fault: Optional[SmscError] = None
+        try:
+            element = read_reply(self._client._service._binding, self.call.operation, status, root)
+        except zeep.exceptions.Fault as exc:
+            fault = soap_fault(exc.code, exc.message, self._client._secrets)
+        if fault is not None:
+            raise fault
+        return _core.read_answer(self.call, element)
 
 
 # The operations' help is Client's: the same arguments, the same rules (generated parts included).
-for _name in ("send_sms", "send_sms2", "get_sms_cost", "get_sms_cost2", "get_status", "get_status2", "get_balance"):
-    getattr(AsyncClient, _name).__doc__ = getattr(Client, _name).__doc__
+for _name, _doc in OPERATION_DOCS.items():
+    getattr(AsyncClient, _name).__doc__ = _doc

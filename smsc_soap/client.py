@@ -1,33 +1,34 @@
 """The facade: the seven SOAP operations with typed arguments and typed results.
 
-Every operation goes through :meth:`Client._call`, the one call path where the request is
-sent (under the call's deadline, repeated only where that is safe), lower-layer errors are
-translated, and the service's ``error`` code becomes an exception. This module and
-:mod:`smsc_soap.transport` are the sync shell: they do the I/O and ask the sans-IO core
-(:mod:`smsc_soap._core`) for every decision, as an async or plain-HTTP shell would.
+Every operation becomes a :class:`SoapAttempt` handed to the client's engine
+(:mod:`smsc_soap._sync.engine`), the one loop where every request, SOAP and page, is gated by
+the limits, sent under the call's deadline (repeated only where that is safe), translated and
+raised secret-free; the service's ``error`` code becomes an exception. This module,
+:mod:`smsc_soap.transport` and the engine are the sync shell: they do the I/O and ask the sans-IO
+core (:mod:`smsc_soap._core`) for every decision, as the async shell does.
 """
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
-import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, overload, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 import zeep
+import zeep.exceptions
 
-from . import _core, channels, spec
+from . import _core, channels
 from ._core import calls
 from ._core.calls import new_message_id
+from ._core.exceptions import ExceptionRule, soap_fault
 from ._soap import ZEEP_SETTINGS, read_reply
-from ._base import ClientBase, reconcile_pair, reconcile_target
+from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_pair, reconcile_target
+from ._sync.engine import Engine
 from ._wsdl import wsdl_document
 from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError  # noqa: F401 - importable from here before
-from .query import describe_extended
+from .limits import InMemoryLimits, account_key, bulk_concurrency_of, concurrency_of
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
-    DEFAULT_TIMEOUT, RetryPolicy, SoapTransport, Timeout, TransportSettings, build_session,
+    _EXCEPTION_MAP, DEFAULT_TIMEOUT, Exchange, RetryPolicy, SoapTransport, Timeout, TransportSettings, build_session,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,24 +49,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Client", "Reconciliation", "new_message_id"]
 
 T = TypeVar("T")
-Phones = Union[str, Iterable[str]]
 
 log = logging.getLogger("smsc_soap")
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    """What :meth:`Client.reconcile` learnt about a send whose outcome was unknown.
-
-    ``found`` is True when the service has the message (it was accepted: do not send it again);
-    then ``phone`` is the number asked about and ``status`` its delivery status. False means the
-    service has no message with this id for any of the numbers: it was not sent.
-    """
-
-    id: str
-    found: bool
-    phone: Optional[str] = None
-    status: Optional[StatusResult] = None
 
 
 class Client(ClientBase):
@@ -93,22 +78,19 @@ class Client(ClientBase):
                  retry: Optional[RetryPolicy] = None,
                  session: Optional["requests.Session"] = None, limits: Optional["Limits"] = None) -> None:
         settings = self._configure(login, psw, apikey, host, url, timeout, verify, retry)
-        self._session = session if session is not None else build_session(settings)
+        #: Where the limits of the login live (:mod:`smsc_soap.limits`): this process (default),
+        #: or e.g. a RedisLimits shared by every worker; every request, SOAP and page, keeps them.
+        self.limits: "Limits" = InMemoryLimits(policy=settings.retry) if limits is None else limits
+        self._account = account_key(login, apikey or "")
+        self._session = session if session is not None else build_session(settings, concurrency_of(self.limits))
         self._transport = transport = SoapTransport(self._session, settings, self._secrets)
         self._zeep = zeep.Client(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
                                  settings=ZEEP_SETTINGS)
         self._service = self._zeep.service
-        from .limits import InMemoryLimits, account_key
-
-        own = InMemoryLimits(policy=settings.retry)
-        #: Where the limits of the login live (:mod:`smsc_soap.limits`): this process (default),
-        #: or e.g. a RedisLimits shared by every worker; the HTTP pages keep this process's.
-        self.limits: "Limits" = own if limits is None else limits
-        self._account = account_key(login, apikey or "")
-        self._backoffs, self._backoffs_lock = own.windows, own.lock
+        self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets)
         #: Requests of send_bulk/track in flight at once, for every thread using this client:
-        #: within the service's limit of concurrent requests under one login.
-        self.bulk_slots = threading.BoundedSemaphore(spec.BULK_CONCURRENT_REQUESTS)
+        #: within the login's bound of the limits (:func:`smsc_soap.limits.bulk_concurrency_of`).
+        self.bulk_slots = threading.BoundedSemaphore(bulk_concurrency_of(self.limits))
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -124,62 +106,40 @@ class Client(ClientBase):
 
     def send_sms(self, phones: Phones, mes: str, *, id: Union[int, str, None] = None,
                  sender: Optional[str] = None, time: Any = None) -> SendResult:
-        """Send ``mes`` to ``phones`` (a string or an iterable of numbers).
-
-        Without ``id`` the client gives the message one derived from the request and its minute
-        (``smsc_soap._core.ids``): a send whose answer was lost can be looked up, and the same call
-        repeated within the minute is refused by the service with
-        :class:`~smsc_soap.DuplicateRequest` (its guard against loops, error 9). A send is never
-        repeated by the client once it may have reached
-        the service; :class:`~smsc_soap.SendOutcomeUnknown` is raised instead, for
-        :meth:`reconcile`.
-        """
         fields = calls.send_fields(phones, mes, id, sender, time, {})
         return self._call(self._prepare("send_sms", fields), SendResult)
 
     def send_sms2(self, phones: Optional[Phones], mes: Union[str, "channels.Message", None], *,
                   id: Union[int, str, None] = None, sender: Optional[str] = None, time: Any = None,
                   query: Optional[str] = None, **extended: "Unpack[ExtendedParams]") -> SendResult:
-        """Send with extended parameters (``cost=3``, ``err=1``, ``valid=12``, ``list=...``, ...).
-
-        ``mes`` is a text, or a channel's message (:mod:`smsc_soap.channels`: ``Email(...)``,
-        ``VoiceCall(...)``, ``Hlr()``, ...); the channel's rules are checked before sending.
-        ``phones`` and ``mes`` may be None only when ``list`` carries the recipients and texts.
-        """
         fields, extended_fields = calls.send2_fields(phones, mes, id, sender, time, extended)
         return self._call(self._prepare("send_sms2", fields, query, extended_fields), SendResult)
 
     # --- cost -------------------------------------------------------------------------------
 
     def get_sms_cost(self, phones: Phones, mes: str) -> CostResult:
-        """What sending ``mes`` to ``phones`` would cost; nothing is sent."""
         fields = calls.message_fields(phones, mes, {})
         return self._call(self._prepare("get_sms_cost", fields), CostResult)
 
     def get_sms_cost2(self, phones: Optional[Phones], mes: Union[str, "channels.Message", None], *,
                       query: Optional[str] = None, **extended: "Unpack[ExtendedParams]") -> CostResult:
-        """The cost with extended parameters (channel, ``translit``, ``maxsms``, ...); ``mes`` may be
-        a channel's message, as for :meth:`send_sms2`."""
         fields, extended_fields = calls.cost2_fields(phones, mes, extended)
         return self._call(self._prepare("get_sms_cost2", fields, query, extended_fields), CostResult)
 
     # --- status -----------------------------------------------------------------------------
 
     def get_status(self, phone: str, id: Union[int, str], *, all: int = 0) -> StatusResult:
-        """The delivery status of message ``id`` to ``phone``; ``all=1``/``2`` adds details."""
         fields = calls.status_fields(phone, id, all)
         return self._call(self._prepare("get_status", fields), StatusResult)
 
     def get_status2(self, phone: str, id: Union[int, str], *, all: int = 0, query: Optional[str] = None,
                     **extended: "Unpack[ExtendedParams]") -> StatusResult:
-        """The delivery status with extended parameters."""
         fields = calls.status_fields(phone, id, all)
         return self._call(self._prepare("get_status2", fields, query, extended), StatusResult)
 
     # --- balance ----------------------------------------------------------------------------
 
     def get_balance(self) -> BalanceResult:
-        """The account's balance (not with an API key: get_balance has no ``query`` to carry it)."""
         return self._call(self._prepare("get_balance", {}), BalanceResult)
 
     # --- the HTTP pages beside SOAP (smsc_soap.http_api) --------------------------------------
@@ -207,8 +167,7 @@ class Client(ClientBase):
         if shell is None:
             from .http_api.shell import HttpShell
             shell = self.__dict__.setdefault("_http_shell", HttpShell(
-                endpoint=self.endpoint, login=self.login, psw=self._psw, apikey=self._apikey, session=self._session,
-                transport=self._transport, backoffs=self._backoffs, backoffs_lock=self._backoffs_lock))
+                endpoint=self.endpoint, login=self.login, psw=self._psw, apikey=self._apikey, engine=self._engine))
         return cast("HttpShell", shell)
 
     # --- many messages (smsc_soap.bulk) ---------------------------------------------------------
@@ -290,63 +249,51 @@ class Client(ClientBase):
             return Reconciliation(message_id, True, phone, status)
         return Reconciliation(message_id, False)
 
-    # --- the one call path: I/O here, every decision in smsc_soap._core ----------------------
+    # --- the one call path: the engine (smsc_soap._sync.engine) --------------------------------
 
     def _call(self, call: _core.Call, expected: Type[T]) -> T:
-        policy, limits, account = self._settings.retry, self.limits, self._account
-        refusal = limits.refusal(account, call.operation, call.backoff_scopes, policy)
-        if refusal is not None:
-            raise refusal
-        with limits.slot(account, self._settings.call_seconds()):
-            answer = self._exchange(call)
-        try:
-            result = _core.read_answer(call, answer)
-        except ApiError as error:
-            note = limits.opened(account, error, call.backoff_scopes, policy)
-            if note is not None:
-                log.warning("%s: error %d (%s); %s", error.operation, error.code, error.meaning, note)
-            raise
+        result = self._engine.run(SoapAttempt(self, call))
         assert isinstance(result, expected), "spec.OPERATIONS names the result type"
         return result
 
-    def _exchange(self, call: _core.Call) -> Any:
-        """The answer to ``call``: repeated only where safe, all within the call's timeout.
 
-        Errors are raised from this frame, outside any ``except`` block: no lower-layer
-        exception (holding the request) is chained to them, and no frame of zeep or of the HTTP
-        library is left on their traceback. The fields zeep serialises hold placeholders; the
-        transport puts the secrets in as it hands the bytes on.
-        """
-        policy = self._settings.retry
-        deadline = time.monotonic() + self._settings.call_seconds()
-        attempt = 0
-        while True:
-            attempt += 1
-            with self._transport.exchange(deadline, call) as exchange:
-                error: Optional[SmscError] = None
-                try:
-                    return self._invoke(call)
-                except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
-                    error = self._transport.error_for(exc, call.operation, self.endpoint, exchange)
-                    if error is None:
-                        raise
-            policy.sleep(_core.delay_or_raise(policy, attempt, error, call, sent=exchange.sent,
-                                              time_left=deadline - time.monotonic()))
+class SoapAttempt:
+    """One SOAP request for the engine: zeep's envelope sent by the transport, the answer's tree
+    read by zeep's reply processing and the core. The fields zeep serialises hold placeholders;
+    the transport puts the secrets in as it hands the bytes on."""
 
-    def _invoke(self, call: _core.Call) -> Any:
+    rules: Tuple[ExceptionRule, ...] = _EXCEPTION_MAP
+
+    def __init__(self, client: Client, call: _core.Call) -> None:
+        self._client = client
+        self.call = self.soap = call
+        self.where = client.endpoint
+
+    def send(self, exchange: Exchange) -> Tuple[int, Any]:
         """zeep's own send (``SoapBinding.send``) without its second parse of the answer: the
-        transport checked the answer strictly and kept the tree, which goes to zeep's reply
-        processing as zeep's own parser would have made it (comments dropped). The envelope
-        holds the call's placeholders; the transport puts the secrets in as it writes."""
-        service = self._service
+        transport checked the answer strictly and kept the tree (the status and the tree come back,
+        not requests' response, which holds the request)."""
+        client, call = self._client, self.call
+        service = client._service
         binding, options = service._binding, service._binding_options
-        envelope, headers = binding._create(call.operation, (), call.masked, client=self._zeep, options=options)
-        response = self._transport.post_xml(options["address"], envelope, headers)  # type: ignore[no-untyped-call]
-        root = getattr(response, "smsc_root", None)
-        if root is None:  # pragma: no cover - every answer passes SoapTransport.post
-            return binding.process_reply(self._zeep, binding.get(call.operation), response)
-        return read_reply(binding, call.operation, response.status_code, root)
+        envelope, headers = binding._create(call.operation, (), call.masked, client=client._zeep, options=options)
+        response = client._transport.post_xml(options["address"], envelope, headers)  # type: ignore[no-untyped-call]
+        return response.status_code, response.smsc_root
 
-# help(Client.send_sms2) lists the extended parameters, generated from smsc_soap.query's table.
-for _method in (Client.send_sms2, Client.get_sms_cost2, Client.get_status2):
-    _method.__doc__ = inspect.cleandoc(_method.__doc__ or "") + "\n\n" + describe_extended()
+    def read(self, answer: Tuple[int, Any]) -> Any:
+        """zeep's reading of the tree (a Fault becomes :class:`~smsc_soap.SoapFault`), then the core's."""
+        status, root = answer
+        binding = self._client._service._binding
+        fault: Optional[SmscError] = None
+        try:
+            element = read_reply(binding, self.call.operation, status, root)
+        except zeep.exceptions.Fault as exc:
+            fault = soap_fault(exc.code, exc.message, self._client._secrets)
+        if fault is not None:
+            raise fault
+        return _core.read_answer(self.call, element)
+
+
+# The operations' help, kept once for both clients (smsc_soap._base.OPERATION_DOCS).
+for _name, _doc in OPERATION_DOCS.items():
+    getattr(Client, _name).__doc__ = _doc

@@ -20,13 +20,16 @@ limits would let N workers send N times the limit and risk the IP block of error
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hashlib
 import logging
+import os
+import queue
 import secrets
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Protocol, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Protocol, Tuple
 
 from . import spec
 from ._core.backoff import (
@@ -37,7 +40,7 @@ from .errors import ApiError, SmscError
 if TYPE_CHECKING:  # pragma: no cover
     from ._core.retry import RetryPolicy
 
-__all__ = ["InMemoryLimits", "Limits", "LimitsUnavailable", "RedisLimits", "account_key"]
+__all__ = ["InMemoryLimits", "Limits", "LimitsUnavailable", "RedisLimits", "account_key", "concurrency_of"]
 
 log = logging.getLogger("smsc_soap")
 Scopes = Tuple[Scope, Scope]
@@ -70,7 +73,13 @@ def window_of(scopes: Scopes) -> Tuple[int, str]:
 
 
 class Limits(Protocol):
-    """What ``Client(limits=...)`` asks before and after each request (one account per call)."""
+    """What ``Client(limits=...)`` asks before and after each request, SOAP and page alike (one
+    account per call; the client's engine asks, :mod:`smsc_soap._sync.engine`).
+
+    Optional attributes the engines read: ``concurrency`` (the requests a login may have in
+    flight: the clients' pools and bulk sending follow it, :func:`concurrency_of`) and ``local``
+    (True: answers at once without I/O, asked inline; otherwise asked from a helper thread for
+    no longer than the call's time left)."""
 
     def refusal(self, account: str, operation: str, scopes: Scopes, policy: "RetryPolicy") -> Optional[ApiError]:
         """The 4 or 9 to raise without sending if a window covers this call; else None (and the
@@ -88,6 +97,19 @@ class Limits(Protocol):
         else how long ago (seconds) it was first claimed: the task is running again."""
 
 
+def concurrency_of(limits: object) -> int:
+    """The requests ``limits`` lets one login have in flight: the one bound every pool and every
+    bulk sender follows (a store that does not say: what the service allows)."""
+    bound = getattr(limits, "concurrency", None)
+    return bound if isinstance(bound, int) and bound >= 1 else spec.CONCURRENT_REQUESTS_ALLOWED
+
+
+def bulk_concurrency_of(limits: object) -> int:
+    """The requests a client's bulk sending and tracking keep in flight at most, for all their
+    threads: ``spec.BULK_CONCURRENT_REQUESTS``, within the login's bound of ``limits``."""
+    return min(spec.BULK_CONCURRENT_REQUESTS, concurrency_of(limits))
+
+
 class InMemoryLimits:
     """One process's limits (the default): the back-off windows, a semaphore of
     ``concurrency`` slots per login, and (``count_windows=True``) the per-minute windows.
@@ -95,6 +117,10 @@ class InMemoryLimits:
     ``count_windows`` is off by default: a single client then learns a 9 from the service, as it
     always has. Share one instance between clients of one login to share the windows.
     """
+
+    #: Answers at once, without I/O: the engines ask it inline (a store without this, e.g. Redis,
+    #: is asked from a helper thread, for no longer than the call's time left).
+    local = True
 
     def __init__(self, concurrency: int = spec.CONCURRENT_REQUESTS_ALLOWED, *, count_windows: bool = False,
                  policy: Optional["RetryPolicy"] = None) -> None:
@@ -148,6 +174,62 @@ class InMemoryLimits:
                 return now - first
             self._claims[account + key] = now
             return None
+
+
+# --- asking a store that does I/O, for no longer than a call may wait ---------------------------
+
+
+class Runner:
+    """A few daemon threads that ask a store doing I/O (Redis) on behalf of calls that may wait
+    only so long: a frozen store holds one of these threads, never the call, and never the
+    process at exit (daemon threads). Tasks queue when every thread is busy."""
+
+    def __init__(self, threads: int, name: str) -> None:
+        self._most = threads
+        self._name = name
+        self._reset()
+        if hasattr(os, "register_at_fork"):  # threads do not survive a fork
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._tasks: "queue.SimpleQueue[Tuple[concurrent.futures.Future[Any], Callable[..., Any], Tuple[Any, ...]]]" = (
+            queue.SimpleQueue())
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._idle = 0
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> "concurrent.futures.Future[Any]":
+        future: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
+        with self._lock:
+            self._tasks.put((future, fn, args))
+            if self._idle == 0 and self._threads < self._most:
+                self._threads += 1
+                threading.Thread(target=self._work, name=self._name, daemon=True).start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            future, fn, args = self._tasks.get()
+            with self._lock:
+                self._idle -= 1
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args))
+                except BaseException as error:  # noqa: BLE001 - handed to the caller
+                    future.set_exception(error)
+            del future, fn, args
+
+
+#: ASSUMPTION (a choice): threads that ask shared stores, for every client of the process; more
+#: than one login's slots (spec.CONCURRENT_REQUESTS_ALLOWED), so a slot wait does not hold up
+#: another call's check. Calls beyond that queue, within their own deadline.
+ASKING_THREADS = 2 * spec.CONCURRENT_REQUESTS_ALLOWED
+#: Who asks shared stores (checks, slots, windows), and who gives their slots back: a release
+#: never waits behind calls that are waiting for a slot.
+ASKS = Runner(ASKING_THREADS, "smsc-soap-limits")
+RELEASES = Runner(1, "smsc-soap-release")
 
 
 # --- Redis -------------------------------------------------------------------------------------

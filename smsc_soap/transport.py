@@ -3,8 +3,9 @@
 This is the sync shell's I/O; every decision (settings, retry policy, the checks of an answer,
 how an exception is translated) is the sans-IO core's (:mod:`smsc_soap._core`), re-exported here
 under the names this module always had. zeep builds and parses envelopes; everything that
-touches the wire passes through :class:`SoapTransport`, and every lower-layer exception is
-translated to ours at one boundary, :func:`map_exceptions`, with this shell's table.
+touches the wire passes through :class:`SoapTransport`; every lower-layer exception is
+translated to ours at one boundary, the engine (:mod:`smsc_soap._sync.engine`), with this
+shell's table (:data:`HTTP_EXCEPTIONS`, then the SOAP layer's rows).
 
 Each HTTP exchange runs as an :class:`Exchange` with a deadline: connection attempts are cut to
 the time left, and the process's one watchdog thread (:mod:`smsc_soap._sync.watchdog`) shuts the
@@ -27,7 +28,7 @@ import urllib3
 import zeep
 from requests.adapters import HTTPAdapter
 
-from . import errors
+from . import errors, spec
 from ._core import checks
 from ._core.backoff import IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
 from ._core.checks import XML_CONTENT_TYPES
@@ -38,29 +39,30 @@ from ._core.settings import (
 )
 from ._core.calls import Call
 from ._core.decoding import ACCEPT_ENCODING, decode_body
-from ._soap import SOAP_EXCEPTIONS, soap_boundary, soap_error, xml_text
+from ._soap import SOAP_EXCEPTIONS, xml_text
 from ._sync.watchdog import WATCHDOG
 from .redact import Secret, redact
 
 __all__ = [
     "DEFAULT_TIMEOUT", "IP_BLOCKED_BACKOFF", "LOG_BODY_CHARS", "MAX_RESPONSE_BYTES", "POOL_SIZE",
     "RATE_LIMITED_BACKOFF", "XML_CONTENT_TYPES", "Exchange", "RetryPolicy", "SoapTransport", "Timeout",
-    "TransportSettings", "build_session", "current_exchange", "map_exceptions",
+    "TransportSettings", "build_session", "current_exchange",
 ]
 
 log = logging.getLogger("smsc_soap")
 
-#: Connections kept per host, enough for a client shared by many threads.
-POOL_SIZE = 32
+#: Connections kept per host by default: a client passes the bound of its limits
+#: (:func:`smsc_soap.limits.concurrency_of`), the requests it may have in flight at once.
+POOL_SIZE = spec.CONCURRENT_REQUESTS_ALLOWED
 
 
-def build_session(settings: TransportSettings) -> requests.Session:
-    """A pooled session that retries only connection attempts (the request never left) and
-    follows no redirect."""
+def build_session(settings: TransportSettings, pool_size: int = POOL_SIZE) -> requests.Session:
+    """A pooled session (``pool_size`` connections kept per host) that retries only connection
+    attempts (the request never left) and follows no redirect."""
     session = requests.Session()
     retry = _DeadlineRetry(total=None, connect=settings.retry.connect, read=0, status=0, other=0,
                            redirect=0, backoff_factor=0.2, raise_on_status=False)
-    adapter = _WatchedAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=retry)
+    adapter = _WatchedAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.verify = settings.verify
@@ -111,6 +113,17 @@ class Exchange:
             self._watched = True
             WATCHDOG.watch(self.deadline, self)
 
+    def extend(self, deadline: float) -> None:
+        """A new deadline for what is left of the exchange (each piece of a streamed file)."""
+        self.deadline = deadline
+        self._watched = True
+        WATCHDOG.watch(deadline, self)
+
+    def pause(self) -> None:
+        """No deadline until the next :meth:`extend`: the caller is busy with what it read (a piece
+        of a file), not waiting for the server."""
+        self.deadline = float("inf")
+
     def attach(self, conn: Any) -> None:
         """``conn`` now carries this exchange (a fresh connection, or one taken from the pool)."""
         with _OWNER_LOCK:
@@ -120,7 +133,7 @@ class Exchange:
     def expire(self) -> None:
         """The deadline passed (called by the watchdog thread)."""
         with _OWNER_LOCK:
-            if self._done:
+            if self._done or time.monotonic() < self.deadline:  # done, or given a later deadline since
                 return
             self.expired = True
             conn = self._conn
@@ -277,7 +290,7 @@ class SoapTransport(zeep.Transport):
         """The one place that posts: never follows a redirect, reads at most the size limit (as
         sent, and once decoded), and puts the secrets in only as the bytes are handed on."""
         exchange = current_exchange()
-        if exchange is None:  # called outside Client._call: one call's worth of time
+        if exchange is None:  # called outside the engine: one call's worth of time
             with self.exchange(time.monotonic() + self._settings.call_seconds()):
                 return self.post(address, message, headers)
         masked = message if isinstance(message, bytes) else message.encode("utf-8")
@@ -331,13 +344,6 @@ class SoapTransport(zeep.Transport):
         exchange.answered = True  # the one parse of this answer: the client hands its tree to zeep
         return response
 
-    def error_for(self, exc: BaseException, operation: str, address: str,
-                  exchange: Optional[Exchange] = None) -> Optional[errors.SmscError]:
-        """Our error for ``exc`` (raised inside a zeep call), to raise outside the ``except``
-        block; None when it is not ours to translate (re-raise it)."""
-        return soap_error(exc, operation, address, _HTTP_EXCEPTIONS, self._secrets,
-                          answered=exchange is not None and exchange.answered)
-
 
 def read_raw(response: requests.Response, limit: int) -> bytes:
     """At most ``limit + 1`` bytes of a streamed answer's body as sent (no decoding: that is
@@ -378,14 +384,3 @@ _HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
 HTTP_EXCEPTIONS = _HTTP_EXCEPTIONS
 #: The whole table this shell translates with.
 _EXCEPTION_MAP: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS + SOAP_EXCEPTIONS
-
-
-def map_exceptions(operation: str, address: str, secrets: Iterable[Secret] = (),
-                   exchange: Optional[Exchange] = None) -> ContextManager[None]:
-    """Re-raise lower-layer errors as smsc_soap errors, with secrets scrubbed from the text.
-
-    With ``exchange``: once its answer came back, any other error (zeep tripping over an answer
-    of an unexpected shape) is a :class:`~smsc_soap.ProtocolError` too.
-    """
-    return soap_boundary(operation, address, _HTTP_EXCEPTIONS, secrets,
-                         answered=lambda: exchange is not None and exchange.answered)

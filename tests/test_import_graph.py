@@ -39,15 +39,10 @@ ENGINE_CYCLES: Mapping[str, FrozenSet[Edge]] = {
         ("smsc_soap.journal", "smsc_soap.client"),
         ("smsc_soap.track", "smsc_soap.client"),
     }),
-    # the async peers of the same, and the async pages reaching back for the client.
+    # the async peers of the same (the async pages no longer reach back: the engine).
     "async_client ⇄ _async/*": frozenset({
         ("smsc_soap._async.bulk", "smsc_soap.async_client"),
         ("smsc_soap._async.journal", "smsc_soap.async_client"),
-        ("smsc_soap._async.pages", "smsc_soap.async_client"),
-    }),
-    # the back-off names RetryPolicy for its types; the retry policy reads the back-off's delays.
-    "retry ⇄ backoff": frozenset({
-        ("smsc_soap._core.backoff", "smsc_soap._core.retry"),
     }),
 }
 ALLOWED: FrozenSet[Edge] = frozenset().union(*ENGINE_CYCLES.values())

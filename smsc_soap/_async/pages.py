@@ -1,31 +1,28 @@
-"""The async shell of the HTTP pages: :class:`~smsc_soap.AsyncClient`'s pool, deadline and back-off
-windows around a form-encoded POST. I/O only: what is sent, how an answer is read and whether a
-streamed answer is a file are :mod:`smsc_soap.http_api.wire`'s; the page methods' calls and
-readings are their plans (:class:`~smsc_soap.http_api.wire.PagePlan`); retries are
-:func:`smsc_soap._core.decide`'s; decoding :mod:`smsc_soap._core.decoding`'s (bounded).
+"""The async shell of the HTTP pages: a page call, or the opening of a file, as an *attempt* for
+the AsyncClient's engine (:mod:`smsc_soap._async.engine`), which owns the limits, the deadline,
+the retries, the translation of exceptions, the secret-free raise and what a cancellation means,
+for SOAP and the pages alike. What is sent, how an answer is read and whether a streamed answer
+is a file are :mod:`smsc_soap.http_api.wire`'s; the page methods' calls and readings are their
+plans (:class:`~smsc_soap.http_api.wire.PagePlan`); decoding :mod:`smsc_soap._core.decoding`'s.
 
-As the async SOAP path: one :class:`~smsc_soap._async.transport.Deadline` per call, "sent" seen at
-the first byte written, secrets put in only as the request is built (in a helper whose frame is
-gone before httpx runs), errors raised outside ``except`` blocks and detached, a cancellation
-re-raised as a fresh ``CancelledError`` (no httpx frame on its traceback), a mailing cancelled
-after it was written recorded in ``client.unknown_sends``.
+The request (the secrets in its body) is built in a helper whose frame is gone before httpx
+runs; what an attempt hands back is plain data, never httpx's response (which holds the request).
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-from typing import IO, TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, List, Optional, Sequence, Tuple, Union
+import os
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, Generic, AsyncIterator, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import httpx
 
-from .. import _core, errors
-from .._core.backoff import BackOffWindows
+from .. import errors
 from .._core.checks import check_redirect
 from .._core.decoding import StreamDecoder
-from .._core.exceptions import detach, translate
+from .._core.exceptions import ExceptionRule
 from .._core.settings import TransportSettings, user_agent
-from ..errors import ApiError, SmscError, http_api_error
+from ..errors import http_api_error
 from ..http_api import exports as _exports
 from ..http_api import formats
 from ..spec import TASK_FIELDS
@@ -33,11 +30,9 @@ from ..http_api.calls import HttpCall
 from ..http_api.wire import (STREAM_CHUNK, PageAccess, PagePlan, R, file_start_error, log_request, read_answer,
                              request_headers)
 from ..redact import Secret
-from .transport import (_HTTP_EXCEPTIONS, _TLS_EXCEPTIONS, Deadline, Exchange, _read_raw, _tls_failure,
-                        exchange_context, fresh_cancellation, reset_exchange)
+from .transport import _HTTP_EXCEPTIONS, Exchange, _read_raw
 
 if TYPE_CHECKING:  # pragma: no cover
-    import os
     from datetime import date
 
     from .. import params
@@ -46,161 +41,119 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..http_api.exports import ExportTask, TaskRef
     from ..http_api.mailings import Mailing, MailingCreated
     from ..http_api.operator import OperatorInfo
-
-log = logging.getLogger("smsc_soap")
-
-#: What the client does with a send cancelled after it was written (records it, notes it).
-LostByCancellation = Callable[[HttpCall, asyncio.CancelledError], None]
+    from .engine import Engine
 
 
 class AsyncHttpShell(PageAccess):
-    """One AsyncClient's way to the HTTP pages (one event loop: the windows need no lock)."""
+    """One AsyncClient's way to the HTTP pages; its engine is the client's."""
 
     def __init__(self, *, endpoint: str, login: Optional[str], psw: Secret, apikey: Secret,
-                 http: Callable[[], httpx.AsyncClient], settings: TransportSettings, backoffs: BackOffWindows,
-                 lost: LostByCancellation) -> None:
+                 engine: "Engine") -> None:
         super().__init__(endpoint=endpoint, login=login, psw=psw, apikey=apikey)
-        self._http = http  # the client's current pool (aclose makes a new one)
-        self._settings = settings
-        self._backoffs = backoffs
-        self._lost = lost
+        self._engine = engine
 
     async def run(self, plan: PagePlan[R]) -> R:
-        return plan.read(await self.call(plan.call, plan.fields, plan.optional))
+        return await self._engine.run(PageAttempt(self, plan))
 
     async def call(self, call: HttpCall, fields: Sequence[str], optional: Sequence[str] = ()) -> formats.Answer:
-        self._refuse_during_backoff(call)
-        answer = await self._exchange(call, fields, optional)
-        if answer.error_code is not None:
-            self._raise_api_error(call, http_api_error(call.operation, answer.error_code, answer.error_text))
-        return answer
+        return await self.run(PagePlan(call, fields, lambda answer: answer, optional))
 
-    def _refuse_during_backoff(self, call: HttpCall) -> None:
-        refusal = self._backoffs.refusal(call.operation, call.backoff_scopes, self._settings.retry.clock())
-        if refusal is not None:
-            raise refusal
+    @contextlib.asynccontextmanager
+    async def stream(self, call: HttpCall, fields: Sequence[str]) -> AsyncIterator[AsyncIterator[bytes]]:
+        """The body of a file answer, piece by piece (as the sync shell's ``stream``): the call's
+        deadline holds until the first piece, then each piece must come within the call's timeout."""
+        async with self._engine.stream(FileAttempt(self, call, fields)) as pieces:
+            yield pieces
 
-    def _raise_api_error(self, call: HttpCall, error: ApiError) -> None:
-        note = self._backoffs.open(error, call.backoff_scopes, self._settings.retry.clock())
-        if note is not None:
-            log.warning("%s: error %d (%s); %s", error.operation, error.code, error.meaning, note)
-        raise error
-
-    def _timeout_error(self, url: str) -> errors.TimeoutError:
-        return errors.TimeoutError(f"POST {url}: no complete answer within the call's "
-                                   f"{self._settings.call_seconds():g} s")
-
-    async def _exchange(self, call: HttpCall, fields: Sequence[str], optional: Sequence[str]) -> formats.Answer:
-        """As AsyncClient._exchange: repeated only where the core says so, all under one deadline;
-        errors raised from this frame, outside any ``except`` block."""
-        from ..async_client import _sleep
-
-        policy = self._settings.retry
-        deadline = asyncio.get_running_loop().time() + self._settings.call_seconds()
+    async def send(self, call: HttpCall, exchange: Exchange) -> httpx.Response:
+        """POST the form; the response streams: read it, then close it."""
         url = self.url(call)
-        attempt = 0
-        while True:
-            attempt += 1
-            exchange = Exchange()
-            token = exchange_context(exchange)
-            error: Optional[SmscError] = None
-            cancelled: Optional[asyncio.CancelledError] = None
-            try:
-                async with Deadline(deadline):
-                    try:
-                        return await self._post(url, call, exchange, fields, optional)
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
-                        error = _page_error(exc, call.operation, url, self._secrets)
-                        if error is None:
-                            raise
-            except asyncio.CancelledError as caller_cancelled:  # the caller's, not the deadline's
-                cancelled = fresh_cancellation(caller_cancelled)
-            finally:
-                reset_exchange(token)
-            if cancelled is not None:
-                if call.is_send and exchange.sent:
-                    self._lost(call, cancelled)
-                raise cancelled
-            if error is None:
-                error = self._timeout_error(url)
-            await _sleep(policy, _core.delay_or_raise(policy, attempt, error, call, sent=exchange.sent,
-                                                      time_left=deadline - asyncio.get_running_loop().time()))
-
-    async def _send(self, url: str, call: HttpCall, exchange: Exchange) -> httpx.Response:
         log_request(url, call, self._secrets)
-        http = self._http()
+        http = self._engine.transport.client  # the client's current pool (aclose makes a new one)
         try:
-            response = await http.send(_request(http, url, call, self._settings), stream=True, follow_redirects=False)
+            response = await http.send(_request(http, url, call, self._engine.settings), stream=True,
+                                       follow_redirects=False)
         finally:
             if not exchange.tracked:
                 exchange.sent = True  # a session or a proxy of the caller's: it may have left
         exchange.sent = True
         return response
 
-    async def _post(self, url: str, call: HttpCall, exchange: Exchange, fields: Sequence[str],
-                    optional: Sequence[str]) -> formats.Answer:
-        limit = self._settings.max_response_bytes
-        response = await self._send(url, call, exchange)
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """A page's answer as plain data: httpx's response holds the request (the password in its
+    stream), so it never outlives the send."""
+
+    status: int
+    location: Optional[str]
+    content_encoding: str
+    raw: bytes
+
+
+class PageAttempt(Generic[R]):
+    """One page call for the engine: the form sent, the answer read by the plan."""
+
+    rules: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS
+    soap = None
+
+    def __init__(self, shell: AsyncHttpShell, plan: PagePlan[R]) -> None:
+        self._shell = shell
+        self._plan = plan
+        self.call = plan.call
+        self.where = shell.url(plan.call)
+
+    async def send(self, exchange: Exchange) -> RawAnswer:
+        limit = self._shell._engine.settings.max_response_bytes
+        response = await self._shell.send(self.call, exchange)
         try:
             raw, coding = await _read_raw(response, limit)
         finally:
             await response.aclose()
-        answer = read_answer(url, response.status_code, response.headers.get("Location"), coding, raw,
-                             limit=limit, fields=fields, optional=optional, secrets=self._secrets)
-        exchange.answered = True
-        return answer
+        return RawAnswer(response.status_code, response.headers.get("Location"), coding, raw)
 
-    # --- a streamed file ------------------------------------------------------------------------
+    def read(self, answer: RawAnswer) -> R:
+        plan, shell = self._plan, self._shell
+        records = read_answer(self.where, answer.status, answer.location, answer.content_encoding, answer.raw,
+                              limit=shell._engine.settings.max_response_bytes, fields=plan.fields,
+                              optional=plan.optional, secrets=shell._secrets)
+        if records.error_code is not None:
+            raise http_api_error(self.call.operation, records.error_code, records.error_text)
+        return plan.read(records)
 
-    @contextlib.asynccontextmanager
-    async def stream(self, call: HttpCall, fields: Sequence[str]) -> AsyncIterator[AsyncIterator[bytes]]:
-        """The body of a file answer, piece by piece (as the sync shell's ``stream``): the call's
-        deadline holds until the first piece, then each read waits at most the read timeout."""
-        self._refuse_during_backoff(call)
-        url = self.url(call)
-        deadline = asyncio.get_running_loop().time() + self._settings.call_seconds()
-        exchange = Exchange()
-        token = exchange_context(exchange)
-        opened: Union[_Opened, SmscError, None] = None
-        cancelled: Optional[asyncio.CancelledError] = None
-        try:
-            async with Deadline(deadline):
-                try:
-                    opened = await self._open(url, call, exchange, fields)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
-                    opened = _page_error(exc, call.operation, url, self._secrets)
-                    if opened is None:
-                        raise
-        except asyncio.CancelledError as caller_cancelled:
-            cancelled = fresh_cancellation(caller_cancelled)
-        finally:
-            reset_exchange(token)
-        if cancelled is not None:
-            raise cancelled
-        if opened is None:
-            raise self._timeout_error(url)
-        if isinstance(opened, SmscError):
-            if isinstance(opened, ApiError):
-                self._raise_api_error(call, opened)
-            raise opened
-        response, rest = opened
-        try:
-            yield self._pieces(call.operation, url, rest)
-        finally:
-            await response.aclose()
 
-    async def _open(self, url: str, call: HttpCall, exchange: Exchange, fields: Sequence[str]) -> _Opened:
-        """The answer, its first decoded piece once it is known to be a file, and the rest to come."""
-        response = await self._send(url, call, exchange)
+@dataclass(frozen=True)
+class OpenFile:
+    """The start of a file answer: its status, its first decoded piece, the rest, and how to
+    close it (httpx's response's ``aclose``, not the response: it holds the request)."""
+
+    status: int
+    first: bytes
+    rest: AsyncIterator[bytes]
+    close: Callable[[], Any]
+
+
+class FileAttempt:
+    """The opening of a file answer for the engine: the pieces once it is known to be a file."""
+
+    rules: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS
+    soap = None
+
+    def __init__(self, shell: AsyncHttpShell, call: HttpCall, fields: Sequence[str]) -> None:
+        self._shell = shell
+        self.call = call
+        self._fields = fields
+        self.where = shell.url(call)
+
+    async def send(self, exchange: Exchange) -> OpenFile:
+        response = await self._shell.send(self.call, exchange)
+        close = response.aclose
         try:
             status = response.status_code
-            check_redirect(status, response.headers.get("Location"), self._secrets)
+            check_redirect(status, response.headers.get("Location"), self._shell._secrets)
             decoder = StreamDecoder(response.headers.get("Content-Encoding", ""), chunk=STREAM_CHUNK, status=status)
             raw = response.aiter_raw(STREAM_CHUNK)
+            del response
             pending: Iterator[bytes] = iter(())
             first = b""
             async for data in raw:
@@ -208,53 +161,37 @@ class AsyncHttpShell(PageAccess):
                 first = next(pending, b"")
                 if first:
                     break
-            refused = file_start_error(call, status, first, fields=fields, limit=self._settings.max_response_bytes,
-                                       secrets=self._secrets)
+            exchange.answered = True  # what fails from here on is the answer's reading
+            refused = file_start_error(self.call, status, first, fields=self._fields,
+                                       limit=self._shell._engine.settings.max_response_bytes,
+                                       secrets=self._shell._secrets)
         except BaseException:
-            await response.aclose()
+            await close()
             raise
         if refused is not None:
-            await response.aclose()
+            await close()
             raise refused
-        return response, _Rest(first, decoder, pending, raw)
+        return OpenFile(status, first, _rest(first, decoder, pending, raw), close)
 
-    async def _pieces(self, operation: str, url: str, rest: "_Rest") -> AsyncIterator[bytes]:
-        """The first piece, then the rest; a failure mid-file raised as ours, outside ``except``."""
-        yield rest.first
-        pending = rest.pending
-        while True:
-            error: Optional[SmscError] = None
-            piece: Optional[bytes] = None
+    def read(self, opened: OpenFile) -> Tuple[AsyncIterator[bytes], Callable[[], Any]]:
+        return opened.rest, opened.close
+
+
+async def _rest(first: bytes, decoder: StreamDecoder, pending: Iterator[bytes],
+                raw: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The first piece, then the rest as it comes; a compressed file cut short is an error."""
+    yield first
+    while True:
+        piece = next(pending, None)
+        while piece is None:
             try:
-                piece = next(pending, None)
-                while piece is None:
-                    pending = rest.decoder.feed(await rest.raw.__anext__())
-                    piece = next(pending, None)
+                data = await raw.__anext__()
             except StopAsyncIteration:
-                piece = None
-            except Exception as exc:  # noqa: BLE001 - translated below, or re-raised untouched
-                error = _page_error(exc, operation, url, self._secrets)
-                if error is None:
-                    raise
-            if error is not None:
-                raise error
-            if piece is None:
-                rest.decoder.end()  # a compressed file cut short is an error, not a shorter file
+                decoder.end()
                 return
-            yield piece
-
-
-class _Rest:
-    """What is left of a streamed file once its first piece is known."""
-
-    def __init__(self, first: bytes, decoder: StreamDecoder, pending: Iterator[bytes], raw: AsyncIterator[bytes]) -> None:
-        self.first = first
-        self.decoder = decoder
-        self.pending = pending
-        self.raw = raw
-
-
-_Opened = Tuple[httpx.Response, _Rest]
+            pending = decoder.feed(data)
+            piece = next(pending, None)
+        yield piece
 
 
 def _request(http: httpx.AsyncClient, url: str, call: HttpCall, settings: TransportSettings) -> httpx.Request:
@@ -264,17 +201,6 @@ def _request(http: httpx.AsyncClient, url: str, call: HttpCall, settings: Transp
     return http.build_request("POST", url, content=call.reveal(call.form()),
                               headers={**request_headers(call), "User-Agent": user_agent()},
                               timeout=httpx.Timeout(read, connect=connect, pool=None))  # the Deadline bounds the call
-
-
-def _page_error(exc: BaseException, operation: str, url: str, secrets: Sequence[Secret]) -> Optional[SmscError]:
-    """Ours for ``exc`` (to raise outside the ``except`` block); None: not ours, re-raise it."""
-    if isinstance(exc, SmscError):
-        return detach(exc)
-    rules = _HTTP_EXCEPTIONS
-    cause = _tls_failure(exc)
-    if cause is not None:
-        exc, rules = cause, _TLS_EXCEPTIONS
-    return translate(exc, rules, operation, url, secrets)
 
 
 # --- the pages as AsyncClient offers them: the sync pages' plans, awaited ----------------------
@@ -337,8 +263,6 @@ class AsyncExports:
                        to: Union[str, "os.PathLike[str]", IO[bytes]]) -> int:
         """As the sync ``get_file``: a path gets the whole file or nothing. The writes to ``to``
         are plain (blocking) writes of one piece each (ASSUMPTION: a local file keeps up)."""
-        import os
-
         if isinstance(to, (str, os.PathLike)):
             with _exports.whole_or_nothing(to) as out:
                 return await self.get_file(task, name=name, to=out)

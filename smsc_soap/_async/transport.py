@@ -12,7 +12,7 @@ as the sync shell (:mod:`smsc_soap.transport`) does:
   so that the first request byte handed to a socket marks the exchange as sent. Until then the
   request provably never reached the server. A session passed in, or a proxy, is not tracked:
   then every request counts as sent once it is handed to httpx.
-* **a bounded pool**: at most ``spec.BULK_CONCURRENT_REQUESTS`` connections, hence requests in
+* **a bounded pool**: at most the client's limits' ``concurrency`` connections, hence requests in
   flight, whatever the number of tasks (see :data:`POOL_SIZE`); connection attempts that failed
   are repeated by httpcore (``RetryPolicy.connect`` times): they never reached the server.
 * never a redirect followed, the body read as sent (no decoding by httpx) and at most the size
@@ -38,7 +38,7 @@ from .._core.calls import Call
 from .._core.decoding import ACCEPT_ENCODING, decode_body
 from .._core.exceptions import ExceptionRule
 from .._core.settings import LOG_BODY_CHARS, TransportSettings, user_agent, warn_if_unverified
-from .._soap import soap_error, xml_text
+from .._soap import xml_text
 from ..redact import Secret, redact
 
 __all__ = ["POOL_SIZE", "AsyncSoapTransport", "Deadline", "Exchange", "build_http_client", "fresh_cancellation"]
@@ -48,7 +48,8 @@ log = logging.getLogger("smsc_soap")
 #: Connections, hence requests in flight, of one AsyncClient at most: one event loop can start
 #: thousands of calls at once, and the service answers error 9 to fifteen or more requests in
 #: flight under one login (spec.CONCURRENT_REQUESTS_REFUSED_AT). The pool queues the rest. The
-#: number is the one a sync client's bulk sending keeps to (an ASSUMPTION kept in spec).
+#: number is the one a sync client's bulk sending keeps to (an ASSUMPTION kept in spec): the
+#: ``concurrency`` of an AsyncClient's own limits; a client's pool follows its limits.
 POOL_SIZE = spec.BULK_CONCURRENT_REQUESTS
 
 _CURRENT: "contextvars.ContextVar[Optional[Exchange]]" = contextvars.ContextVar("smsc_soap_exchange", default=None)
@@ -241,6 +242,11 @@ class AsyncSoapTransport(zeep.transports.AsyncTransport):  # zeep is not typed
     def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
         raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")
 
+    @property
+    def transport_settings(self) -> TransportSettings:
+        """The client's settings: timeouts, size limit, retry policy (shared with the pages)."""
+        return self._settings
+
     def _load_remote_data(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
         raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")
 
@@ -292,17 +298,6 @@ class AsyncSoapTransport(zeep.transports.AsyncTransport):  # zeep is not typed
         exchange.answered = True
         return Answer(status, response.headers, body, root)
 
-    def error_for(self, exc: BaseException, operation: str, address: str,
-                  exchange: Optional[Exchange] = None) -> Optional[errors.SmscError]:
-        """Our error for ``exc`` (raised inside a zeep call), to raise outside the ``except``
-        block; None when it is not ours to translate (re-raise it)."""
-        rules = _HTTP_EXCEPTIONS
-        cause = _tls_failure(exc)
-        if cause is not None:
-            exc, rules = cause, _TLS_EXCEPTIONS
-        return soap_error(exc, operation, address, rules, self._secrets,
-                          answered=exchange is not None and exchange.answered)
-
 
 async def _read_raw(response: httpx.Response, limit: int) -> Tuple[bytes, str]:
     """At most ``limit + 1`` bytes of the body as sent, and the content coding to undo
@@ -327,7 +322,7 @@ def reset_exchange(token: "contextvars.Token[Optional[Exchange]]") -> None:
     _CURRENT.reset(token)
 
 
-def _tls_failure(exc: BaseException) -> Optional[ssl.SSLError]:
+def tls_failure(exc: BaseException) -> Optional[ssl.SSLError]:
     """The ssl error behind an httpx error, if any (httpx reports a refused certificate as a
     ConnectError caused by httpcore's, caused by ssl's)."""
     seen = 0
@@ -340,7 +335,7 @@ def _tls_failure(exc: BaseException) -> Optional[ssl.SSLError]:
     return None
 
 
-_TLS_EXCEPTIONS: Tuple[ExceptionRule, ...] = ((ssl.SSLError, errors.TLSError, "TLS failed"),)
+TLS_EXCEPTIONS: Tuple[ExceptionRule, ...] = ((ssl.SSLError, errors.TLSError, "TLS failed"),)
 # This shell's rows of the one exception table (httpx), most specific first; the SOAP layer's
 # rows (zeep, lxml) follow them, from smsc_soap._soap.
 _HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (

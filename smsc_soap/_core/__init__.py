@@ -41,6 +41,8 @@ does the I/O and asks the core at each step:
    attempt, or raises the error (``call.outcome_unknown(error)`` for a send that may have
    arrived); it is built on the pure ``retry.decide``, which says ``RetryAfter(delay)``,
    ``Raise()`` or ``RaiseOutcomeUnknown()``.
+   :class:`.attempts.CallState` keeps one call's deadline and attempts, and turns whatever an
+   attempt raised into ours (the engines, ``_sync/engine.py`` and ``_async/engine.py``, drive it).
 5. **read**: ``answers.read_answer(call, element)`` (or ``read_fields`` for already-flat fields)
    returns the typed result or raises the typed error; after an :class:`~smsc_soap.ApiError`,
    ``BackOffWindows.open(error, call.backoff_scopes, policy.clock())`` (under the lock) starts

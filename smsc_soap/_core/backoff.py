@@ -7,14 +7,23 @@ lock around :meth:`BackOffWindows.refusal` and :meth:`BackOffWindows.open`.
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Dict, Iterable, Mapping, Optional, Tuple
+from typing import Dict, Iterable, Mapping, Optional, Protocol, Tuple
 
 from .. import spec
 from .._compat import add_note
 from ..errors import ApiError, IpBlocked, RateLimited, api_error
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .retry import RetryPolicy
+
+
+class BackOffPolicy(Protocol):
+    """What the windows need of a :class:`~smsc_soap.RetryPolicy`: how long each lasts (the
+    policy itself reads this module's defaults, so the windows name only this)."""
+
+    @property
+    def ip_blocked_backoff(self) -> float: ...
+
+    @property
+    def rate_limited_backoff(self) -> float: ...
 
 #: Error 9 ("more than one identical send / five status / ten balance requests within a
 #: minute", seed 004): the page's window is one minute, so after a 9 the client refuses the same
@@ -50,7 +59,7 @@ def backoff_scopes(operation: str, request: Mapping[str, str]) -> Tuple[Scope, S
 class BackOffWindows:
     """Until when each scope is refused; ``now`` is the policy's clock, read by the caller."""
 
-    def __init__(self, policy: "RetryPolicy") -> None:
+    def __init__(self, policy: BackOffPolicy) -> None:
         self._policy = policy
         self._until: Dict[Scope, float] = {}
 
@@ -65,7 +74,7 @@ class BackOffWindows:
         return local_refusal(operation, 4 if scope == IP_SCOPE else 9, until - now)
 
     def open(self, error: ApiError, scopes: Tuple[Scope, Scope], now: float,
-             policy: Optional["RetryPolicy"] = None) -> Optional[str]:
+             policy: Optional[BackOffPolicy] = None) -> Optional[str]:
         """After ``error`` from the service: open a window if it is a 4 or a 9, say so in the
         error (``retry_after`` and a note), and return the note for the log; else None.
         ``policy`` (default: the one given at creation) says for how long."""
@@ -90,7 +99,7 @@ def local_refusal(operation: str, code: int, wait: float) -> ApiError:
 
 
 def backoff_window(error: ApiError, scopes: Tuple[Scope, Scope],
-                   policy: "RetryPolicy") -> Optional[Tuple[Scope, float]]:
+                   policy: BackOffPolicy) -> Optional[Tuple[Scope, float]]:
     """The scope ``error`` closes and for how many seconds; None for errors other than 4 and 9."""
     if not isinstance(error, (IpBlocked, RateLimited)):
         return None

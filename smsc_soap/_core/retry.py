@@ -11,10 +11,10 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Callable, FrozenSet, Protocol, Union
+from typing import Callable, FrozenSet, Protocol, Tuple, Union
 
 from .. import errors
-from .backoff import IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
+from .backoff import IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF, Scope
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def decide(policy: RetryPolicy, attempt: int, error: errors.TransportError, *, i
 
 
 class Attempted(Protocol):
-    """What :func:`delay_or_raise` needs of a call (a SOAP or an HTTP page's)."""
+    """What :func:`delay_or_raise` and the engines need of a call (a SOAP or an HTTP page's)."""
 
     @property
     def operation(self) -> str: ...
@@ -124,16 +124,19 @@ class Attempted(Protocol):
     @property
     def is_send(self) -> bool: ...
 
+    @property
+    def backoff_scopes(self) -> Tuple[Scope, Scope]: ...
+
     def outcome_unknown(self, cause: errors.TransportError) -> errors.SendOutcomeUnknown: ...
 
 
-def delay_or_raise(policy: RetryPolicy, attempt: int, error: errors.SmscError, call: Attempted, *,
+def delay_or_raise(policy: RetryPolicy, attempt: int, error: BaseException, call: Attempted, *,
                    sent: bool, time_left: float) -> float:
     """What every shell does after attempt ``attempt`` of ``call`` failed with ``error``: the
     seconds to wait before the next attempt, or the error raised (for a send that may have
     arrived, ``call.outcome_unknown(error)``). Raised here, from no ``except`` block."""
-    if not isinstance(error, errors.TransportError):
-        raise error
+    if not isinstance(error, errors.TransportError) or isinstance(error, errors.SendOutcomeUnknown):
+        raise error  # the service's error, or a send already known to be of unknown outcome
     step = decide(policy, attempt, error, is_send=call.is_send, sent=sent, time_left=time_left)
     if isinstance(step, RaiseOutcomeUnknown):  # it may have arrived: never twice
         raise call.outcome_unknown(error) from error
