@@ -107,21 +107,22 @@ class Operation:
                 return None
             if child.text is not None:
                 raw[child.tag] = child.text
+        if not raw and not errors:
+            return None  # nothing read: zeep says whether that is an empty result or none at all
         return raw, tuple(errors)
 
     def _error_item(self, element: Any) -> Optional[Tuple[str, str]]:
-        values: Dict[str, str] = {}
-        last = -1
-        for child in element:
-            tag = child.tag
-            if tag not in self._error_fields or child.attrib or len(child):
+        """(phone, status) of one of send_sms2's errors, when it holds both as plain text (in
+        the schema's order); else None, for zeep."""
+        if len(element) != len(self._error_fields):
+            return None
+        values = []
+        for child, tag in zip(element, self._error_fields):
+            if child.tag != tag or child.attrib or len(child) or child.text is None:
                 return None
-            index = self._error_fields.index(tag)
-            if index <= last:
-                return None
-            last = index
-            values[tag] = child.text or ""
-        return values.get("phone", ""), values.get("status", "")
+            values.append(child.text)
+        phone, status = values
+        return phone, status
 
 
 def _local(element: Any) -> str:

@@ -66,7 +66,7 @@ def request_of(service: Any, zeep_client: Any, call: Any) -> Tuple[bytes, Mappin
         return message, operation.headers  # type: ignore[union-attr]  # not None when message is
     envelope, headers = binding._create(call.operation, (), call.masked, client=zeep_client,
                                         options=service._binding_options)
-    return etree_to_string(envelope), headers
+    return etree_to_string(envelope), headers  # type: ignore[no-untyped-call]  # zeep is not typed
 
 
 def fields_of(binding: Any, call: Any, status: int, root: "lxml.etree._Element") -> Tuple[Any, Any]:

@@ -340,7 +340,7 @@ class SoapTransport(zeep.Transport):
             log.debug("HTTP %s from %s\n%s", status, address, text[:LOG_BODY_CHARS]
                       + (f"… ({len(body)} bytes)" if len(text) > LOG_BODY_CHARS else ""))
         checks.check_http(status, response.headers.get("Content-Type", ""), body, self._secrets)
-        response.smsc_root = checks.check_xml(status, body)  # type: ignore[union-attr]
+        response.smsc_root = checks.check_xml(status, body)  # type: ignore[attr-defined]
         exchange.answered = True  # the one parse of this answer: the client hands its tree to zeep
         return response
 
@@ -362,11 +362,10 @@ class SoapTransport(zeep.Transport):
                session.auth is None)
         found = self._environments.get(key)
         if found is None:
-            settings = session.merge_environment_settings(address, {}, True, verify, None)
-            auth = get_netrc_auth(address) if session.trust_env and session.auth is None else None
+            settings: Dict[str, Any] = dict(session.merge_environment_settings(address, {}, True, verify, None))
+            auth: Any = get_netrc_auth(address) if session.trust_env and session.auth is None else None
             # No netrc entry: a no-op auth, so that prepare_request does not look again each time.
-            found = (settings, auth or (_no_auth if session.auth is None else None))
-            self._environments[key] = found
+            found = self._environments[key] = (settings, auth or (_no_auth if session.auth is None else None))
         return found
 
 
