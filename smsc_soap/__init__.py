@@ -39,7 +39,6 @@ from .errors import (
     UnsupportedOperation,
     ValidationError,
 )
-from .hlr import HlrReport, parse_hlr_report
 from .results import (
     BalanceResult,
     CostResult,
@@ -55,10 +54,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._base import Reconciliation
     from ._core.retry import RetryPolicy
     from .client import Client
+    from .hlr import HlrReport, parse_hlr_report
 
 # The client pulls in zeep and requests; the package is also imported by the pytest plugins in
 # every test run of every user, so those names load on first use only.
-_LAZY = {"AsyncClient": "async_client", "Client": "client", "Reconciliation": "_base", "RetryPolicy": "_core.retry"}
+_LAZY = {"AsyncClient": "async_client", "Client": "client", "Reconciliation": "_base", "RetryPolicy": "_core.retry",
+         "HlrReport": "hlr", "parse_hlr_report": "hlr"}
 
 
 def __getattr__(name: str) -> Any:
