@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Tuple, Type
 import zeep
 import zeep.exceptions
 
-from . import _core, channels
+from . import _core
 from ._core import calls
 from ._core.calls import new_message_id
 from ._core.exceptions import ExceptionRule, soap_fault
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
     from typing_extensions import Unpack
 
+    from . import channels
     from .bulk import MessageLike, Outcome
     from .bulk_options import BulkOptions
     from .journal import JournaledSend
