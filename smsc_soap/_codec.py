@@ -142,7 +142,12 @@ class Codec:
     """Every operation of one binding: built when the client is made, shared by its calls."""
 
     def __init__(self, binding: Any) -> None:
-        self.operations = {name: Operation(binding, name) for name in binding._operations}
+        self.operations: Dict[str, Operation] = {}
+        for name in binding._operations:
+            try:
+                self.operations[name] = Operation(binding, name)
+            except (AttributeError, TypeError, ValueError):  # a shape this codec does not know: zeep's
+                continue
 
     def get(self, operation: str) -> Optional[Operation]:
         return self.operations.get(operation)

@@ -10,7 +10,7 @@ import zeep.exceptions
 from hypothesis import HealthCheck, given, settings, strategies as st
 from zeep.wsdl.utils import etree_to_string
 
-from smsc_soap import Client
+from smsc_soap import Client, spec
 from smsc_soap._codec import codec_for
 from smsc_soap._core import checks
 from smsc_soap._core.answers import flatten
@@ -29,6 +29,10 @@ TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 # Text an answer can carry as it is.
 PRINTABLE = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co")), max_size=12)
 LAX = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def test_the_codec_writes_and_reads_every_operation_of_the_wsdl() -> None:
+    assert set(CODEC.operations) == set(BINDING._operations) == set(spec.OPERATIONS)
 
 
 def zeep_request(operation: str, fields: Dict[str, Any]) -> Tuple[str, Any]:
