@@ -347,8 +347,12 @@ class SoapTransport(zeep.Transport):
 
     def _post(self, address: str, data: bytes, headers: Mapping[str, str], timeout: Tuple[float, float]) -> requests.Response:
         """``session.post`` as requests does it, but with what the environment says (proxies, a CA
-        bundle, netrc) read once per address and settings (:meth:`_environment`), not per request."""
+        bundle, netrc) read once per address and settings (:meth:`_environment`), not per request;
+        through the session's own ``request`` when a subclass overrides it."""
         session = self.session
+        if type(session).request is not requests.Session.request:  # a session of the caller's that has its say
+            return session.post(address, data=data, headers=headers, allow_redirects=False, verify=self._verify(),
+                                timeout=timeout, stream=True)
         settings, auth = self._environment(address, self._verify())
         prepared = session.prepare_request(requests.Request("POST", address, data=data, headers=headers, auth=auth))
         return session.send(prepared, allow_redirects=False, timeout=timeout, **settings)
