@@ -76,7 +76,8 @@ class Retry:
 class Response:
     """The call succeeded at attempt ``attempt``, ``duration`` seconds after it began (for a
     file: when its last piece was read). ``parts`` and ``cost`` are the answer's ``cnt`` (SMS
-    counted) and ``cost`` when it has them (sends and cost queries)."""
+    counted) and ``cost`` when it has them (sends and cost queries); ``send``: the call sent
+    messages (its ``parts`` were sent, not estimated)."""
 
     call_id: int
     operation: str
@@ -86,6 +87,7 @@ class Response:
     duration: float
     parts: Optional[int] = None
     cost: Optional[Decimal] = None
+    send: bool = False
     outcome: Outcome = "ok"
 
 
@@ -222,7 +224,7 @@ class Watch:
             parts, cost = getattr(self.result, "cnt", None), getattr(self.result, "cost", None)
             self._hooks.emit("response", Response(
                 *self._head, self.attempt, duration, parts if isinstance(parts, int) else None,
-                cost if isinstance(cost, Decimal) else None))
+                cost if isinstance(cost, Decimal) else None, bool(getattr(self._call, "is_send", False))))
             return
         self._hooks.emit("error", Error(*self._head, self.attempt, duration, outcome_of(error, sent=self.attempt > 0),
                                         type(error).__name__, _error_code(error)))
