@@ -251,3 +251,26 @@ def test_nothing_imports_opentelemetry_unless_asked() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_celery_worker_runs_the_task_in_the_context_it_was_queued_in(telemetry: Telemetry,
+                                                                         sandbox: Sandbox) -> None:
+    """A real worker (in this process, its own thread: celery.contrib.testing), the message
+    through Celery's in-memory broker: the headers are the only way the context can travel."""
+    celery = pytest.importorskip("celery")
+    from celery.contrib.testing.worker import start_worker
+
+    from smsc_soap.celery import register_tasks
+
+    client = smsc_soap.Client("alex", PSW, url=sandbox.url, hooks=[telemetry.hooks()])
+    app = celery.Celery("otel_worker", broker="memory://", backend="cache+memory://")
+    app.conf.update(worker_hijack_root_logger=False, broker_transport_options={"polling_interval": 0.05})
+    sms = register_tasks(app, lambda: client, prefix="otel_worker")
+    with start_worker(app, perform_ping_check=False, pool="solo"):
+        with telemetry.tracer.start_as_current_span("enqueue") as parent:
+            queued = sms.send_sms(PHONE, TEXT, key="order-8")
+        assert queued.get(timeout=20)["state"] == "sent"
+    spans = telemetry.spans()
+    assert "smsc send_sms" in {s.name for s in spans}
+    for span in spans:
+        assert span.parent is not None and span.parent.span_id == parent.get_span_context().span_id
