@@ -30,6 +30,7 @@ from ._core.settings import DEFAULT_TIMEOUT, Timeout
 from ._soap import SOAP_EXCEPTIONS, ZEEP_SETTINGS, read_reply
 from ._wsdl import wsdl_document
 from .errors import SendOutcomeUnknown, SmscError, TransportError, ValidationError
+from .hooks import HookSet, Hooks
 from .limits import InMemoryLimits, account_key, concurrency_of
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 
@@ -75,14 +76,15 @@ class AsyncClient(ClientBase):
     A task cancelled while its send was on the wire cannot know whether the service got it: the
     ``CancelledError`` propagates (asyncio's rule) with a note naming the message id, and the
     :class:`~smsc_soap.SendOutcomeUnknown` is appended to :attr:`unknown_sends`, for
-    :meth:`reconcile`.
+    :meth:`reconcile`. ``hooks`` (:mod:`smsc_soap.hooks`) are told of every call and attempt, as
+    :class:`~smsc_soap.Client`'s are.
     """
 
     def __init__(self, login: Optional[str] = None, psw: Optional[str] = None, *,
                  apikey: Optional[str] = None, host: Optional[str] = None, url: Optional[str] = None,
                  timeout: Timeout = DEFAULT_TIMEOUT, verify: Union[bool, str] = True,
                  retry: Optional[RetryPolicy] = None, session: Optional["httpx.AsyncClient"] = None,
-                 limits: Optional["Limits"] = None) -> None:
+                 limits: Optional["Limits"] = None, hooks: Optional[Iterable["Hooks"]] = None) -> None:
         settings = self._configure(login, psw, apikey, host, url, timeout, verify, retry)
         #: Where the limits of the login live (:mod:`smsc_soap.limits`): this client's own by
         #: default (their ``concurrency`` is the size of its pool, which bounds what is in
@@ -100,7 +102,8 @@ class AsyncClient(ClientBase):
                                       settings=ZEEP_SETTINGS)
         self._service = self._zeep.service
         self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets,
-                              lost=self._lost_by_cancellation, own_limits=limits is None)
+                              lost=self._lost_by_cancellation, own_limits=limits is None,
+                              hooks=HookSet.of(hooks))
         #: Sends whose task was cancelled after their request was written: each may or may not
         #: have reached the service. Reconcile them (:meth:`reconcile`), then remove them.
         self.unknown_sends: List[SendOutcomeUnknown] = []

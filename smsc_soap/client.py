@@ -26,6 +26,7 @@ from ._core import reconcile as _reconcile
 from ._sync.engine import Engine
 from ._wsdl import wsdl_document
 from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError  # noqa: F401 - importable from here before
+from .hooks import HookSet, Hooks
 from .limits import InMemoryLimits, account_key, bulk_concurrency_of, concurrency_of
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
@@ -70,14 +71,16 @@ class Client(ClientBase):
     ``limits`` keeps the login's limits (:mod:`smsc_soap.limits`): in this process by default,
     or a :class:`~smsc_soap.limits.RedisLimits` shared by many processes and machines.
     A ``session`` you pass keeps its own adapters and retries: then the deadline holds for each
-    socket read but a trickling server can stretch a call.
+    socket read but a trickling server can stretch a call. ``hooks`` (:mod:`smsc_soap.hooks`) are told of
+    every call and attempt, e.g. :class:`smsc_soap.otel.OpenTelemetryHooks`.
     """
 
     def __init__(self, login: Optional[str] = None, psw: Optional[str] = None, *,
                  apikey: Optional[str] = None, host: Optional[str] = None, url: Optional[str] = None,
                  timeout: Timeout = DEFAULT_TIMEOUT, verify: Union[bool, str] = True,
                  retry: Optional[RetryPolicy] = None,
-                 session: Optional["requests.Session"] = None, limits: Optional["Limits"] = None) -> None:
+                 session: Optional["requests.Session"] = None, limits: Optional["Limits"] = None,
+                 hooks: Optional[Iterable["Hooks"]] = None) -> None:
         settings = self._configure(login, psw, apikey, host, url, timeout, verify, retry)
         #: Where the limits of the login live (:mod:`smsc_soap.limits`): this process (default),
         #: or e.g. a RedisLimits shared by every worker; every request, SOAP and page, keeps them.
@@ -88,7 +91,8 @@ class Client(ClientBase):
         self._zeep = zeep.Client(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
                                  settings=ZEEP_SETTINGS)
         self._service = self._zeep.service
-        self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets)
+        self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets,
+                              hooks=HookSet.of(hooks))
         #: Requests of send_bulk/track in flight at once, for every thread using this client:
         #: within the login's bound of the limits (:func:`smsc_soap.limits.bulk_concurrency_of`).
         self.bulk_slots = threading.BoundedSemaphore(bulk_concurrency_of(self.limits))
