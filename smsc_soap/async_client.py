@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, Tuple, Type, TypeVar, Union, cast, overload
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Mapping, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 import zeep
 import zeep.exceptions
@@ -20,7 +20,8 @@ import zeep.exceptions
 from . import _core
 from ._async.engine import Engine
 from ._async.transport import _HTTP_EXCEPTIONS, AsyncSoapTransport, Exchange, build_http_client
-from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_pair, reconcile_target
+from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_target
+from ._core import reconcile as _reconcile
 from ._compat import add_note
 from ._core import calls
 from ._core.exceptions import ExceptionRule, soap_fault
@@ -28,7 +29,7 @@ from ._core.retry import RetryPolicy
 from ._core.settings import DEFAULT_TIMEOUT, Timeout
 from ._soap import SOAP_EXCEPTIONS, ZEEP_SETTINGS, read_reply
 from ._wsdl import wsdl_document
-from .errors import MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError
+from .errors import SendOutcomeUnknown, SmscError, TransportError, ValidationError
 from .hooks import HookSet, Hooks
 from .limits import InMemoryLimits, account_key, concurrency_of
 from .results import BalanceResult, CostResult, SendResult, StatusResult
@@ -170,14 +171,13 @@ class AsyncClient(ClientBase):
     async def reconcile_send(self, id: Union[int, str], phones: Phones) -> Reconciliation:  # noqa: A002
         """Whether the service has message ``id`` for any of ``phones``, as
         :meth:`smsc_soap.Client.reconcile_send` asks."""
-        message_id, numbers = reconcile_pair(id, phones)
-        for phone in numbers:
-            try:
-                status = await self.get_status(phone, message_id)
-            except MessageNotFound:
-                continue
-            return Reconciliation(message_id, True, phone, status)
-        return Reconciliation(message_id, False)
+        return await _reconcile.lookup_async(self.get_status, id, phones)
+
+    async def send_list(self, encoded_list: str, *, id: str, sender: Optional[str], time: Optional[str],  # noqa: A002
+                        extended: Mapping[str, Any]) -> SendResult:
+        """One ``list`` request of a bulk send (:class:`smsc_soap._protocols.AsyncBulkSender`):
+        send_sms2 with ``list`` already written, ``err=1`` and ``cost=2``."""
+        return await self._call(self._list_call(encoded_list, id, sender, time, extended), SendResult)
 
     # --- the HTTP pages beside SOAP (smsc_soap.http_api; the async shell: smsc_soap._async.pages) --
 

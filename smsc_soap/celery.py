@@ -38,7 +38,7 @@ require("celery", "smsc_soap.celery")  # the tasks are registered on a Celery ap
 from ._core.ids import derived_message_id
 from .bulk import Failed, Message, Sent, Unknown
 from .client import Client
-from .errors import DuplicateRequest, IpBlocked, MessageNotFound, RateLimited, SendOutcomeUnknown, SmscError
+from .errors import DuplicateRequest, IpBlocked, RateLimited, SendOutcomeUnknown, SmscError
 from .limits import LimitsUnavailable
 
 __all__ = ["BulkTaskResult", "ErrorJson", "FailedJson", "SendTaskResult", "SmsTasks", "StatusChangeJson",
@@ -172,19 +172,15 @@ def _rerun_wait(client: Client, key: str) -> bool:
     age = client.limits.claim(client._account, key, CLAIM_SECONDS)
     if age is None:
         return False
-    time.sleep(max(0.0, client._settings.call_seconds() - age))
+    time.sleep(max(0.0, client.call_seconds() - age))
     return True
 
 
 def _found(client: Client, message_id: str, phones: Iterable[str]) -> bool:
-    """Whether the service has message ``message_id`` for any of ``phones``."""
-    for phone in phones:
-        try:
-            client.get_status(phone, message_id)
-        except MessageNotFound:
-            continue
-        return True
-    return False
+    """Whether the service has message ``message_id`` for any of ``phones`` (the reconcile rule,
+    :mod:`smsc_soap._core.reconcile`); a message with no number never left."""
+    numbers = [phone for phone in phones if phone.strip()]
+    return bool(numbers) and client.reconcile_send(message_id, numbers).found
 
 
 def _numbers(phones: Any) -> List[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Tuple, Type, TypeVar, Union, cast, overload
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 import zeep
 import zeep.exceptions
@@ -21,7 +21,8 @@ from ._core import calls
 from ._core.calls import new_message_id
 from ._core.exceptions import ExceptionRule, soap_fault
 from ._soap import ZEEP_SETTINGS, read_reply
-from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_pair, reconcile_target
+from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_target
+from ._core import reconcile as _reconcile
 from ._sync.engine import Engine
 from ._wsdl import wsdl_document
 from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError  # noqa: F401 - importable from here before
@@ -244,14 +245,13 @@ class Client(ClientBase):
         one get_status per number, in order, until one is found. ``found=False``: it has none
         of them, so that send never arrived. For any (id, phones) pair, e.g. one a bulk journal
         or your own database kept: what :meth:`reconcile` does for a ``SendOutcomeUnknown``."""
-        message_id, numbers = reconcile_pair(id, phones)
-        for phone in numbers:
-            try:
-                status = self.get_status(phone, message_id)
-            except MessageNotFound:
-                continue
-            return Reconciliation(message_id, True, phone, status)
-        return Reconciliation(message_id, False)
+        return _reconcile.lookup(self.get_status, id, phones)
+
+    def send_list(self, encoded_list: str, *, id: str, sender: Optional[str], time: Optional[str],  # noqa: A002
+                  extended: Mapping[str, Any]) -> SendResult:
+        """One ``list`` request of a bulk send (:class:`smsc_soap._protocols.BulkSender`):
+        send_sms2 with ``list`` already written, ``err=1`` and ``cost=2``."""
+        return self._call(self._list_call(encoded_list, id, sender, time, extended), SendResult)
 
     # --- the one call path: the engine (smsc_soap._sync.engine) --------------------------------
 
