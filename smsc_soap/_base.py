@@ -6,41 +6,25 @@ every decision of a call stays in the sans-IO core (:mod:`smsc_soap._core`).
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 from . import _core
 from ._core import calls
+from ._core.reconcile import Reconciliation
+from ._core.reconcile import pair as reconcile_pair
+from ._core.reconcile import target as reconcile_target
 from ._core.retry import RetryPolicy
 from ._core.settings import Timeout, TransportSettings
 from ._wsdl import endpoint_url
-from .errors import SendOutcomeUnknown, ValidationError
+from .errors import ValidationError
 from .query import describe_extended
 from .redact import Secret
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .results import StatusResult
 
 __all__ = ["OPERATION_DOCS", "ClientBase", "Phones", "Reconciliation", "reconcile_pair", "reconcile_target"]
 
 C = TypeVar("C", bound="ClientBase")
 #: Numbers as both clients take them: one string, or an iterable of strings.
 Phones = Union[str, Iterable[str]]
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    """What :meth:`Client.reconcile` learnt about a send whose outcome was unknown.
-
-    ``found`` is True when the service has the message (it was accepted: do not send it again);
-    then ``phone`` is the number asked about and ``status`` its delivery status. False means the
-    service has no message with this id for any of the numbers: it was not sent.
-    """
-
-    id: str
-    found: bool
-    phone: Optional[str] = None
-    status: Optional["StatusResult"] = None
 
 
 class ClientBase:
@@ -89,35 +73,26 @@ class ClientBase:
         auth = "apikey" if self._apikey else f"login={self.login!r}"
         return f"<smsc_soap.{type(self).__name__} {auth} endpoint={self.endpoint!r}>"
 
+    def call_seconds(self) -> float:
+        """The longest one call may take, its retries and back-off included: a request older than
+        this has surely ended (a journal or a task waits that long before looking it up)."""
+        return self._settings.call_seconds()
+
+    def _list_call(self, encoded_list: str, id: str, sender: Optional[str], time: Optional[str],  # noqa: A002
+                   extended: Mapping[str, Any]) -> _core.Call:
+        """The send_sms2 of a bulk request: its ``list`` as written and checked once (not parsed
+        and checked again), its channel's parameters, ``err=1`` (which numbers failed) and
+        ``cost=2`` (what it cost). No I/O: both clients' ``send_list`` send it."""
+        fields = {"phones": "", "mes": "", "id": id, "sender": sender, "time": time}
+        call = self._prepare("send_sms2", fields, None, {**dict(extended), "err": 1, "cost": 2})
+        request = dict(call.request)
+        request["query"] += "&list=" + encoded_list
+        return _core.Call(call.operation, request)
+
     def _prepare(self, operation: str, fields: Mapping[str, Optional[str]], query: Optional[str] = None,
                  extended: Optional[Mapping[str, Any]] = None) -> _core.Call:
         return _core.prepare(operation, fields, login=self.login, psw=self._psw, apikey=self._apikey,
                              query=query, extended=extended)
-
-
-def reconcile_target(error: SendOutcomeUnknown) -> Tuple[str, Tuple[str, ...]]:
-    """The message id and the numbers to ask about, in order, to reconcile ``error``
-    (``reconcile`` asks get_status for each until one is found); refuses what cannot be
-    reconciled."""
-    if not isinstance(error, SendOutcomeUnknown):
-        raise TypeError(f"reconcile takes a SendOutcomeUnknown, got {type(error).__name__}")
-    if not error.id or not error.phones:
-        raise ValidationError("the send carried no id or no phone number to look up", field="id")
-    return reconcile_pair(error.id, error.phones)
-
-
-def reconcile_pair(id: Union[int, str], phones: Union[str, Iterable[str]]) -> Tuple[str, Tuple[str, ...]]:  # noqa: A002
-    """``reconcile_send``'s arguments checked: the id as a string and the numbers to ask about
-    in order (a string is split at ``,`` and ``;`` as the page's ``phones`` is)."""
-    from .params import split_phones
-
-    if isinstance(id, bool) or not isinstance(id, (int, str)) or not str(id).strip():
-        raise ValidationError(f"id must be the message id the send carried, got {id!r}", field="id")
-    numbers = split_phones(phones) if isinstance(phones, str) else [str(phone).strip() for phone in phones]
-    numbers = [phone for phone in numbers if phone]
-    if not numbers:
-        raise ValidationError("give at least one phone number the send went to", field="phones")
-    return str(id).strip(), tuple(numbers)
 
 
 #: The help of the operations, the same for both clients (each assigns it to its methods); the

@@ -21,6 +21,7 @@ EXTRAS = {
     "vcr": "testing",
     "pytest": "testing",
     "tqdm": "cli",
+    "opentelemetry": "otel",
 }
 
 

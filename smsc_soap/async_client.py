@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, Tuple, Type, TypeVar, Union, cast, overload
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Mapping, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 import zeep
 import zeep.exceptions
@@ -20,7 +20,8 @@ import zeep.exceptions
 from . import _core
 from ._async.engine import Engine
 from ._async.transport import _HTTP_EXCEPTIONS, AsyncSoapTransport, Exchange, build_http_client
-from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_pair, reconcile_target
+from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_target
+from ._core import reconcile as _reconcile
 from ._compat import add_note
 from ._core import calls
 from ._core.exceptions import ExceptionRule, soap_fault
@@ -28,7 +29,8 @@ from ._core.retry import RetryPolicy
 from ._core.settings import DEFAULT_TIMEOUT, Timeout
 from ._soap import SOAP_EXCEPTIONS, ZEEP_SETTINGS, fields_of, request_of
 from ._wsdl import wsdl_document
-from .errors import MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError
+from .errors import SendOutcomeUnknown, SmscError, TransportError, ValidationError
+from .hooks import HookSet, Hooks
 from .limits import InMemoryLimits, account_key, concurrency_of
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 
@@ -74,14 +76,15 @@ class AsyncClient(ClientBase):
     A task cancelled while its send was on the wire cannot know whether the service got it: the
     ``CancelledError`` propagates (asyncio's rule) with a note naming the message id, and the
     :class:`~smsc_soap.SendOutcomeUnknown` is appended to :attr:`unknown_sends`, for
-    :meth:`reconcile`.
+    :meth:`reconcile`. ``hooks`` (:mod:`smsc_soap.hooks`) are told of every call and attempt, as
+    :class:`~smsc_soap.Client`'s are.
     """
 
     def __init__(self, login: Optional[str] = None, psw: Optional[str] = None, *,
                  apikey: Optional[str] = None, host: Optional[str] = None, url: Optional[str] = None,
                  timeout: Timeout = DEFAULT_TIMEOUT, verify: Union[bool, str] = True,
                  retry: Optional[RetryPolicy] = None, session: Optional["httpx.AsyncClient"] = None,
-                 limits: Optional["Limits"] = None) -> None:
+                 limits: Optional["Limits"] = None, hooks: Optional[Iterable["Hooks"]] = None) -> None:
         settings = self._configure(login, psw, apikey, host, url, timeout, verify, retry)
         #: Where the limits of the login live (:mod:`smsc_soap.limits`): this client's own by
         #: default (their ``concurrency`` is the size of its pool, which bounds what is in
@@ -100,7 +103,8 @@ class AsyncClient(ClientBase):
         self._service = self._zeep.service
         self._address: str = self._service._binding_options["address"]
         self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets,
-                              lost=self._lost_by_cancellation, own_limits=limits is None)
+                              lost=self._lost_by_cancellation, own_limits=limits is None,
+                              hooks=HookSet.of(hooks))
         #: Sends whose task was cancelled after their request was written: each may or may not
         #: have reached the service. Reconcile them (:meth:`reconcile`), then remove them.
         self.unknown_sends: List[SendOutcomeUnknown] = []
@@ -168,14 +172,13 @@ class AsyncClient(ClientBase):
     async def reconcile_send(self, id: Union[int, str], phones: Phones) -> Reconciliation:  # noqa: A002
         """Whether the service has message ``id`` for any of ``phones``, as
         :meth:`smsc_soap.Client.reconcile_send` asks."""
-        message_id, numbers = reconcile_pair(id, phones)
-        for phone in numbers:
-            try:
-                status = await self.get_status(phone, message_id)
-            except MessageNotFound:
-                continue
-            return Reconciliation(message_id, True, phone, status)
-        return Reconciliation(message_id, False)
+        return await _reconcile.lookup_async(self.get_status, id, phones)
+
+    async def send_list(self, encoded_list: str, *, id: str, sender: Optional[str], time: Optional[str],  # noqa: A002
+                        extended: Mapping[str, Any]) -> SendResult:
+        """One ``list`` request of a bulk send (:class:`smsc_soap._protocols.AsyncBulkSender`):
+        send_sms2 with ``list`` already written, ``err=1`` and ``cost=2``."""
+        return await self._call(self._list_call(encoded_list, id, sender, time, extended), SendResult)
 
     # --- the HTTP pages beside SOAP (smsc_soap.http_api; the async shell: smsc_soap._async.pages) --
 

@@ -32,7 +32,6 @@ from urllib.parse import quote
 from . import channels
 from . import message as sms
 from . import params, spec
-from . import _core
 from ._core.flood import FloodCount, FloodWarning  # noqa: F401 - FloodWarning: importable here
 from ._core import calls
 from .errors import SendOutcomeUnknown, SmscError, ValidationError
@@ -40,8 +39,7 @@ from .query import _SAFE, format_list, parse_list_line, recipient_options
 from .results import PhoneError, SendResult
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._base import ClientBase
-    from .client import Client
+    from ._protocols import BulkSender
 
 __all__ = ["BadInput", "Chunk", "Failed", "Message", "Outcome", "Progress", "Sent", "Unknown", "send_bulk"]
 
@@ -295,23 +293,13 @@ def _digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit()) or phone
 
 
-def list_call(client: "ClientBase", chunk: Chunk) -> _core.Call:
-    """The send_sms2 of ``chunk``: its ``list`` as written and checked once (not parsed and
-    checked again), its channel's parameters, ``err=1`` (which numbers failed) and ``cost=2``
-    (what it cost). No I/O: the
-    sync and the async pipelines both send it."""
-    fields = {"phones": "", "mes": "", "id": chunk.id, "sender": chunk.sender, "time": chunk.time}
-    call = client._prepare("send_sms2", fields, None, {**dict(chunk.extended), "err": 1, "cost": 2})
-    request = dict(call.request)
-    request["query"] += "&list=" + chunk.encoded_list
-    return _core.Call(call.operation, request)
+def _send_list(client: "BulkSender", chunk: Chunk) -> SendResult:
+    """The send_sms2 of ``chunk``, by the client's named protocol (its ``list`` as written)."""
+    return client.send_list(chunk.encoded_list, id=chunk.id, sender=chunk.sender, time=chunk.time,
+                            extended=dict(chunk.extended))
 
 
-def _send_list(client: "Client", chunk: Chunk) -> SendResult:
-    return client._call(list_call(client, chunk), SendResult)
-
-
-def _send_chunk(client: "Client", chunk: Chunk, before_send: Optional[Callable[[Chunk], None]]) -> List[Outcome]:
+def _send_chunk(client: "BulkSender", chunk: Chunk, before_send: Optional[Callable[[Chunk], None]]) -> List[Outcome]:
     """The outcome of each message of ``chunk``, from one send_sms2 with ``list``. ``before_send``
     runs once the request has its slot, right before it leaves: a journal's ``pending`` records
     only requests that may really have gone, not those still waiting for a slot."""
@@ -387,7 +375,7 @@ def check_options(concurrency: Optional[int], lines_per_request: int, bytes_per_
     return slots
 
 
-def send_bulk(client: "Client", messages: Iterable[MessageLike], *, concurrency: Optional[int] = None,
+def send_bulk(client: "BulkSender", messages: Iterable[MessageLike], *, concurrency: Optional[int] = None,
               ordered: bool = True, lines_per_request: int = spec.BULK_LINES_PER_REQUEST,
               bytes_per_request: int = spec.BULK_BYTES_PER_REQUEST,
               progress: Optional[Callable[[Progress], None]] = None,
@@ -399,7 +387,7 @@ def send_bulk(client: "Client", messages: Iterable[MessageLike], *, concurrency:
                 progress, before_send)
 
 
-def _run(client: "Client", source: Iterator[Union[Chunk, Failed]], slots: int, ordered: bool,
+def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed]], slots: int, ordered: bool,
          progress: Optional[Callable[[Progress], None]],
          before_send: Optional[Callable[[Chunk], None]]) -> Iterator[Outcome]:
     tally = Tally()

@@ -21,10 +21,13 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import functools
+import inspect
+import sys
 import threading
 import time
 from typing import (
-    Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Set, Tuple, TypedDict, Union,
+    Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Set, Tuple, TypedDict, TypeVar, Union,
 )
 
 from . import params, spec
@@ -35,11 +38,13 @@ require("celery", "smsc_soap.celery")  # the tasks are registered on a Celery ap
 from ._core.ids import derived_message_id
 from .bulk import Failed, Message, Sent, Unknown
 from .client import Client
-from .errors import DuplicateRequest, IpBlocked, MessageNotFound, RateLimited, SendOutcomeUnknown, SmscError
+from .errors import DuplicateRequest, IpBlocked, RateLimited, SendOutcomeUnknown, SmscError
 from .limits import LimitsUnavailable
 
 __all__ = ["BulkTaskResult", "ErrorJson", "FailedJson", "SendTaskResult", "SmsTasks", "StatusChangeJson",
            "jsonable", "register_tasks"]
+
+T = TypeVar("T")
 
 #: What every task of this module is registered with: a task is acknowledged only once it has
 #: run, and one whose worker process died is given back to the queue (then reconciled, not resent).
@@ -167,19 +172,15 @@ def _rerun_wait(client: Client, key: str) -> bool:
     age = client.limits.claim(client._account, key, CLAIM_SECONDS)
     if age is None:
         return False
-    time.sleep(max(0.0, client._settings.call_seconds() - age))
+    time.sleep(max(0.0, client.call_seconds() - age))
     return True
 
 
 def _found(client: Client, message_id: str, phones: Iterable[str]) -> bool:
-    """Whether the service has message ``message_id`` for any of ``phones``."""
-    for phone in phones:
-        try:
-            client.get_status(phone, message_id)
-        except MessageNotFound:
-            continue
-        return True
-    return False
+    """Whether the service has message ``message_id`` for any of ``phones`` (the reconcile rule,
+    :mod:`smsc_soap._core.reconcile`); a message with no number never left."""
+    numbers = [phone for phone in phones if phone.strip()]
+    return bool(numbers) and client.reconcile_send(message_id, numbers).found
 
 
 def _numbers(phones: Any) -> List[str]:
@@ -211,7 +212,7 @@ class SmsTasks:
         phone_list = _numbers(phones)
         ident = message_id(phones, mes, sender, key)
         return self.send_task.apply_async(kwargs={"phones": phone_list, "mes": mes, "sender": sender, "id": ident},
-                                          **options)
+                                          **_traced(options))
 
     def send_bulk(self, messages: Iterable[Tuple[Any, str]], *, key: str,
                   lines_per_request: int = spec.BULK_LINES_PER_REQUEST, **options: Any) -> Any:
@@ -223,12 +224,33 @@ class SmsTasks:
             ident = f"{key}-{index // lines_per_request}"
             params.id_field(ident)  # a key the service would refuse is refused here, not in a worker
             rows.append([phones if isinstance(phones, str) else list(phones), text, ident])
-        return self.bulk_task.apply_async(kwargs={"messages": rows}, **options)
+        return self.bulk_task.apply_async(kwargs={"messages": rows}, **_traced(options))
 
     def track(self, ids_and_phones: Sequence[Tuple[str, str]], *, timeout: float = 600.0, **options: Any) -> Any:
         """Queue a status tracking of ``(id, phone)`` pairs; the result lists every change."""
         return self.track_task.apply_async(kwargs={"pairs": [list(p) for p in ids_and_phones], "timeout": timeout},
-                                           **options)
+                                           **_traced(options))
+
+
+def _traced(options: Dict[str, Any]) -> Dict[str, Any]:
+    """``options`` with the current trace context in their headers once the application imported
+    :mod:`smsc_soap.otel` (it asked for tracing); else as they are: OpenTelemetry is not imported."""
+    otel = sys.modules.get("smsc_soap.otel")
+    return options if otel is None else otel.trace_headers(options)
+
+
+def _in_trace_context(body: Callable[..., T]) -> Callable[..., T]:
+    """A task's body run in the trace context its request carries (:func:`smsc_soap.otel.task_context`),
+    once :mod:`smsc_soap.otel` is imported; Celery still checks the body's own arguments."""
+    @functools.wraps(body)
+    def run(task: Any, *args: Any, **kwargs: Any) -> T:
+        otel = sys.modules.get("smsc_soap.otel")
+        if otel is None:
+            return body(task, *args, **kwargs)
+        with otel.task_context(task.request):
+            return body(task, *args, **kwargs)
+    run.__signature__ = inspect.signature(body)  # type: ignore[attr-defined]
+    return run
 
 
 def register_tasks(app: Any, client_factory: Callable[[], Client], *, prefix: str = "smsc_soap") -> SmsTasks:
@@ -239,6 +261,7 @@ def register_tasks(app: Any, client_factory: Callable[[], Client], *, prefix: st
     clients = _Clients(client_factory)
 
     @app.task(name=f"{prefix}.send_sms", **TASK_OPTIONS)  # type: ignore[misc,untyped-decorator,unused-ignore]
+    @_in_trace_context
     def send_sms(task: Any, phones: List[str], mes: str, id: str,  # noqa: A002 - the service's name
                  sender: Optional[str] = None, unknown: bool = False) -> SendTaskResult:
         client = clients.get()
@@ -257,6 +280,7 @@ def register_tasks(app: Any, client_factory: Callable[[], Client], *, prefix: st
         return {"id": id, "phones": phones, "state": "sent", "result": jsonable(result)}
 
     @app.task(name=f"{prefix}.send_bulk", **TASK_OPTIONS)  # type: ignore[misc,untyped-decorator,unused-ignore]
+    @_in_trace_context
     def send_bulk(task: Any, messages: List[List[Any]], unknown: Sequence[str] = (), sent: int = 0,
                   already_sent: int = 0, failed: Sequence[Any] = ()) -> BulkTaskResult:
         client = clients.get()
@@ -306,6 +330,7 @@ def register_tasks(app: Any, client_factory: Callable[[], Client], *, prefix: st
         return _bulk_result(totals)
 
     @app.task(name=f"{prefix}.track", **TASK_OPTIONS)  # type: ignore[misc,untyped-decorator,unused-ignore]
+    @_in_trace_context
     def track(task: Any, pairs: List[List[str]], timeout: float = 600.0) -> List[StatusChangeJson]:
         client = clients.get()
         return [jsonable(change) for change in client.track([(i, p) for i, p in pairs], timeout=timeout)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Tuple, Type, TypeVar, Union, cast, overload
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 import zeep
 import zeep.exceptions
@@ -21,10 +21,12 @@ from ._core import calls
 from ._core.calls import new_message_id
 from ._core.exceptions import ExceptionRule, soap_fault
 from ._soap import ZEEP_SETTINGS, fields_of, request_of
-from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_pair, reconcile_target
+from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_target
+from ._core import reconcile as _reconcile
 from ._sync.engine import Engine
 from ._wsdl import wsdl_document
 from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError  # noqa: F401 - importable from here before
+from .hooks import HookSet, Hooks
 from .limits import InMemoryLimits, account_key, bulk_concurrency_of, concurrency_of
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
@@ -70,14 +72,16 @@ class Client(ClientBase):
     ``limits`` keeps the login's limits (:mod:`smsc_soap.limits`): in this process by default,
     or a :class:`~smsc_soap.limits.RedisLimits` shared by many processes and machines.
     A ``session`` you pass keeps its own adapters and retries: then the deadline holds for each
-    socket read but a trickling server can stretch a call.
+    socket read but a trickling server can stretch a call. ``hooks`` (:mod:`smsc_soap.hooks`) are told of
+    every call and attempt, e.g. :class:`smsc_soap.otel.OpenTelemetryHooks`.
     """
 
     def __init__(self, login: Optional[str] = None, psw: Optional[str] = None, *,
                  apikey: Optional[str] = None, host: Optional[str] = None, url: Optional[str] = None,
                  timeout: Timeout = DEFAULT_TIMEOUT, verify: Union[bool, str] = True,
                  retry: Optional[RetryPolicy] = None,
-                 session: Optional["requests.Session"] = None, limits: Optional["Limits"] = None) -> None:
+                 session: Optional["requests.Session"] = None, limits: Optional["Limits"] = None,
+                 hooks: Optional[Iterable["Hooks"]] = None) -> None:
         settings = self._configure(login, psw, apikey, host, url, timeout, verify, retry)
         #: Where the limits of the login live (:mod:`smsc_soap.limits`): this process (default),
         #: or e.g. a RedisLimits shared by every worker; every request, SOAP and page, keeps them.
@@ -89,7 +93,8 @@ class Client(ClientBase):
                                  settings=ZEEP_SETTINGS)
         self._service = self._zeep.service
         self._address: str = self._service._binding_options["address"]
-        self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets)
+        self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets,
+                              hooks=HookSet.of(hooks))
         #: Requests of send_bulk/track in flight at once, for every thread using this client:
         #: within the login's bound of the limits (:func:`smsc_soap.limits.bulk_concurrency_of`).
         self.bulk_slots = threading.BoundedSemaphore(bulk_concurrency_of(self.limits))
@@ -242,14 +247,13 @@ class Client(ClientBase):
         one get_status per number, in order, until one is found. ``found=False``: it has none
         of them, so that send never arrived. For any (id, phones) pair, e.g. one a bulk journal
         or your own database kept: what :meth:`reconcile` does for a ``SendOutcomeUnknown``."""
-        message_id, numbers = reconcile_pair(id, phones)
-        for phone in numbers:
-            try:
-                status = self.get_status(phone, message_id)
-            except MessageNotFound:
-                continue
-            return Reconciliation(message_id, True, phone, status)
-        return Reconciliation(message_id, False)
+        return _reconcile.lookup(self.get_status, id, phones)
+
+    def send_list(self, encoded_list: str, *, id: str, sender: Optional[str], time: Optional[str],  # noqa: A002
+                  extended: Mapping[str, Any]) -> SendResult:
+        """One ``list`` request of a bulk send (:class:`smsc_soap._protocols.BulkSender`):
+        send_sms2 with ``list`` already written, ``err=1`` and ``cost=2``."""
+        return self._call(self._list_call(encoded_list, id, sender, time, extended), SendResult)
 
     # --- the one call path: the engine (smsc_soap._sync.engine) --------------------------------
 

@@ -34,20 +34,22 @@ from typing import (
 
 from . import spec
 from ._core import journal as core
+from ._core import reconcile
 from ._core.journal import JournalCorrupt, JournalError, JournalLocked, JournalMismatch
 from .bulk import BadInput, Chunk, Failed, Message, MessageLike, Outcome, Sent, Unknown, _message, check_options
 from .errors import RateLimited, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .client import Client, Reconciliation
+    from ._core.reconcile import Reconciliation
+    from ._protocols import BulkSender
 
 __all__ = ["BadInput", "JournalCorrupt", "JournalError", "JournalLocked", "JournalMismatch", "JournaledSend",
            "event_of", "file_source", "send_bulk"]
 
 #: Called while pending rows are looked up: (pairs checked, pairs to check).
 CheckProgress = Callable[[int, int], None]
-#: Times one (id, phone) lookup is asked again after error 9 (another program asked too).
-RECONCILE_RATE_LIMIT_TRIES = 3
+#: Times one (id, phone) lookup is asked in all when it gets error 9 (another program asked too).
+RECONCILE_RATE_LIMIT_TRIES = reconcile.RATE_LIMIT_TRIES
 Source = Union[None, str, Mapping[str, Any]]
 _END: Any = object()
 
@@ -291,20 +293,21 @@ def _slots(options: Mapping[str, Any]) -> int:
                          options.get("bytes_per_request", spec.BULK_BYTES_PER_REQUEST))
 
 
-def _ask(client: "Client", plan: Plan, pair: core.Pair) -> Optional["Reconciliation"]:
-    for attempt in range(1, RECONCILE_RATE_LIMIT_TRIES + 1):
-        if plan.settled(pair):
-            return None
+def _ask(client: "BulkSender", plan: Plan, pair: core.Pair) -> Optional["Reconciliation"]:
+    tries = 0
+    while not plan.settled(pair):
+        tries += 1
         try:
             return client.reconcile_send(pair[0], pair[1])
         except RateLimited as error:  # another program asked about it too: wait as the service says
-            if attempt == RECONCILE_RATE_LIMIT_TRIES:
+            wait = reconcile.wait_after(error, tries)
+            if wait is None:
                 raise
-            time.sleep(max(error.retry_after or 0.0, spec.STATUS_MIN_INTERVAL_SECONDS))
-    raise AssertionError("unreachable")  # pragma: no cover
+        time.sleep(wait)
+    return None
 
 
-def reconcile_rows(client: "Client", plan: Plan, slots: int, on_check: Optional[CheckProgress]) -> None:
+def reconcile_rows(client: "BulkSender", plan: Plan, slots: int, on_check: Optional[CheckProgress]) -> None:
     """Look up every (id, phones) the journal left open, ``slots`` at once (and within the
     client's ``limits``, which every call passes); record those found. Each pair is asked once,
     well within the service's five status requests per message a minute. Any answer but found /
@@ -336,7 +339,7 @@ class JournaledSend(Iterator[Outcome]):
     sent), ``reconciled`` (rows found sent by their lookup) and ``counts`` (this run's events)
     say what the run did. The journal stays locked until the iteration ends or :meth:`close`."""
 
-    def __init__(self, client: "Client", messages: Iterable[MessageLike], path: str, source: Source,
+    def __init__(self, client: "BulkSender", messages: Iterable[MessageLike], path: str, source: Source,
                  on_check: Optional[CheckProgress], options: Dict[str, Any]) -> None:
         from .bulk import send_bulk as plain_send_bulk
 
@@ -344,7 +347,7 @@ class JournaledSend(Iterator[Outcome]):
         self.path = os.fspath(path)
         self.journal = JournalFile(self.path, _source(source))
         try:
-            self.plan = plan = Plan(self.journal, client._settings.call_seconds())
+            self.plan = plan = Plan(self.journal, client.call_seconds())
             plan.prepare(messages)
         except BaseException:
             self.journal.close()
@@ -388,7 +391,7 @@ class JournaledSend(Iterator[Outcome]):
         self.close()
 
 
-def send_bulk(client: "Client", messages: Iterable[MessageLike], journal: Union[str, "os.PathLike[str]"], *,
+def send_bulk(client: "BulkSender", messages: Iterable[MessageLike], journal: Union[str, "os.PathLike[str]"], *,
               source: Source = None, on_check: Optional[CheckProgress] = None, **options: Any) -> JournaledSend:
     """See :meth:`smsc_soap.Client.send_bulk` with ``journal=``. The journal is opened, locked
     and checked against the input at once (a :class:`JournalError` raises here, nothing sent);

@@ -183,9 +183,6 @@ def test_a_failure_mid_file_leaves_no_file(capsys: pytest.CaptureFixture[str], e
     assert code != cli.EXIT_OK and list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(int(__import__("urllib3").__version__.split(".")[0]) < 2,
-                    reason="urllib3 1.x does not enforce Content-Length on a streamed body: a cut file is not "
-                           "seen as cut by the transport (noticed in issue 22; the transport's, not the writer's)")
 def test_a_cut_export_leaves_no_file(capsys: pytest.CaptureFixture[str], env: Dict[str, str], sandbox: Sandbox,
                                      tmp_path: Path) -> None:
     _done_export(sandbox)

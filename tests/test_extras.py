@@ -18,6 +18,7 @@ CASES = {
     "redis": ("celery", "from smsc_soap.limits import RedisLimits\nRedisLimits('redis://127.0.0.1:6379/0')"),
     "celery": ("celery", "import smsc_soap.celery"),
     "vcr": ("testing", "from smsc_soap.testing import make_vcr\nmake_vcr('cassettes')"),
+    "opentelemetry": ("otel", "from smsc_soap.otel import OpenTelemetryHooks"),
 }
 
 

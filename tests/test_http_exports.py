@@ -109,6 +109,19 @@ def test_a_path_gets_the_whole_file_or_nothing(client: smsc_soap.Client, sandbox
     assert target.read_text().count("\n") == 4
 
 
+@pytest.mark.parametrize("synthetic_rows", [3, 20_000])  # one piece, and many (the cut falls past the first)
+def test_a_file_cut_short_of_its_content_length_is_an_error_and_leaves_no_file(
+        client: smsc_soap.Client, sandbox: Sandbox, tmp_path, synthetic_rows: int) -> None:  # type: ignore[no-untyped-def]
+    """The connection breaks before every byte the headers announced came: a typed error (with
+    urllib3 1.x too, which does not check a streamed body's length), and no file kept."""
+    sandbox.add_export("x", synthetic_rows=synthetic_rows)
+    sandbox.advance(EXPORT_WAIT_SECONDS + EXPORT_RUN_SECONDS)
+    sandbox.inject("truncated", operation="exports.get_file", honest_length=False)
+    with pytest.raises(smsc_soap.ConnectionError):
+        client.exports.get_file(1, to=tmp_path / "out.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_more_than_three_identical_requests_a_minute_is_9(client: smsc_soap.Client) -> None:
     for _ in range(spec.EXPORT_IDENTICAL_PER_MINUTE):
         client.exports.get_list()

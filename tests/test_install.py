@@ -176,7 +176,7 @@ def test_the_wheel_metadata(wheel: Path) -> None:
     classifiers = meta.get_all("Classifier", [])
     assert {"Typing :: Typed", "Framework :: Pytest", "Operating System :: OS Independent"} <= set(classifiers)
     assert sorted(set(meta.get_all("Provides-Extra", []))) == [
-        "async", "celery", "cli", "dev", "docs", "test", "testing"]
+        "async", "celery", "cli", "dev", "docs", "otel", "test", "testing"]
     requires = meta.get_all("Requires-Dist", [])
     assert [r.split(";")[0] for r in requires if 'extra == "cli"' in r] == ["tqdm>=4.66"]  # the progress bar
     celery = sorted(re.split("[<>=]", r.split(";")[0])[0] for r in requires if 'extra == "celery"' in r)

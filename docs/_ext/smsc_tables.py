@@ -256,6 +256,18 @@ def _widths(rows: Sequence[Row], cap: int = 50) -> List[int]:
     return [max(4, min(cap, max(_visible_length(row[i]) for row in rows))) for i in range(len(rows[0]))]
 
 
+def otel_attribute_rows() -> List[Row]:
+    attributes: Mapping[str, str] = _load("smsc_soap.otel", "SPAN_ATTRIBUTES")
+    rows: List[Row] = [("attribute", "value")]
+    return rows + [(f"``{name}``", text) for name, text in attributes.items()]
+
+
+def otel_metric_rows() -> List[Row]:
+    found: Mapping[str, Tuple[str, str]] = _load("smsc_soap.otel", "METRICS")
+    rows: List[Row] = [("metric", "unit", "what")]
+    return rows + [(f"``{name}``", f"``{unit}``", text) for name, (unit, text) in found.items()]
+
+
 class _TableDirective(Directive):
     """Renders ``rows()`` (header first) as a table; cells are inline reStructuredText."""
 
@@ -327,6 +339,16 @@ class ExtendedParams(_TableDirective):
         return extended_param_rows()
 
 
+class OtelAttributes(_TableDirective):
+    def rows(self) -> List[Row]:
+        return otel_attribute_rows()
+
+
+class OtelMetrics(_TableDirective):
+    def rows(self) -> List[Row]:
+        return otel_metric_rows()
+
+
 def channel_rows() -> List[Row]:
     """One row per channel: its helper, what selects it, what it needs and may take, how its text
     is read and billed, its SMPP prefix."""
@@ -383,6 +405,8 @@ class BenchTable(_TableDirective):
 def setup(app: Sphinx) -> Dict[str, Any]:
     app.add_directive("smsc-bench-table", BenchTable)
     app.add_directive("smsc-channel-table", ChannelTable)
+    app.add_directive("smsc-otel-attributes", OtelAttributes)
+    app.add_directive("smsc-otel-metrics", OtelMetrics)
     app.add_directive("smsc-error-table", ErrorTable)
     app.add_directive("smsc-http-error-table", HttpErrorTable)
     app.add_directive("smsc-status-table", StatusTable)

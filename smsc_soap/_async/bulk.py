@@ -5,7 +5,6 @@ polling schedule); only the waiting is asyncio's here.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
 from collections import deque
 from typing import (
@@ -14,22 +13,22 @@ from typing import (
 
 from .. import spec
 from ..bulk import (
-    Chunk, ChunkNamer, Failed, MessageLike, Outcome, Progress, Tally, check_options, chunks, list_call, not_sent, read_outcomes,
+    Chunk, ChunkNamer, Failed, MessageLike, Outcome, Progress, Tally, check_options, chunks, not_sent, read_outcomes,
 )
 from ..errors import SmscError
-from ..results import SendResult, StatusResult
-from ..track import DEFAULT_TIMEOUT, POLL_ERRORS, Schedule, StatusChange
-from ..track import check_options as check_track_options
+from .._core.polling import StatusChange, poll_async
+from .._core.polling import check_options as check_track_options
+from ..track import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..async_client import AsyncClient
+    from .._protocols import AsyncBulkSender, AsyncStatusSource
 
 __all__ = ["send_bulk", "track"]
 
 Pending = Union["asyncio.Task[List[Outcome]]", List[Outcome]]
 
 
-def send_bulk(client: "AsyncClient", messages: Iterable[MessageLike], *, concurrency: Optional[int] = None,
+def send_bulk(client: "AsyncBulkSender", messages: Iterable[MessageLike], *, concurrency: Optional[int] = None,
               ordered: bool = True, lines_per_request: int = spec.BULK_LINES_PER_REQUEST,
               bytes_per_request: int = spec.BULK_BYTES_PER_REQUEST,
               progress: Optional[Callable[[Progress], None]] = None,
@@ -41,7 +40,7 @@ def send_bulk(client: "AsyncClient", messages: Iterable[MessageLike], *, concurr
                 progress, before_send)
 
 
-async def _run(client: "AsyncClient", source: Iterator[Union[Chunk, Failed]], slots: int, ordered: bool,
+async def _run(client: "AsyncBulkSender", source: Iterator[Union[Chunk, Failed]], slots: int, ordered: bool,
                progress: Optional[Callable[[Progress], None]],
                before_send: Optional[Callable[[Chunk], None]]) -> AsyncIterator[Outcome]:
     window = slots * spec.BULK_WINDOW_PER_SLOT
@@ -60,7 +59,8 @@ async def _run(client: "AsyncClient", source: Iterator[Union[Chunk, Failed]], sl
             if before_send is not None:
                 before_send(chunk)  # right before it leaves (see smsc_soap.bulk._send_chunk)
             try:
-                result = await client._call(list_call(client, chunk), SendResult)
+                result = await client.send_list(chunk.encoded_list, id=chunk.id, sender=chunk.sender,
+                                                time=chunk.time, extended=dict(chunk.extended))
             except SmscError as error:
                 return not_sent(chunk, error)
         return read_outcomes(chunk, result)
@@ -116,35 +116,11 @@ async def _run(client: "AsyncClient", source: Iterator[Union[Chunk, Failed]], sl
             await asyncio.gather(*running, return_exceptions=True)
 
 
-def track(client: "AsyncClient", ids_and_phones: Iterable[Tuple[str, str]], *,
+def track(client: "AsyncStatusSource", ids_and_phones: Iterable[Tuple[str, str]], *,
           timeout: float = DEFAULT_TIMEOUT, interval: float = spec.STATUS_MIN_INTERVAL_SECONDS,
           clock: Callable[[], float] = time.monotonic,
           sleep: Optional[Callable[[float], Any]] = None) -> AsyncIterator[StatusChange]:
     """See :meth:`smsc_soap.AsyncClient.track`; ``sleep`` defaults to ``asyncio.sleep`` and may be
     a plain function (a sandbox's ``advance``). The options are checked at once."""
     pairs = check_track_options(ids_and_phones, timeout, interval)
-    return _poll(client, pairs, timeout, interval, clock, sleep)
-
-
-async def _poll(client: "AsyncClient", pairs: List[Tuple[str, str]], timeout: float, interval: float,
-                clock: Callable[[], float], sleep: Optional[Callable[[float], Any]]) -> AsyncIterator[StatusChange]:
-    schedule = Schedule(pairs, clock(), timeout, interval)
-    step = schedule.next()
-    while step is not None:
-        when, n = step
-        now = clock()
-        if when > now:
-            waited = (sleep or asyncio.sleep)(when - now)
-            if inspect.isawaitable(waited):
-                await waited
-        message_id, phone = pairs[n]
-        asked_at = clock()
-        outcome: Union[StatusResult, SmscError]
-        try:
-            outcome = await client.get_status(phone, message_id)
-        except POLL_ERRORS as error:
-            outcome = error
-        change = schedule.record(n, asked_at, outcome)
-        if change is not None:
-            yield change
-        step = schedule.next()
+    return poll_async(client.get_status, pairs, timeout, interval, clock, sleep or asyncio.sleep)

@@ -30,6 +30,7 @@ from .._core.calls import Call
 from .._core.exceptions import ExceptionRule
 from .._core.retry import Attempted, RetryPolicy
 from .._core.settings import TransportSettings
+from ..hooks import HookSet, Watch, watching
 from ..limits import ASKS, RELEASES, Limits, LimitsUnavailable
 from ..redact import Secret
 from .transport import (TLS_EXCEPTIONS, AsyncSoapTransport, Deadline, Exchange, exchange_context, fresh_cancellation,
@@ -72,8 +73,10 @@ class Engine:
     """The loop of one client: its transport, its limits and the account they count."""
 
     def __init__(self, *, transport: AsyncSoapTransport, limits: Limits, account: str, secrets: Sequence[Secret],
-                 lost: LostByCancellation, own_limits: bool = False) -> None:
+                 lost: LostByCancellation, own_limits: bool = False, hooks: Optional[HookSet] = None) -> None:
         self.transport = transport
+        #: The client's hooks (:mod:`smsc_soap.hooks`), told of each call and attempt; None: none.
+        self.hooks = hooks
         self.limits = limits
         self._account = account
         self._secrets = tuple(secrets)
@@ -94,17 +97,30 @@ class Engine:
     async def run(self, attempt: "Attempt[Any, T]") -> T:
         """The result of ``attempt``: gated, repeated only where the core says it is safe, all
         within the call's deadline; errors raised from here, secret-free."""
+        if self.hooks is None:
+            return await self._run(attempt, None)
+        with self.hooks.watch(attempt, "page" if attempt.soap is None else "soap") as watch:
+            result = await self._run(attempt, watch)
+            watch.done(result)
+        return result
+
+    async def _run(self, attempt: "Attempt[Any, T]", watch: Optional[Watch]) -> T:
         state = self.state(attempt)
         loop = asyncio.get_running_loop()
         async with self.gate(state):
             while True:
-                state.begin()
+                number = state.begin()
+                if watch is not None:
+                    watch.request(number)
                 done, value, sent = await self._once(state, attempt)
                 if done:
                     return value  # type: ignore[no-any-return]
                 if isinstance(value, errors.ApiError):
                     break
-                await sleep(self.settings.retry, state.after_failure(value, sent=sent, now=loop.time()))
+                delay = state.after_failure(value, sent=sent, now=loop.time())
+                if watch is not None:
+                    watch.retry(value, delay)
+                await sleep(self.settings.retry, delay)
         await self.learn(state, value)
         raise value
 
@@ -161,19 +177,22 @@ class Engine:
         then each piece must come within the call's timeout: a server trickling bytes cannot
         hold it."""
         state = self.state(attempt)
-        async with self.gate(state):
-            state.begin()
-            done, value, _ = await self._once(state, attempt)
-            if not done:
-                if isinstance(value, errors.ApiError):
-                    await self.learn(state, value)
-                raise value  # a file is asked for once
-            pieces, close = value
-            del value
-            try:
-                yield self._pieces(state, attempt.rules, pieces)
-            finally:
-                await close()
+        with watching(self.hooks, attempt, "file") as watch:
+            async with self.gate(state):
+                number = state.begin()
+                if watch is not None:
+                    watch.request(number)
+                done, value, _ = await self._once(state, attempt)
+                if not done:
+                    if isinstance(value, errors.ApiError):
+                        await self.learn(state, value)
+                    raise value  # a file is asked for once
+                pieces, close = value
+                del value
+                try:
+                    yield self._pieces(state, attempt.rules, pieces)
+                finally:
+                    await close()
 
     async def _pieces(self, state: CallState, rules: Sequence[ExceptionRule],
                       pieces: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

@@ -9,36 +9,36 @@ import os
 import time
 from typing import TYPE_CHECKING, Any, AsyncIterator, Counter, Dict, Iterable, Optional, Tuple
 
-from .. import spec
+from .._core import reconcile
 from ..bulk import MessageLike, Outcome
 from ..errors import RateLimited
-from ..journal import (
-    RECONCILE_RATE_LIMIT_TRIES, CheckProgress, JournalFile, Plan, Source, _slots, _source,
-)
+from ..journal import CheckProgress, JournalFile, Plan, Source, _slots, _source
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..async_client import AsyncClient
-    from ..client import Reconciliation
+    from .._core.reconcile import Reconciliation
+    from .._protocols import AsyncBulkSender
 
 __all__ = ["AsyncJournaledSend", "send_bulk"]
 
 
-async def _ask(client: "AsyncClient", plan: Plan, semaphore: asyncio.Semaphore,
+async def _ask(client: "AsyncBulkSender", plan: Plan, semaphore: asyncio.Semaphore,
                pair: Tuple[str, Tuple[str, ...]]) -> Optional["Reconciliation"]:
-    for attempt in range(1, RECONCILE_RATE_LIMIT_TRIES + 1):
+    tries = 0
+    while True:
+        tries += 1
         try:
             async with semaphore:
                 if plan.settled(pair):
                     return None
                 return await client.reconcile_send(pair[0], pair[1])
         except RateLimited as error:  # another program asked about it too: wait as the service says
-            if attempt == RECONCILE_RATE_LIMIT_TRIES:
+            wait = reconcile.wait_after(error, tries)
+            if wait is None:
                 raise
-            await asyncio.sleep(max(error.retry_after or 0.0, spec.STATUS_MIN_INTERVAL_SECONDS))
-    raise AssertionError("unreachable")  # pragma: no cover
+        await asyncio.sleep(wait)
 
 
-async def reconcile_rows(client: "AsyncClient", plan: Plan, slots: int, on_check: Optional[CheckProgress]) -> None:
+async def reconcile_rows(client: "AsyncBulkSender", plan: Plan, slots: int, on_check: Optional[CheckProgress]) -> None:
     """As :func:`smsc_soap.journal.reconcile_rows`, ``slots`` lookups at once."""
     pairs = plan.to_check()
     if not pairs:
@@ -66,7 +66,7 @@ async def reconcile_rows(client: "AsyncClient", plan: Plan, slots: int, on_check
 class AsyncJournaledSend(AsyncIterator[Outcome]):
     """What :class:`smsc_soap.journal.JournaledSend` is, for ``async for``; :meth:`aclose` stops."""
 
-    def __init__(self, client: "AsyncClient", messages: Iterable[MessageLike], path: str, source: Source,
+    def __init__(self, client: "AsyncBulkSender", messages: Iterable[MessageLike], path: str, source: Source,
                  on_check: Optional[CheckProgress], options: Dict[str, Any]) -> None:
         from .bulk import send_bulk as plain_send_bulk
 
@@ -74,7 +74,7 @@ class AsyncJournaledSend(AsyncIterator[Outcome]):
         self.path = path
         self.journal = JournalFile(path, _source(source))
         try:
-            self.plan = plan = Plan(self.journal, client._settings.call_seconds())
+            self.plan = plan = Plan(self.journal, client.call_seconds())
             plan.prepare(messages)
         except BaseException:
             self.journal.close()
@@ -111,7 +111,7 @@ class AsyncJournaledSend(AsyncIterator[Outcome]):
         self.journal.close()
 
 
-def send_bulk(client: "AsyncClient", messages: Iterable[MessageLike], journal: Any, *, source: Source = None,
+def send_bulk(client: "AsyncBulkSender", messages: Iterable[MessageLike], journal: Any, *, source: Source = None,
               on_check: Optional[CheckProgress] = None, **options: Any) -> AsyncJournaledSend:
     """See :meth:`smsc_soap.AsyncClient.send_bulk` with ``journal=``."""
     return AsyncJournaledSend(client, messages, os.fspath(journal), source, on_check, dict(options))

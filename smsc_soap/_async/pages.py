@@ -19,7 +19,7 @@ import httpx
 
 from .. import errors
 from .._core.checks import check_redirect
-from .._core.decoding import StreamDecoder
+from .._core.decoding import StreamDecoder, content_length
 from .._core.exceptions import ExceptionRule
 from .._core.settings import TransportSettings, user_agent
 from ..errors import http_api_error
@@ -151,9 +151,11 @@ class FileAttempt:
         try:
             status = response.status_code
             check_redirect(status, response.headers.get("Location"), self._shell._secrets)
-            decoder = StreamDecoder(response.headers.get("Content-Encoding", ""), chunk=STREAM_CHUNK, status=status)
+            headers = response.headers
+            decoder = StreamDecoder(headers.get("Content-Encoding", ""), chunk=STREAM_CHUNK, status=status,
+                                    length=content_length(headers.get("Content-Length"), headers.get("Transfer-Encoding")))
             raw = response.aiter_raw(STREAM_CHUNK)
-            del response
+            del response, headers
             pending: Iterator[bytes] = iter(())
             first = b""
             async for data in raw:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import zlib
 from typing import Iterable, Iterator, List, Optional
 
-from ..errors import ProtocolError
+from ..errors import ConnectionError, ProtocolError
 
 #: The content codings a shell asks for (its ``Accept-Encoding``) and the only ones it decodes.
 ACCEPT_ENCODING = "gzip, deflate"
@@ -57,11 +57,13 @@ def _inflate(data: bytes, wbits: int, limit: int, status: int) -> bytes:
     return out
 
 
-def decode_stream(content_encoding: str, pieces: Iterable[bytes], *, chunk: int, status: int) -> Iterator[bytes]:
+def decode_stream(content_encoding: str, pieces: Iterable[bytes], *, chunk: int, status: int,
+                  length: Optional[int] = None) -> Iterator[bytes]:
     """The pieces of a streamed body (a file, with no size limit) with its content codings undone
     as they come, each piece made at most ``chunk`` bytes long: memory stays bounded whatever the
-    compression ratio (a gzip bomb is streamed out, never decoded whole)."""
-    decoder = StreamDecoder(content_encoding, chunk=chunk, status=status)
+    compression ratio (a gzip bomb is streamed out, never decoded whole). ``length``: the bytes
+    the headers announced (:func:`content_length`); a body that ends short of it is an error."""
+    decoder = StreamDecoder(content_encoding, chunk=chunk, status=status, length=length)
 
     def decoded() -> Iterator[bytes]:
         for data in pieces:
@@ -70,12 +72,27 @@ def decode_stream(content_encoding: str, pieces: Iterable[bytes], *, chunk: int,
     return decoded()
 
 
+def content_length(value: Optional[str], transfer_encoding: Optional[str] = None) -> Optional[int]:
+    """The body's length as sent (before any content coding is undone) that the headers
+    announce; None when they announce none that holds (chunked, absent or not a number: then
+    only the codings' own end says whether the body was whole)."""
+    if transfer_encoding or value is None:
+        return None
+    value = value.strip()
+    return int(value) if value.isdigit() and value.isascii() else None
+
+
 class StreamDecoder:
     """:func:`decode_stream` pushed into: ``feed(data)`` yields the decoded pieces of the next raw
     piece (each at most ``chunk`` bytes, made as they are taken), ``end()`` says whether the body
-    was whole. An async shell feeds it what it awaited; an unknown coding is refused at once."""
+    was whole: every byte ``length`` announced came (urllib3 1.x does not check that on a
+    streamed read) and every coding ended. An async shell feeds it what it awaited; an unknown
+    coding is refused at once."""
 
-    def __init__(self, content_encoding: str, *, chunk: int, status: int) -> None:
+    def __init__(self, content_encoding: str, *, chunk: int, status: int, length: Optional[int] = None) -> None:
+        self._status = status
+        self._length = length
+        self._received = 0
         codings = [coding.strip().lower() for coding in content_encoding.split(",") if coding.strip()]
         self._stages: List[_Inflater] = []
         for coding in reversed(codings):
@@ -90,12 +107,16 @@ class StreamDecoder:
                                     f"(asked for {ACCEPT_ENCODING})", status_code=status)
 
     def feed(self, data: bytes) -> Iterator[bytes]:
+        self._received += len(data)
         out: Iterator[bytes] = iter((data,))
         for stage in self._stages:
             out = stage.feed(out)
         return out
 
     def end(self) -> None:
+        if self._length is not None and self._received < self._length:
+            raise ConnectionError(f"HTTP {self._status}: the connection broke after {self._received} of the "
+                                  f"{self._length} bytes the answer's Content-Length announced")
         for stage in self._stages:
             stage.end()
 

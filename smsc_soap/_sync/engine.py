@@ -28,6 +28,7 @@ from .._core.calls import Call
 from .._core.exceptions import ExceptionRule
 from .._core.retry import Attempted
 from .._core.settings import TransportSettings
+from ..hooks import HookSet, Watch, watching
 from ..limits import ASKS, RELEASES, Limits, LimitsUnavailable
 from ..redact import Secret
 from ..transport import Exchange, SoapTransport
@@ -65,8 +66,11 @@ class Attempt(Protocol[A, R_co]):
 class Engine:
     """The loop of one client: its transport, its limits and the account they count."""
 
-    def __init__(self, *, transport: SoapTransport, limits: Limits, account: str, secrets: Sequence[Secret]) -> None:
+    def __init__(self, *, transport: SoapTransport, limits: Limits, account: str, secrets: Sequence[Secret],
+                 hooks: Optional[HookSet] = None) -> None:
         self.transport = transport
+        #: The client's hooks (:mod:`smsc_soap.hooks`), told of each call and attempt; None: none.
+        self.hooks = hooks
         self.limits = limits
         self._account = account
         self._secrets = tuple(secrets)
@@ -85,16 +89,29 @@ class Engine:
     def run(self, attempt: "Attempt[Any, T]") -> T:
         """The result of ``attempt``: gated, repeated only where the core says it is safe, all
         within the call's deadline; errors raised from here, secret-free."""
+        if self.hooks is None:
+            return self._run(attempt, None)
+        with self.hooks.watch(attempt, "page" if attempt.soap is None else "soap") as watch:
+            result = self._run(attempt, watch)
+            watch.done(result)
+        return result
+
+    def _run(self, attempt: "Attempt[Any, T]", watch: Optional[Watch]) -> T:
         state = self.state(attempt)
         with self.gate(state):
             while True:
-                state.begin()
+                number = state.begin()
+                if watch is not None:
+                    watch.request(number)
                 done, value, sent = self._once(state, attempt)
                 if done:
                     return value  # type: ignore[no-any-return]
                 if isinstance(value, errors.ApiError):
                     break
-                self.settings.retry.sleep(state.after_failure(value, sent=sent, now=time.monotonic()))
+                delay = state.after_failure(value, sent=sent, now=time.monotonic())
+                if watch is not None:
+                    watch.retry(value, delay)
+                self.settings.retry.sleep(delay)
         self.learn(state, value)
         raise value
 
@@ -126,8 +143,10 @@ class Engine:
         any call, and then each piece must come within the call's timeout (see
         :data:`smsc_soap.http_api.wire.STREAM_CHUNK`): a server trickling bytes cannot hold it."""
         state = self.state(attempt)
-        with self.gate(state):
-            state.begin()
+        with watching(self.hooks, attempt, "file") as watch, self.gate(state):
+            number = state.begin()
+            if watch is not None:
+                watch.request(number)
             with self.transport.exchange(state.deadline, None) as exchange:
                 done, value, sent = self._once_in(state, attempt, exchange)
                 if not done:

@@ -10,8 +10,8 @@ import re
 import sys
 from typing import Any, Callable, List, Optional
 
-from .. import errors, spec
-from .._core import calls
+from .. import spec
+from .._core import calls, polling
 from .._wsdl import endpoint_url, wsdl_for
 from ..client import Client
 from ..params import split_phones
@@ -36,7 +36,7 @@ DELIVERED_STATUSES = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.READ, D
 #: message within a minute" (spec.RATE_LIMITS).
 STATUS_REQUESTS_PER_MINUTE = spec.RATE_LIMITS[spec.STATUS].requests
 #: Seconds between two status requests of ``status --wait``: keeps under that limit.
-POLL_INTERVAL = 60.0 / STATUS_REQUESTS_PER_MINUTE
+POLL_INTERVAL = polling.MIN_INTERVAL
 #: How long ``status --wait`` waits for a final status unless told otherwise.
 DEFAULT_WAIT_TIMEOUT = 600.0
 #: With ``--sandbox``, ``send`` asks for cost=3 so that cost and the new balance come back.
@@ -58,27 +58,10 @@ def wait_final(client: Client, phone: str, id: str, *, sleep: Sleep, timeout: fl
                on_change: Optional[Callable[[Any], None]] = None) -> Any:
     """Poll get_status every ``interval`` seconds until the status is final or ``timeout``
     seconds of waiting have passed; the last status either way. An error 9 (too many status
-    requests) only means "ask again later", unless no status came at all."""
-    waited, last, refused = 0.0, None, None
-    while True:
-        pause = interval
-        try:
-            status = client.get_status(phone, id, all=all)
-        except errors.RateLimited as exc:  # the client's own back-off says how long to keep off
-            refused = exc
-            pause = max(interval, getattr(exc, "retry_after", None) or 0.0)
-        else:
-            if status.final:
-                return status
-            if on_change is not None and (last is None or status.status != last.status):
-                on_change(status)
-            last = status
-        if waited + pause > timeout:
-            if last is None and refused is not None:
-                raise refused
-            return last
-        sleep(pause)
-        waited += pause
+    requests) only means "ask again later", unless no status came at all (the schedule:
+    :func:`smsc_soap._core.polling.wait_final`)."""
+    return polling.wait_final(lambda: client.get_status(phone, id, all=all), sleep=sleep, timeout=timeout,
+                              interval=interval, on_change=on_change)
 
 
 def _not_delivered(phone: str, status: Any) -> Optional[NotDelivered]:

@@ -17,7 +17,7 @@ import requests
 
 from .. import errors
 from .._core.checks import check_redirect
-from .._core.decoding import decode_stream
+from .._core.decoding import content_length, decode_stream
 from .._core.exceptions import ExceptionRule
 from ..errors import http_api_error
 from ..redact import Secret
@@ -168,9 +168,11 @@ class FileAttempt:
         try:
             self._shell.refuse_redirect(response)
             status = response.status_code
-            pieces = decode_stream(response.headers.get("Content-Encoding", ""),
-                                   raw.stream(STREAM_CHUNK, decode_content=False), chunk=STREAM_CHUNK, status=status)
-            del response
+            headers = response.headers
+            pieces = decode_stream(headers.get("Content-Encoding", ""), raw.stream(STREAM_CHUNK, decode_content=False),
+                                   chunk=STREAM_CHUNK, status=status,
+                                   length=content_length(headers.get("Content-Length"), headers.get("Transfer-Encoding")))
+            del response, headers
             first = next(pieces, b"")
             if exchange.expired:
                 raise errors.TimeoutError(f"POST {self.where}: no answer within the call's "
