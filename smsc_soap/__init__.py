@@ -6,7 +6,6 @@ it raises is a :class:`SmscError`.
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .channels import Binary, Bot, Email, Hlr, Mms, Ping, Push, Social, TelegramCode, Viber, VoiceCall, WhatsApp
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -39,7 +38,6 @@ from .errors import (
     UnsupportedOperation,
     ValidationError,
 )
-from .hlr import HlrReport, parse_hlr_report
 from .results import (
     BalanceResult,
     CostResult,
@@ -54,11 +52,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from .async_client import AsyncClient
     from ._base import Reconciliation
     from ._core.retry import RetryPolicy
+    from .channels import Binary, Bot, Email, Hlr, Mms, Ping, Push, Social, TelegramCode, Viber, VoiceCall, WhatsApp
     from .client import Client
+    from .hlr import HlrReport, parse_hlr_report
 
 # The client pulls in zeep and requests; the package is also imported by the pytest plugins in
 # every test run of every user, so those names load on first use only.
-_LAZY = {"AsyncClient": "async_client", "Client": "client", "Reconciliation": "_base", "RetryPolicy": "_core.retry"}
+_LAZY = {"AsyncClient": "async_client", "Client": "client", "Reconciliation": "_base", "RetryPolicy": "_core.retry",
+         "HlrReport": "hlr", "parse_hlr_report": "hlr"}
+# The channels' messages: loaded by the first one used (their classes cost ~7 ms to make).
+_LAZY.update(dict.fromkeys(("Binary", "Bot", "Email", "Hlr", "Mms", "Ping", "Push", "Social", "TelegramCode", "Viber",
+                            "VoiceCall", "WhatsApp"), "channels"))
 
 
 def __getattr__(name: str) -> Any:

@@ -121,5 +121,6 @@ OPERATION_DOCS: Dict[str, str] = {
     "get_status2": """The delivery status with extended parameters.""",
     "get_balance": """The account's balance (not with an API key: get_balance has no ``query`` to carry it).""",
 }
+_EXTENDED_DOC = describe_extended()  # once: it reads the type hints of every extended parameter
 for _name in ("send_sms2", "get_sms_cost2", "get_status2"):
-    OPERATION_DOCS[_name] = inspect.cleandoc(OPERATION_DOCS[_name]) + "\n\n" + describe_extended()
+    OPERATION_DOCS[_name] = inspect.cleandoc(OPERATION_DOCS[_name]) + "\n\n" + _EXTENDED_DOC

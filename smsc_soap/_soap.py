@@ -6,13 +6,15 @@ the SOAP layer's rows of the table, and a shell passes the rows of its HTTP libr
 """
 from __future__ import annotations
 
-from typing import Any, Tuple
+from typing import Any, Mapping, Tuple
 
 import lxml.etree
 import zeep
 import zeep.exceptions
+from zeep.wsdl.utils import etree_to_string
 
 from . import errors
+from ._codec import codec_for
 from ._core.exceptions import ExceptionRule
 
 #: zeep reads leniently (``strict=False``) because the service's answers stray from its WSDL;
@@ -52,3 +54,27 @@ def read_reply(binding: Any, operation: str, status: int, root: "lxml.etree._Ele
     if status != 200 or root.find("soap-env:Body/soap-env:Fault", namespaces=binding.nsmap) is not None:
         return binding.process_error(root, binding.get(operation))
     return binding.get(operation).process_reply(root)
+
+
+def request_of(service: Any, zeep_client: Any, call: Any) -> Tuple[bytes, Mapping[str, str]]:
+    """The request's bytes (placeholders in place of secrets) and headers: the codec's, built
+    once from zeep's binding (:mod:`smsc_soap._codec`), or zeep's own for what it leaves to zeep."""
+    binding = service._binding
+    operation = codec_for(binding).get(call.operation)
+    message = None if operation is None else operation.envelope(call.masked)
+    if message is not None:
+        return message, operation.headers  # type: ignore[union-attr]  # not None when message is
+    envelope, headers = binding._create(call.operation, (), call.masked, client=zeep_client,
+                                        options=service._binding_options)
+    return etree_to_string(envelope), headers  # type: ignore[no-untyped-call]  # zeep is not typed
+
+
+def fields_of(binding: Any, call: Any, status: int, root: "lxml.etree._Element") -> Tuple[Any, Any]:
+    """(zeep's result element, None) or (None, its fields as the core reads them): the codec's
+    reading when the answer has the plain shape, zeep's (:func:`read_reply`) otherwise; a Fault
+    raises zeep's Fault."""
+    operation = codec_for(binding).get(call.operation)
+    flat = None if operation is None else operation.fields_of(status, root)
+    if flat is not None:
+        return None, flat
+    return read_reply(binding, call.operation, status, root), None

@@ -27,7 +27,7 @@ from ._core import calls
 from ._core.exceptions import ExceptionRule, soap_fault
 from ._core.retry import RetryPolicy
 from ._core.settings import DEFAULT_TIMEOUT, Timeout
-from ._soap import SOAP_EXCEPTIONS, ZEEP_SETTINGS, read_reply
+from ._soap import SOAP_EXCEPTIONS, ZEEP_SETTINGS, fields_of, request_of
 from ._wsdl import wsdl_document
 from .errors import SendOutcomeUnknown, SmscError, TransportError, ValidationError
 from .hooks import HookSet, Hooks
@@ -101,6 +101,7 @@ class AsyncClient(ClientBase):
         self._zeep = zeep.AsyncClient(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
                                       settings=ZEEP_SETTINGS)
         self._service = self._zeep.service
+        self._address: str = self._service._binding_options["address"]
         self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets,
                               lost=self._lost_by_cancellation, own_limits=limits is None,
                               hooks=HookSet.of(hooks))
@@ -270,23 +271,21 @@ class AsyncSoapAttempt:
     async def send(self, exchange: Exchange) -> Tuple[int, Any]:
         """zeep's async send (``SoapBinding.send_async``) over our transport, without zeep's second
         parse of the answer: the transport checked it strictly and kept the tree."""
-        client, call = self._client, self.call
-        service = client._service
-        binding, options = service._binding, service._binding_options
-        envelope, headers = binding._create(call.operation, (), call.masked, client=client._zeep, options=options)
-        answer = await client._transport.post_xml(options["address"], envelope, headers)  # type: ignore[no-untyped-call]
+        client = self._client
+        message, headers = request_of(client._service, client._zeep, self.call)
+        answer = await client._transport.post(client._address, message, headers)
         return answer.status_code, answer.smsc_root
 
     def read(self, answer: Tuple[int, Any]) -> Any:
         status, root = answer
         fault: Optional[SmscError] = None
         try:
-            element = read_reply(self._client._service._binding, self.call.operation, status, root)
+            element, flat = fields_of(self._client._service._binding, self.call, status, root)
         except zeep.exceptions.Fault as exc:
             fault = soap_fault(exc.code, exc.message, self._client._secrets)
         if fault is not None:
             raise fault
-        return _core.read_answer(self.call, element)
+        return _core.read_answer(self.call, element, flat)
 
 
 # The operations' help is Client's: the same arguments, the same rules (generated parts included).

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Tu
 import zeep
 import zeep.exceptions
 
-from . import _core, channels
+from . import _core
 from ._core import calls
 from ._core.calls import new_message_id
 from ._core.exceptions import ExceptionRule, soap_fault
-from ._soap import ZEEP_SETTINGS, read_reply
+from ._soap import ZEEP_SETTINGS, fields_of, request_of
 from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_target
 from ._core import reconcile as _reconcile
 from ._sync.engine import Engine
@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
     from typing_extensions import Unpack
 
+    from . import channels
     from .bulk import MessageLike, Outcome
     from .bulk_options import BulkOptions
     from .journal import JournaledSend
@@ -91,6 +92,7 @@ class Client(ClientBase):
         self._zeep = zeep.Client(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
                                  settings=ZEEP_SETTINGS)
         self._service = self._zeep.service
+        self._address: str = self._service._binding_options["address"]
         self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets,
                               hooks=HookSet.of(hooks))
         #: Requests of send_bulk/track in flight at once, for every thread using this client:
@@ -277,12 +279,10 @@ class SoapAttempt:
         """zeep's own send (``SoapBinding.send``) without its second parse of the answer: the
         transport checked the answer strictly and kept the tree (the status and the tree come back,
         not requests' response, which holds the request)."""
-        client, call = self._client, self.call
-        service = client._service
-        binding, options = service._binding, service._binding_options
-        envelope, headers = binding._create(call.operation, (), call.masked, client=client._zeep, options=options)
-        response = client._transport.post_xml(options["address"], envelope, headers)  # type: ignore[no-untyped-call]
-        return response.status_code, response.smsc_root
+        client = self._client
+        message, headers = request_of(client._service, client._zeep, self.call)
+        response = client._transport.post(client._address, message, headers)
+        return response.status_code, response.smsc_root  # type: ignore[attr-defined]
 
     def read(self, answer: Tuple[int, Any]) -> Any:
         """zeep's reading of the tree (a Fault becomes :class:`~smsc_soap.SoapFault`), then the core's."""
@@ -290,12 +290,12 @@ class SoapAttempt:
         binding = self._client._service._binding
         fault: Optional[SmscError] = None
         try:
-            element = read_reply(binding, self.call.operation, status, root)
+            element, flat = fields_of(binding, self.call, status, root)
         except zeep.exceptions.Fault as exc:
             fault = soap_fault(exc.code, exc.message, self._client._secrets)
         if fault is not None:
             raise fault
-        return _core.read_answer(self.call, element)
+        return _core.read_answer(self.call, element, flat)
 
 
 # The operations' help, kept once for both clients (smsc_soap._base.OPERATION_DOCS).

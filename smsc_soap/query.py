@@ -434,7 +434,8 @@ def _list_line(index: int, entry: Any, options: Mapping[str, bool]) -> str:
         raise _fail("list", f"{where}: the text holds a literal backslash-n, which the server turns into a "
                             "newline in a list line (004:181) and which has no documented escape: send this "
                             "message with send_sms, or write a real newline")
-    text = re.sub(r"\r\n|\r|\n", lambda _: spec.LIST_NEWLINE_ESCAPE, checked)  # 004:181
+    text = checked if "\n" not in checked and "\r" not in checked else re.sub(  # 004:181
+        r"\r\n|\r|\n", lambda _: spec.LIST_NEWLINE_ESCAPE, checked)
     prefix = ""
     if sender is not None:
         prefix = sender_field(sender, field="list") or ""

@@ -12,6 +12,8 @@ range is a ValueError naming the field (a ProtocolError by the time it reaches t
 """
 from __future__ import annotations
 
+import functools
+
 import enum
 import re
 from dataclasses import dataclass, field, fields
@@ -214,10 +216,13 @@ def _service_date(value: Optional[str]) -> Optional[datetime]:
     """An aware datetime: the service writes its dates in Moscow time (004:66, spec)."""
     if value is None or value.strip() == "":
         return None
-    return datetime.strptime(value.strip(), SERVICE_DATE_FORMAT).replace(tzinfo=_SERVICE_ZONE)
+    return datetime.strptime(value.strip(), SERVICE_DATE_FORMAT).replace(tzinfo=_service_zone())
 
 
-_SERVICE_ZONE = service_time_zone()
+@functools.lru_cache(maxsize=1)
+def _service_zone() -> tzinfo:
+    """:func:`service_time_zone`, read once, when a date is first read (not at import)."""
+    return service_time_zone()
 
 
 def _required(value: Optional[T], name: str) -> T:

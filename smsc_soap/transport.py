@@ -21,12 +21,13 @@ import logging
 import socket
 import threading
 import time
-from typing import Any, ContextManager, Iterable, Iterator, Mapping, Optional, Tuple, Union, cast
+from typing import Any, ContextManager, Dict, Iterable, Iterator, Mapping, Optional, Tuple, Union, cast
 
 import requests
 import urllib3
 import zeep
 from requests.adapters import HTTPAdapter
+from requests.utils import get_netrc_auth
 
 from . import errors, spec
 from ._core import checks
@@ -248,6 +249,7 @@ class SoapTransport(zeep.Transport):
         session.headers["User-Agent"] = user_agent()  # zeep's Transport just wrote its own
         self._settings = settings
         self._secrets = tuple(secrets)
+        self._environments: Dict[Any, Tuple[Dict[str, Any], Any]] = {}
         warn_if_unverified(settings)
 
     def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
@@ -310,10 +312,8 @@ class SoapTransport(zeep.Transport):
             # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a
             # session's verify (a CA path, or False), but not a request's. allow_redirects=False:
             # a 3xx comes back as it is, for checks.check_redirect to refuse.
-            response = self.session.post(address, data=exchange.reveal(masked), allow_redirects=False,
-                                         headers={**headers, "Accept-Encoding": ACCEPT_ENCODING},
-                                         verify=self._verify(), timeout=(min(connect, remaining), remaining),
-                                         stream=True)
+            response = self._post(address, exchange.reveal(masked), {**headers, "Accept-Encoding": ACCEPT_ENCODING},
+                                  (min(connect, remaining), remaining))
             exchange.sent = True  # an answer came: the request certainly reached a server
             try:
                 # As sent, not decoded: decoding is decode_body's, bounded (urllib3 1.26 would
@@ -340,9 +340,42 @@ class SoapTransport(zeep.Transport):
             log.debug("HTTP %s from %s\n%s", status, address, text[:LOG_BODY_CHARS]
                       + (f"… ({len(body)} bytes)" if len(text) > LOG_BODY_CHARS else ""))
         checks.check_http(status, response.headers.get("Content-Type", ""), body, self._secrets)
-        response.smsc_root = checks.check_xml(status, body)  # type: ignore[union-attr]
+        response.smsc_root = checks.check_xml(status, body)  # type: ignore[attr-defined]
         exchange.answered = True  # the one parse of this answer: the client hands its tree to zeep
         return response
+
+
+    def _post(self, address: str, data: bytes, headers: Mapping[str, str], timeout: Tuple[float, float]) -> requests.Response:
+        """``session.post`` as requests does it, but with what the environment says (proxies, a CA
+        bundle, netrc) read once per address and settings (:meth:`_environment`), not per request;
+        through the session's own ``request`` when a subclass overrides it."""
+        session = self.session
+        if type(session).request is not requests.Session.request:  # a session of the caller's that has its say
+            return session.post(address, data=data, headers=headers, allow_redirects=False, verify=self._verify(),
+                                timeout=timeout, stream=True)
+        settings, auth = self._environment(address, self._verify())
+        prepared = session.prepare_request(requests.Request("POST", address, data=data, headers=headers, auth=auth))
+        return session.send(prepared, allow_redirects=False, timeout=timeout, **settings)
+
+    def _environment(self, address: str, verify: Union[bool, str]) -> Tuple[Dict[str, Any], Any]:
+        """requests' ``merge_environment_settings`` for ``address`` (``HTTPS_PROXY``, ``NO_PROXY``,
+        ``REQUESTS_CA_BUNDLE``, ... when the session trusts the environment) and its netrc auth:
+        read the first time, where requests would scan the whole environment on every request."""
+        session = self.session
+        key = (address, verify, session.trust_env, tuple(sorted(session.proxies.items())), session.cert,
+               session.auth is None)
+        found = self._environments.get(key)
+        if found is None:
+            settings: Dict[str, Any] = dict(session.merge_environment_settings(address, {}, True, verify, None))
+            auth: Any = get_netrc_auth(address) if session.trust_env and session.auth is None else None
+            # No netrc entry: a no-op auth, so that prepare_request does not look again each time.
+            found = self._environments[key] = (settings, auth or (_no_auth if session.auth is None else None))
+        return found
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """Leaves a request as it is (see :meth:`SoapTransport._environment`)."""
+    return request
 
 
 def read_raw(response: requests.Response, limit: int) -> bytes:

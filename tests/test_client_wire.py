@@ -115,3 +115,18 @@ def test_phones_may_be_any_iterable_and_channel_options_allow_other_recipients(r
     client.send_sms2("@some_nick", "1234", tg=1)
     phones = [etree.fromstring(r.body).find(f"{{{SOAP_ENV}}}Body")[0].findtext("phones") for r in responder.requests]
     assert phones == ["+79999999999,79998887766", "user@example.com", "@some_nick"]
+
+
+def test_the_proxy_environment_variables_are_followed_on_every_call(responder: Responder,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY is read once per address, not per request (issue 25): still followed, every call."""
+    for name in ("NO_PROXY", "no_proxy", "http_proxy", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{responder.port}")
+    service = "http://smsc.invalid/sys/soap.php"  # never resolved: the proxy answers for it
+    responder.default = None
+    for _ in range(2):
+        responder.answer(soap_answer(service, "get_balance", ANSWERS["get_balance"]))
+    with Client(login="alex", psw="123", url=service) as client:
+        assert [str(client.get_balance().balance) for _ in range(2)] == ["10.50", "10.50"]
+    assert [(r.method, r.path) for r in responder.requests] == [("POST", service)] * 2

@@ -333,6 +333,23 @@ def test_the_sync_client_loads_no_async_shell() -> None:
     assert [m for m in modules if m.startswith("smsc_soap._async") or m == "smsc_soap.async_client"] == []
 
 
+def test_importing_the_package_loads_only_what_a_first_call_needs() -> None:
+    """Start-up (issue 25): the sandbox, the command, the pages, bulk, hlr, httpx and celery load
+    when used; ``import smsc_soap`` alone loads no HTTP or SOAP library and no package metadata."""
+    later = ("smsc_soap.sandbox", "smsc_soap.cli", "smsc_soap.http_api", "smsc_soap.bulk", "smsc_soap.hlr",
+             "smsc_soap._async", "smsc_soap.celery", "smsc_soap.journal", "smsc_soap.track", "celery")
+
+    def loaded_later(module: str) -> bool:
+        return any(module == name or module.startswith(name + ".") for name in later)
+
+    bare = _modules_after("import smsc_soap")
+    assert [m for m in bare if m.split(".")[0] in ("zeep", "requests", "httpx", "celery")
+            or loaded_later(m) or m == "importlib.metadata"] == []
+    made = _modules_after("import smsc_soap; smsc_soap.Client('alex', 'x')")
+    assert "smsc_soap.client" in made
+    assert [m for m in made if loaded_later(m)] == []
+
+
 def test_the_retry_policy_loads_no_client_library() -> None:
     modules = _modules_after("from smsc_soap import RetryPolicy; RetryPolicy(attempts=2)")
     assert [m for m in modules if m.split(".")[0] in ("zeep", "requests", "urllib3", "httpx")] == []

@@ -31,8 +31,10 @@ import argparse
 import collections.abc
 import importlib
 import inspect
+import json
 import re
 import typing
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from docutils import nodes
@@ -378,7 +380,30 @@ class ChannelTable(_TableDirective):
         return channel_rows()
 
 
+#: The last ``python bench/run.py --json bench/last-run.json``: the table docs/bulk.rst shows.
+BENCH_RUN = Path(__file__).resolve().parents[2] / "bench" / "last-run.json"
+
+
+def bench_rows(path: Path = BENCH_RUN) -> List[Row]:
+    """measure, value, target: each row of the benchmark's last run, as it printed them."""
+    run = json.loads(path.read_text(encoding="utf-8"))
+    return [("measure", "value", "target")] + [(what, value, target) for what, value, target in run["rows"]]
+
+
+class BenchTable(_TableDirective):
+    """The benchmark's last run (bench/last-run.json), with the line that says where and when."""
+
+    def rows(self) -> List[Row]:
+        self.state.document.settings.record_dependencies.add(str(BENCH_RUN))
+        return bench_rows()
+
+    def run(self) -> List[nodes.Node]:
+        header = json.loads(BENCH_RUN.read_text(encoding="utf-8"))["header"]
+        return [nodes.paragraph("", header)] + super().run()
+
+
 def setup(app: Sphinx) -> Dict[str, Any]:
+    app.add_directive("smsc-bench-table", BenchTable)
     app.add_directive("smsc-channel-table", ChannelTable)
     app.add_directive("smsc-otel-attributes", OtelAttributes)
     app.add_directive("smsc-otel-metrics", OtelMetrics)

@@ -6,7 +6,7 @@ objects are), or the fields already flat; the result type and the error table co
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from .. import results, spec
 from ..errors import ProtocolError, api_error
@@ -57,11 +57,12 @@ def read_fields(operation: str, raw: Mapping[str, str], phone_errors: PhoneError
     return result
 
 
-def read_answer(call: Call, element: Any) -> Result:
-    """:func:`read_fields` of the result element of ``call``'s answer. An answer that cannot be
-    read says nothing sure about a send: for a send, a ProtocolError becomes SendOutcomeUnknown."""
+def read_answer(call: Call, element: Any, flat: Optional[Tuple[Raw, PhoneErrors]] = None) -> Result:
+    """:func:`read_fields` of the result element of ``call``'s answer (or of its fields, ``flat``,
+    when the shell read them already). An answer that cannot be read says nothing sure about a
+    send: for a send, a ProtocolError becomes SendOutcomeUnknown."""
     try:
-        return read_fields(call.operation, *flatten(element))
+        return read_fields(call.operation, *(flatten(element) if flat is None else flat))
     except ProtocolError as error:
         if call.is_send:
             raise call.outcome_unknown(error) from error

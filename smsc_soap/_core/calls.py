@@ -13,14 +13,17 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
-from .. import channels, params, spec
+from .. import params, spec
 from ..errors import SendOutcomeUnknown, TransportError, UnsupportedOperation, ValidationError
 from ..query import build_query, list_recipients, recipient_options, refuse_not_carried
 from ..redact import Secret
 from .backoff import Scope, backoff_scopes
 from .ids import derived_message_id
+
+if TYPE_CHECKING:  # loaded by the first channel's message (send2_fields): a plain send needs none
+    from .. import channels
 
 #: Per process, so that the placeholder of a secret is the same in every call (the back-off
 #: scope of "the same request" hashes it) yet says nothing about the secret.
@@ -83,6 +86,8 @@ def send2_fields(phones: Optional[Phones], mes: Union[str, "channels.Message", N
     """A ``send_sms2``'s fields and its extended parameters, with a channel's message
     (:mod:`smsc_soap.channels`) unfolded and its rules checked: an e-mail's sender is an address,
     not an SMS sender name."""
+    from .. import channels
+
     unfolded = channels.prepare(mes, sender, extended)
     fields = send_fields(phones, unfolded.mes, id, unfolded.sms_sender, time, unfolded.extended)
     if unfolded.address_sender is not None:
@@ -94,6 +99,8 @@ def cost2_fields(phones: Optional[Phones], mes: Union[str, "channels.Message", N
                  extended: Mapping[str, Any]) -> Tuple[Fields, Dict[str, Any]]:
     """A ``get_sms_cost2``'s fields and extended parameters, a channel's message unfolded as for a
     send (nothing is sent, so no send-only rule applies)."""
+    from .. import channels
+
     unfolded = channels.prepare(mes, None, extended, sending=False)
     return message_fields(phones, unfolded.mes, unfolded.extended), dict(unfolded.extended)
 
