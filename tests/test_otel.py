@@ -5,6 +5,7 @@ OpenTelemetry when it is not asked for."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import subprocess
 import sys
 import textwrap
@@ -253,8 +254,8 @@ def test_nothing_imports_opentelemetry_unless_asked() -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_a_celery_worker_runs_the_task_in_the_context_it_was_queued_in(telemetry: Telemetry,
-                                                                         sandbox: Sandbox) -> None:
+def test_a_celery_worker_runs_the_task_in_the_context_it_was_queued_in(telemetry: Telemetry, sandbox: Sandbox,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """A real worker (in this process, its own thread: celery.contrib.testing), the message
     through Celery's in-memory broker: the headers are the only way the context can travel."""
     celery = pytest.importorskip("celery")
@@ -266,6 +267,8 @@ def test_a_celery_worker_runs_the_task_in_the_context_it_was_queued_in(telemetry
     app = celery.Celery("otel_worker", broker="memory://", backend="cache+memory://")
     app.conf.update(worker_hijack_root_logger=False, broker_transport_options={"polling_interval": 0.05})
     sms = register_tasks(app, lambda: client, prefix="otel_worker")
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "level", root.level)  # start_worker sets the root logger's level: restored after
     with start_worker(app, perform_ping_check=False, pool="solo"):
         with telemetry.tracer.start_as_current_span("enqueue") as parent:
             queued = sms.send_sms(PHONE, TEXT, key="order-8")
