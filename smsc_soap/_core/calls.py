@@ -57,8 +57,11 @@ def check_credentials(login: Optional[str], psw: Optional[str], apikey: Optional
 # --- the fields of each kind of operation -------------------------------------------------------
 
 
-def message_fields(phones: Optional[Phones], mes: Optional[str], extended: Mapping[str, Any]) -> Fields:
-    """``phones`` and ``mes`` of a send or a cost; both empty when ``list`` carries them."""
+def message_fields(phones: Optional[Phones], mes: Optional[str], extended: Mapping[str, Any], *,
+                   xml: bool = True) -> Fields:
+    """``phones`` and ``mes`` of a send or a cost; both empty when ``list`` carries them. ``xml``:
+    the text travels in SOAP's XML 1.0; a page's form post (``xml=False``) carries any text, as
+    a ``bin=1`` message's octets (000:113-118)."""
     if extended.get("list") is not None and phones is None and mes is None:
         return {"phones": "", "mes": ""}
     if phones is None or mes is None:
@@ -68,7 +71,7 @@ def message_fields(phones: Optional[Phones], mes: Optional[str], extended: Mappi
                                      allow_telegram=options["allow_telegram"])
     if extended.get("mail"):
         params.only_addresses(recipients)  # 000:78: an e-mail goes to addresses
-    return {"phones": recipients, "mes": params.mes_field(mes)}
+    return {"phones": recipients, "mes": params.mes_field(mes, xml=xml)}
 
 
 def send_fields(phones: Optional[Phones], mes: Optional[str], id: Union[int, str, None],  # noqa: A002

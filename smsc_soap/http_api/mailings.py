@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple,
 
 from .. import channels, params, spec
 from ..errors import ProtocolError, ValidationError
-from ..query import mailing_fields, recipient_options
+from .._core.calls import message_fields
+from ..query import mailing_fields
 from . import multipart, values
 from .multipart import FileLike
 from .dates import page_date, service_datetime
@@ -163,7 +164,8 @@ def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = No
     # send_sms2's channel rules (channels.check, spec.CHANNELS), a channel helper unfolded as there
     unfolded = channels.prepare(None if template else mes, sender, extended)
     extended = unfolded.extended
-    fields.update(_message_fields(phones, "" if template else unfolded.mes, extended))
+    # a send's phones and mes, but in a form post, not XML (000:113-118): bin=1's octets are carried
+    fields.update(message_fields(phones, "" if template else unfolded.mes, extended, xml=False))
     fields.update(sender=unfolded.address_sender or params.sender_field(unfolded.sms_sender),
                   time=params.time_field(time))
     fields.update(mailing_fields(**extended))
@@ -185,21 +187,6 @@ def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = No
         raise error
 
     return PagePlan(call, spec.MAILING_ADD_FIELDS_BY_COST[cost], read)
-
-
-def _message_fields(phones: Optional[params.Phones], mes: Optional[str], extended: Mapping[str, Any]) -> Dict[str, str]:
-    """``phones`` and ``mes`` of a mailing (both empty when ``list`` carries them). The text goes
-    in a form post, not XML (000:113-118): a ``bin=1`` message's octets are carried."""
-    if extended.get("list") is not None and phones is None and mes is None:
-        return {"phones": "", "mes": ""}
-    if phones is None or mes is None:
-        raise ValidationError("phones and mes are required unless list= gives them", field="phones")
-    options = recipient_options(extended)
-    recipients = params.phones_field(phones, allow_email=options["allow_email"],
-                                     allow_telegram=options["allow_telegram"])
-    if extended.get("mail"):
-        params.only_addresses(recipients)
-    return {"phones": recipients, "mes": params.mes_field(mes, xml=False)}
 
 
 def plan_get(access: PageAccess, id: int, fmt: Optional[int]) -> PagePlan[Mailing]:  # noqa: A002
