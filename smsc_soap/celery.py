@@ -48,8 +48,10 @@ T = TypeVar("T")
 
 #: What every task of this module is registered with: a task is acknowledged only once it has
 #: run, and one whose worker process died is given back to the queue (then reconciled, not resent).
+#: Not shared: the tasks belong to the app they were registered on (Celery's default, shared,
+#: would add them, with this app's client factory, to every app created later in the process).
 TASK_OPTIONS: Dict[str, Any] = {"bind": True, "acks_late": True, "reject_on_worker_lost": True,
-                                "max_retries": 50}
+                                "max_retries": 50, "shared": False}
 #: ASSUMPTION (a choice): seconds before a task whose send's outcome is unknown runs again to
 #: reconcile it, when the error names no wait of its own.
 RETRY_SECONDS = 5.0
