@@ -38,6 +38,7 @@ from ._core import reconcile
 from ._core.journal import JournalCorrupt, JournalError, JournalLocked, JournalMismatch
 from .bulk import BadInput, Chunk, Failed, Message, MessageLike, Outcome, Sent, Unknown, _message, check_options
 from .errors import RateLimited, ValidationError
+from .limits import concurrency_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._core.reconcile import Reconciliation
@@ -293,6 +294,16 @@ def _slots(options: Mapping[str, Any]) -> int:
                          options.get("bytes_per_request", spec.BULK_BYTES_PER_REQUEST))
 
 
+def _lookup_slots(client: object, options: Mapping[str, Any]) -> int:
+    """Lookups at once while a resume settles its open rows: the ``concurrency`` given, else the
+    login's whole bound (``limits.concurrency_of`` the client's limits, which the engine's gate
+    enforces across processes too): the resume sends nothing while it looks rows up."""
+    slots = _slots(options)
+    if options.get("concurrency") is not None:
+        return slots
+    return concurrency_of(getattr(client, "limits", None))
+
+
 def _ask(client: "BulkSender", plan: Plan, pair: core.Pair) -> Optional["Reconciliation"]:
     tries = 0
     while not plan.settled(pair):
@@ -343,7 +354,7 @@ class JournaledSend(Iterator[Outcome]):
                  on_check: Optional[CheckProgress], options: Dict[str, Any]) -> None:
         from .bulk import send_bulk as plain_send_bulk
 
-        slots = _slots(options)
+        slots = _lookup_slots(client, options)
         self.path = os.fspath(path)
         self.journal = JournalFile(self.path, _source(source))
         try:

@@ -254,6 +254,23 @@ def test_the_resume_looks_up_pending_rows_at_once_and_shows_it(tmp_path: Path, s
     assert sorted(r["row"] for r in found) == list(range(1, 31))  # each request found by one of its rows
 
 
+def test_a_resume_looks_up_with_the_logins_whole_bound_and_no_more(tmp_path: Path, sandbox: Sandbox) -> None:
+    """The lookups run before anything is sent: by default they use every slot the client's
+    limits allow (more than a bulk send's 10), and the service never refuses one of them."""
+    rows = 60
+    source = _rows(tmp_path / "m.jsonl", 166200000, rows)
+    _pending_journal(source, 166200000, rows, per_request=6)  # no request went out: every row asked
+    messages = [Message(m.phones, m.text) for _, m in read_rows(str(source)) if isinstance(m, Message)]
+    sandbox.latency = 0.2
+    with Client("bulk", "pw", url=sandbox.url) as client:
+        bound = smsc_soap.limits.concurrency_of(client.limits)
+        list(client.send_bulk(messages, journal=str(source.with_name("m.jsonl.results.jsonl")),
+                              source=journal.file_source(str(source))[0]))
+    assert _each_once(sandbox, 166200000, rows)
+    assert sandbox.concurrency.refused == 0
+    assert smsc_soap.spec.BULK_CONCURRENT_REQUESTS < sandbox.concurrency.peak <= bound
+
+
 def test_lookups_ask_the_first_row_of_each_request_first() -> None:
     open_rows = {1: ("a", ("1",)), 2: ("a", ("2",)), 3: ("b", ("3",)), 4: ("b", ("4",)), 5: ("c", ("5",))}
     assert [pair[1][0] for pair in core.lookup_order(open_rows)] == ["1", "3", "5", "2", "4"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Counter, Dict, Iterable, O
 from .._core import reconcile
 from ..bulk import MessageLike, Outcome
 from ..errors import RateLimited
-from ..journal import CheckProgress, JournalFile, Plan, Source, _slots, _source
+from ..journal import CheckProgress, JournalFile, Plan, Source, _lookup_slots, _source
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._core.reconcile import Reconciliation
@@ -70,7 +70,7 @@ class AsyncJournaledSend(AsyncIterator[Outcome]):
                  on_check: Optional[CheckProgress], options: Dict[str, Any]) -> None:
         from .bulk import send_bulk as plain_send_bulk
 
-        slots = _slots(options)
+        slots = _lookup_slots(client, options)
         self.path = path
         self.journal = JournalFile(path, _source(source))
         try:
