@@ -35,7 +35,7 @@ from . import params, spec
 from ._core.flood import FloodCount, FloodWarning  # noqa: F401 - FloodWarning: importable here
 from ._core import calls
 from .errors import SendOutcomeUnknown, SmscError, ValidationError
-from .query import _SAFE, format_list, parse_list_line, recipient_options
+from .query import _SAFE, format_list, parse_list_line, recipient_options, written_line
 from .results import PhoneError, SendResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +45,8 @@ __all__ = ["BadInput", "Chunk", "Failed", "Message", "Outcome", "Progress", "Sen
 
 #: Lines of ``list`` are joined with the page's "%0A" (004:181).
 _ENCODED_LINE_SEPARATOR = quote(spec.LIST_LINE_SEPARATOR)
+#: format_list's options for a plain SMS line (no e-mail, no telegram recipients).
+_PLAIN = {"allow_email": False, "allow_telegram": False}
 
 
 @dataclass(frozen=True)
@@ -194,15 +196,16 @@ class _Line:
             self._channel_line(message, message.text)
         else:
             self.mes = message.text
-            self.plain = format_list([(message.phones, message.text)])
+            self.plain, phones = written_line(0, (message.phones, message.text), _PLAIN)
+            self.phones = tuple(phones.split(","))  # phones_field's join: each entry as split_phones gives it
             self.sender = params.sender_field(message.sender) if message.sender is not None else None
             self.key = (params.id_field(message.id), params.time_field(message.time), (), None)
-        self.phones = tuple(params.split_phones(parse_list_line(self.plain).phones))
 
     def _channel_line(self, message: Message, text: channels.Message) -> None:
         fields, extended = calls.send2_fields(message.phones, text, message.id, message.sender, message.time, {})
         self.mes, self.options = fields["mes"] or "", recipient_options(extended)
         self.plain = format_list([(message.phones, self.mes)], **self.options)
+        self.phones = tuple(params.split_phones(parse_list_line(self.plain).phones))
         address = fields["sender"] if channels.channel_of(extended).needs_sender else None
         self.sender = None if address is not None else fields["sender"]
         self.key = (fields["id"], fields["time"], tuple(sorted(extended.items())), address)

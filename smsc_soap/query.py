@@ -423,6 +423,12 @@ def list_recipients(query: str) -> Tuple[str, ...]:
 
 
 def _list_line(index: int, entry: Any, options: Mapping[str, bool]) -> str:
+    return written_line(index, entry, options)[0]
+
+
+def written_line(index: int, entry: Any, options: Mapping[str, bool]) -> Tuple[str, str]:
+    """One line of ``list`` from entry ``index``, checked, and its phones as written (joined
+    with ","): what format_list writes for that entry, for a caller that writes one line at a time."""
     where = f"list entry {index}"
     if not isinstance(entry, tuple) or len(entry) not in (2, 4):
         raise _fail("list", f"{where}: expected (phones, mes) or (sender, tz, phones, mes), got {entry!r}")
@@ -444,7 +450,7 @@ def _list_line(index: int, entry: Any, options: Mapping[str, bool]) -> str:
         prefix += spec.LIST_SENDER_END
     elif tz is not None:  # ASSUMPTION: the page's per-line form always starts with a sender
         raise _fail("list", f"{where}: a tz needs a sender ('sender,tz|phones:mes')")
-    return f"{prefix}{phones}{spec.LIST_TEXT_SEPARATOR}{text}"
+    return f"{prefix}{phones}{spec.LIST_TEXT_SEPARATOR}{text}", phones
 
 
 def _check_list_string(value: str, options: Mapping[str, bool]) -> str:
