@@ -20,7 +20,7 @@ import concurrent.futures
 import contextlib
 import logging
 import time
-from typing import Any, Callable, Iterator, Optional, Protocol, Sequence, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Protocol, Sequence, Tuple, TypeVar
 
 from .. import errors
 from .._core.attempts import CallState
@@ -28,10 +28,13 @@ from .._core.calls import Call
 from .._core.exceptions import ExceptionRule
 from .._core.retry import Attempted
 from .._core.settings import TransportSettings
-from ..hooks import HookSet, Watch, watching
+from .._hookset import watching
 from ..limits import ASKS, RELEASES, Limits, LimitsUnavailable
 from ..redact import Secret
 from ..transport import Exchange, SoapTransport
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..hooks import HookSet, Watch
 
 log = logging.getLogger("smsc_soap")
 
