@@ -349,10 +349,11 @@ def test_importing_the_package_loads_only_what_a_first_call_needs() -> None:
     assert "smsc_soap.client" in made
     assert [m for m in made if loaded_later(m)] == []
     # A first call (answered by a canned adapter, nothing leaves the process) loads no hooks
-    # machinery for a client without hooks, and neither difflib (misspelt names) nor xml.sax.
+    # machinery for a client without hooks, no thread pool's futures (a shared store's), and
+    # neither difflib (misspelt names) nor xml.sax.
     called = _modules_after(FIRST_CALL)
     assert "smsc_soap._sync.engine" in called
-    assert [m for m in called if loaded_later(m) or m in ("smsc_soap.hooks", "difflib")
+    assert [m for m in called if loaded_later(m) or m in ("smsc_soap.hooks", "difflib", "concurrent.futures")
             or m.split(".")[:2] == ["xml", "sax"]] == []
 
 
