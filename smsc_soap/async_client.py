@@ -30,13 +30,14 @@ from ._core.settings import DEFAULT_TIMEOUT, Timeout
 from ._soap import SOAP_EXCEPTIONS, ZEEP_SETTINGS, fields_of, request_of
 from ._wsdl import wsdl_document
 from .errors import SendOutcomeUnknown, SmscError, TransportError, ValidationError
-from .hooks import HookSet, Hooks
+from ._hookset import hook_set
 from .limits import InMemoryLimits, account_key, concurrency_of
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 
 from ._async.transport import POOL_SIZE
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .hooks import Hooks
     import httpx
 
     from .limits import Limits
@@ -104,7 +105,7 @@ class AsyncClient(ClientBase):
         self._address: str = self._service._binding_options["address"]
         self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets,
                               lost=self._lost_by_cancellation, own_limits=limits is None,
-                              hooks=HookSet.of(hooks))
+                              hooks=hook_set(hooks))
         #: Sends whose task was cancelled after their request was written: each may or may not
         #: have reached the service. Reconcile them (:meth:`reconcile`), then remove them.
         self.unknown_sends: List[SendOutcomeUnknown] = []

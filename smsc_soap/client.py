@@ -26,7 +26,7 @@ from ._core import reconcile as _reconcile
 from ._sync.engine import Engine
 from ._wsdl import wsdl_document
 from .errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError  # noqa: F401 - importable from here before
-from .hooks import HookSet, Hooks
+from ._hookset import hook_set
 from .limits import InMemoryLimits, account_key, bulk_concurrency_of, concurrency_of
 from .results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
@@ -34,6 +34,7 @@ from .transport import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .hooks import Hooks
     import requests
     from typing_extensions import Unpack
 
@@ -94,7 +95,7 @@ class Client(ClientBase):
         self._service = self._zeep.service
         self._address: str = self._service._binding_options["address"]
         self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets,
-                              hooks=HookSet.of(hooks))
+                              hooks=hook_set(hooks))
         #: Requests of send_bulk/track in flight at once, for every thread using this client:
         #: within the login's bound of the limits (:func:`smsc_soap.limits.bulk_concurrency_of`).
         self.bulk_slots = threading.BoundedSemaphore(bulk_concurrency_of(self.limits))

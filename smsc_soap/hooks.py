@@ -14,13 +14,12 @@ attribute per call and builds nothing.
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import time
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, ContextManager, Iterable, Optional, Tuple, Type
+from typing import Any, Iterable, Optional, Tuple, Type
 from urllib.parse import urlsplit
 
 from . import errors
@@ -159,11 +158,6 @@ class HookSet:
         self.hooks = tuple(hooks)
         self.pii = any(getattr(hook, "pii", False) for hook in self.hooks)
 
-    @classmethod
-    def of(cls, hooks: Optional[Iterable[Hooks]]) -> Optional["HookSet"]:
-        found = cls(hooks or ())
-        return found if found.hooks else None
-
     def watch(self, attempt: Any, kind: str) -> "Watch":
         """The watch of one call of ``attempt`` (an engine's attempt: ``call``, ``where``)."""
         return Watch(self, attempt, kind)
@@ -178,11 +172,6 @@ class HookSet:
                 method(private if private is not None and getattr(hook, "pii", False) else event)
             except Exception as exc:  # noqa: BLE001 - observing a call never changes it
                 log.warning("smsc_soap: hook %s.%s failed: %s", type(hook).__name__, name, type(exc).__name__)
-
-
-def watching(hooks: Optional[HookSet], attempt: Any, kind: str) -> ContextManager[Optional["Watch"]]:
-    """A :class:`Watch` of one call of ``attempt``, or (no hooks) a context giving None."""
-    return contextlib.nullcontext() if hooks is None else hooks.watch(attempt, kind)
 
 
 class Watch:

@@ -11,7 +11,6 @@ The pages' ranges and choices, and the ASSUMPTIONS the sandbox shares, are those
 """
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 from datetime import timedelta
@@ -569,8 +568,16 @@ def _raw_pairs(raw: str) -> List[Tuple[str, str]]:
     return pairs
 
 
+def _closest(name: str, names: Iterable[str]) -> List[str]:
+    """The known name ``name`` is probably a misspelling of (one or none); difflib loads here,
+    for a misspelt name only: it costs ~0.6 ms at start-up."""
+    import difflib
+
+    return difflib.get_close_matches(name, list(names), n=1)
+
+
 def _unknown(name: str) -> ValidationError:
-    close = difflib.get_close_matches(name, list(EXTENDED_PARAMS), n=1)
+    close = _closest(name, EXTENDED_PARAMS)
     hint = f"; did you mean {close[0]!r}?" if close else "; pass it in the raw query string"
     return ValidationError(f"unknown extended parameter {name!r}{hint}", field=name)
 
@@ -675,7 +682,7 @@ def mailing_fields(**given: Any) -> Dict[str, str]:
     for name, value in values.items():
         row = rows.get(name)
         if row is None:
-            close = difflib.get_close_matches(name, list(rows), n=1)
+            close = _closest(name, rows)
             hint = f"; did you mean {close[0]!r}?" if close else " (page 000 does not list it)"
             raise ValidationError(f"unknown mailing parameter {name!r}{hint}", field=name)
         fields[name] = row.normalise(name, value, values)

@@ -348,6 +348,39 @@ def test_importing_the_package_loads_only_what_a_first_call_needs() -> None:
     made = _modules_after("import smsc_soap; smsc_soap.Client('alex', 'x')")
     assert "smsc_soap.client" in made
     assert [m for m in made if loaded_later(m)] == []
+    # A first call (answered by a canned adapter, nothing leaves the process) loads no hooks
+    # machinery for a client without hooks, no thread pool's futures (a shared store's), and
+    # neither difflib (misspelt names) nor xml.sax.
+    called = _modules_after(FIRST_CALL)
+    assert "smsc_soap._sync.engine" in called
+    assert [m for m in called if loaded_later(m) or m in ("smsc_soap.hooks", "difflib", "concurrent.futures")
+            or m.split(".")[:2] == ["xml", "sax"]] == []
+
+
+#: A first call of a fresh process, answered without a network (what bench/run.py's cold-start
+#: row measures, against a real server there).
+FIRST_CALL = """
+import io, requests, urllib3, smsc_soap
+from requests.adapters import BaseAdapter
+URL = "http://127.0.0.1:9/sys/soap.php"
+BODY = ('<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV='
+        '"http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns1="' + URL + '"><SOAP-ENV:Body>'
+        '<ns1:CostResponse><costresult><cost>2.50</cost><cnt>1</cnt></costresult></ns1:CostResponse>'
+        '</SOAP-ENV:Body></SOAP-ENV:Envelope>').encode()
+class Canned(BaseAdapter):
+    def send(self, request, **kwargs):
+        response = requests.Response()
+        response.status_code = 200
+        response.headers["Content-Type"] = "text/xml; charset=utf-8"
+        response.raw = urllib3.HTTPResponse(body=io.BytesIO(BODY), status=200, preload_content=False)
+        response.url, response.request = request.url, request
+        return response
+    def close(self):
+        pass
+session = requests.Session()
+session.mount("http://", Canned())
+assert str(smsc_soap.Client("alex", "x", url=URL, session=session).get_sms_cost("79161234567", "hi").cost) == "2.50"
+"""
 
 
 def test_the_retry_policy_loads_no_client_library() -> None:

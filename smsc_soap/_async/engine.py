@@ -22,7 +22,7 @@ import contextlib
 import inspect
 import logging
 import time
-from typing import Any, AsyncIterator, Callable, Optional, Protocol, Sequence, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Optional, Protocol, Sequence, Tuple, TypeVar
 
 from .. import errors
 from .._core.attempts import CallState
@@ -30,11 +30,15 @@ from .._core.calls import Call
 from .._core.exceptions import ExceptionRule
 from .._core.retry import Attempted, RetryPolicy
 from .._core.settings import TransportSettings
-from ..hooks import HookSet, Watch, watching
+from .._hookset import watching
 from ..limits import ASKS, RELEASES, Limits, LimitsUnavailable
 from ..redact import Secret
 from .transport import (TLS_EXCEPTIONS, AsyncSoapTransport, Deadline, Exchange, exchange_context, fresh_cancellation,
+
                         reset_exchange, tls_failure)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..hooks import HookSet, Watch
 
 log = logging.getLogger("smsc_soap")
 
