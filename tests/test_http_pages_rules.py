@@ -307,6 +307,52 @@ def test_whole_or_nothing_never_opens_a_name_it_did_not_create(tmp_path: Any, mo
     assert victim.read_bytes() == b"keep me" and not (tmp_path / "out.csv").exists()
 
 
+def test_whole_or_nothing_with_two_writers_at_once_leaves_one_whole_file(tmp_path: Any) -> None:
+    """Two copies of a command writing the same export: the file is one of them whole, never a
+    mix, and neither leaves a temporary file behind."""
+    import threading
+
+    from smsc_soap.http_api.exports import whole_or_nothing
+
+    both_open = threading.Barrier(2)
+    contents = {name: name.encode() * 50_000 for name in ("a", "b")}
+
+    def write(name: str) -> None:
+        with whole_or_nothing(tmp_path / "out.csv") as out:
+            out.write(contents[name][:1000])
+            both_open.wait(timeout=10)  # both temporary files exist at once
+            out.write(contents[name][1000:])
+
+    writers = [threading.Thread(target=write, args=(name,)) for name in contents]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=10)
+    assert (tmp_path / "out.csv").read_bytes() in contents.values()
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_whole_or_nothing_killed_halfway_leaves_no_file_at_the_path(tmp_path: Any) -> None:
+    """kill -9 in the middle of a write: nothing appears at the path (only the writer's own
+    temporary file stays, under a name no reader takes for the export)."""
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import sys, time\n"
+            "from smsc_soap.http_api.exports import whole_or_nothing\n"
+            "with whole_or_nothing(sys.argv[1]) as out:\n"
+            "    out.write(b'half of it'); out.flush(); print('writing', flush=True); time.sleep(60)\n")
+    writer = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "out.csv")], stdout=subprocess.PIPE)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == b"writing\n"
+        writer.send_signal(signal.SIGKILL)
+    finally:
+        writer.wait(timeout=10)
+    assert not (tmp_path / "out.csv").exists()
+    assert all(p.name.startswith(".out.csv.") and p.name.endswith(".part") for p in tmp_path.iterdir())
+
+
 def test_get_file_to_a_path_has_the_umasks_mode(client: smsc_soap.Client, sandbox: Sandbox, tmp_path: Any) -> None:
     import os
 
