@@ -6,16 +6,16 @@ the SOAP layer's rows of the table, and a shell passes the rows of its HTTP libr
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 import lxml.etree
 import zeep
 import zeep.exceptions
 from zeep.wsdl.utils import etree_to_string
 
-from . import errors
+from . import _core, errors
 from ._codec import codec_for
-from ._core.exceptions import ExceptionRule
+from ._core.exceptions import ExceptionRule, soap_fault
 
 #: zeep reads leniently (``strict=False``) because the service's answers stray from its WSDL;
 #: the strict well-formedness check is the core's (``checks.check_xml``). Nothing is fetched,
@@ -78,3 +78,18 @@ def fields_of(binding: Any, call: Any, status: int, root: "lxml.etree._Element")
     if flat is not None:
         return None, flat
     return read_reply(binding, call.operation, status, root), None
+
+
+def read_soap_answer(binding: Any, call: Any, answer: Tuple[int, Any], secrets: Any) -> Any:
+    """The result of a SOAP answer the shell checked and parsed, for both clients: the codec's or
+    zeep's reading (a Fault becomes :class:`~smsc_soap.SoapFault`, raised outside the ``except``
+    so no zeep frame stays on it), then the core's."""
+    status, root = answer
+    fault: Optional[errors.SmscError] = None
+    try:
+        element, flat = fields_of(binding, call, status, root)
+    except zeep.exceptions.Fault as exc:
+        fault = soap_fault(exc.code, exc.message, secrets)
+    if fault is not None:
+        raise fault
+    return _core.read_answer(call, element, flat)

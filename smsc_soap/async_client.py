@@ -15,7 +15,6 @@ import logging
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Mapping, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 import zeep
-import zeep.exceptions
 
 from . import _core
 from ._async.engine import Engine
@@ -24,10 +23,10 @@ from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile
 from ._core import reconcile as _reconcile
 from ._compat import add_note
 from ._core import calls
-from ._core.exceptions import ExceptionRule, soap_fault
+from ._core.exceptions import ExceptionRule
 from ._core.retry import RetryPolicy
 from ._core.settings import DEFAULT_TIMEOUT, Timeout
-from ._soap import SOAP_EXCEPTIONS, ZEEP_SETTINGS, fields_of, request_of
+from ._soap import SOAP_EXCEPTIONS, ZEEP_SETTINGS, read_soap_answer, request_of
 from ._wsdl import wsdl_document
 from .errors import SendOutcomeUnknown, SmscError, TransportError, ValidationError
 from ._hookset import hook_set
@@ -278,15 +277,7 @@ class AsyncSoapAttempt:
         return answer.status_code, answer.smsc_root
 
     def read(self, answer: Tuple[int, Any]) -> Any:
-        status, root = answer
-        fault: Optional[SmscError] = None
-        try:
-            element, flat = fields_of(self._client._service._binding, self.call, status, root)
-        except zeep.exceptions.Fault as exc:
-            fault = soap_fault(exc.code, exc.message, self._client._secrets)
-        if fault is not None:
-            raise fault
-        return _core.read_answer(self.call, element, flat)
+        return read_soap_answer(self._client._service._binding, self.call, answer, self._client._secrets)
 
 
 # The operations' help is Client's: the same arguments, the same rules (generated parts included).

@@ -14,13 +14,12 @@ import threading
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 import zeep
-import zeep.exceptions
 
 from . import _core
 from ._core import calls
 from ._core.calls import new_message_id
-from ._core.exceptions import ExceptionRule, soap_fault
-from ._soap import ZEEP_SETTINGS, fields_of, request_of
+from ._core.exceptions import ExceptionRule
+from ._soap import ZEEP_SETTINGS, read_soap_answer, request_of
 from ._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_target
 from ._core import reconcile as _reconcile
 from ._sync.engine import Engine
@@ -287,16 +286,7 @@ class SoapAttempt:
 
     def read(self, answer: Tuple[int, Any]) -> Any:
         """zeep's reading of the tree (a Fault becomes :class:`~smsc_soap.SoapFault`), then the core's."""
-        status, root = answer
-        binding = self._client._service._binding
-        fault: Optional[SmscError] = None
-        try:
-            element, flat = fields_of(binding, self.call, status, root)
-        except zeep.exceptions.Fault as exc:
-            fault = soap_fault(exc.code, exc.message, self._client._secrets)
-        if fault is not None:
-            raise fault
-        return _core.read_answer(self.call, element, flat)
+        return read_soap_answer(self._client._service._binding, self.call, answer, self._client._secrets)
 
 
 # The operations' help, kept once for both clients (smsc_soap._base.OPERATION_DOCS).
