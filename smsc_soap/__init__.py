@@ -49,11 +49,11 @@ from .results import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .async_client import AsyncClient
+    from ._async.client import AsyncClient
     from ._base import Reconciliation
     from ._core.retry import RetryPolicy
     from .channels import Binary, Bot, Email, Hlr, Mms, Ping, Push, Social, TelegramCode, Viber, VoiceCall, WhatsApp
-    from .client import Client
+    from ._sync.client import Client
     from .hlr import HlrReport, parse_hlr_report
 
 # The client pulls in zeep and requests; the package is also imported by the pytest plugins in

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypedDict, Union
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .bulk import Chunk, Progress
+    from ._core.bulk import Chunk, Progress
 
 __all__ = ["BulkOptions"]
 

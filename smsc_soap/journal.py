@@ -36,7 +36,7 @@ from . import spec
 from ._core import journal as core
 from ._core import reconcile
 from ._core.journal import JournalCorrupt, JournalError, JournalLocked, JournalMismatch
-from .bulk import BadInput, Chunk, Failed, Message, MessageLike, Outcome, Sent, Unknown, _message, check_options
+from ._core.bulk import BadInput, Chunk, Failed, Message, MessageLike, Outcome, Sent, Unknown, _message, check_options
 from .errors import RateLimited, ValidationError
 from .limits import concurrency_of
 
@@ -352,7 +352,7 @@ class JournaledSend(Iterator[Outcome]):
 
     def __init__(self, client: "BulkSender", messages: Iterable[MessageLike], path: str, source: Source,
                  on_check: Optional[CheckProgress], options: Dict[str, Any]) -> None:
-        from .bulk import send_bulk as plain_send_bulk
+        from ._sync.bulk import send_bulk as plain_send_bulk
 
         slots = _lookup_slots(client, options)
         self.path = os.fspath(path)

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from smsc_soap import Client, SendOutcomeUnknown, ValidationError, spec
-from smsc_soap import bulk
+from smsc_soap._sync import bulk  # the sync pipeline, whose request the tests replace
 from smsc_soap.bulk import Chunk, Failed, Message, Progress, Sent, Unknown
 from smsc_soap.channels import Email, Hlr, VoiceCall
 from smsc_soap.results import SendResult

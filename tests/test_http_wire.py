@@ -110,7 +110,7 @@ def test_the_pages_shell_uses_no_private_name_of_the_soap_shell() -> None:
     import ast
     import inspect
 
-    from smsc_soap.http_api import shell
+    from smsc_soap._sync import pages as shell
     tree = ast.parse(inspect.getsource(shell))
     imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                 and node.module == "transport" for alias in node.names]

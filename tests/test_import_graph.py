@@ -180,3 +180,40 @@ def test_the_graph_sees_each_kind_of_import() -> None:
     assert "smsc_soap.errors" in graph["smsc_soap._core.backoff"]  # from ..errors import ...
     assert "smsc_soap.cli.exits" in graph["smsc_soap.cli.main"]  # from .exits import ...
     assert cycles({"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {"a": 1}}) == [["a", "b", "c"]]
+
+
+#: The modules both shells have, under the same names (issue 21, point 2).
+PEERS = {"client", "transport", "pages", "bulk", "engine"}
+
+
+def test_the_sync_and_async_shells_are_peers_that_never_import_each_other() -> None:
+    """``_sync`` and ``_async`` hold the same modules under the same names, and no module of one
+    imports any module of the other (at module level, for types or inside a function)."""
+    graph = import_graph()
+    for flavour in ("_sync", "_async"):
+        names = {m.rpartition(".")[2] for m in graph if m.startswith(f"smsc_soap.{flavour}.")}
+        assert PEERS <= names, flavour
+    crossings = [(source, target) for source, targets in graph.items() for target in targets
+                 for mine, other in (("_sync", "_async"), ("_async", "_sync"))
+                 if source.startswith(f"smsc_soap.{mine}") and target.startswith(f"smsc_soap.{other}")]
+    assert crossings == []
+
+
+def test_the_names_users_import_stay_where_they_were() -> None:
+    """The shells moved into ``_sync``/``_async``; the modules users import still give the same objects."""
+    import smsc_soap.async_client
+    import smsc_soap.bulk
+    import smsc_soap.client
+    import smsc_soap.http_api.shell
+    import smsc_soap.transport
+    from smsc_soap._async import client as async_client
+    from smsc_soap._core import bulk as shared_bulk
+    from smsc_soap._sync import bulk as sync_bulk, client, pages, transport
+
+    assert smsc_soap.client.Client is client.Client is smsc_soap.Client
+    assert smsc_soap.async_client.AsyncClient is async_client.AsyncClient
+    assert smsc_soap.transport.SoapTransport is transport.SoapTransport
+    assert smsc_soap.http_api.shell.HttpShell is pages.HttpShell
+    assert smsc_soap.bulk.send_bulk is sync_bulk.send_bulk and smsc_soap.bulk.Message is shared_bulk.Message
+    for module in (smsc_soap.client, smsc_soap.async_client, smsc_soap.transport, smsc_soap.bulk):
+        assert all(hasattr(module, name) for name in module.__all__)

@@ -9,7 +9,7 @@ import pytest
 import zeep.wsdl.bindings.soap
 
 from smsc_soap import Client
-from smsc_soap import transport as transport_module
+from smsc_soap._sync import transport as transport_module
 from smsc_soap._core import checks
 from smsc_soap.sandbox import Sandbox
 from support.servers import Responder, soap_answer

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
+import requests
 import urllib3.util.connection
 
 import smsc_soap
@@ -83,7 +84,7 @@ CALLS: Dict[str, Callable[[Client], object]] = {
 def test_timeouts_are_on_by_default_and_reach_every_request(sb: Sandbox) -> None:
     seen: List[object] = []
 
-    class Spy(smsc_soap.transport.requests.Session):
+    class Spy(requests.Session):
         def request(self, *args: object, **kwargs: object):  # type: ignore[override]
             seen.append(kwargs.get("timeout"))
             return super().request(*args, **kwargs)

@@ -12,7 +12,7 @@ from typing import (
 )
 
 from .. import spec
-from ..bulk import (
+from .._core.bulk import (
     Chunk, ChunkNamer, Failed, MessageLike, Outcome, Progress, Tally, check_options, chunks, not_sent, read_outcomes,
 )
 from ..errors import SmscError

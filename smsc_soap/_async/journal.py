@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING, Any, AsyncIterator, Counter, Dict, Iterable, Optional, Tuple
 
 from .._core import reconcile
-from ..bulk import MessageLike, Outcome
+from .._core.bulk import MessageLike, Outcome
 from ..errors import RateLimited
 from ..journal import CheckProgress, JournalFile, Plan, Source, _lookup_slots, _source
 

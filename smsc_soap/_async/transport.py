@@ -1,7 +1,7 @@
 """The HTTP side of every call of :class:`~smsc_soap.AsyncClient`: httpx under zeep's async transport.
 
 The async shell does the I/O and asks the sans-IO core (:mod:`smsc_soap._core`) for every decision,
-as the sync shell (:mod:`smsc_soap.transport`) does:
+as the sync shell (:mod:`smsc_soap._sync.transport`) does:
 
 * **one deadline per call**: the whole call (every attempt, back-off sleeps included) runs under
   :class:`Deadline`, which cancels the task when the call's time is up; so a server trickling

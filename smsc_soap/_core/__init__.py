@@ -1,8 +1,7 @@
 """The sans-IO core: every decision of a call, none of its I/O.
 
 Nothing here imports an HTTP library, zeep, ``threading`` or ``socket`` (tests/test_core_imports.py
-checks). A shell (today the requests + zeep one in :mod:`smsc_soap.client` and
-:mod:`smsc_soap.transport`; tomorrow an httpx one, or a plain-HTTP API such as ``/sys/jobs.php``)
+checks). A shell (:mod:`smsc_soap._sync` with requests, :mod:`smsc_soap._async` with httpx)
 does the I/O and asks the core at each step:
 
 0. **credentials**: ``calls.check_credentials(login, psw, apikey)`` when the client is made.

@@ -1,5 +1,3 @@
-"""Parts of the sync (requests) shell that are not public modules of their own.
-
-The shell's public modules stay :mod:`smsc_soap.client` and :mod:`smsc_soap.transport`: users,
-the testing kit (it patches the transport's pool classes) and the CLI import from there.
-"""
+"""The sync shell (requests): ``client``, ``transport``, ``pages``, ``bulk`` and ``engine``, the
+peers of :mod:`smsc_soap._async`'s modules of the same names; neither imports the other. Users
+import the public names from where they always were (:mod:`smsc_soap.client`, ...)."""

@@ -30,7 +30,7 @@ from .._core.settings import TransportSettings
 from .._hookset import watching
 from ..limits import ASKS, RELEASES, Limits, LimitsUnavailable
 from ..redact import Secret
-from ..transport import Exchange, SoapTransport
+from .transport import Exchange, SoapTransport
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hooks import HookSet, Watch

@@ -22,7 +22,7 @@ from .formats import Record
 from .wire import PageAccess, PagePlan
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .shell import HttpShell
+    from .._sync.pages import HttpShell
 
 
 class TaskStatus(int, enum.Enum):

@@ -25,7 +25,7 @@ from .formats import Answer, Record
 from .wire import PageAccess, PagePlan
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .shell import HttpShell
+    from .._sync.pages import HttpShell
 
 class Repeat(int, enum.Enum):
     """``rpt`` of a mailing (000:97-105): how often it is sent again (names: spec.MAILING_REPEATS)."""

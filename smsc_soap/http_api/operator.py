@@ -11,7 +11,7 @@ from .formats import Answer, Record
 from .wire import PageAccess, PagePlan
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .shell import HttpShell
+    from .._sync.pages import HttpShell
 
 OPERATION = "get_operator"
 

@@ -59,7 +59,7 @@ def client_connection_patches() -> Tuple[Patch, ...]:
         from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
         from vcr.stubs import urllib3_stubs  # type: ignore[import-untyped,unused-ignore]
 
-        from .. import transport
+        from .._sync import transport
     except ImportError:  # pragma: no cover
         return ()
     patches: List[Patch] = []

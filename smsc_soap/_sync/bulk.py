@@ -1,0 +1,113 @@
+"""The sync pipeline of a bulk send: ``list`` requests on a pool of threads, at most
+``concurrency`` at once and within the client's own slots; outcomes in input order (or as they
+finish). What a chunk is and how its answer is read are shared with the async pipeline
+(:mod:`smsc_soap._core.bulk`).
+"""
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Callable, Deque, Iterable, Iterator, List, Optional, Set, Union
+
+from .. import spec
+from .._core.bulk import (
+    Chunk, ChunkNamer, Failed, MessageLike, Outcome, Progress, Tally, check_options, chunks, not_sent, read_outcomes,
+)
+from ..errors import SmscError
+from ..results import SendResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .._protocols import BulkSender
+
+__all__ = ["send_bulk"]
+
+
+def _send_list(client: "BulkSender", chunk: Chunk) -> SendResult:
+    """The send_sms2 of ``chunk``, by the client's named protocol (its ``list`` as written)."""
+    return client.send_list(chunk.encoded_list, id=chunk.id, sender=chunk.sender, time=chunk.time,
+                            extended=dict(chunk.extended))
+
+
+def _send_chunk(client: "BulkSender", chunk: Chunk, before_send: Optional[Callable[[Chunk], None]]) -> List[Outcome]:
+    """The outcome of each message of ``chunk``, from one send_sms2 with ``list``. ``before_send``
+    runs once the request has its slot, right before it leaves: a journal's ``pending`` records
+    only requests that may really have gone, not those still waiting for a slot."""
+    try:
+        with client.bulk_slots:
+            if before_send is not None:
+                before_send(chunk)
+            result = _send_list(client, chunk)
+    except SmscError as error:
+        return not_sent(chunk, error)
+    return read_outcomes(chunk, result)
+
+
+Pending = Union["Future[List[Outcome]]", List[Outcome]]
+
+
+def send_bulk(client: "BulkSender", messages: Iterable[MessageLike], *, concurrency: Optional[int] = None,
+              ordered: bool = True, lines_per_request: int = spec.BULK_LINES_PER_REQUEST,
+              bytes_per_request: int = spec.BULK_BYTES_PER_REQUEST,
+              progress: Optional[Callable[[Progress], None]] = None,
+              before_send: Optional[Callable[[Chunk], None]] = None,
+              chunk_id: Optional[ChunkNamer] = None) -> Iterator[Outcome]:
+    """See :meth:`smsc_soap.Client.send_bulk`."""
+    slots = check_options(concurrency, lines_per_request, bytes_per_request)
+    return _run(client, chunks(messages, lines_per_request, bytes_per_request, chunk_id), slots, ordered,
+                progress, before_send)
+
+
+def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed]], slots: int, ordered: bool,
+         progress: Optional[Callable[[Progress], None]],
+         before_send: Optional[Callable[[Chunk], None]]) -> Iterator[Outcome]:
+    tally = Tally()
+    window = slots * spec.BULK_WINDOW_PER_SLOT
+    queue: Deque[Pending] = deque()  # in input order
+    running: Set["Future[List[Outcome]]"] = set()
+    exhausted = False
+
+    def report(outcomes: List[Outcome]) -> Iterator[Outcome]:
+        for outcome in outcomes:
+            tally.count(outcome)
+        if progress is not None:
+            progress(tally.progress())
+        yield from outcomes
+
+    with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="smsc-bulk") as pool:
+        try:
+            while True:
+                while not exhausted and len(running) < window:
+                    item = next(source, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    if isinstance(item, Failed):
+                        tally.queued += 1
+                        queue.append([item])
+                        continue
+                    tally.queued += len(item)
+                    future = pool.submit(_send_chunk, client, item, before_send)
+                    running.add(future)
+                    queue.append(future)
+                if not queue:
+                    break
+                if ordered:
+                    head = queue.popleft()
+                    if not isinstance(head, list):
+                        running.discard(head)
+                        head = head.result()
+                    yield from report(head)
+                    continue
+                ready: List[Pending] = [entry for entry in queue if isinstance(entry, list)]
+                if not ready:
+                    wait(running, return_when=FIRST_COMPLETED)
+                    ready = [entry for entry in queue if not isinstance(entry, list) and entry.done()]
+                queue = deque(entry for entry in queue if not any(entry is done for done in ready))
+                for entry in ready:
+                    if not isinstance(entry, list):
+                        running.discard(entry)
+                        entry = entry.result()
+                    yield from report(entry)
+        finally:
+            for future in running:
+                future.cancel()  # not yet started: never sent; those in flight finish

@@ -1,0 +1,419 @@
+"""The HTTP side of every call, for requests + zeep: session, deadlines, logging, error translation.
+
+This is the sync shell's I/O; every decision (settings, retry policy, the checks of an answer,
+how an exception is translated) is the sans-IO core's (:mod:`smsc_soap._core`), re-exported here
+under the names this module always had. zeep builds and parses envelopes; everything that
+touches the wire passes through :class:`SoapTransport`; every lower-layer exception is
+translated to ours at one boundary, the engine (:mod:`smsc_soap._sync.engine`), with this
+shell's table (:data:`HTTP_EXCEPTIONS`, then the SOAP layer's rows).
+
+Each HTTP exchange runs as an :class:`Exchange` with a deadline: connection attempts are cut to
+the time left, and the process's one watchdog thread (:mod:`smsc_soap._sync.watchdog`) shuts the
+connection's socket when the deadline passes, so a server that trickles bytes cannot hold a call
+longer than its timeout (requests' own read timeout is per socket read). The exchange also
+records whether a byte of the request reached a socket, which is what tells "provably never
+reached the server" apart from "may have reached it".
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from typing import Any, ContextManager, Dict, Iterable, Iterator, Mapping, Optional, Tuple, Union, cast
+
+import requests
+import urllib3
+import zeep
+from requests.adapters import HTTPAdapter
+from requests.utils import get_netrc_auth
+
+from .. import errors, spec
+from .._core import checks
+from .._core.backoff import IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
+from .._core.checks import XML_CONTENT_TYPES
+from .._core.exceptions import ExceptionRule
+from .._core.retry import RetryPolicy
+from .._core.settings import (
+    DEFAULT_TIMEOUT, LOG_BODY_CHARS, MAX_RESPONSE_BYTES, Timeout, TransportSettings, user_agent, warn_if_unverified,
+)
+from .._core.calls import Call
+from .._core.decoding import ACCEPT_ENCODING, decode_body
+from .._soap import SOAP_EXCEPTIONS, xml_text
+from .watchdog import WATCHDOG
+from ..redact import Secret, redact
+
+__all__ = [
+    "DEFAULT_TIMEOUT", "IP_BLOCKED_BACKOFF", "LOG_BODY_CHARS", "MAX_RESPONSE_BYTES", "POOL_SIZE",
+    "RATE_LIMITED_BACKOFF", "XML_CONTENT_TYPES", "Exchange", "RetryPolicy", "SoapTransport", "Timeout",
+    "TransportSettings", "build_session", "current_exchange",
+]
+
+log = logging.getLogger("smsc_soap")
+
+#: Connections kept per host by default: a client passes the bound of its limits
+#: (:func:`smsc_soap.limits.concurrency_of`), the requests it may have in flight at once.
+POOL_SIZE = spec.CONCURRENT_REQUESTS_ALLOWED
+
+
+def build_session(settings: TransportSettings, pool_size: int = POOL_SIZE) -> requests.Session:
+    """A pooled session (``pool_size`` connections kept per host) that retries only connection
+    attempts (the request never left) and follows no redirect."""
+    session = requests.Session()
+    retry = _DeadlineRetry(total=None, connect=settings.retry.connect, read=0, status=0, other=0,
+                           redirect=0, backoff_factor=0.2, raise_on_status=False)
+    adapter = _WatchedAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.verify = settings.verify
+    session.headers["User-Agent"] = user_agent()
+    # Redirects: each request says allow_redirects=False (SoapTransport.post). Not
+    # max_redirects=0: requests raises TooManyRedirects with it even when told not to follow.
+    return session
+
+
+# --- deadlines: one exchange, its connection, and a watchdog ----------------------------------
+
+_LOCAL = threading.local()
+_OWNER_LOCK = threading.Lock()  # guards which exchange owns a connection, against the watchdog
+
+
+class Exchange:
+    """One HTTP request and its answer, under a deadline (``time.monotonic()`` seconds).
+
+    ``sent`` turns True when a byte of the request is handed to a socket: until then the request
+    provably never reached the server. ``expired`` is True once the watchdog cut the connection.
+    """
+
+    def __init__(self, deadline: float, call: Optional[Call] = None) -> None:
+        self.deadline = deadline
+        self._call = call
+        self.sent = False
+        self.answered = False  # a whole, well-formed answer came back
+        self.expired = False
+        self._done = False
+        self._watched = False
+        self._conn: Any = None
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    def reveal(self, masked: bytes) -> bytes:
+        """The request's bytes with the call's secrets in place of their placeholders (XML-escaped
+        as zeep writes text); only ever as an argument, never kept in a variable."""
+        return masked if self._call is None else self._call.reveal(masked, xml_text)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def watch(self) -> None:
+        """Have the watchdog shut the socket this exchange is using when the deadline passes."""
+        if not self._watched:
+            self._watched = True
+            WATCHDOG.watch(self.deadline, self)
+
+    def extend(self, deadline: float) -> None:
+        """A new deadline for what is left of the exchange (each piece of a streamed file)."""
+        self.deadline = deadline
+        self._watched = True
+        WATCHDOG.watch(deadline, self)
+
+    def pause(self) -> None:
+        """No deadline until the next :meth:`extend`: the caller is busy with what it read (a piece
+        of a file), not waiting for the server."""
+        self.deadline = float("inf")
+
+    def attach(self, conn: Any) -> None:
+        """``conn`` now carries this exchange (a fresh connection, or one taken from the pool)."""
+        with _OWNER_LOCK:
+            self._conn = conn
+            conn._smsc_exchange = self
+
+    def expire(self) -> None:
+        """The deadline passed (called by the watchdog thread)."""
+        with _OWNER_LOCK:
+            if self._done or time.monotonic() < self.deadline:  # done, or given a later deadline since
+                return
+            self.expired = True
+            conn = self._conn
+            # Only while the connection is still ours: once released to the pool it may carry
+            # another thread's request, and that one has its own deadline.
+            if conn is None or getattr(conn, "_smsc_exchange", None) is not self:
+                return
+            # http.client drops conn.sock as soon as an answer says it will close the connection
+            # (HTTP/1.0, Connection: close) while the body is still read from that socket: the
+            # one kept at connect time is the one to shut.
+            sock = getattr(conn, "sock", None) or getattr(conn, "_smsc_sock", None)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def finish(self) -> None:
+        """The exchange is over: the watchdog leaves it alone (and drops it when it comes up)."""
+        with _OWNER_LOCK:
+            self._done = True
+            self._conn = None
+
+
+def current_exchange() -> Optional[Exchange]:
+    return getattr(_LOCAL, "exchange", None)
+
+
+class _WatchedConnection:
+    """Mixin for urllib3 connections: ties each to the current exchange and its deadline."""
+
+    sock: Any
+    timeout: Any
+    auto_open: int
+
+    def connect(self) -> None:
+        exchange = current_exchange()
+        if exchange is not None:
+            exchange.attach(self)
+            remaining = exchange.remaining()
+            if remaining <= 0:  # not a urllib3 error: no further connection attempt
+                raise errors.TimeoutError(f"{getattr(self, 'host', '?')}:{getattr(self, 'port', '?')}: the "
+                                          "call's time ran out before a connection was made")
+            if not isinstance(self.timeout, (int, float)) or self.timeout > remaining:
+                self.timeout = remaining
+        super().connect()  # type: ignore[misc]
+        self._smsc_sock = self.sock  # for Exchange.expire, once http.client let go of it
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        exchange = current_exchange()
+        if exchange is not None:
+            exchange.attach(self)
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def send(self, data: Any) -> None:
+        exchange = current_exchange()
+        if exchange is not None:
+            if self.sock is None and self.auto_open:
+                self.connect()
+            exchange.sent = True  # from here on the server may have the request
+        super().send(data)  # type: ignore[misc]
+
+
+class _DeadlineRetry(urllib3.Retry):
+    """urllib3's connection retries, never sleeping past the current exchange's deadline."""
+
+    def get_backoff_time(self) -> float:
+        backoff = super().get_backoff_time()
+        exchange = current_exchange()
+        return backoff if exchange is None else max(0.0, min(backoff, exchange.remaining()))
+
+
+class _HTTPConnection(_WatchedConnection, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_WatchedConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOL_CLASSES = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter whose connections follow the current :class:`Exchange`."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_POOL_CLASSES)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if type(manager) is urllib3.ProxyManager:  # SOCKS managers keep their own pools
+            manager.pool_classes_by_scheme = dict(_POOL_CLASSES)
+        return manager
+
+
+class SoapTransport(zeep.Transport):
+    """zeep's transport with our deadlines, size limit, content checks and redacted logging."""
+
+    def __init__(self, session: requests.Session, settings: TransportSettings,
+                 secrets: Iterable[Secret] = ()) -> None:
+        super().__init__(session=session)  # type: ignore[no-untyped-call]  # zeep is not typed
+        session.headers["User-Agent"] = user_agent()  # zeep's Transport just wrote its own
+        self._settings = settings
+        self._secrets = tuple(secrets)
+        self._environments: Dict[Any, Tuple[Dict[str, Any], Any]] = {}
+        warn_if_unverified(settings)
+
+    def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
+        raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")
+
+    @property
+    def transport_settings(self) -> TransportSettings:
+        """The client's settings: timeouts, size limit, retry policy (shared with the pages' shell)."""
+        return self._settings
+
+    def watches(self, address: str) -> bool:
+        """Whether requests to ``address`` go through our watched connections (the session is
+        ours, or a caller's that kept our adapter): only then does an exchange know when a byte left."""
+        return isinstance(self.session.get_adapter(address), _WatchedAdapter)
+
+    def verify_for_requests(self) -> Union[bool, str]:
+        """The TLS verification to pass on each request (the HTTP pages' shell posts with it too)."""
+        return self._verify()
+
+    def _verify(self) -> Union[bool, str]:
+        """The TLS verification of the settings, or of a session passed in that changed it."""
+        if self._settings.verify is True and self.session.verify is not True:
+            return cast(Union[bool, str], self.session.verify)
+        return self._settings.verify
+
+    @contextlib.contextmanager
+    def exchange(self, deadline: float, call: Optional[Call] = None) -> Iterator[Exchange]:
+        """Run the requests made inside the block (in this thread) under ``deadline``; the
+        secrets of ``call`` go in place of its placeholders as the request is handed on."""
+        exchange = Exchange(deadline, call)
+        previous = current_exchange()
+        _LOCAL.exchange = exchange
+        try:
+            yield exchange
+        finally:
+            exchange.finish()
+            _LOCAL.exchange = previous
+
+    def post(self, address: str, message: Union[str, bytes], headers: Mapping[str, str]) -> requests.Response:
+        """The one place that posts: never follows a redirect, reads at most the size limit (as
+        sent, and once decoded), and puts the secrets in only as the bytes are handed on."""
+        exchange = current_exchange()
+        if exchange is None:  # called outside the engine: one call's worth of time
+            with self.exchange(time.monotonic() + self._settings.call_seconds()):
+                return self.post(address, message, headers)
+        masked = message if isinstance(message, bytes) else message.encode("utf-8")
+        if log.isEnabledFor(logging.DEBUG):  # placeholders, not secrets; and redacted by shape
+            log.debug("POST %s SOAPAction=%s\n%s", address, headers.get("SOAPAction"),
+                      redact(masked.decode("utf-8", "replace"), self._secrets))
+        budget = self._settings.call_seconds()
+        remaining = exchange.remaining()
+        if remaining <= 0:
+            raise errors.TimeoutError(f"POST {address}: no time left of the call's {budget:g} s")
+        connect, _ = self._settings.requests_timeout()
+        limit = self._settings.max_response_bytes
+        exchange.watch()
+        if not self.watches(address):
+            exchange.sent = True  # a session of the caller's cannot tell when a byte left: say it may have
+        try:
+            # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a
+            # session's verify (a CA path, or False), but not a request's. allow_redirects=False:
+            # a 3xx comes back as it is, for checks.check_redirect to refuse.
+            response = self._post(address, exchange.reveal(masked), {**headers, "Accept-Encoding": ACCEPT_ENCODING},
+                                  (min(connect, remaining), remaining))
+            exchange.sent = True  # an answer came: the request certainly reached a server
+            try:
+                # As sent, not decoded: decoding is decode_body's, bounded (urllib3 1.26 would
+                # decode a whole gzip bomb in memory).
+                raw = read_raw(response, limit)
+            finally:
+                exchange.finish()  # before the connection can go back to the pool
+                response.close()
+        except Exception:
+            if not exchange.expired:
+                raise
+        if exchange.expired:  # the watchdog cut the connection (or ended a body without a length)
+            raise errors.TimeoutError(f"POST {address}: no complete answer within the call's {budget:g} s")
+        status = response.status_code
+        checks.check_redirect(status, response.headers.get("Location"), self._secrets)
+        if response.history:  # a session's hook followed one after all: the first hop is the answer
+            first = response.history[0]
+            checks.check_redirect(first.status_code, first.headers.get("Location"), self._secrets)
+        checks.check_size(status, raw, limit)
+        body = decode_body(response.headers.get("Content-Encoding", ""), raw, limit=limit, status=status)
+        response._content = body
+        if log.isEnabledFor(logging.DEBUG):
+            text = redact(body.decode("utf-8", "replace"), self._secrets)  # whole, then cut: no half secret
+            log.debug("HTTP %s from %s\n%s", status, address, text[:LOG_BODY_CHARS]
+                      + (f"… ({len(body)} bytes)" if len(text) > LOG_BODY_CHARS else ""))
+        checks.check_http(status, response.headers.get("Content-Type", ""), body, self._secrets)
+        response.smsc_root = checks.check_xml(status, body)  # type: ignore[attr-defined]
+        exchange.answered = True  # the one parse of this answer: the client hands its tree to zeep
+        return response
+
+
+    def _post(self, address: str, data: bytes, headers: Mapping[str, str], timeout: Tuple[float, float]) -> requests.Response:
+        """``session.post`` as requests does it, but with what the environment says (proxies, a CA
+        bundle, netrc) read once per address and settings (:meth:`_environment`), not per request;
+        through the session's own ``request`` when a subclass overrides it."""
+        session = self.session
+        if type(session).request is not requests.Session.request:  # a session of the caller's that has its say
+            return session.post(address, data=data, headers=headers, allow_redirects=False, verify=self._verify(),
+                                timeout=timeout, stream=True)
+        settings, auth = self._environment(address, self._verify())
+        prepared = session.prepare_request(requests.Request("POST", address, data=data, headers=headers, auth=auth))
+        return session.send(prepared, allow_redirects=False, timeout=timeout, **settings)
+
+    def _environment(self, address: str, verify: Union[bool, str]) -> Tuple[Dict[str, Any], Any]:
+        """requests' ``merge_environment_settings`` for ``address`` (``HTTPS_PROXY``, ``NO_PROXY``,
+        ``REQUESTS_CA_BUNDLE``, ... when the session trusts the environment) and its netrc auth:
+        read the first time, where requests would scan the whole environment on every request."""
+        session = self.session
+        key = (address, verify, session.trust_env, tuple(sorted(session.proxies.items())), session.cert,
+               session.auth is None)
+        found = self._environments.get(key)
+        if found is None:
+            settings: Dict[str, Any] = dict(session.merge_environment_settings(address, {}, True, verify, None))
+            auth: Any = get_netrc_auth(address) if session.trust_env and session.auth is None else None
+            # No netrc entry: a no-op auth, so that prepare_request does not look again each time.
+            found = self._environments[key] = (settings, auth or (_no_auth if session.auth is None else None))
+        return found
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """Leaves a request as it is (see :meth:`SoapTransport._environment`)."""
+    return request
+
+
+def read_raw(response: requests.Response, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of a streamed answer's body as sent (no decoding: that is
+    :func:`smsc_soap._core.decode_body`'s, bounded); a body shorter than its Content-Length is a
+    urllib3 ProtocolError, whichever urllib3. The one body read of both shells."""
+    raw: bytes = response.raw.read(limit + 1, decode_content=False)
+    if len(raw) <= limit and _cut_short(response):
+        raise urllib3.exceptions.ProtocolError("Connection broken: IncompleteRead: the answer "
+                                               "ended before its Content-Length")
+    return raw
+
+
+def _cut_short(response: requests.Response) -> bool:
+    """Whether fewer bytes came than the Content-Length announced. urllib3 2 raises on its own;
+    urllib3 1.26 (what vcrpy installs on Python 3.9) returns the short body as if complete."""
+    declared = response.headers.get("Content-Length", "")
+    return declared.isdigit() and int(response.raw.tell()) < int(declared)
+
+
+# This shell's rows of the one exception table (requests/urllib3), most specific first; the
+# SOAP layer's rows (zeep, lxml) follow them, from smsc_soap._soap.
+_HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
+    (requests.exceptions.ConnectTimeout, errors.TimeoutError, "timed out connecting"),
+    (requests.exceptions.ReadTimeout, errors.TimeoutError, "timed out waiting for the answer"),
+    (requests.exceptions.SSLError, errors.TLSError, "TLS failed"),
+    (requests.exceptions.ConnectionError, errors.ConnectionError, "connection failed"),
+    (requests.exceptions.ChunkedEncodingError, errors.ConnectionError, "connection broke mid-answer"),
+    (urllib3.exceptions.ProtocolError, errors.ConnectionError, "connection broke mid-answer"),
+    (urllib3.exceptions.ReadTimeoutError, errors.TimeoutError, "timed out reading the answer"),
+    (urllib3.exceptions.SSLError, errors.TLSError, "TLS failed mid-answer"),
+    (urllib3.exceptions.DecodeError, errors.ProtocolError, "undecodable answer"),
+    (urllib3.exceptions.HTTPError, errors.ConnectionError, "reading the answer failed"),
+    (requests.exceptions.ContentDecodingError, errors.ProtocolError, "undecodable answer"),
+    (requests.exceptions.RequestException, errors.TransportError, "HTTP request failed"),
+)
+#: The rows for requests' and urllib3's exceptions, shared by every requests-based shell (the
+#: HTTP pages' too): internal, but the name to import.
+HTTP_EXCEPTIONS = _HTTP_EXCEPTIONS
+#: The whole table this shell translates with.
+_EXCEPTION_MAP: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS + SOAP_EXCEPTIONS
