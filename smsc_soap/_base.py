@@ -37,6 +37,13 @@ class ClientBase:
     _apikey: Secret
     _secrets: Tuple[Secret, Secret]
     _settings: TransportSettings
+    _account: str
+
+    @property
+    def limits_key(self) -> str:
+        """The key this login's limits are kept under (:func:`smsc_soap.limits.account_key`): the
+        same in every client, process and machine of the login, so what they share meets there."""
+        return self._account
 
     def _configure(self, login: Optional[str], psw: Optional[str], apikey: Optional[str], host: Optional[str],
                    url: Optional[str], timeout: Timeout, verify: Union[bool, str],

@@ -82,7 +82,7 @@ REQUIRES: Mapping[str, Tuple[str, str]] = {
 }
 #: Characters left readable in encoded values: never ``&``, ``=``, ``+``, ``%``, ``;``, ``#``
 #: or space, which a query parser would read as structure.
-_SAFE = ",:/@"
+QUERY_SAFE = ",:/@"
 #: ASSUMPTION: a name in a raw query string (after decoding): an identifier, optionally with
 #: one ``[key]`` suffix, as in the HTTP page's ``fl[5]``.
 _RAW_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[A-Za-z0-9_]*\])?")
@@ -596,7 +596,7 @@ def build_query(raw: Optional[str] = None, **extended: Unpack[ExtendedParams]) -
         if name not in EXTENDED_PARAMS:
             raise _unknown(name)
     pieces = [
-        f"{name}={quote(spec.normalise(name, given[name], given), safe=_SAFE)}"
+        f"{name}={quote(spec.normalise(name, given[name], given), safe=QUERY_SAFE)}"
         for name, spec in EXTENDED_PARAMS.items()
         if name in given
     ]
