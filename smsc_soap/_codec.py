@@ -102,7 +102,6 @@ class Operation:
     """One operation's writer and reader, from its :class:`Shape`."""
 
     def __init__(self, shape: Shape) -> None:
-        self.shape = shape
         self.request_tag = shape.request_tag
         self._request_nsmap = {"ns0": shape.request_namespace}
         self.fields = shape.fields

@@ -125,3 +125,29 @@ def test_the_sync_client_loads_no_zeep_until_a_call_needs_it() -> None:
     assert (stages["first"], stages["second"]) == ("2.50", "2.50")
     assert stages["calls"] == ["requests", "urllib3"]
     _fault_read_as_before(stages)
+
+
+def test_zeeps_exceptions_join_the_table_once_zeep_is_in_use() -> None:
+    """Before, the SOAP layer's rows are lxml's alone (no zeep exception can exist); once a call
+    loaded zeep's side, each client's attempts translate zeep's exceptions as they always did."""
+    script = ("import json, sys, smsc_soap._soap as soap; modules = lambda: sorted({r[0].__module__ for r in "
+              "soap.soap_exceptions()}); before = modules(); zeep_before = 'zeep' in sys.modules; "
+              "import smsc_soap._zeep; print(json.dumps([before, zeep_before, modules()]))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(done.stdout) == [["lxml.etree"], False, ["lxml.etree", "zeep.exceptions"]]
+
+    import zeep.exceptions
+
+    import smsc_soap._zeep  # noqa: F401 - what a call the codec leaves to zeep loads
+    from smsc_soap import AsyncClient, Client, ProtocolError
+    from smsc_soap._async.client import AsyncSoapAttempt
+    from smsc_soap._core.exceptions import translate
+    from smsc_soap._sync.client import SoapAttempt
+
+    for flavour, attempt_class in ((Client, SoapAttempt), (AsyncClient, AsyncSoapAttempt)):
+        client = flavour("alex", "s3cret", url="http://127.0.0.1:9/sys/soap.php")
+        attempt = attempt_class(client, client._prepare("get_balance", {}))  # type: ignore[arg-type]
+        for exc, what in ((zeep.exceptions.XMLParseError("bad"), "answer does not follow the WSDL"),
+                          (zeep.exceptions.ValidationError("Missing element login"), "SOAP processing failed")):
+            error = translate(exc, attempt.rules, "get_balance", client.endpoint)
+            assert isinstance(error, ProtocolError) and what in str(error)
