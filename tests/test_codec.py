@@ -4,6 +4,8 @@ The codec under test is the one clients use, built from the checked-in table
 (smsc_soap._codec_table), and the table is zeep's reading of the vendored WSDL now."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 from xml.sax.saxutils import escape
@@ -50,6 +52,12 @@ def test_the_table_is_zeeps_reading_of_the_vendored_wsdl_now() -> None:
     assert table == as_table(describe(binding_at(VENDORED_NAMESPACE)), VENDORED_NAMESPACE)
     assert Path(_codec_table.__file__).read_text(encoding="utf-8") == table_source(), \
         "stale: run python scripts/codec_table.py"
+
+
+def test_the_command_says_the_table_is_current() -> None:
+    script = Path(__file__).parent.parent / "scripts" / "codec_table.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip().endswith(": current")) == (0, True), done.stderr
 
 
 ENDPOINTS = [endpoint_url(), endpoint_url("smsc.kz"), endpoint_url("smsc.ua"), URL,

@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 import textwrap
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 HEAVY = ("zeep", "requests", "urllib3")
 
@@ -151,3 +151,37 @@ def test_zeeps_exceptions_join_the_table_once_zeep_is_in_use() -> None:
                           (zeep.exceptions.ValidationError("Missing element login"), "SOAP processing failed")):
             error = translate(exc, attempt.rules, "get_balance", client.endpoint)
             assert isinstance(error, ProtocolError) and what in str(error)
+
+
+def test_threads_falling_back_at_once_make_one_zeep_client(monkeypatch: Any) -> None:
+    """A sync client is shared by many threads: the first Faults of several at once parse the WSDL
+    and make zeep's client once, for all of them."""
+    import threading
+
+    import zeep
+
+    from smsc_soap import _zeep
+
+    made = []
+    real = zeep.Client
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(zeep, "Client", counting)
+    endpoint = "http://127.0.0.1:9/threads/soap.php"  # an endpoint of its own: nothing made yet
+    barrier = threading.Barrier(8)
+    got: List[Any] = []
+
+    def fall_back() -> None:
+        barrier.wait()
+        got.append(_zeep.client_for(endpoint))
+
+    threads = [threading.Thread(target=fall_back) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(got) == 8 and all(client is got[0] for client in got)
+    assert len(made) == 1
