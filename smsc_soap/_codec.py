@@ -3,7 +3,7 @@ zeep's own reading of the WSDL implies, so that a call writes and reads with lxm
 
 zeep stays the source of truth: what each operation needs (element names, their order, which are
 required, the SOAPAction) is zeep's reading of the vendored WSDL (:func:`describe`), kept as plain
-data in :mod:`smsc_soap._codec_table` (``python -m smsc_soap._codec_table`` writes it again), so
+data in :mod:`smsc_soap._codec_table` (``python scripts/codec_table.py`` writes it again), so
 that a client is made and calls without loading zeep at all. Whatever does not fit the plain shape
 these readers know (a missing required field, a value that is not text, an answer with
 attributes, out of order, a Fault, ...) is left to zeep (``None``: "ask zeep"), loaded then
@@ -18,8 +18,8 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 import lxml.etree
 
-from ._core.answers import PhoneErrors, Raw
 from . import _wsdl
+from ._core.answers import PhoneErrors, Raw
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
@@ -218,7 +218,7 @@ def wsdl_digest() -> str:
 def codec_at(endpoint: str) -> Codec:
     """The codec of ``endpoint``, shared by every client of it: from the table, without zeep; from
     zeep's reading (:func:`codec_from_zeep`) if the vendored WSDL is not the one the table was made
-    from (the table is stale: ``python -m smsc_soap._codec_table`` makes it again)."""
+    from (the table is stale: ``python scripts/codec_table.py`` writes it again)."""
     from . import _codec_table as table
 
     if wsdl_digest() != table.WSDL_SHA256:
