@@ -1,7 +1,7 @@
 """What :class:`~smsc_soap.Client` and :class:`~smsc_soap.AsyncClient` share before any I/O: the
 arguments of the constructor, ``from_env``, the repr, and preparing a call (the pattern of httpx's
-``BaseClient``). Each client adds its own shell (requests + zeep, or httpx + zeep's async client);
-every decision of a call stays in the sans-IO core (:mod:`smsc_soap._core`).
+``BaseClient``). Each client adds its own shell (requests, or httpx; zeep only for what the codec
+leaves to it); every decision of a call stays in the sans-IO core (:mod:`smsc_soap._core`).
 """
 from __future__ import annotations
 
