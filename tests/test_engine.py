@@ -309,6 +309,34 @@ def test_a_slow_reader_of_an_export_is_not_cut(responder: Responder, any_client:
     assert got == body
 
 
+def test_a_streamed_export_keeps_its_shared_slot_while_it_is_read(
+        responder: Responder, any_client: Any, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file may outlast its call's seconds, and so the lease of its slot in Redis: the lease is
+    renewed as the file is read, so no other worker takes the slot before the file ends."""
+    import redis
+
+    from smsc_soap import spec
+
+    redis.Redis.from_url(redis_url).flushall()
+    monkeypatch.setattr(spec, "SLOT_LEASE_MARGIN_SECONDS", 0.2)  # a lease of about 0.7 s
+    body = b"id;phone\r\n" + b"1;79991234567\r\n" * 12_000  # about three pieces of 64 KiB
+    responder.answer(body, content_type="text/csv")
+    client = _client(any_client, responder.url, timeout=0.5, limits=RedisLimits(redis_url, concurrency=1))
+    other_worker = RedisLimits(redis_url, concurrency=1)
+    got, refused = b"", 0
+    with client.exports.stream(7) as pieces:
+        for piece in pieces:
+            got += piece
+            time.sleep(0.6)  # together: 1.8 s, well past the first lease
+            with pytest.raises(LimitsUnavailable):
+                with other_worker.slot(client.limits_key, 0.05):
+                    pass
+            refused += 1
+    assert got == body and refused >= 3
+    with other_worker.slot(client.limits_key, 0.5):  # given back when the file ended
+        pass
+
+
 # --- import weight: each flavour loads its own shell only ----------------------------------------
 
 
