@@ -20,7 +20,7 @@ sys.path.insert(0, ROOT)
 
 from smsc_soap import _codec_table  # noqa: E402
 from smsc_soap._codec import table_source  # noqa: E402
-from smsc_soap.http_api.exports import whole_or_nothing  # noqa: E402
+from smsc_soap._files import whole_or_nothing  # noqa: E402
 
 
 def main() -> int:

@@ -33,6 +33,7 @@ from typing import (
 )
 
 from . import spec
+from ._files import try_lock
 from ._core import journal as core
 from ._core import reconcile
 from ._core.journal import JournalCorrupt, JournalError, JournalLocked, JournalMismatch
@@ -61,20 +62,9 @@ _END: Any = object()
 
 
 def _lock(fd: int, path: str) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: a lock on the first byte, released at exit
-        import msvcrt
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-        except OSError:
-            raise JournalLocked(f"{path}: the journal is in use by another run") from None
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if not try_lock(fd):
         raise JournalLocked(f"{path}: the journal is in use by another run (it is locked); wait for it "
-                            "to end, or stop it: nothing was sent by this one") from None
+                            "to end, or stop it: nothing was sent by this one")
 
 
 class JournalFile:

@@ -28,6 +28,7 @@ from ..spec import TASK_FIELDS
 from ..http_api.calls import HttpCall
 from ..http_api.wire import (STREAM_CHUNK, PageAccess, PagePlan, R, RawAnswer, file_start_error, log_request,
                              read_plan_answer, request_headers)
+from .._files import whole_or_nothing
 from ..redact import Secret
 from .transport import _HTTP_EXCEPTIONS, Exchange, _read_raw
 
@@ -249,7 +250,7 @@ class AsyncExports:
         """As the sync ``get_file``: a path gets the whole file or nothing. The writes to ``to``
         are plain (blocking) writes of one piece each (ASSUMPTION: a local file keeps up)."""
         if isinstance(to, (str, os.PathLike)):
-            with _exports.whole_or_nothing(to) as out:
+            with whole_or_nothing(to) as out:
                 return await self.get_file(task, name=name, to=out)
         written = 0
         async with self.stream(task, name=name) as pieces:
