@@ -23,18 +23,26 @@ def _left(deadline: float) -> float:
 
 
 class DeadlineReader(io.RawIOBase):
-    """A socket's input that ends in ``socket.timeout`` at ``deadline``."""
+    """A socket's input that ends in ``socket.timeout`` at ``deadline``. It reads through the
+    socket's own file object, which holds a reference to it: closing the socket (http.client does
+    as soon as an answer says the connection ends) waits until this reader is closed too."""
 
     def __init__(self, sock: socket.socket, deadline: float) -> None:
         super().__init__()
         self._sock, self._deadline = sock, deadline
+        self._raw = sock.makefile("rb", buffering=0)
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
+    def readinto(self, buffer: Any) -> Optional[int]:
         self._sock.settimeout(_left(self._deadline))
-        return self._sock.recv_into(buffer)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
 
 
 class DeadlineSocket:

@@ -43,3 +43,48 @@ def test_a_handler_that_answers_is_forwarded_to_as_before(responder: Responder) 
     responder.answer(b"OK", content_type="text/plain")
     assert Forwarder(responder.url, timeout=GIVEN).forward("POST", "a=1", b"id=1", "text/plain") == "HTTP 200"
     assert responder.requests[-1].body == b"id=1"
+
+
+class _LateBody:
+    """Answers one request with an HTTP/1.0 head at once and its body 0.2 s later: http.client
+    closes its socket as soon as such a head is read, while the body is still to come."""
+
+    def __init__(self, status: int) -> None:
+        import socket
+        import threading
+
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(1)
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/hook"
+        head = b"HTTP/1.0 %d Whatever\r\nContent-Length: 5\r\nLocation: http://127.0.0.1:9/\r\n\r\n" % status
+        threading.Thread(target=self._serve, args=(head,), daemon=True).start()
+
+    def _serve(self, head: bytes) -> None:
+        conn, _ = self._listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(head)
+            time.sleep(0.2)
+            conn.sendall(b"hello")
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+@pytest.mark.parametrize("status", [200, 307, 500])
+def test_an_answer_whose_body_comes_after_its_head_is_read_whole(status: int,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The socket is closed by http.client under the reader's feet: the reader keeps it open."""
+    handler = _LateBody(status)
+    try:
+        note = " (a redirect: not followed)" if status == 307 else ""
+        assert Forwarder(handler.url, timeout=5).forward("POST", "", b"id=1", "text/plain") == f"HTTP {status}{note}"
+    finally:
+        handler.close()
+    monkeypatch.setattr(assumptions, "CALLBACK_ATTEMPT_SECONDS", 5.0)
+    handler = _LateBody(status)
+    try:
+        assert callbacks.Target(handler.url).post(b"id=1", "text/plain") == status
+    finally:
+        handler.close()
