@@ -34,7 +34,7 @@ from .. import params, spec
 from .._core.flood import FloodCount, FloodWarning  # noqa: F401 - FloodWarning: importable here
 from .._core import calls
 from ..errors import SendOutcomeUnknown, SmscError, ValidationError
-from ..query import _SAFE, format_list, parse_list_line, recipient_options, written_line
+from ..query import encode_value, format_list, parse_list_line, recipient_options, written_line
 from ..results import PhoneError, SendResult
 
 __all__ = [
@@ -226,7 +226,7 @@ class _Chunker:
 
     def add(self, line: _Line) -> Optional[Chunk]:
         """Add ``line``; the chunk it closed, if any."""
-        encoded = quote(line.plain, safe=_SAFE)
+        encoded = encode_value(line.plain)
         closed = None
         if self._open and (len(self._open) >= self.lines or line.key != self._open[0][0].key
                            or self._bytes + len(encoded) + 3 > self.size):
@@ -242,7 +242,7 @@ class _Chunker:
         senders = {line.sender for line in lines}
         mixed = len(senders) > 1
         if mixed:
-            encoded = [quote(line.written(True), safe=_SAFE) for line in lines]
+            encoded = [encode_value(line.written(True)) for line in lines]
         else:
             encoded = [text for _, text in self._open]
         message_id, send_time, extended, address = lines[0].key
