@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Callable, Deque, Iterable, Iterator, List, Optional, Set, Union
+from typing import TYPE_CHECKING, Callable, Deque, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
 from .. import spec
 from .._core.bulk import (
@@ -28,21 +28,26 @@ def _send_list(client: "BulkSender", chunk: Chunk) -> SendResult:
                             extended=dict(chunk.extended))
 
 
-def _send_chunk(client: "BulkSender", chunk: Chunk, before_send: Optional[Callable[[Chunk], None]]) -> List[Outcome]:
-    """The outcome of each message of ``chunk``, from one send_sms2 with ``list``. ``before_send``
-    runs once the request has its slot, right before it leaves: a journal's ``pending`` records
-    only requests that may really have gone, not those still waiting for a slot."""
+def _send_chunk(client: "BulkSender", chunk: Chunk,
+                before_send: Optional[Callable[[Chunk], None]]) -> Union[SendResult, SmscError]:
+    """The answer to ``chunk``'s one send_sms2 with ``list``, or its typed error (read into
+    outcomes by the consuming thread, not here: a worker goes back to the wire sooner).
+    ``before_send`` runs once the request has its slot, right before it leaves: a journal's
+    ``pending`` records only requests that may really have gone, not those still waiting for a slot."""
     try:
         with client.bulk_slots:
             if before_send is not None:
                 before_send(chunk)
-            result = _send_list(client, chunk)
+            return _send_list(client, chunk)
     except SmscError as error:
-        return not_sent(chunk, error)
-    return read_outcomes(chunk, result)
+        return error
 
 
-Pending = Union["Future[List[Outcome]]", List[Outcome]]
+def _outcomes(chunk: Chunk, answer: Union[SendResult, SmscError]) -> List[Outcome]:
+    return not_sent(chunk, answer) if isinstance(answer, SmscError) else read_outcomes(chunk, answer)
+
+
+Pending = Union[Tuple[Chunk, "Future[Union[SendResult, SmscError]]"], List[Outcome]]
 
 
 def send_bulk(client: "BulkSender", messages: Iterable[MessageLike], *, concurrency: Optional[int] = None,
@@ -63,7 +68,7 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed]], slots: in
     tally = Tally()
     window = slots * spec.BULK_WINDOW_PER_SLOT
     queue: Deque[Pending] = deque()  # in input order
-    running: Set["Future[List[Outcome]]"] = set()
+    running: Set["Future[Union[SendResult, SmscError]]"] = set()
     exhausted = False
 
     def report(outcomes: List[Outcome]) -> Iterator[Outcome]:
@@ -88,25 +93,27 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed]], slots: in
                     tally.queued += len(item)
                     future = pool.submit(_send_chunk, client, item, before_send)
                     running.add(future)
-                    queue.append(future)
+                    queue.append((item, future))
                 if not queue:
                     break
                 if ordered:
                     head = queue.popleft()
                     if not isinstance(head, list):
-                        running.discard(head)
-                        head = head.result()
+                        chunk, future = head
+                        running.discard(future)
+                        head = _outcomes(chunk, future.result())
                     yield from report(head)
                     continue
                 ready: List[Pending] = [entry for entry in queue if isinstance(entry, list)]
                 if not ready:
                     wait(running, return_when=FIRST_COMPLETED)
-                    ready = [entry for entry in queue if not isinstance(entry, list) and entry.done()]
+                    ready = [entry for entry in queue if not isinstance(entry, list) and entry[1].done()]
                 queue = deque(entry for entry in queue if not any(entry is done for done in ready))
                 for entry in ready:
                     if not isinstance(entry, list):
-                        running.discard(entry)
-                        entry = entry.result()
+                        chunk, future = entry
+                        running.discard(future)
+                        entry = _outcomes(chunk, future.result())
                     yield from report(entry)
         finally:
             for future in running:
