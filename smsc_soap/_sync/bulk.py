@@ -5,6 +5,7 @@ finish). What a chunk is and how its answer is read are shared with the async pi
 """
 from __future__ import annotations
 
+import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Callable, Deque, Iterable, Iterator, List, Optional, Set, Tuple, Union
@@ -94,6 +95,10 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed]], slots: in
                     future = pool.submit(_send_chunk, client, item, before_send)
                     running.add(future)
                     queue.append((item, future))
+                    # Writing chunks holds the GIL; a worker whose answer came waits for it (up to
+                    # the 5 ms switch interval) before it can send again. Let it in now, between
+                    # two chunks: the next request leaves sooner (about 2 % of the limit).
+                    time.sleep(0)
                 if not queue:
                     break
                 if ordered:
