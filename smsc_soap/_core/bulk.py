@@ -179,6 +179,10 @@ def _message(item: MessageLike) -> Message:
 _Key = Tuple[Optional[str], Optional[str], Tuple[Tuple[str, Any], ...], Optional[str]]
 
 
+#: The key of a message with no id, time or channel of its own (most of a bulk send).
+_PLAIN_KEY: _Key = (None, None, (), None)
+
+
 class _Line:
     """One message, checked and written once (by format_list, the one list writer). A channel's
     message is checked as send_sms2 checks it (:func:`~smsc_soap._core.calls.send2_fields`)."""
@@ -191,14 +195,15 @@ class _Line:
         self.sender: Optional[str]
         self.key: _Key
         self.options: Dict[str, bool] = {}
-        if isinstance(message.text, channels.Message):
+        if type(message.text) is not str and isinstance(message.text, channels.Message):
             self._channel_line(message, message.text)
         else:
             self.mes = message.text
             self.plain, phones = written_line(0, (message.phones, message.text), _PLAIN)
             self.phones = tuple(phones.split(","))  # phones_field's join: each entry as split_phones gives it
             self.sender = params.sender_field(message.sender) if message.sender is not None else None
-            self.key = (params.id_field(message.id), params.time_field(message.time), (), None)
+            self.key = _PLAIN_KEY if message.id is None and message.time is None else (
+                params.id_field(message.id), params.time_field(message.time), (), None)
 
     def _channel_line(self, message: Message, text: channels.Message) -> None:
         fields, extended = calls.send2_fields(message.phones, text, message.id, message.sender, message.time, {})
@@ -310,14 +315,14 @@ def read_outcomes(chunk: Chunk, result: SendResult) -> List[Outcome]:
     refused: Dict[str, Deque[PhoneError]] = {}
     for entry in result.errors:
         refused.setdefault(_digits(entry.phone), deque()).append(entry)
-    alone = len(chunk) == 1
+    message_id, cost = result.id or chunk.id, result.cost if len(chunk) == 1 else None
     outcomes: List[Outcome] = []
     for index, message, phones in zip(chunk.indices, chunk.messages, chunk.phones):
         failed = tuple(refused[key].popleft() for key in map(_digits, phones) if refused.get(key)) if refused else ()
         if failed and len(failed) == len(phones):
-            outcomes.append(Failed(index, message, None, result.id or chunk.id, failed))
+            outcomes.append(Failed(index, message, None, message_id, failed))
             continue
-        outcomes.append(Sent(index, message, result.id or chunk.id, phones, result.cost if alone else None, failed))
+        outcomes.append(Sent(index, message, message_id, phones, cost, failed))
     return outcomes
 
 
