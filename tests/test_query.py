@@ -21,6 +21,7 @@ from smsc_soap.query import (
     ExtendedParams,
     build_query,
     encode_value,
+    encoded_length,
     format_list,
     recipient_options,
 )
@@ -472,11 +473,12 @@ def test_list_round_trips_through_the_encoding(mes, sender, tz):
     assert parse_qs(query, keep_blank_values=True) == {"list": [f"{sender},{tz}|79991234567:{mes}"]}
 
 
-@given(st.text(st.characters(exclude_categories=("Cs",))))
+@given(st.text(st.characters(exclude_categories=("Cs",))) | st.text("%25 ab\n,:/@~&+"))
 def test_encode_value_writes_what_quote_writes(text: str) -> None:
-    # A value (a bulk send's every list line) is encoded by one table lookup per byte; what goes
+    # A value (a bulk send's whole list) is encoded by one replace per distinct byte; what goes
     # on the wire is exactly urllib's quote with the query's safe characters.
     assert encode_value(text) == quote(text, safe=",:/@")
+    assert encoded_length(text) == len(quote(text, safe=",:/@"))
 
 
 def test_encode_value_refuses_what_utf8_cannot_carry_as_quote_does() -> None:

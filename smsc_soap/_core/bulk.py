@@ -26,7 +26,6 @@ from decimal import Decimal
 from typing import (
     TYPE_CHECKING, Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union,
 )
-from urllib.parse import quote
 
 from .. import channels
 from .. import message as sms
@@ -34,7 +33,7 @@ from .. import params, spec
 from .._core.flood import FloodCount, FloodWarning  # noqa: F401 - FloodWarning: importable here
 from .._core import calls
 from ..errors import SendOutcomeUnknown, SmscError, ValidationError
-from ..query import encode_value, format_list, parse_list_line, recipient_options, written_line
+from ..query import encode_value, encoded_length, format_list, parse_list_line, recipient_options, written_line
 from ..results import PhoneError, SendResult
 
 __all__ = [
@@ -42,8 +41,8 @@ __all__ = [
     "Tally", "Unknown", "check_options", "chunks", "not_sent", "read_outcomes",
 ]
 
-#: Lines of ``list`` are joined with the page's "%0A" (004:181).
-_ENCODED_LINE_SEPARATOR = quote(spec.LIST_LINE_SEPARATOR)
+#: Lines of ``list`` are joined with the page's "%0A" (004:181): its length, encoded.
+_ENCODED_SEPARATOR_LENGTH = encoded_length(spec.LIST_LINE_SEPARATOR)
 #: format_list's options for a plain SMS line (no e-mail, no telegram recipients).
 _PLAIN = {"allow_email": False, "allow_telegram": False}
 
@@ -226,30 +225,29 @@ class _Chunker:
 
     def __init__(self, lines: int, size: int, name: Optional[ChunkNamer] = None) -> None:
         self.lines, self.size, self.name = lines, size, name
-        self._open: List[Tuple[_Line, str]] = []
+        self._open: List[_Line] = []
         self._bytes = 0
 
     def add(self, line: _Line) -> Optional[Chunk]:
         """Add ``line``; the chunk it closed, if any."""
-        encoded = encode_value(line.plain)
+        size = encoded_length(line.plain) + _ENCODED_SEPARATOR_LENGTH
         closed = None
-        if self._open and (len(self._open) >= self.lines or line.key != self._open[0][0].key
-                           or self._bytes + len(encoded) + 3 > self.size):
+        if self._open and (len(self._open) >= self.lines or line.key != self._open[0].key
+                           or self._bytes + size > self.size):
             closed = self.flush()
-        self._open.append((line, encoded))
-        self._bytes += len(encoded) + 3
+        self._open.append(line)
+        self._bytes += size
         return closed
 
     def flush(self) -> Optional[Chunk]:
         if not self._open:
             return None
-        lines = [line for line, _ in self._open]
+        lines = self._open
         senders = {line.sender for line in lines}
         mixed = len(senders) > 1
-        if mixed:
-            encoded = [encode_value(line.written(True)) for line in lines]
-        else:
-            encoded = [text for _, text in self._open]
+        # Encoded whole, not line by line: the same bytes ("\n" is "%0A"), in far fewer steps.
+        encoded_list = encode_value(spec.LIST_LINE_SEPARATOR.join(
+            [line.written(True) for line in lines] if mixed else [line.plain for line in lines]))
         message_id, send_time, extended, address = lines[0].key
         self._open, self._bytes = [], 0
         indices = tuple(line.index for line in lines)
@@ -260,7 +258,7 @@ class _Chunker:
             phones=tuple(line.phones for line in lines),
             sender=address if address is not None else (None if mixed else next(iter(senders))),
             time=send_time,
-            encoded_list=_ENCODED_LINE_SEPARATOR.join(encoded),
+            encoded_list=encoded_list,
             extended=extended,
         )
 
