@@ -354,10 +354,10 @@ class SoapTransport(zeep.Transport):
             return session.post(address, data=data, headers=headers, allow_redirects=False, verify=self._verify(),
                                 timeout=timeout, stream=True)
         settings, auth = self._environment(address, self._verify())
-        return session.send(self._prepare(address, data, headers, auth), allow_redirects=False, timeout=timeout,
+        return session.send(self._prepared_request(address, data, headers, auth), allow_redirects=False, timeout=timeout,
                             **settings)
 
-    def _prepare(self, address: str, data: bytes, headers: Mapping[str, str], auth: Any) -> requests.PreparedRequest:
+    def _prepared_request(self, address: str, data: bytes, headers: Mapping[str, str], auth: Any) -> requests.PreparedRequest:
         """``session.prepare_request`` of the POST. While nothing per request can change what it
         writes but the body (no cookie in the session's jar, no params, no hooks, no auth but
         the environment's, which ignores the body), a copy of one request prepared per address
@@ -394,7 +394,7 @@ class SoapTransport(zeep.Transport):
         return found
 
 
-#: Prepared requests kept per transport (:meth:`SoapTransport._prepare`): one per address and
+#: Prepared requests kept per transport (:meth:`SoapTransport._prepared_request`): one per address and
 #: operation in use, with room to spare.
 _PREPARED_KEPT = 64
 
