@@ -56,8 +56,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._sync.client import Client
     from .hlr import HlrReport, parse_hlr_report
 
-# The client pulls in zeep and requests; the package is also imported by the pytest plugins in
-# every test run of every user, so those names load on first use only.
+# The clients pull in requests or httpx (zeep only when a call needs it); the package is also
+# imported by the pytest plugins in every test run of every user, so those names load on first use only.
 _LAZY = {"AsyncClient": "async_client", "Client": "client", "Reconciliation": "_base", "RetryPolicy": "_core.retry",
          "HlrReport": "hlr", "parse_hlr_report": "hlr"}
 # The channels' messages: loaded by the first one used (their classes cost ~7 ms to make).

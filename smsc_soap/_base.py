@@ -1,7 +1,7 @@
 """What :class:`~smsc_soap.Client` and :class:`~smsc_soap.AsyncClient` share before any I/O: the
 arguments of the constructor, ``from_env``, the repr, and preparing a call (the pattern of httpx's
-``BaseClient``). Each client adds its own shell (requests + zeep, or httpx + zeep's async client);
-every decision of a call stays in the sans-IO core (:mod:`smsc_soap._core`).
+``BaseClient``). Each client adds its own shell (requests, or httpx; zeep only for what the codec
+leaves to it); every decision of a call stays in the sans-IO core (:mod:`smsc_soap._core`).
 """
 from __future__ import annotations
 
@@ -37,6 +37,13 @@ class ClientBase:
     _apikey: Secret
     _secrets: Tuple[Secret, Secret]
     _settings: TransportSettings
+    _account: str
+
+    @property
+    def limits_key(self) -> str:
+        """The key this login's limits are kept under (:func:`smsc_soap.limits.account_key`): the
+        same in every client, process and machine of the login, so what they share meets there."""
+        return self._account
 
     def _configure(self, login: Optional[str], psw: Optional[str], apikey: Optional[str], host: Optional[str],
                    url: Optional[str], timeout: Timeout, verify: Union[bool, str],

@@ -1,20 +1,24 @@
 """zeep's generic work done once: per operation, the envelope writer and the answer reader that
 zeep's own reading of the WSDL implies, so that a call writes and reads with lxml directly.
 
-zeep stays the source of truth: everything here is taken from zeep's binding when the WSDL is
-loaded (element names, their order, which are required, the SOAPAction), and whatever does not
-fit the plain shape these readers know (a missing required field, a value that is not text, an
-answer with attributes, out of order, a Fault, ...) is left to zeep (``None``: "ask zeep").
-tests/test_codec.py holds both to zeep's own serialisation and parsing, hypothesis-generated
-arguments and answers included.
+zeep stays the source of truth: what each operation needs (element names, their order, which are
+required, the SOAPAction) is zeep's reading of the vendored WSDL (:func:`describe`), kept as plain
+data in :mod:`smsc_soap._codec_table` (``python scripts/codec_table.py`` writes it again), so
+that a client is made and calls without loading zeep at all. Whatever does not fit the plain shape
+these readers know (a missing required field, a value that is not text, an answer with
+attributes, out of order, a Fault, ...) is left to zeep (``None``: "ask zeep"), loaded then
+(:mod:`smsc_soap._zeep`). tests/test_codec.py holds the table to zeep's reading now, and the
+codec to zeep's own serialisation and parsing, hypothesis-generated arguments and answers included.
 """
 from __future__ import annotations
 
 import functools
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+import hashlib
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 import lxml.etree
 
+from . import _wsdl
 from ._core.answers import PhoneErrors, Raw
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -22,37 +26,94 @@ _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _BODY = f"{{{SOAP_ENV}}}Body"
 #: send_sms2's repeated element of per-number errors and its fields (what ``answers.flatten`` reads).
 _ERRORS = "errors"
+#: Where the endpoint goes in the table's strings: the service writes its own URL into the
+#: WSDL's targetNamespace and soapAction (:data:`smsc_soap._wsdl.VENDORED_NAMESPACE`).
+ENDPOINT = "{endpoint}"
+
+
+class Shape(NamedTuple):
+    """What one operation's writer and reader need, as zeep reads the WSDL: plain data."""
+
+    request_tag: str  #: the request element, ``{namespace}name``
+    request_namespace: str
+    #: (field, required) in the schema's order: the order zeep writes them in.
+    fields: Tuple[Tuple[str, bool], ...]
+    simple: bool  #: every field a plain string: the codec's to write
+    soapaction: str
+    answer_tag: str  #: the answer element, ``{namespace}name``
+    result_tag: str  #: the one element inside it
+    order: Tuple[str, ...]  #: the result's elements in the schema's order
+    error_fields: Tuple[str, ...]  #: the fields of send_sms2's ``errors`` items
+    readable: bool  #: the result's every element plain (or send_sms2's errors): the codec's to read
+
+
+def describe(binding: Any) -> Dict[str, Shape]:
+    """Every operation of zeep's ``binding`` whose shape the codec knows (the rest: zeep's)."""
+    shapes: Dict[str, Shape] = {}
+    for name in binding._operations:
+        try:
+            shapes[name] = _shape(binding.get(name))
+        except (AttributeError, TypeError, ValueError):  # a shape this codec does not know: zeep's
+            continue
+    return shapes
+
+
+def _shape(operation: Any) -> Shape:
+    body = operation.input.body
+    output = operation.output.body
+    (_, result), = output.type.elements
+    return Shape(
+        request_tag=body.qname.text, request_namespace=body.qname.namespace,
+        fields=tuple((field, element.min_occurs > 0) for field, element in body.type.elements),
+        simple=all(_is_simple(element) for _, element in body.type.elements),
+        soapaction=operation.soapaction, answer_tag=output.qname.text, result_tag=_local(result),
+        order=tuple(_local(element) for _, element in result.type.elements),
+        error_fields=next((tuple(_local(item) for _, item in element.type.elements)
+                           for field, element in result.type.elements if field == _ERRORS), ()),
+        readable=bool(output.type.elements) and all(
+            _is_simple(element) or (field == _ERRORS and element.max_occurs == "unbounded")
+            for field, element in result.type.elements))
+
+
+def _put(shape: Shape, old: str, new: str) -> Shape:
+    """``shape`` with ``old`` replaced by ``new`` in each of its strings."""
+    return Shape(*(_replace(value, old, new) for value in shape))
+
+
+def _replace(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, tuple):
+        return tuple(_replace(item, old, new) for item in value)
+    return value
+
+
+def as_table(shapes: Mapping[str, Shape], endpoint: str) -> Dict[str, Shape]:
+    """``shapes`` read at ``endpoint`` with the endpoint made the placeholder (:data:`ENDPOINT`)."""
+    return {name: _put(shape, endpoint, ENDPOINT) for name, shape in shapes.items()}
+
+
+def at_endpoint(table: Mapping[str, Mapping[str, Any]], endpoint: str) -> Dict[str, Shape]:
+    """The table's shapes (:mod:`smsc_soap._codec_table`) with ``endpoint`` in place of the placeholder."""
+    return {name: _put(Shape(**fields), ENDPOINT, endpoint) for name, fields in table.items()}
 
 
 class Operation:
-    """One operation's writer and reader, from zeep's binding of it."""
+    """One operation's writer and reader, from its :class:`Shape`."""
 
-    def __init__(self, binding: Any, name: str) -> None:
-        operation = binding.get(name)
-        body = operation.input.body
-        self.request_tag = body.qname.text
-        self._request_nsmap = {"ns0": body.qname.namespace}
-        #: (field, required) in the schema's order: the order zeep writes them in.
-        self.fields: Tuple[Tuple[str, bool], ...] = tuple(
-            (field, element.min_occurs > 0) for field, element in body.type.elements)
+    def __init__(self, shape: Shape) -> None:
+        self.request_tag = shape.request_tag
+        self._request_nsmap = {"ns0": shape.request_namespace}
+        self.fields = shape.fields
         self._known = frozenset(field for field, _ in self.fields)
-        self._simple = all(_is_simple(element) for _, element in body.type.elements)
-        self.headers = {"SOAPAction": f'"{operation.soapaction}"', "Content-Type": "text/xml; charset=utf-8"}
-        output = operation.output.body
-        self.answer_tag = output.qname.text
-        (result_name, result), = output.type.elements
-        self.result_tag = _local(result)
-        self.result_name = result_name
-        self._order: Dict[str, int] = {}
-        self._error_fields: Tuple[str, ...] = ()
-        for index, (field, element) in enumerate(result.type.elements):
-            self._order[_local(element)] = index
-            if field == _ERRORS:
-                self._error_fields = tuple(_local(item) for _, item in element.type.elements)
+        self._simple = shape.simple
+        self.headers = {"SOAPAction": f'"{shape.soapaction}"', "Content-Type": "text/xml; charset=utf-8"}
+        self.answer_tag = shape.answer_tag
+        self.result_tag = shape.result_tag
+        self._order: Dict[str, int] = {tag: index for index, tag in enumerate(shape.order)}
+        self._error_fields = shape.error_fields
         self._nsmap = {"soap-env": SOAP_ENV}
-        self._readable = output.type.elements and all(
-            _is_simple(element) or (field == _ERRORS and element.max_occurs == "unbounded")
-            for field, element in result.type.elements)
+        self._readable = shape.readable
 
     # --- writing -----------------------------------------------------------------------------------
 
@@ -139,21 +200,64 @@ def _is_simple(element: Any) -> bool:
 
 
 class Codec:
-    """Every operation of one binding: built when the client is made, shared by its calls."""
+    """Every operation of one endpoint: built when the client is made, shared by its calls."""
 
-    def __init__(self, binding: Any) -> None:
-        self.operations: Dict[str, Operation] = {}
-        for name in binding._operations:
-            try:
-                self.operations[name] = Operation(binding, name)
-            except (AttributeError, TypeError, ValueError):  # a shape this codec does not know: zeep's
-                continue
+    def __init__(self, shapes: Mapping[str, Shape]) -> None:
+        self.operations: Dict[str, Operation] = {name: Operation(shape) for name, shape in shapes.items()}
 
     def get(self, operation: str) -> Optional[Operation]:
         return self.operations.get(operation)
 
 
+def wsdl_digest() -> str:
+    """The SHA-256 of the vendored WSDL: the table holds the one it was made from."""
+    return hashlib.sha256(_wsdl.vendored_wsdl()).hexdigest()
+
+
 @functools.lru_cache(maxsize=64)
-def codec_for(binding: Any) -> Codec:
-    """The codec of ``binding`` (zeep's, shared by every client of one endpoint: built once)."""
-    return Codec(binding)
+def codec_at(endpoint: str) -> Codec:
+    """The codec of ``endpoint``, shared by every client of it: from the table, without zeep; from
+    zeep's reading (:func:`codec_from_zeep`) if the vendored WSDL is not the one the table was made
+    from (the table is stale: ``python scripts/codec_table.py`` writes it again)."""
+    from . import _codec_table as table
+
+    if wsdl_digest() != table.WSDL_SHA256:
+        return codec_from_zeep(endpoint)
+    return Codec(at_endpoint(table.OPERATIONS, endpoint))
+
+
+def codec_from_zeep(endpoint: str) -> Codec:
+    """The codec of ``endpoint`` as zeep reads the WSDL now (loads zeep; parses the WSDL)."""
+    from ._zeep import binding_at
+
+    return Codec(describe(binding_at(endpoint)))
+
+
+# --- the table: smsc_soap/_codec_table.py, written by scripts/codec_table.py --------------------
+
+
+def table_source() -> str:
+    """The text of :mod:`smsc_soap._codec_table` from zeep's reading of the vendored WSDL now."""
+    from ._zeep import binding_at
+
+    shapes = as_table(describe(binding_at(_wsdl.VENDORED_NAMESPACE)), _wsdl.VENDORED_NAMESPACE)
+    lines = [_TABLE_HEAD, f"WSDL_SHA256 = {wsdl_digest()!r}", "", "OPERATIONS: Dict[str, Dict[str, Any]] = {"]
+    for name in sorted(shapes):
+        lines.append(f"    {name!r}: {{")
+        lines.extend(f"        {field!r}: {value!r}," for field, value in shapes[name]._asdict().items())
+        lines.append("    },")
+    return "\n".join(lines + ["}", ""])
+
+
+_TABLE_HEAD = '''"""Every SOAP operation as zeep reads the vendored WSDL (smsc_soap/wsdl/soap.wsdl): what the
+codec (:mod:`smsc_soap._codec`, one :class:`~smsc_soap._codec.Shape` each) needs to write and
+read each one without loading zeep. ``{endpoint}`` stands for the endpoint in use.
+
+Generated from zeep's reading, do not edit: ``python scripts/codec_table.py`` writes it again.
+Clients use it while WSDL_SHA256 is the vendored WSDL's; once that changed, they read the WSDL
+with zeep until the table is written again. tests/test_codec.py checks it against zeep's reading.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict
+'''

@@ -1,4 +1,4 @@
-"""The endpoint rule and the vendored WSDL, parsed once per endpoint per process.
+"""The endpoint rule and the vendored WSDL (zeep's parse of it: :func:`smsc_soap._zeep.wsdl_document`).
 
 The live service writes its own URL (scheme, host, path) into the WSDL's targetNamespace, every
 soapAction and the port address (../shared/spec/wsdl-evidence.md), and a request built with one
@@ -8,14 +8,10 @@ place before parsing: nothing is ever fetched.
 from __future__ import annotations
 
 import functools
-import io
 import re
 from importlib import resources
 from typing import Optional
 from urllib.parse import urlsplit
-
-import zeep
-from zeep.wsdl import Document
 
 #: The URL the vendored WSDL carries; replaced by the endpoint in use.
 VENDORED_NAMESPACE = "https://smsc.ru/sys/soap.php"
@@ -70,20 +66,3 @@ def vendored_wsdl() -> bytes:
 def wsdl_for(endpoint: str) -> bytes:
     """The WSDL as the live service would serve it at ``endpoint``."""
     return vendored_wsdl().replace(VENDORED_NAMESPACE.encode(), endpoint.encode("ascii"))
-
-
-class _NoFetchTransport(zeep.Transport):
-    """A transport for parsing only: it refuses to load anything from anywhere."""
-
-    def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL imports nothing
-        raise RuntimeError(f"smsc_soap never fetches WSDL parts, refused {url!r}")
-
-
-@functools.lru_cache(maxsize=64)
-def wsdl_document(endpoint: str) -> Document:
-    """The parsed WSDL for ``endpoint``; cached, so each endpoint is parsed once per process."""
-    settings = zeep.Settings(forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    transport = _NoFetchTransport()  # type: ignore[no-untyped-call]  # zeep is not typed
-    # zeep annotates ``transport`` as a class, but it takes (and its own callers pass) an instance.
-    return Document(io.BytesIO(wsdl_for(endpoint)), transport, base=endpoint,  # type: ignore[arg-type]
-                    settings=settings)

@@ -171,7 +171,7 @@ def _rerun_wait(client: Client, key: str) -> bool:
     """Claim ``key`` (one delivery of a task); if it was claimed before, this delivery runs again
     (its worker died): wait until the first run's call has surely ended (the client's timeout
     since the first claim, on Redis's clock) and return True: ask the service before sending."""
-    age = client.limits.claim(client._account, key, CLAIM_SECONDS)
+    age = client.limits.claim(client.limits_key, key, CLAIM_SECONDS)
     if age is None:
         return False
     time.sleep(max(0.0, client.call_seconds() - age))

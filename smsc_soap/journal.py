@@ -33,10 +33,13 @@ from typing import (
 )
 
 from . import spec
+from ._files import try_lock
 from ._core import journal as core
 from ._core import reconcile
 from ._core.journal import JournalCorrupt, JournalError, JournalLocked, JournalMismatch
-from ._core.bulk import BadInput, Chunk, Failed, Message, MessageLike, Outcome, Sent, Unknown, _message, check_options
+from ._core.bulk import (
+    BadInput, Chunk, Failed, Message, MessageLike, Outcome, Sent, Unknown, as_message, check_options,
+)
 from .errors import RateLimited, ValidationError
 from .limits import concurrency_of
 
@@ -59,20 +62,9 @@ _END: Any = object()
 
 
 def _lock(fd: int, path: str) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: a lock on the first byte, released at exit
-        import msvcrt
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-        except OSError:
-            raise JournalLocked(f"{path}: the journal is in use by another run") from None
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if not try_lock(fd):
         raise JournalLocked(f"{path}: the journal is in use by another run (it is locked); wait for it "
-                            "to end, or stop it: nothing was sent by this one") from None
+                            "to end, or stop it: nothing was sent by this one")
 
 
 class JournalFile:
@@ -137,7 +129,7 @@ def file_source(path: str, encoding: str = "utf-8") -> Tuple[Dict[str, Any], int
              "encoding": encoding}, lines)
 
 
-def _source(source: Source) -> Mapping[str, Any]:
+def source_header(source: Source) -> Mapping[str, Any]:
     if source is None or isinstance(source, str):
         return {"kind": "messages", "label": source}
     return source
@@ -151,7 +143,7 @@ def item_digest(item: MessageLike) -> str:
     if isinstance(item, BadInput):
         return core.digest(["unreadable", str(item)])
     try:
-        message = _message(item)
+        message = as_message(item)
     except ValidationError:
         return core.digest(["not a message", repr(item)])
     phones = message.phones if isinstance(message.phones, str) else [str(p) for p in message.phones]
@@ -294,7 +286,7 @@ def _slots(options: Mapping[str, Any]) -> int:
                          options.get("bytes_per_request", spec.BULK_BYTES_PER_REQUEST))
 
 
-def _lookup_slots(client: object, options: Mapping[str, Any]) -> int:
+def lookup_slots(client: object, options: Mapping[str, Any]) -> int:
     """Lookups at once while a resume settles its open rows: the ``concurrency`` given, else the
     login's whole bound (``limits.concurrency_of`` the client's limits, which the engine's gate
     enforces across processes too): the resume sends nothing while it looks rows up."""
@@ -344,36 +336,20 @@ def reconcile_rows(client: "BulkSender", plan: Plan, slots: int, on_check: Optio
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-class JournaledSend(Iterator[Outcome]):
-    """The outcomes of ``Client.send_bulk(messages, journal=PATH)``, each recorded before it is
-    yielded; ``index`` is the message's input position. ``sent_before`` (rows an earlier run
-    sent), ``reconciled`` (rows found sent by their lookup) and ``counts`` (this run's events)
-    say what the run did. The journal stays locked until the iteration ends or :meth:`close`."""
+class JournaledRun:
+    """What a journaled run is, sync or async: its journal opened, locked and bound to the
+    messages (closed again if that fails), and what the run did: ``sent_before`` (rows an earlier
+    run sent), ``reconciled`` (rows found sent by their lookup), ``counts`` (this run's events)."""
 
-    def __init__(self, client: "BulkSender", messages: Iterable[MessageLike], path: str, source: Source,
-                 on_check: Optional[CheckProgress], options: Dict[str, Any]) -> None:
-        from ._sync.bulk import send_bulk as plain_send_bulk
-
-        slots = _lookup_slots(client, options)
+    def __init__(self, messages: Iterable[MessageLike], path: str, source: Source, call_seconds: float) -> None:
         self.path = os.fspath(path)
-        self.journal = JournalFile(self.path, _source(source))
+        self.journal = JournalFile(self.path, source_header(source))
         try:
-            self.plan = plan = Plan(self.journal, client.call_seconds())
-            plan.prepare(messages)
+            self.plan = Plan(self.journal, call_seconds)
+            self.plan.prepare(messages)
         except BaseException:
             self.journal.close()
             raise
-
-        def run() -> Generator[Outcome, None, None]:
-            try:
-                reconcile_rows(client, plan, slots, on_check)
-                for outcome in plain_send_bulk(client, plan.inputs(), chunk_id=plan.chunk_id,
-                                               before_send=plan.before_send, **options):
-                    yield plan.record(outcome)
-            finally:
-                self.journal.close()
-
-        self._outcomes = run()
 
     @property
     def sent_before(self) -> int:
@@ -386,6 +362,32 @@ class JournaledSend(Iterator[Outcome]):
     @property
     def counts(self) -> Counter[str]:
         return self.plan.counts
+
+
+class JournaledSend(JournaledRun, Iterator[Outcome]):
+    """The outcomes of ``Client.send_bulk(messages, journal=PATH)``, each recorded before it is
+    yielded; ``index`` is the message's input position. ``sent_before``, ``reconciled`` and
+    ``counts`` say what the run did (:class:`JournaledRun`). The journal stays locked until the
+    iteration ends or :meth:`close`."""
+
+    def __init__(self, client: "BulkSender", messages: Iterable[MessageLike], path: str, source: Source,
+                 on_check: Optional[CheckProgress], options: Dict[str, Any]) -> None:
+        from ._sync.bulk import send_bulk as plain_send_bulk
+
+        slots = lookup_slots(client, options)
+        super().__init__(messages, path, source, client.call_seconds())
+        plan = self.plan
+
+        def run() -> Generator[Outcome, None, None]:
+            try:
+                reconcile_rows(client, plan, slots, on_check)
+                for outcome in plain_send_bulk(client, plan.inputs(), chunk_id=plan.chunk_id,
+                                               before_send=plan.before_send, **options):
+                    yield plan.record(outcome)
+            finally:
+                self.journal.close()
+
+        self._outcomes = run()
 
     def __next__(self) -> Outcome:
         return next(self._outcomes)

@@ -28,7 +28,7 @@ import queue
 import secrets
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Protocol, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Protocol, Tuple, Union
 
 from . import spec
 from ._core.backoff import (
@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ._core.retry import RetryPolicy
 
-__all__ = ["InMemoryLimits", "Limits", "LimitsUnavailable", "RedisLimits", "account_key", "concurrency_of"]
+__all__ = ["InMemoryLimits", "Lease", "Limits", "LimitsUnavailable", "RedisLimits", "account_key", "concurrency_of"]
 
 log = logging.getLogger("smsc_soap")
 Scopes = Tuple[Scope, Scope]
@@ -89,9 +89,11 @@ class Limits(Protocol):
     def opened(self, account: str, error: ApiError, scopes: Scopes, policy: "RetryPolicy") -> Optional[str]:
         """After the service's ``error``: open its back-off window if it is a 4 or a 9; the note."""
 
-    def slot(self, account: str, seconds: float) -> "contextlib.AbstractContextManager[None]":
+    def slot(self, account: str, seconds: float) -> "contextlib.AbstractContextManager[Any]":
         """Hold one of the login's concurrency slots for a call of at most ``seconds``; waits up
-        to ``seconds`` for one, then raises :class:`LimitsUnavailable`."""
+        to ``seconds`` for one, then raises :class:`LimitsUnavailable`. A store whose slots are
+        leases may give a :class:`Lease` (``with`` gives it): a streamed file, which may outlast
+        ``seconds``, has it renewed as it is read."""
 
     def claim(self, account: str, key: str, seconds: float) -> Optional[float]:
         """Mark ``key`` (an idempotency key) as started, for ``seconds``: None the first time,
@@ -249,6 +251,15 @@ if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KE
 return 1
 """
 
+#: KEYS: slots. ARGV: token, lease ms. Moves the token's lease end on; 0 if it is gone (it lapsed
+#: and a later acquire cleared it: then the slot may be someone else's, and is not taken back).
+_RENEW = _NOW + """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+"""
+
 #: KEYS: ip back-off, rate back-off, per-minute window. ARGV: limit (0: none), window ms, token.
 #: Returns {code, wait ms}: code 0 (go; counted), 4 or 9 (refused).
 _CHECK = """
@@ -283,6 +294,37 @@ return now - tonumber(redis.call('GET', KEYS[1]))
 """
 
 
+class Lease:
+    """A slot held in a shared store for ``seconds`` at a time: a crashed worker's frees itself,
+    a live one's is moved on (:meth:`renew`) while it is still in use."""
+
+    def __init__(self, renew: Callable[[], bool], seconds: float) -> None:
+        self.renew, self.seconds = renew, seconds
+
+
+class Renewal:
+    """When the engines renew the lease of a streamed file's slot: as a piece is asked for, once
+    half the lease has passed since it was taken or last renewed (a file may outlast the call's
+    seconds; a store's round trip per piece would be waste). Nothing for a slot without a lease."""
+
+    def __init__(self, held: Any, now: float) -> None:
+        self.lease: Optional[Lease] = held if isinstance(held, Lease) else None
+        self._at = now + self.lease.seconds / 2 if self.lease is not None else float("inf")
+
+    def due(self, now: float) -> bool:
+        return now >= self._at
+
+    def renewed(self, outcome: Union[bool, BaseException], now: float) -> None:
+        """After :meth:`Lease.renew` (its answer, or what it raised): said in the log when the
+        lease could not be renewed; the file goes on (its request is in flight already)."""
+        if outcome is not True:
+            why = "it had lapsed" if outcome is False else f"{type(outcome).__name__}: {outcome}"
+            log.warning("smsc_soap: could not renew a streamed file's request slot in the shared limits (%s); "
+                        "the file goes on, and the slot may be counted free before it ends", why)
+        assert self.lease is not None
+        self._at = now + self.lease.seconds / 2
+
+
 class RedisLimits:
     """The limits in Redis, shared by every client and worker given the same server and
     ``prefix``: at most ``concurrency`` requests in flight per login (leases that expire: a
@@ -309,6 +351,7 @@ class RedisLimits:
         self.count_windows = count_windows
         self.poll = poll
         self._acquire = redis.register_script(_ACQUIRE)
+        self._renew = redis.register_script(_RENEW)
         self._check = redis.register_script(_CHECK)
         self._open = redis.register_script(_OPEN)
         self._claim = redis.register_script(_CLAIM)
@@ -354,7 +397,7 @@ class RedisLimits:
         return announce_backoff(error, scope, seconds)
 
     @contextlib.contextmanager
-    def slot(self, account: str, seconds: float) -> Iterator[None]:
+    def slot(self, account: str, seconds: float) -> Iterator[Lease]:
         key = self._key(account, "slots")
         token = secrets.token_hex(8)
         lease_ms = int((seconds + spec.SLOT_LEASE_MARGIN_SECONDS) * 1000)
@@ -365,7 +408,7 @@ class RedisLimits:
                                         f"({self.concurrency} in flight under this login); nothing was sent")
             time.sleep(self.poll * (0.5 + secrets.randbelow(1000) / 1000))
         try:
-            yield
+            yield Lease(lambda: bool(self._run(self._renew, [key], [token, lease_ms])), lease_ms / 1000)
         finally:
             try:
                 self.redis.zrem(key, token)

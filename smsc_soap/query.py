@@ -82,11 +82,11 @@ REQUIRES: Mapping[str, Tuple[str, str]] = {
 }
 #: Characters left readable in encoded values: never ``&``, ``=``, ``+``, ``%``, ``;``, ``#``
 #: or space, which a query parser would read as structure.
-_SAFE = ",:/@"
-#: What ``quote(..., safe=_SAFE)`` writes for each byte 0..255 (one call, cut into its 256
+QUERY_SAFE = ",:/@"
+#: What ``quote(..., safe=QUERY_SAFE)`` writes for each byte 0..255 (one call, cut into its 256
 #: pieces), and the bytes it leaves as they are.
 _ENCODED_BYTES = [piece.encode("ascii") for piece in
-                  re.findall("%..|.", quote(bytes(range(256)), safe=_SAFE), re.DOTALL)]
+                  re.findall("%..|.", quote(bytes(range(256)), safe=QUERY_SAFE), re.DOTALL)]
 _KEPT_BYTES = bytes(byte for byte in range(256) if len(_ENCODED_BYTES[byte]) == 1)
 #: ASSUMPTION: a name in a raw query string (after decoding): an identifier, optionally with
 #: one ``[key]`` suffix, as in the HTTP page's ``fl[5]``.
@@ -587,7 +587,7 @@ def _unknown(name: str) -> ValidationError:
 
 
 def encode_value(text: str) -> str:
-    """``text`` percent-encoded as ``urllib.parse.quote(text, safe=_SAFE)`` encodes it (UTF-8;
+    """``text`` percent-encoded as ``urllib.parse.quote(text, safe=QUERY_SAFE)`` encodes it (UTF-8;
     ``,:/@`` and RFC 3986's unreserved characters left as they are). One ``bytes.replace`` per
     distinct byte to encode, not urllib's loop over every byte: a bulk send encodes a whole
     request's ``list`` (~8 kB) at once, ~5x faster."""

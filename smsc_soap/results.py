@@ -166,7 +166,7 @@ def answer_code(value: str, name: str) -> int:
     return int(text)
 
 
-def _decimal(value: Optional[str], name: str) -> Optional[Decimal]:
+def read_decimal(value: Optional[str], name: str) -> Optional[Decimal]:
     """Money: plain digits within spec's bounds, negative only for spec.NEGATIVE_MONEY_FIELDS."""
     if value is None or value.strip() == "":
         return None
@@ -179,7 +179,8 @@ def _decimal(value: Optional[str], name: str) -> Optional[Decimal]:
     return Decimal(text)
 
 
-def _int(value: Optional[str], name: str, allowed: spec.IntRange = spec.SMS_COUNT) -> Optional[int]:
+def read_int(value: Optional[str], name: str, allowed: spec.IntRange = spec.SMS_COUNT) -> Optional[int]:
+    """A whole number within ``allowed``; the answer readers of SOAP, the pages and callbacks share it."""
     if value is None or value.strip() == "":
         return None
     text = value.strip()
@@ -188,11 +189,11 @@ def _int(value: Optional[str], name: str, allowed: spec.IntRange = spec.SMS_COUN
     return int(text)
 
 
-def _timestamp(value: Optional[str], name: str) -> Optional[datetime]:
+def read_timestamp(value: Optional[str], name: str) -> Optional[datetime]:
     """Unix seconds within :data:`smsc_soap.spec.TIMESTAMP_SECONDS`; 0 is "not set"."""
     if value is not None and value.strip() == str(spec.TIMESTAMP_UNSET):
         return None
-    seconds = _int(value, name, spec.TIMESTAMP_SECONDS)
+    seconds = read_int(value, name, spec.TIMESTAMP_SECONDS)
     return None if seconds is None else datetime.fromtimestamp(seconds, tz=timezone.utc)
 
 
@@ -252,7 +253,7 @@ class BalanceResult:
 
     @classmethod
     def from_raw(cls, raw: Raw) -> "BalanceResult":
-        balance = _decimal(raw.get("balance"), "balance")
+        balance = read_decimal(raw.get("balance"), "balance")
         if balance is None:
             raise ValueError("the answer carries no balance")
         return cls(balance=balance, raw=_frozen(raw))
@@ -268,8 +269,8 @@ class CostResult:
 
     @classmethod
     def from_raw(cls, raw: Raw) -> "CostResult":
-        return cls(cost=_required(_decimal(raw.get("cost"), "cost"), "cost"),
-                   cnt=_required(_int(raw.get("cnt"), "cnt"), "cnt"), raw=_frozen(raw))
+        return cls(cost=_required(read_decimal(raw.get("cost"), "cost"), "cost"),
+                   cnt=_required(read_int(raw.get("cnt"), "cnt"), "cnt"), raw=_frozen(raw))
 
 
 @dataclass(frozen=True)
@@ -291,9 +292,9 @@ class SendResult:
     def from_raw(cls, raw: Raw, errors: Tuple[Tuple[str, str], ...] = ()) -> "SendResult":
         return cls(
             id=(raw.get("id") or "").strip(),
-            cnt=_required(_int(raw.get("cnt"), "cnt"), "cnt"),
-            cost=_decimal(raw.get("cost"), "cost"),
-            balance=_decimal(raw.get("balance"), "balance"),
+            cnt=_required(read_int(raw.get("cnt"), "cnt"), "cnt"),
+            cost=read_decimal(raw.get("cost"), "cost"),
+            balance=read_decimal(raw.get("balance"), "balance"),
             errors=tuple(PhoneError(phone, DeliveryStatus.parse(status, "errors.status")) for phone, status in errors),
             raw=_frozen(raw),
         )
@@ -352,11 +353,11 @@ class StatusResult:
             status=DeliveryStatus.read(raw.get("status"), "status"),
             err=DeliveryError.read(raw.get("err"), "err"),
             last_date=_service_date(raw.get("last_date")),
-            last_timestamp=_timestamp(raw.get("last_timestamp"), "last_timestamp"),
+            last_timestamp=read_timestamp(raw.get("last_timestamp"), "last_timestamp"),
             send_date=_service_date(raw.get("send_date")),
-            send_timestamp=_timestamp(raw.get("send_timestamp"), "send_timestamp"),
+            send_timestamp=read_timestamp(raw.get("send_timestamp"), "send_timestamp"),
             phone=text("phone"),
-            cost=_decimal(raw.get("cost"), "cost"),
+            cost=read_decimal(raw.get("cost"), "cost"),
             sender_id=text("sender_id"),
             status_name=text("status_name"),
             message=text("message"),

@@ -54,7 +54,7 @@ def test_the_same_delivery_run_again_asks_the_service_and_does_not_send(
 def test_a_rerun_whose_first_run_died_before_sending_sends(
         app_and_sandbox: Tuple[SmsTasks, Sandbox, smsc_soap.Client]) -> None:
     sms, sb, client = app_and_sandbox
-    assert client.limits.claim(client._account, "order-3:0", 60) is None  # the first run claimed, then died
+    assert client.limits.claim(client.limits_key, "order-3:0", 60) is None  # the first run claimed, then died
     assert sms.send_task.apply(kwargs={"phones": ["79991234567"], "mes": "hi", "id": "order-3"}).get()["state"] == "sent"
     assert len(sb.messages) == 1
 

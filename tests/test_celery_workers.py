@@ -99,14 +99,17 @@ def test_5000_messages_from_two_workers_one_killed_each_sent_once(redis_url: str
                 time.sleep(0.01)
             victims = children(workers[0].pid)
             assert victims, "worker 0 has pool processes to kill"
-            os.kill(victims[0], signal.SIGKILL)  # mid-run: a pool process dies with its task
+            # Mid-run, every pool process of worker 0 at once: on a loaded machine one of them may
+            # be between two tasks, but not all three (the node restarts its pool).
+            for victim in victims:
+                os.kill(victim, signal.SIGKILL)
             outcomes = [r.get(timeout=90) for r in results]
         finally:
             stop(workers)
         logs = "\n".join((tmp_path / f"w{i}.log").read_text(errors="replace") for i in range(2))
         sent = [m.phone for m in sb.messages]
         assert sorted(sent) == sorted(phones), f"each message exactly once; workers said:\n{logs[-3000:]}"
-        assert "WorkerLostError" in logs, "a task was running in the killed process"
+        assert "WorkerLostError" in logs, "a task was running in a killed process"
         assert sb.concurrency.refused == 0
         assert sb.concurrency.peak <= spec.SHARED_CONCURRENT_REQUESTS
         assert sum(o["sent"] + o["already_sent"] for o in outcomes) == MESSAGES

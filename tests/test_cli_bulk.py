@@ -1,7 +1,6 @@
 """smsc-soap bulk: CSV / JSON lines in, a results journal out; a resumed run never sends twice."""
 from __future__ import annotations
 
-import collections
 import json
 import os
 import signal
@@ -9,7 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, List
 
 import pytest
 
@@ -19,26 +18,13 @@ from smsc_soap.cli import main
 from smsc_soap.cli_bulk import read_rows
 from smsc_soap.journal import file_source, item_digest
 from smsc_soap.sandbox import Sandbox
+from support.bulk import bulk_env as _env, ledger as _ledger, sandbox  # noqa: F401 - sandbox: the fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(accounts=["bulk:pw:100000"]) as sb:
-        yield sb
-
-
-def _env(sandbox: Sandbox) -> Dict[str, str]:
-    return {"SMSC_LOGIN": "bulk", "SMSC_PASSWORD": "pw", "SMSC_URL": sandbox.url}
-
-
 def _journal(path: Path) -> List[Dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def _ledger(sandbox: Sandbox) -> "collections.Counter[str]":
-    return collections.Counter(m.phone for m in sandbox.messages)
 
 
 def test_csv_rows_are_sent_and_journaled(tmp_path: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:

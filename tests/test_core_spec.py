@@ -9,7 +9,7 @@ import pytest
 
 import smsc_soap
 from smsc_soap import errors, results, spec
-from smsc_soap._wsdl import wsdl_document
+from smsc_soap._zeep import wsdl_document
 from smsc_soap.client import Client
 
 

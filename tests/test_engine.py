@@ -309,6 +309,34 @@ def test_a_slow_reader_of_an_export_is_not_cut(responder: Responder, any_client:
     assert got == body
 
 
+def test_a_streamed_export_keeps_its_shared_slot_while_it_is_read(
+        responder: Responder, any_client: Any, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file may outlast its call's seconds, and so the lease of its slot in Redis: the lease is
+    renewed as the file is read, so no other worker takes the slot before the file ends."""
+    import redis
+
+    from smsc_soap import spec
+
+    redis.Redis.from_url(redis_url).flushall()
+    monkeypatch.setattr(spec, "SLOT_LEASE_MARGIN_SECONDS", 0.2)  # a lease of about 0.7 s
+    body = b"id;phone\r\n" + b"1;79991234567\r\n" * 12_000  # about three pieces of 64 KiB
+    responder.answer(body, content_type="text/csv")
+    client = _client(any_client, responder.url, timeout=0.5, limits=RedisLimits(redis_url, concurrency=1))
+    other_worker = RedisLimits(redis_url, concurrency=1)
+    got, refused = b"", 0
+    with client.exports.stream(7) as pieces:
+        for piece in pieces:
+            got += piece
+            time.sleep(0.6)  # together: 1.8 s, well past the first lease
+            with pytest.raises(LimitsUnavailable):
+                with other_worker.slot(client.limits_key, 0.05):
+                    pass
+            refused += 1
+    assert got == body and refused >= 3
+    with other_worker.slot(client.limits_key, 0.5):  # given back when the file ended
+        pass
+
+
 # --- import weight: each flavour loads its own shell only ----------------------------------------
 
 
@@ -319,11 +347,11 @@ def _modules_after(code: str) -> List[str]:
 
 
 def test_the_async_client_loads_no_sync_shell() -> None:
-    """(requests itself is loaded by zeep, whose transports and SOAP binding import it.)"""
+    """Nor requests or zeep (tests/test_lazy_zeep.py: not even for a call)."""
     modules = _modules_after("import smsc_soap; smsc_soap.AsyncClient('alex', 'x').mailings")
     assert "smsc_soap._async.client" in modules and "smsc_soap._async.engine" in modules
     sync = [m for m in modules if m in ("smsc_soap.client", "smsc_soap.transport", "smsc_soap.http_api.shell")
-            or m.startswith("smsc_soap._sync")]
+            or m.startswith("smsc_soap._sync") or m.split(".")[0] in ("requests", "urllib3", "zeep")]
     assert sync == []
 
 
@@ -350,12 +378,12 @@ def test_importing_the_package_loads_only_what_a_first_call_needs() -> None:
     assert "smsc_soap.client" in made
     assert [m for m in made if loaded_later(m)] == []
     # A first call (answered by a canned adapter, nothing leaves the process) loads no hooks
-    # machinery for a client without hooks, no thread pool's futures (a shared store's), and
-    # neither difflib (misspelt names) nor xml.sax.
+    # machinery for a client without hooks, no thread pool's futures (a shared store's), neither
+    # difflib (misspelt names) nor xml.sax, and no zeep (the codec's table: smsc_soap._codec_table).
     called = _modules_after(FIRST_CALL)
     assert "smsc_soap._sync.engine" in called
     assert [m for m in called if loaded_later(m) or m in ("smsc_soap.hooks", "difflib", "concurrent.futures")
-            or m.split(".")[:2] == ["xml", "sax"]] == []
+            or m.split(".")[:2] == ["xml", "sax"] or m.split(".")[0] == "zeep" or m == "smsc_soap._zeep"] == []
 
 
 #: A first call of a fresh process, answered without a network (what bench/run.py's cold-start

@@ -296,11 +296,12 @@ def test_whole_or_nothing_leaves_nothing_when_the_block_fails(tmp_path: Any) -> 
 
 
 def test_whole_or_nothing_never_opens_a_name_it_did_not_create(tmp_path: Any, monkeypatch: Any) -> None:
+    from smsc_soap import _files
     from smsc_soap.http_api import exports
 
     victim = tmp_path / "victim"
     victim.write_bytes(b"keep me")
-    monkeypatch.setattr(exports.secrets, "token_hex", lambda n: "planted")
+    monkeypatch.setattr(_files.secrets, "token_hex", lambda n: "planted")
     (tmp_path / ".out.csv.planted.part").symlink_to(victim)
     with pytest.raises(FileExistsError), exports.whole_or_nothing(tmp_path / "out.csv") as out:
         out.write(b"evil")
@@ -332,10 +333,8 @@ def test_whole_or_nothing_with_two_writers_at_once_leaves_one_whole_file(tmp_pat
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
 
-def test_whole_or_nothing_killed_halfway_leaves_no_file_at_the_path(tmp_path: Any) -> None:
-    """kill -9 in the middle of a write: nothing appears at the path (only the writer's own
-    temporary file stays, under a name no reader takes for the export)."""
-    import signal
+def _writer_mid_write(path: Any) -> Any:
+    """Another process in the middle of whole_or_nothing(path), its temporary file written to."""
     import subprocess
     import sys
 
@@ -343,14 +342,63 @@ def test_whole_or_nothing_killed_halfway_leaves_no_file_at_the_path(tmp_path: An
             "from smsc_soap.http_api.exports import whole_or_nothing\n"
             "with whole_or_nothing(sys.argv[1]) as out:\n"
             "    out.write(b'half of it'); out.flush(); print('writing', flush=True); time.sleep(60)\n")
-    writer = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "out.csv")], stdout=subprocess.PIPE)
-    try:
-        assert writer.stdout is not None and writer.stdout.readline() == b"writing\n"
-        writer.send_signal(signal.SIGKILL)
-    finally:
-        writer.wait(timeout=10)
+    writer = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE)
+    assert writer.stdout is not None and writer.stdout.readline() == b"writing\n"
+    return writer
+
+
+def test_whole_or_nothing_killed_halfway_leaves_no_file_at_the_path(tmp_path: Any) -> None:
+    """kill -9 in the middle of a write: nothing appears at the path (only the writer's own
+    temporary file stays, under a name no reader takes for the export)."""
+    import signal
+
+    writer = _writer_mid_write(tmp_path / "out.csv")
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=10)
     assert not (tmp_path / "out.csv").exists()
     assert all(p.name.startswith(".out.csv.") and p.name.endswith(".part") for p in tmp_path.iterdir())
+
+
+def test_the_next_write_removes_a_killed_writers_temporary_but_never_a_live_ones(tmp_path: Any) -> None:
+    """What a kill -9 left is cleared by the next write to the same path; the temporary of a
+    writer still at work (it holds its lock) stays, however old, and so do other files' ones."""
+    import os
+    import signal
+
+    from smsc_soap import _files
+    from smsc_soap.http_api.exports import whole_or_nothing
+
+    killed = _writer_mid_write(tmp_path / "out.csv")
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=10)
+    left = {p.name for p in tmp_path.iterdir()}
+    live = _writer_mid_write(tmp_path / "out.csv")
+    try:
+        live_part = {p.name for p in tmp_path.iterdir()} - left
+        other = tmp_path / ".other.csv.0123456789ab.part"
+        other.write_bytes(b"not ours to judge")
+        old = os.stat(tmp_path).st_mtime - _files.STALE_TEMPORARY_SECONDS - 60
+        for path in tmp_path.iterdir():
+            os.utime(path, (old, old))
+        with whole_or_nothing(tmp_path / "out.csv") as out:
+            out.write(b"whole")
+        assert (tmp_path / "out.csv").read_bytes() == b"whole"
+        assert {p.name for p in tmp_path.iterdir()} == {"out.csv", other.name} | live_part
+        assert len(left) == 1 and len(live_part) == 1
+    finally:
+        live.kill()
+        live.wait(timeout=10)
+
+
+def test_a_fresh_temporary_is_left_alone_even_unlocked(tmp_path: Any) -> None:
+    """The instant between creating a temporary and locking it: a young one is never removed."""
+    from smsc_soap.http_api.exports import whole_or_nothing
+
+    young = tmp_path / ".out.csv.0123456789ab.part"
+    young.write_bytes(b"just created")
+    with whole_or_nothing(tmp_path / "out.csv") as out:
+        out.write(b"whole")
+    assert young.exists()
 
 
 def test_get_file_to_a_path_has_the_umasks_mode(client: smsc_soap.Client, sandbox: Sandbox, tmp_path: Any) -> None:

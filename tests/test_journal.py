@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -23,22 +23,9 @@ from smsc_soap.bulk import Failed, Message, Sent
 from smsc_soap.cli import EXIT_CODES, EXIT_LOCKED, main
 from smsc_soap.cli_bulk import read_rows
 from smsc_soap.sandbox import Sandbox
+from support.bulk import bulk_env as _env, ledger as _ledger, sandbox  # noqa: F401 - sandbox: the fixture
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(accounts=["bulk:pw:100000"]) as sb:
-        yield sb
-
-
-def _env(sandbox: Sandbox) -> Dict[str, str]:
-    return {"SMSC_LOGIN": "bulk", "SMSC_PASSWORD": "pw", "SMSC_URL": sandbox.url}
-
-
-def _ledger(sandbox: Sandbox) -> "collections.Counter[str]":
-    return collections.Counter(m.phone for m in sandbox.messages)
 
 
 def _rows(path: Path, first: int, count: int) -> Path:

@@ -20,7 +20,7 @@ from smsc_soap.results import DeliveryError, DeliveryStatus, StatusResult
 from smsc_soap.track import track
 
 PACKAGE = Path(smsc_soap.__file__).parent
-CLIENTS = {"client.py", "async_client.py", "_base.py"}
+CLIENTS = {"_sync/client.py", "_async/client.py", "_base.py"}
 
 
 def _status(code: int) -> StatusResult:

@@ -228,3 +228,15 @@ def test_an_async_client_keeps_the_shared_limits_too(limits: RedisLimits, redis_
 
         asyncio.run(blocked())
         assert len(sb.requests) == sent  # refused by the shared back-off, nothing sent
+
+
+def test_every_client_of_a_login_keeps_its_limits_under_one_key() -> None:
+    """What Celery's claims and the shared limits meet under: one key per login, the same for the
+    sync and the async client, another for another login; never the password."""
+    sync = smsc_soap.Client("alex", "secret-one")
+    same = smsc_soap.AsyncClient("alex", "secret-two")
+    other = smsc_soap.Client("bob", "secret-one")
+    assert sync.limits_key == same.limits_key != other.limits_key
+    assert "secret" not in sync.limits_key
+    sync.close()
+    other.close()

@@ -6,7 +6,8 @@ from importlib import resources
 import pytest
 from lxml import etree
 
-from smsc_soap._wsdl import VENDORED_NAMESPACE, endpoint_url, wsdl_document, wsdl_for
+from smsc_soap._wsdl import VENDORED_NAMESPACE, endpoint_url, wsdl_for
+from smsc_soap._zeep import wsdl_document
 
 XSD = "http://www.w3.org/2001/XMLSchema"
 WSDL = "http://schemas.xmlsoap.org/wsdl/"

@@ -1,5 +1,5 @@
 """The facade for asyncio applications: :class:`AsyncClient`, the same operations as
-:class:`~smsc_soap.Client` as coroutines, over zeep's async transport and httpx.
+:class:`~smsc_soap.Client` as coroutines, over httpx.
 
 It is a thin shell: the arguments are the core's to check (:mod:`smsc_soap._core.calls`), every
 request is an attempt handed to the client's engine (:mod:`smsc_soap._async.engine`: limits,
@@ -14,8 +14,6 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Mapping, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
-import zeep
-
 from .. import _core
 from .engine import Engine
 from .transport import _HTTP_EXCEPTIONS, AsyncSoapTransport, Exchange, build_http_client
@@ -26,8 +24,8 @@ from .._core import calls
 from .._core.exceptions import ExceptionRule
 from .._core.retry import RetryPolicy
 from .._core.settings import DEFAULT_TIMEOUT, Timeout
-from .._soap import SOAP_EXCEPTIONS, ZEEP_SETTINGS, read_soap_answer, request_of
-from .._wsdl import wsdl_document
+from .._codec import codec_at
+from .._soap import read_soap_answer, request_of, soap_exceptions
 from ..errors import SendOutcomeUnknown, SmscError, TransportError, ValidationError
 from .._hookset import hook_set
 from ..limits import InMemoryLimits, account_key, concurrency_of
@@ -98,10 +96,10 @@ class AsyncClient(ClientBase):
         self._pool_size = concurrency_of(self.limits)
         self._http = session if session is not None else build_http_client(settings, self._pool_size)
         self._transport = transport = AsyncSoapTransport(self._http, settings, self._secrets)
-        self._zeep = zeep.AsyncClient(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
-                                      settings=ZEEP_SETTINGS)
-        self._service = self._zeep.service
-        self._address: str = self._service._binding_options["address"]
+        #: Each operation's writer and reader (:mod:`smsc_soap._codec`), from the table of zeep's
+        #: reading of the WSDL: zeep loads only when a call needs it (:mod:`smsc_soap._zeep`).
+        self._codec = codec_at(self.endpoint)
+        self._address = self.endpoint  # the WSDL's address (tests/test_codec.py holds them equal)
         self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets,
                               lost=self._lost_by_cancellation, own_limits=limits is None,
                               hooks=hook_set(hooks))
@@ -258,10 +256,16 @@ class AsyncClient(ClientBase):
 
 
 class AsyncSoapAttempt:
-    """One SOAP request for the engine: zeep's envelope sent by the async transport, the answer's
-    tree read by zeep's reply processing and the core (as :class:`smsc_soap._sync.client.SoapAttempt`)."""
+    """One SOAP request for the engine: the codec's envelope (or zeep's) sent by the async
+    transport, the answer's tree read by the codec (or zeep) and the core (as
+    :class:`smsc_soap._sync.client.SoapAttempt`). What the codec leaves to zeep loads zeep and
+    parses the WSDL the first time, once per process and endpoint, blocking the loop about 0.1 s:
+    a Fault, an answer of an unusual shape (rare)."""
 
-    rules: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS + SOAP_EXCEPTIONS
+    @property
+    def rules(self) -> Tuple[ExceptionRule, ...]:
+        """This shell's rows, then the SOAP layer's (zeep's among them once it is loaded)."""
+        return _HTTP_EXCEPTIONS + soap_exceptions()
 
     def __init__(self, client: AsyncClient, call: _core.Call) -> None:
         self._client = client
@@ -269,15 +273,15 @@ class AsyncSoapAttempt:
         self.where = client.endpoint
 
     async def send(self, exchange: Exchange) -> Tuple[int, Any]:
-        """zeep's async send (``SoapBinding.send_async``) over our transport, without zeep's second
-        parse of the answer: the transport checked it strictly and kept the tree."""
+        """The request posted; the answer parsed once: the transport checked it strictly and kept
+        the tree."""
         client = self._client
-        message, headers = request_of(client._service, client._zeep, self.call)
+        message, headers = request_of(client._codec, client.endpoint, self.call)
         answer = await client._transport.post(client._address, message, headers)
         return answer.status_code, answer.smsc_root
 
     def read(self, answer: Tuple[int, Any]) -> Any:
-        return read_soap_answer(self._client._service._binding, self.call, answer, self._client._secrets)
+        return read_soap_answer(self._client._codec, self._client.endpoint, self.call, answer, self._client._secrets)
 
 
 # The operations' help is Client's: the same arguments, the same rules (generated parts included).

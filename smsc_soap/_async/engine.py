@@ -22,7 +22,7 @@ import contextlib
 import inspect
 import logging
 import time
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Optional, Protocol, Sequence, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Optional, Protocol, Sequence, Tuple, TypeVar, Union
 
 from .. import errors
 from .._core.attempts import CallState
@@ -31,7 +31,7 @@ from .._core.exceptions import ExceptionRule
 from .._core.retry import Attempted, RetryPolicy
 from .._core.settings import TransportSettings
 from .._hookset import watching
-from ..limits import ASKS, RELEASES, Limits, LimitsUnavailable
+from ..limits import ASKS, RELEASES, Limits, LimitsUnavailable, Renewal
 from ..redact import Secret
 from .transport import (TLS_EXCEPTIONS, AsyncSoapTransport, Deadline, Exchange, exchange_context, fresh_cancellation,
 
@@ -182,7 +182,7 @@ class Engine:
         hold it."""
         state = self.state(attempt)
         with watching(self.hooks, attempt, "file") as watch:
-            async with self.gate(state):
+            async with self.gate(state) as held:
                 number = state.begin()
                 if watch is not None:
                     watch.request(number)
@@ -194,15 +194,18 @@ class Engine:
                 pieces, close = value
                 del value
                 try:
-                    yield self._pieces(state, attempt.rules, pieces)
+                    yield self._pieces(state, attempt.rules, pieces, Renewal(held, asyncio.get_running_loop().time()))
                 finally:
                     await close()
 
     async def _pieces(self, state: CallState, rules: Sequence[ExceptionRule],
-                      pieces: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        """The pieces, each within the call's timeout; a failure raised as ours, outside ``except``."""
+                      pieces: AsyncIterator[bytes], renewal: Renewal) -> AsyncIterator[bytes]:
+        """The pieces, each within the call's timeout; a failure raised as ours, outside ``except``.
+        The slot's lease, if it has one, is renewed as the file goes on (:class:`Renewal`)."""
         loop = asyncio.get_running_loop()
         while True:
+            if renewal.due(loop.time()):
+                await self._renew(state, renewal)
             error: Optional[BaseException] = None
             cancelled: Optional[asyncio.CancelledError] = None
             piece: Optional[bytes] = None
@@ -230,23 +233,32 @@ class Engine:
             assert piece is not None
             yield piece
 
+    async def _renew(self, state: CallState, renewal: Renewal) -> None:
+        assert renewal.lease is not None
+        outcome: Union[bool, BaseException]
+        try:
+            outcome = await self._ask(state, renewal.lease.renew, at_least=state.budget)
+        except Exception as failure:  # noqa: BLE001 - said in the log; the file goes on
+            outcome = failure.with_traceback(None)
+        renewal.renewed(outcome, asyncio.get_running_loop().time())
+
     # --- the gate: the client's limits ------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def gate(self, state: CallState) -> AsyncIterator[None]:
+    async def gate(self, state: CallState) -> AsyncIterator[Any]:
         """Refused during a back-off window (nothing sent), else inside one of the login's slots."""
         call, policy, limits = state.call, state.policy, self.limits
         refusal = await self._ask(state, limits.refusal, self._account, call.operation, call.backoff_scopes, policy)
         if refusal is not None:
             raise refusal
         if self._own:  # the client's own limits: its pool, of their size, bounds what is in flight
-            yield
+            yield None
             return
         slot = limits.slot(self._account, max(0.0, state.left(asyncio.get_running_loop().time())))
         # A slot may be waited for: always from a helper thread, never on the loop.
-        await self._ask(state, slot.__enter__, undo=lambda: slot.__exit__(None, None, None), inline=False)
+        held = await self._ask(state, slot.__enter__, undo=lambda: slot.__exit__(None, None, None), inline=False)
         try:
-            yield
+            yield held
         finally:
             if self._local:
                 slot.__exit__(None, None, None)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import TYPE_CHECKING, Any, AsyncIterator, Counter, Dict, Iterable, Optional, Tuple
+from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, Iterable, Optional, Tuple
 
 from .._core import reconcile
 from .._core.bulk import MessageLike, Outcome
 from ..errors import RateLimited
-from ..journal import CheckProgress, JournalFile, Plan, Source, _lookup_slots, _source
+from ..journal import CheckProgress, JournaledRun, Plan, Source, lookup_slots
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._core.reconcile import Reconciliation
@@ -63,22 +63,16 @@ async def reconcile_rows(client: "AsyncBulkSender", plan: Plan, slots: int, on_c
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-class AsyncJournaledSend(AsyncIterator[Outcome]):
+class AsyncJournaledSend(JournaledRun, AsyncIterator[Outcome]):
     """What :class:`smsc_soap.journal.JournaledSend` is, for ``async for``; :meth:`aclose` stops."""
 
     def __init__(self, client: "AsyncBulkSender", messages: Iterable[MessageLike], path: str, source: Source,
                  on_check: Optional[CheckProgress], options: Dict[str, Any]) -> None:
         from .bulk import send_bulk as plain_send_bulk
 
-        slots = _lookup_slots(client, options)
-        self.path = path
-        self.journal = JournalFile(path, _source(source))
-        try:
-            self.plan = plan = Plan(self.journal, client.call_seconds())
-            plan.prepare(messages)
-        except BaseException:
-            self.journal.close()
-            raise
+        slots = lookup_slots(client, options)
+        super().__init__(messages, path, source, client.call_seconds())
+        plan = self.plan
 
         async def run() -> AsyncIterator[Outcome]:
             try:
@@ -90,18 +84,6 @@ class AsyncJournaledSend(AsyncIterator[Outcome]):
                 self.journal.close()
 
         self._outcomes = run()
-
-    @property
-    def sent_before(self) -> int:
-        return self.plan.sent_before
-
-    @property
-    def reconciled(self) -> int:
-        return self.plan.reconciled
-
-    @property
-    def counts(self) -> Counter[str]:
-        return self.plan.counts
 
     async def __anext__(self) -> Outcome:
         return await self._outcomes.__anext__()

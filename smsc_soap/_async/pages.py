@@ -22,13 +22,13 @@ from .._core.checks import check_redirect
 from .._core.decoding import StreamDecoder, content_length
 from .._core.exceptions import ExceptionRule
 from .._core.settings import TransportSettings, user_agent
-from ..errors import http_api_error
 from ..http_api import exports as _exports
 from ..http_api import formats
 from ..spec import TASK_FIELDS
 from ..http_api.calls import HttpCall
-from ..http_api.wire import (STREAM_CHUNK, PageAccess, PagePlan, R, file_start_error, log_request, read_answer,
-                             request_headers)
+from ..http_api.wire import (STREAM_CHUNK, PageAccess, PagePlan, R, RawAnswer, file_start_error, log_request,
+                             read_plan_answer, request_headers)
+from .._files import whole_or_nothing
 from ..redact import Secret
 from .transport import _HTTP_EXCEPTIONS, Exchange, _read_raw
 
@@ -80,17 +80,6 @@ class AsyncHttpShell(PageAccess):
         return response
 
 
-@dataclass(frozen=True)
-class RawAnswer:
-    """A page's answer as plain data: httpx's response holds the request (the password in its
-    stream), so it never outlives the send."""
-
-    status: int
-    location: Optional[str]
-    content_encoding: str
-    raw: bytes
-
-
 class PageAttempt(Generic[R]):
     """One page call for the engine: the form sent, the answer read by the plan."""
 
@@ -113,13 +102,8 @@ class PageAttempt(Generic[R]):
         return RawAnswer(response.status_code, response.headers.get("Location"), coding, raw)
 
     def read(self, answer: RawAnswer) -> R:
-        plan, shell = self._plan, self._shell
-        records = read_answer(self.where, answer.status, answer.location, answer.content_encoding, answer.raw,
-                              limit=shell._engine.settings.max_response_bytes, fields=plan.fields,
-                              optional=plan.optional, secrets=shell._secrets)
-        if records.error_code is not None:
-            raise http_api_error(self.call.operation, records.error_code, records.error_text)
-        return plan.read(records)
+        limit = self._shell._engine.settings.max_response_bytes
+        return read_plan_answer(self._plan, self.where, answer, limit=limit, secrets=self._shell._secrets)
 
 
 @dataclass(frozen=True)
@@ -266,7 +250,7 @@ class AsyncExports:
         """As the sync ``get_file``: a path gets the whole file or nothing. The writes to ``to``
         are plain (blocking) writes of one piece each (ASSUMPTION: a local file keeps up)."""
         if isinstance(to, (str, os.PathLike)):
-            with _exports.whole_or_nothing(to) as out:
+            with whole_or_nothing(to) as out:
                 return await self.get_file(task, name=name, to=out)
         written = 0
         async with self.stream(task, name=name) as pieces:

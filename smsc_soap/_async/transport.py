@@ -1,4 +1,4 @@
-"""The HTTP side of every call of :class:`~smsc_soap.AsyncClient`: httpx under zeep's async transport.
+"""The HTTP side of every call of :class:`~smsc_soap.AsyncClient`: httpx, posting what the codec writes.
 
 The async shell does the I/O and asks the sans-IO core (:mod:`smsc_soap._core`) for every decision,
 as the sync shell (:mod:`smsc_soap._sync.transport`) does:
@@ -30,7 +30,6 @@ from typing import Any, Iterable, Mapping, Optional, Tuple, Type, Union
 
 import httpx
 import lxml.etree
-import zeep.transports
 
 from .. import errors, spec
 from .._core import checks
@@ -211,12 +210,12 @@ def build_http_client(settings: TransportSettings, pool_size: int = POOL_SIZE) -
     return httpx.AsyncClient(transport=transport, verify=verify, limits=limits, follow_redirects=False)
 
 
-# --- zeep's async transport, with our exchange --------------------------------------------------
+# --- the transport, with our exchange ----------------------------------------------------------
 
 
 @dataclass
 class Answer:
-    """An answer as zeep's reply processing reads it, checked and parsed once."""
+    """An answer as the codec (or zeep's reply processing) reads it, checked and parsed once."""
 
     status_code: int
     headers: Mapping[str, str]
@@ -224,13 +223,14 @@ class Answer:
     smsc_root: "lxml.etree._Element"
 
 
-class AsyncSoapTransport(zeep.transports.AsyncTransport):  # zeep is not typed
-    """zeep's async transport over our httpx client: the size limit, the content checks, the
-    secrets put in as the bytes are handed on, redacted logging."""
+class AsyncSoapTransport:
+    """Posts a call's request over our httpx client: the size limit, the content checks, the
+    secrets put in as the bytes are handed on, redacted logging. Not a zeep transport (zeep
+    writes and reads only what the codec leaves to it, and never sends: :mod:`smsc_soap._zeep`),
+    so a call loads neither zeep nor requests; it keeps the attributes zeep's had."""
 
     def __init__(self, client: httpx.AsyncClient, settings: TransportSettings, secrets: Iterable[Secret] = ()) -> None:
-        # Not zeep's __init__: it would make a sync httpx client to fetch documents (we never do)
-        # and overwrite the headers of a client passed in.
+        # The headers of a client passed in are left as they are (the User-Agent goes on each request).
         self.client = client
         self.cache = None
         self.logger = log
@@ -257,9 +257,9 @@ class AsyncSoapTransport(zeep.transports.AsyncTransport):  # zeep is not typed
         return response  # already read and checked by post()
 
     async def post(self, address: str, message: Union[str, bytes], headers: Mapping[str, str]) -> Answer:
-        """The one place that posts (zeep's ``post_xml`` calls it): never follows a redirect,
-        reads at most the size limit as sent and once decoded, and puts the secrets in only as
-        the bytes are handed on. Runs inside the call's :class:`Deadline`."""
+        """The one place that posts: never follows a redirect, reads at most the size limit as sent
+        and once decoded, and puts the secrets in only as the bytes are handed on. Runs inside the
+        call's :class:`Deadline`."""
         exchange = _CURRENT.get()
         if exchange is None:  # pragma: no cover - only ever called from AsyncClient._exchange
             exchange = Exchange()
@@ -337,7 +337,7 @@ def tls_failure(exc: BaseException) -> Optional[ssl.SSLError]:
 
 TLS_EXCEPTIONS: Tuple[ExceptionRule, ...] = ((ssl.SSLError, errors.TLSError, "TLS failed"),)
 # This shell's rows of the one exception table (httpx), most specific first; the SOAP layer's
-# rows (zeep, lxml) follow them, from smsc_soap._soap.
+# rows (lxml, zeep once loaded) follow them, from smsc_soap._soap.soap_exceptions().
 _HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
     (httpx.ConnectTimeout, errors.TimeoutError, "timed out connecting"),
     (httpx.PoolTimeout, errors.TimeoutError, "timed out waiting for a pooled connection"),

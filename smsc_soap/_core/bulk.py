@@ -163,7 +163,7 @@ class Chunk:
 # --- from messages to chunks -------------------------------------------------------------------
 
 
-def _message(item: MessageLike) -> Message:
+def as_message(item: MessageLike) -> Message:
     if isinstance(item, Message):
         return item
     if isinstance(item, BadInput):
@@ -271,7 +271,7 @@ def chunks(messages: Iterable[MessageLike], lines: int, size: int,
     flood = FloodCount()  # a FloodWarning before the 51st message to one number is queued (004:284-286)
     for index, item in enumerate(messages):
         try:
-            line = _Line(index, _message(item))
+            line = _Line(index, as_message(item))
             flood.warn(line.phones)
         except ValidationError as error:
             closed = chunker.flush()  # keeps the outcomes in input order

@@ -13,23 +13,21 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
-import zeep
-
 from .. import _core
 from .._core import calls
 from .._core.calls import new_message_id
 from .._core.exceptions import ExceptionRule
-from .._soap import ZEEP_SETTINGS, read_soap_answer, request_of
+from .._codec import codec_at
+from .._soap import read_soap_answer, request_of, soap_exceptions
 from .._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_target
 from .._core import reconcile as _reconcile
 from .engine import Engine
-from .._wsdl import wsdl_document
 from ..errors import ApiError, MessageNotFound, SendOutcomeUnknown, SmscError, TransportError, ValidationError  # noqa: F401 - importable from here before
 from .._hookset import hook_set
 from ..limits import InMemoryLimits, account_key, bulk_concurrency_of, concurrency_of
 from ..results import BalanceResult, CostResult, SendResult, StatusResult
 from .transport import (
-    _EXCEPTION_MAP, DEFAULT_TIMEOUT, Exchange, RetryPolicy, SoapTransport, Timeout, TransportSettings, build_session,
+    HTTP_EXCEPTIONS, DEFAULT_TIMEOUT, Exchange, RetryPolicy, SoapTransport, Timeout, TransportSettings, build_session,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,10 +87,10 @@ class Client(ClientBase):
         self._account = account_key(login, apikey or "")
         self._session = session if session is not None else build_session(settings, concurrency_of(self.limits))
         self._transport = transport = SoapTransport(self._session, settings, self._secrets)
-        self._zeep = zeep.Client(wsdl_document(self.endpoint), transport=transport,  # type: ignore[no-untyped-call]
-                                 settings=ZEEP_SETTINGS)
-        self._service = self._zeep.service
-        self._address: str = self._service._binding_options["address"]
+        #: Each operation's writer and reader (:mod:`smsc_soap._codec`), from the table of zeep's
+        #: reading of the WSDL: zeep loads only when a call needs it (:mod:`smsc_soap._zeep`).
+        self._codec = codec_at(self.endpoint)
+        self._address = self.endpoint  # the WSDL's address (tests/test_codec.py holds them equal)
         self._engine = Engine(transport=transport, limits=self.limits, account=self._account, secrets=self._secrets,
                               hooks=hook_set(hooks))
         #: Requests of send_bulk/track in flight at once, for every thread using this client:
@@ -264,11 +262,14 @@ class Client(ClientBase):
 
 
 class SoapAttempt:
-    """One SOAP request for the engine: zeep's envelope sent by the transport, the answer's tree
-    read by zeep's reply processing and the core. The fields zeep serialises hold placeholders;
-    the transport puts the secrets in as it hands the bytes on."""
+    """One SOAP request for the engine: the codec's envelope (or zeep's) sent by the transport,
+    the answer's tree read by the codec (or zeep) and the core. The fields written hold
+    placeholders; the transport puts the secrets in as it hands the bytes on."""
 
-    rules: Tuple[ExceptionRule, ...] = _EXCEPTION_MAP
+    @property
+    def rules(self) -> Tuple[ExceptionRule, ...]:
+        """This shell's rows, then the SOAP layer's (zeep's among them once it is loaded)."""
+        return HTTP_EXCEPTIONS + soap_exceptions()
 
     def __init__(self, client: Client, call: _core.Call) -> None:
         self._client = client
@@ -276,17 +277,18 @@ class SoapAttempt:
         self.where = client.endpoint
 
     def send(self, exchange: Exchange) -> Tuple[int, Any]:
-        """zeep's own send (``SoapBinding.send``) without its second parse of the answer: the
-        transport checked the answer strictly and kept the tree (the status and the tree come back,
-        not requests' response, which holds the request)."""
+        """The request posted; the answer parsed once: the transport checked it strictly and kept
+        the tree (the status and the tree come back, not requests' response, which holds the
+        request)."""
         client = self._client
-        message, headers = request_of(client._service, client._zeep, self.call)
+        message, headers = request_of(client._codec, client.endpoint, self.call)
         response = client._transport.post(client._address, message, headers)
         return response.status_code, response.smsc_root  # type: ignore[attr-defined]
 
     def read(self, answer: Tuple[int, Any]) -> Any:
-        """zeep's reading of the tree (a Fault becomes :class:`~smsc_soap.SoapFault`), then the core's."""
-        return read_soap_answer(self._client._service._binding, self.call, answer, self._client._secrets)
+        """The codec's or zeep's reading of the tree (a Fault becomes :class:`~smsc_soap.SoapFault`),
+        then the core's."""
+        return read_soap_answer(self._client._codec, self._client.endpoint, self.call, answer, self._client._secrets)
 
 
 # The operations' help, kept once for both clients (smsc_soap._base.OPERATION_DOCS).

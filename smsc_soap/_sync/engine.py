@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Protocol, Sequence, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Protocol, Sequence, Tuple, TypeVar, Union
 
 from .. import errors
 from .._core.attempts import CallState
@@ -28,7 +28,7 @@ from .._core.exceptions import ExceptionRule
 from .._core.retry import Attempted
 from .._core.settings import TransportSettings
 from .._hookset import watching
-from ..limits import ASKS, RELEASES, Limits, LimitsUnavailable
+from ..limits import ASKS, RELEASES, Limits, LimitsUnavailable, Renewal
 from ..redact import Secret
 from .transport import Exchange, SoapTransport
 
@@ -145,7 +145,7 @@ class Engine:
         any call, and then each piece must come within the call's timeout (see
         :data:`smsc_soap.http_api.wire.STREAM_CHUNK`): a server trickling bytes cannot hold it."""
         state = self.state(attempt)
-        with watching(self.hooks, attempt, "file") as watch, self.gate(state):
+        with watching(self.hooks, attempt, "file") as watch, self.gate(state) as held:
             number = state.begin()
             if watch is not None:
                 watch.request(number)
@@ -159,7 +159,7 @@ class Engine:
                 del value
                 exchange.pause()  # until the caller asks for the next piece
                 try:
-                    yield self._pieces(state, attempt.rules, exchange, pieces)
+                    yield self._pieces(state, attempt.rules, exchange, pieces, Renewal(held, time.monotonic()))
                 finally:
                     exchange.finish()  # before the connection can go back to the pool
                     close()
@@ -174,9 +174,12 @@ class Engine:
         return False, error, exchange.sent
 
     def _pieces(self, state: CallState, rules: Sequence[ExceptionRule], exchange: Exchange,
-                pieces: Iterator[bytes]) -> Iterator[bytes]:
-        """The pieces, each within the call's timeout; a failure raised as ours, outside ``except``."""
+                pieces: Iterator[bytes], renewal: Renewal) -> Iterator[bytes]:
+        """The pieces, each within the call's timeout; a failure raised as ours, outside ``except``.
+        The slot's lease, if it has one, is renewed as the file goes on (:class:`Renewal`)."""
         while True:
+            if renewal.due(time.monotonic()):
+                self._renew(state, renewal)
             exchange.extend(time.monotonic() + state.budget)
             error: Optional[BaseException] = None
             piece: Optional[bytes] = None
@@ -194,19 +197,28 @@ class Engine:
                 return
             yield piece
 
+    def _renew(self, state: CallState, renewal: Renewal) -> None:
+        assert renewal.lease is not None
+        outcome: Union[bool, BaseException]
+        try:
+            outcome = self._ask(state, renewal.lease.renew, at_least=state.budget)
+        except Exception as failure:  # noqa: BLE001 - said in the log; the file goes on
+            outcome = failure.with_traceback(None)
+        renewal.renewed(outcome, time.monotonic())
+
     # --- the gate: the client's limits ------------------------------------------------------------
 
     @contextlib.contextmanager
-    def gate(self, state: CallState) -> Iterator[None]:
+    def gate(self, state: CallState) -> Iterator[Any]:
         """Refused during a back-off window (nothing sent), else inside one of the login's slots."""
         call, policy, limits = state.call, state.policy, self.limits
         refusal = self._ask(state, limits.refusal, self._account, call.operation, call.backoff_scopes, policy)
         if refusal is not None:
             raise refusal
         slot = limits.slot(self._account, max(0.0, state.left(time.monotonic())))
-        self._ask(state, slot.__enter__, undo=lambda: slot.__exit__(None, None, None))
+        held = self._ask(state, slot.__enter__, undo=lambda: slot.__exit__(None, None, None))
         try:
-            yield
+            yield held
         finally:
             if self._local:
                 slot.__exit__(None, None, None)

@@ -19,13 +19,12 @@ from .. import errors
 from .._core.checks import check_redirect
 from .._core.decoding import content_length, decode_stream
 from .._core.exceptions import ExceptionRule
-from ..errors import http_api_error
 from ..redact import Secret
 from .transport import HTTP_EXCEPTIONS, Exchange, read_raw
 from ..http_api import formats
 from ..http_api.calls import HttpCall
-from ..http_api.wire import (STREAM_CHUNK, PageAccess, PagePlan, R, file_start_error, log_request, read_answer,
-                   request_headers)
+from ..http_api.wire import (STREAM_CHUNK, PageAccess, PagePlan, R, RawAnswer, file_start_error, log_request,
+                   read_plan_answer, request_headers)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
@@ -90,17 +89,6 @@ class HttpShell(PageAccess):
             check_redirect(first.status_code, first.headers.get("Location"), self._secrets)
 
 
-@dataclass(frozen=True)
-class RawAnswer:
-    """A page's answer as plain data: requests' response holds the request (the password in its
-    body), so it never outlives the send."""
-
-    status: int
-    location: Optional[str]
-    content_encoding: str
-    raw: bytes
-
-
 class PageAttempt(Generic[R]):
     """One page call for the engine: the form sent, the answer read by the plan."""
 
@@ -129,13 +117,8 @@ class PageAttempt(Generic[R]):
                          response.headers.get("Content-Encoding", ""), raw)
 
     def read(self, answer: RawAnswer) -> R:
-        plan, shell = self._plan, self._shell
-        records = read_answer(self.where, answer.status, answer.location, answer.content_encoding, answer.raw,
-                              limit=shell._engine.settings.max_response_bytes, fields=plan.fields,
-                              optional=plan.optional, secrets=shell._secrets)
-        if records.error_code is not None:
-            raise http_api_error(self.call.operation, records.error_code, records.error_text)
-        return plan.read(records)
+        limit = self._shell._engine.settings.max_response_bytes
+        return read_plan_answer(self._plan, self.where, answer, limit=limit, secrets=self._shell._secrets)
 
 
 @dataclass(frozen=True)

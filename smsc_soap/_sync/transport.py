@@ -1,11 +1,12 @@
-"""The HTTP side of every call, for requests + zeep: session, deadlines, logging, error translation.
+"""The HTTP side of every call, over requests: session, deadlines, logging, error translation.
 
 This is the sync shell's I/O; every decision (settings, retry policy, the checks of an answer,
 how an exception is translated) is the sans-IO core's (:mod:`smsc_soap._core`), re-exported here
-under the names this module always had. zeep builds and parses envelopes; everything that
-touches the wire passes through :class:`SoapTransport`; every lower-layer exception is
-translated to ours at one boundary, the engine (:mod:`smsc_soap._sync.engine`), with this
-shell's table (:data:`HTTP_EXCEPTIONS`, then the SOAP layer's rows).
+under the names this module always had. The codec (:mod:`smsc_soap._codec`) builds and parses
+envelopes (zeep what it leaves to zeep); everything that touches the wire passes through
+:class:`SoapTransport`; every lower-layer exception is translated to ours at one boundary, the
+engine (:mod:`smsc_soap._sync.engine`), with this shell's table (:data:`HTTP_EXCEPTIONS`, then
+the SOAP layer's rows, :func:`smsc_soap._soap.soap_exceptions`).
 
 Each HTTP exchange runs as an :class:`Exchange` with a deadline: connection attempts are cut to
 the time left, and the process's one watchdog thread (:mod:`smsc_soap._sync.watchdog`) shuts the
@@ -25,7 +26,6 @@ from typing import Any, ContextManager, Dict, Iterable, Iterator, Mapping, Optio
 
 import requests
 import urllib3
-import zeep
 from requests.adapters import HTTPAdapter
 from requests.utils import get_netrc_auth
 
@@ -40,7 +40,7 @@ from .._core.settings import (
 )
 from .._core.calls import Call
 from .._core.decoding import ACCEPT_ENCODING, decode_body
-from .._soap import SOAP_EXCEPTIONS, xml_text
+from .._soap import xml_text
 from .watchdog import WATCHDOG
 from ..redact import Secret, redact
 
@@ -240,13 +240,15 @@ class _WatchedAdapter(HTTPAdapter):
         return manager
 
 
-class SoapTransport(zeep.Transport):
-    """zeep's transport with our deadlines, size limit, content checks and redacted logging."""
+class SoapTransport:
+    """Posts a call's request over a requests session, with our deadlines, size limit, content
+    checks and redacted logging. Not a zeep transport (zeep writes and reads only what the codec
+    leaves to it, and never sends: :mod:`smsc_soap._zeep`), so a call loads no zeep."""
 
     def __init__(self, session: requests.Session, settings: TransportSettings,
                  secrets: Iterable[Secret] = ()) -> None:
-        super().__init__(session=session)  # type: ignore[no-untyped-call]  # zeep is not typed
-        session.headers["User-Agent"] = user_agent()  # zeep's Transport just wrote its own
+        self.session = session
+        session.headers["User-Agent"] = user_agent()  # the package's, on a session passed in too
         self._settings = settings
         self._secrets = tuple(secrets)
         self._environments: Dict[Any, Tuple[Dict[str, Any], Any]] = {}
@@ -423,7 +425,7 @@ def _cut_short(response: requests.Response) -> bool:
 
 
 # This shell's rows of the one exception table (requests/urllib3), most specific first; the
-# SOAP layer's rows (zeep, lxml) follow them, from smsc_soap._soap.
+# SOAP layer's rows (lxml, zeep once loaded) follow them, from smsc_soap._soap.soap_exceptions().
 _HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
     (requests.exceptions.ConnectTimeout, errors.TimeoutError, "timed out connecting"),
     (requests.exceptions.ReadTimeout, errors.TimeoutError, "timed out waiting for the answer"),
@@ -441,5 +443,3 @@ _HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
 #: The rows for requests' and urllib3's exceptions, shared by every requests-based shell (the
 #: HTTP pages' too): internal, but the name to import.
 HTTP_EXCEPTIONS = _HTTP_EXCEPTIONS
-#: The whole table this shell translates with.
-_EXCEPTION_MAP: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS + SOAP_EXCEPTIONS

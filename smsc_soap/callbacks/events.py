@@ -15,7 +15,7 @@ from typing import Callable, Mapping, Optional, Tuple, TypeVar, Union
 
 from .. import spec
 from ..errors import CallbackFormatError
-from ..results import DeliveryError, DeliveryStatus, _decimal, _int, _timestamp, service_time_zone
+from ..results import DeliveryError, DeliveryStatus, read_decimal, read_int, read_timestamp, service_time_zone
 
 Raw = Mapping[str, str]
 T = TypeVar("T")
@@ -47,7 +47,7 @@ def _text(raw: Raw, name: str) -> Optional[str]:
 
 
 def _ts(raw: Raw) -> Optional[datetime]:
-    return _read("ts", raw.get("ts"), lambda v: _timestamp(v, "ts"))
+    return _read("ts", raw.get("ts"), lambda v: read_timestamp(v, "ts"))
 
 
 def _frozen(raw: Raw) -> Raw:
@@ -137,13 +137,13 @@ def event(raw: Raw) -> Event:
     kind = kind_of(raw)
     if kind == spec.CALLBACK_STATUS:
         status = _read("status", raw.get("status"), lambda v: DeliveryStatus.read(v, "status"))
-        kind_code = _read("type", raw.get("type"), lambda v: _int(v, "type", spec.ANSWER_CODES))
+        kind_code = _read("type", raw.get("type"), lambda v: read_int(v, "type", spec.ANSWER_CODES))
         return StatusEvent(
             id=_required(raw, "id"), phone=_required(raw, "phone"), status=status,
             err=_read("err", raw.get("err"), lambda v: None if v is None or not v.strip() else DeliveryError.read(v, "err")),
             type=kind_code, time=_read("time", raw.get("time"), _time), ts=_ts(raw),
-            cost=_read("cost", raw.get("cost"), lambda v: _decimal(v, "cost")),
-            cnt=_read("cnt", raw.get("cnt"), lambda v: _int(v, "cnt")), raw=_frozen(raw))
+            cost=_read("cost", raw.get("cost"), lambda v: read_decimal(v, "cost")),
+            cnt=_read("cnt", raw.get("cnt"), lambda v: read_int(v, "cnt")), raw=_frozen(raw))
     if kind == spec.CALLBACK_INCOMING:
         return IncomingMessage(phone=_required(raw, "phone"), mes=raw.get("mes", ""), to=_text(raw, "to"),
                                id=_text(raw, "id"), time=_read("time", raw.get("time"), _time), ts=_ts(raw),

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from .. import spec
 from ..callbacks import Answer, Event, Receiver, StatusEvent, UnknownEvent
+from .._deadline_io import DeadlineReader, request_within
 from ..callbacks.body import read_body
 from ..redact import Secret
 from .argtypes import port
@@ -41,7 +42,7 @@ MAX_CONNECTIONS = 32
 SOCKET_TIMEOUT_SECONDS = 10.0
 #: ASSUMPTION (our choice): how often the serving threads look whether they should stop.
 POLL_SECONDS = 0.2
-#: ASSUMPTION (our choice): how long a forward waits for the local handler's answer.
+#: ASSUMPTION (our choice): how long a forward may take in all (connect, send, the handler's answer).
 FORWARD_TIMEOUT_SECONDS = 10.0
 
 
@@ -90,7 +91,8 @@ def describe(event: Event, as_json: bool) -> str:
 class Forwarder:
     """Posts a request, as it came, to a local URL; never follows a redirect."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = FORWARD_TIMEOUT_SECONDS) -> None:
+        self.timeout = timeout
         parts = urlsplit(url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError("--forward-to must be an http:// URL")
@@ -99,37 +101,17 @@ class Forwarder:
     def forward(self, method: str, query: str, body: bytes, content_type: str) -> str:
         """What happened: the handler's HTTP status, or why it could not be reached."""
         target = self.path + "?" + "&".join(q for q in (self.query, query) if q) if (self.query or query) else self.path
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=FORWARD_TIMEOUT_SECONDS)
-        try:
-            connection.request(method, target, body if method == "POST" else None,
-                               {"Content-Type": content_type} if content_type else {})
-            response = connection.getresponse()
-            response.read(spec.CALLBACK_MAX_BODY_BYTES)
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:  # the whole forward within the timeout, however slowly the handler answers
+            response = request_within(connection, self.timeout, method, target, body if method == "POST" else None,
+                                      {"Content-Type": content_type} if content_type else {},
+                                      spec.CALLBACK_MAX_BODY_BYTES)
             note = " (a redirect: not followed)" if 300 <= response.status < 400 else ""
             return f"HTTP {response.status}{note}"
         except (OSError, http.client.HTTPException) as exc:
             return f"failed: {type(exc).__name__}"
         finally:
             connection.close()
-
-
-class _Deadline(io.RawIOBase):
-    """A connection's input that ends in an error at ``deadline`` however the bytes trickle in
-    (a socket timeout alone restarts with every byte: one a second would hold a thread forever)."""
-
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        super().__init__()
-        self._sock, self._deadline = sock, deadline
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise socket.timeout("the request did not arrive in time")
-        self._sock.settimeout(left)
-        return self._sock.recv_into(buffer)
 
 
 class _Server(ThreadingHTTPServer):
@@ -185,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.rfile.close()  # read through the deadline instead
-        self.rfile = io.BufferedReader(_Deadline(self.connection, time.monotonic() + self.server.socket_timeout))
+        self.rfile = io.BufferedReader(DeadlineReader(self.connection, time.monotonic() + self.server.socket_timeout))
 
     def log_message(self, format: str, *args: Any) -> None:  # no per-request access log
         pass

@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from .. import errors, spec
 from ..client import Client
-from ..http_api.exports import whole_or_nothing
+from .._files import whole_or_nothing
 from ..query import EXTENDED_PARAMS, MAILING_SHARED
 from .argtypes import bounded_int, id_or_name, whole
 from .connection import connect

@@ -7,13 +7,13 @@ import contextlib
 import csv
 import enum
 import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 from .. import spec
+from .._files import whole_or_nothing as whole_or_nothing  # where it was before
 from ..errors import ProtocolError, TaskNotReady, ValidationError
 from . import values
 from .dates import service_datetime
@@ -76,46 +76,6 @@ class ExportTask:
 
 TaskRef = Union[ExportTask, int]
 
-
-
-#: How many temporary names whole_or_nothing tries before it gives up (each is random: a clash
-#: means someone plants names beside the target).
-_TEMPORARY_TRIES = 8
-
-
-@contextlib.contextmanager
-def whole_or_nothing(path: Union[str, "os.PathLike[str]"]) -> Iterator[IO[bytes]]:
-    """A binary file that becomes ``path`` only once the block ends without an error: written
-    beside it under a new temporary name, flushed to disk, then renamed over ``path``; removed if
-    anything goes wrong, so no partial file is left.
-
-    The temporary file is created by us (``O_EXCL``: never a name someone planted, ``O_NOFOLLOW``:
-    never through a link) with mode 0666 less the umask, as ``cp`` would give the file; the rename
-    replaces a link at ``path`` itself, never writing through it.
-    """
-    target = os.fspath(path)
-    directory, name = os.path.split(target)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) \
-        | getattr(os, "O_BINARY", 0)
-    for _ in range(_TEMPORARY_TRIES):
-        temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.part")
-        try:
-            handle = os.open(temporary, flags, 0o666)  # the umask applies, as for any new file
-        except FileExistsError:
-            continue
-        break
-    else:
-        raise FileExistsError(f"no free temporary name beside {target!r} after {_TEMPORARY_TRIES} tries")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 class Exports:

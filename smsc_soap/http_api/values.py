@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Optional
 
 from .. import spec
-from ..results import _decimal, _int, answer_code
+from ..results import answer_code, read_decimal, read_int
 from .formats import Record
 
 
@@ -21,12 +21,12 @@ def page_id(record: Record, name: str = "id") -> int:
 
 
 def optional_id(record: Record, name: str = "id") -> Optional[int]:
-    return _int(record.get(name), name, spec.PAGE_IDS)
+    return read_int(record.get(name), name, spec.PAGE_IDS)
 
 
 def count(record: Record, name: str) -> Optional[int]:
     """``cnt``, ``sent``, ``rptn``: spec.SMS_COUNT."""
-    return _int(record.get(name), name, spec.SMS_COUNT)
+    return read_int(record.get(name), name, spec.SMS_COUNT)
 
 
 def code(record: Record, name: str) -> Optional[int]:
@@ -37,4 +37,4 @@ def code(record: Record, name: str) -> Optional[int]:
 
 def money(record: Record, name: str) -> Optional[Decimal]:
     """``cost`` (never negative) or ``balance`` (spec.NEGATIVE_MONEY_FIELDS)."""
-    return _decimal(record.get(name), name)
+    return read_decimal(record.get(name), name)

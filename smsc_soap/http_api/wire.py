@@ -111,6 +111,28 @@ def read_answer(url: str, status: int, location: Optional[str], content_encoding
     return formats.parse(body, fields, optional=optional, secrets=secrets)
 
 
+@dataclass(frozen=True)
+class RawAnswer:
+    """A page's answer as plain data, as sent: the HTTP library's response holds the request (the
+    password in its body or stream), so it never outlives the send."""
+
+    status: int
+    location: Optional[str]
+    content_encoding: str
+    raw: bytes
+
+
+def read_plan_answer(plan: PagePlan[R], url: str, answer: RawAnswer, *, limit: int,
+                     secrets: Iterable[Secret]) -> R:
+    """The result of ``plan`` from its whole answer (both shells' page attempts read with it): the
+    service's error code raised as its exception, else the plan's reading of the records."""
+    records = read_answer(url, answer.status, answer.location, answer.content_encoding, answer.raw,
+                          limit=limit, fields=plan.fields, optional=plan.optional, secrets=secrets)
+    if records.error_code is not None:
+        raise http_api_error(plan.call.operation, records.error_code, records.error_text)
+    return plan.read(records)
+
+
 def file_start_error(call: HttpCall, status: int, first: bytes, *, fields: Sequence[str], limit: int,
                      secrets: Iterable[Secret] = ()) -> Optional[SmscError]:
     """None when ``first`` (the first decoded piece) starts a file; else the error to raise (an

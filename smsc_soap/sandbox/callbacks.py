@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
 from .. import spec
+from .._deadline_io import request_within
 from . import assumptions as A
 from .clock import Clock
 from .sendtime import format_moment
@@ -120,10 +121,9 @@ class Target:
         try:
             connection.connect()
             connected(connection.sock)
-            connection.request("POST", self.path, body, {"Content-Type": content_type})
-            response = connection.getresponse()
-            response.read(spec.CALLBACK_MAX_BODY_BYTES)
-            return response.status
+            # the whole attempt within its time, however slowly the handler answers
+            return request_within(connection, A.CALLBACK_ATTEMPT_SECONDS, "POST", self.path, body,
+                                  {"Content-Type": content_type}, spec.CALLBACK_MAX_BODY_BYTES).status
         finally:
             connection.close()
 
