@@ -92,9 +92,9 @@ class ClientBase:
         ``cost=2`` (what it cost). No I/O: both clients' ``send_list`` send it."""
         fields = {"phones": "", "mes": "", "id": id, "sender": sender, "time": time}
         call = self._prepare("send_sms2", fields, None, {**dict(extended), "err": 1, "cost": 2})
-        request = dict(call.request)
-        request["query"] += "&list=" + encoded_list
-        return _core.Call(call.operation, request)
+        masked = dict(call.masked)  # placeholders, not secrets: the transport reveals them as it writes
+        masked["query"] += "&list=" + encoded_list
+        return _core.Call(call.operation, masked, call.placeholders)
 
     def _prepare(self, operation: str, fields: Mapping[str, Optional[str]], query: Optional[str] = None,
                  extended: Optional[Mapping[str, Any]] = None) -> _core.Call:

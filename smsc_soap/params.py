@@ -169,6 +169,8 @@ def phones_field(phones: Phones, *, allow_email: bool = False, allow_telegram: b
     telegram nicks / ``#ID`` need ``allow_telegram`` (``tg=1`` or ``bot=``).
     """
     allowed = {"allow_email": allow_email, "allow_telegram": allow_telegram}
+    if isinstance(phones, str) and _DIGITS.fullmatch(phones):  # one number, as most are: nothing to split
+        return _recipient(phones, field, allowed)
     entries = _split(phones, field)
     if not entries:
         raise ValidationError(f"{field}: no recipient given", field=field)
@@ -227,6 +229,9 @@ def mes_field(mes: str, *, field: str = "mes", xml: bool = True) -> str:
 
 def _uncarried(mes: str, xml: bool) -> Optional[int]:
     """Where the first character of ``mes`` is that XML 1.0 (``xml``) or else UTF-8 cannot carry."""
+    if mes.isascii():  # no surrogate, no U+FFFE/U+FFFF: only the control characters to look for
+        control = _XML_CONTROL.search(mes) if xml else None
+        return None if control is None else control.start()
     found: List[int] = []
     try:
         mes.encode("utf-8")  # fails at the first lone surrogate: the one thing UTF-8 cannot carry

@@ -6,6 +6,7 @@ import threading
 from typing import Any, Iterator, List
 
 import pytest
+import requests
 import zeep.wsdl.bindings.soap
 
 from smsc_soap import Client
@@ -73,3 +74,43 @@ def test_comments_in_an_answer_are_dropped_as_zeep_would(responder: Responder) -
     responder.answer(soap_answer(responder.url, "get_balance", "<!-- a note --><balance>12.50</balance>"
                                                                 "<!-- another -->"))
     assert str(Client("alex", "123", url=responder.url).get_balance().balance) == "12.50"
+
+
+def _balance_answer(responder: Responder, cookie: str = "") -> None:
+    headers = (("Set-Cookie", cookie),) if cookie else ()
+    responder.answer(soap_answer(responder.url, "get_balance", "<balance>1</balance>"), headers=headers)
+
+
+def test_each_request_carries_what_requests_would_prepare_for_it(responder: Responder) -> None:
+    # The transport prepares one request per address and operation and copies it: what reaches
+    # the server must be what requests' own prepare_request writes, for every request.
+    client = Client("alex", "123", url=responder.url)
+    for _ in range(3):
+        _balance_answer(responder)
+        client.get_balance()
+    session = client._transport.session
+    first, *others = responder.requests
+    wanted = session.prepare_request(requests.Request("POST", responder.url, data=first.body, headers={
+        "SOAPAction": first.headers["SOAPAction"], "Content-Type": first.headers["Content-Type"],
+        "Accept-Encoding": first.headers["Accept-Encoding"]}))
+    for sent in responder.requests:
+        assert {k.lower(): v for k, v in sent.headers.items() if k.lower() != "host"} == {
+            k.lower(): v for k, v in wanted.headers.items()}
+        assert sent.body == first.body and sent.method == "POST"
+
+
+def test_a_cookie_a_session_header_or_hook_set_later_still_reaches_every_request(responder: Responder) -> None:
+    client = Client("alex", "123", url=responder.url)
+    _balance_answer(responder, cookie="lb=node7; Path=/")
+    client.get_balance()
+    _balance_answer(responder)
+    client.get_balance()
+    assert responder.requests[-1].headers.get("Cookie") == "lb=node7"
+    session = client._transport.session
+    session.headers["X-Trace"] = "t1"
+    seen: List[int] = []
+    session.hooks["response"].append(lambda response, **_: seen.append(response.status_code))
+    _balance_answer(responder)
+    client.get_balance()
+    assert responder.requests[-1].headers.get("X-Trace") == "t1"
+    assert seen == [200]

@@ -20,6 +20,8 @@ from smsc_soap.query import (
     SOAP_PAGE,
     ExtendedParams,
     build_query,
+    encode_value,
+    encoded_length,
     format_list,
     recipient_options,
 )
@@ -469,3 +471,18 @@ def test_any_string_value_round_trips(subj, imgcode, query_part, raw):
 def test_list_round_trips_through_the_encoding(mes, sender, tz):
     query = build_query(list=[(sender, tz, "79991234567", mes)])
     assert parse_qs(query, keep_blank_values=True) == {"list": [f"{sender},{tz}|79991234567:{mes}"]}
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",))) | st.text("%25 ab\n,:/@~&+"))
+def test_encode_value_writes_what_quote_writes(text: str) -> None:
+    # A value (a bulk send's whole list) is encoded by one replace per distinct byte; what goes
+    # on the wire is exactly urllib's quote with the query's safe characters.
+    assert encode_value(text) == quote(text, safe=",:/@")
+    assert encoded_length(text) == len(quote(text, safe=",:/@"))
+
+
+def test_encode_value_refuses_what_utf8_cannot_carry_as_quote_does() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        quote("a\ud800", safe=",:/@")
+    with pytest.raises(UnicodeEncodeError):
+        encode_value("a\ud800")

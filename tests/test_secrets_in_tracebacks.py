@@ -134,6 +134,17 @@ def test_no_secret_in_the_exception_its_chain_or_its_frames(responder: Responder
 
 
 @pytest.mark.parametrize("kind", ["password", "apikey"])
+@pytest.mark.parametrize("failure", ["http 500 html", "reset mid-answer", "api error 2"])
+def test_no_secret_in_a_bulk_requests_error(responder: Responder, kind: str, failure: str, any_client) -> None:
+    # A bulk send's list request: its error, handed back as the outcome's, carries no secret either.
+    FAILURES[failure](responder, PSW if kind == "password" else APIKEY, "send_sms2")
+    client = _client(kind, responder.url, any_client)
+    outcome, = client.send_bulk([("79991234567", "Hi")])
+    assert outcome.error is not None
+    assert_no_secret(outcome.error)
+
+
+@pytest.mark.parametrize("kind", ["password", "apikey"])
 def test_no_secret_when_the_connection_is_refused(kind: str, any_client) -> None:
     client = _client(kind, f"http://127.0.0.1:{closed_port()}/sys/soap.php", any_client)
     with pytest.raises(smsc_soap.ConnectionError) as caught:

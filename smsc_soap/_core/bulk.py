@@ -26,7 +26,6 @@ from decimal import Decimal
 from typing import (
     TYPE_CHECKING, Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union,
 )
-from urllib.parse import quote
 
 from .. import channels
 from .. import message as sms
@@ -34,7 +33,7 @@ from .. import params, spec
 from .._core.flood import FloodCount, FloodWarning  # noqa: F401 - FloodWarning: importable here
 from .._core import calls
 from ..errors import SendOutcomeUnknown, SmscError, ValidationError
-from ..query import QUERY_SAFE, format_list, parse_list_line, recipient_options, written_line
+from ..query import encode_value, encoded_length, format_list, parse_list_line, recipient_options, written_line
 from ..results import PhoneError, SendResult
 
 __all__ = [
@@ -42,8 +41,8 @@ __all__ = [
     "Tally", "Unknown", "check_options", "chunks", "not_sent", "read_outcomes",
 ]
 
-#: Lines of ``list`` are joined with the page's "%0A" (004:181).
-_ENCODED_LINE_SEPARATOR = quote(spec.LIST_LINE_SEPARATOR)
+#: Lines of ``list`` are joined with the page's "%0A" (004:181): its length, encoded.
+_ENCODED_SEPARATOR_LENGTH = encoded_length(spec.LIST_LINE_SEPARATOR)
 #: format_list's options for a plain SMS line (no e-mail, no telegram recipients).
 _PLAIN = {"allow_email": False, "allow_telegram": False}
 
@@ -179,6 +178,10 @@ def as_message(item: MessageLike) -> Message:
 _Key = Tuple[Optional[str], Optional[str], Tuple[Tuple[str, Any], ...], Optional[str]]
 
 
+#: The key of a message with no id, time or channel of its own (most of a bulk send).
+_PLAIN_KEY: _Key = (None, None, (), None)
+
+
 class _Line:
     """One message, checked and written once (by format_list, the one list writer). A channel's
     message is checked as send_sms2 checks it (:func:`~smsc_soap._core.calls.send2_fields`)."""
@@ -191,14 +194,15 @@ class _Line:
         self.sender: Optional[str]
         self.key: _Key
         self.options: Dict[str, bool] = {}
-        if isinstance(message.text, channels.Message):
+        if type(message.text) is not str and isinstance(message.text, channels.Message):
             self._channel_line(message, message.text)
         else:
             self.mes = message.text
             self.plain, phones = written_line(0, (message.phones, message.text), _PLAIN)
             self.phones = tuple(phones.split(","))  # phones_field's join: each entry as split_phones gives it
             self.sender = params.sender_field(message.sender) if message.sender is not None else None
-            self.key = (params.id_field(message.id), params.time_field(message.time), (), None)
+            self.key = _PLAIN_KEY if message.id is None and message.time is None else (
+                params.id_field(message.id), params.time_field(message.time), (), None)
 
     def _channel_line(self, message: Message, text: channels.Message) -> None:
         fields, extended = calls.send2_fields(message.phones, text, message.id, message.sender, message.time, {})
@@ -221,30 +225,29 @@ class _Chunker:
 
     def __init__(self, lines: int, size: int, name: Optional[ChunkNamer] = None) -> None:
         self.lines, self.size, self.name = lines, size, name
-        self._open: List[Tuple[_Line, str]] = []
+        self._open: List[_Line] = []
         self._bytes = 0
 
     def add(self, line: _Line) -> Optional[Chunk]:
         """Add ``line``; the chunk it closed, if any."""
-        encoded = quote(line.plain, safe=QUERY_SAFE)
+        size = encoded_length(line.plain) + _ENCODED_SEPARATOR_LENGTH
         closed = None
-        if self._open and (len(self._open) >= self.lines or line.key != self._open[0][0].key
-                           or self._bytes + len(encoded) + 3 > self.size):
+        if self._open and (len(self._open) >= self.lines or line.key != self._open[0].key
+                           or self._bytes + size > self.size):
             closed = self.flush()
-        self._open.append((line, encoded))
-        self._bytes += len(encoded) + 3
+        self._open.append(line)
+        self._bytes += size
         return closed
 
     def flush(self) -> Optional[Chunk]:
         if not self._open:
             return None
-        lines = [line for line, _ in self._open]
+        lines = self._open
         senders = {line.sender for line in lines}
         mixed = len(senders) > 1
-        if mixed:
-            encoded = [quote(line.written(True), safe=QUERY_SAFE) for line in lines]
-        else:
-            encoded = [text for _, text in self._open]
+        # Encoded whole, not line by line: the same bytes ("\n" is "%0A"), in far fewer steps.
+        encoded_list = encode_value(spec.LIST_LINE_SEPARATOR.join(
+            [line.written(True) for line in lines] if mixed else [line.plain for line in lines]))
         message_id, send_time, extended, address = lines[0].key
         self._open, self._bytes = [], 0
         indices = tuple(line.index for line in lines)
@@ -255,7 +258,7 @@ class _Chunker:
             phones=tuple(line.phones for line in lines),
             sender=address if address is not None else (None if mixed else next(iter(senders))),
             time=send_time,
-            encoded_list=_ENCODED_LINE_SEPARATOR.join(encoded),
+            encoded_list=encoded_list,
             extended=extended,
         )
 
@@ -310,14 +313,14 @@ def read_outcomes(chunk: Chunk, result: SendResult) -> List[Outcome]:
     refused: Dict[str, Deque[PhoneError]] = {}
     for entry in result.errors:
         refused.setdefault(_digits(entry.phone), deque()).append(entry)
-    alone = len(chunk) == 1
+    message_id, cost = result.id or chunk.id, result.cost if len(chunk) == 1 else None
     outcomes: List[Outcome] = []
     for index, message, phones in zip(chunk.indices, chunk.messages, chunk.phones):
         failed = tuple(refused[key].popleft() for key in map(_digits, phones) if refused.get(key)) if refused else ()
         if failed and len(failed) == len(phones):
-            outcomes.append(Failed(index, message, None, result.id or chunk.id, failed))
+            outcomes.append(Failed(index, message, None, message_id, failed))
             continue
-        outcomes.append(Sent(index, message, result.id or chunk.id, phones, result.cost if alone else None, failed))
+        outcomes.append(Sent(index, message, message_id, phones, cost, failed))
     return outcomes
 
 

@@ -21,6 +21,9 @@ class FloodWarning(UserWarning):
     :mod:`warnings` (``warnings.simplefilter("error", FloodWarning)``)."""
 
 
+_NO_RUN = (0, 0)
+
+
 class FloodCount:
     """Each number's run so far; :meth:`add` says which numbers a message takes past the limit.
 
@@ -34,19 +37,20 @@ class FloodCount:
 
     def add(self, phones: Iterable[str]) -> Tuple[str, ...]:
         """Count one message to each of ``phones``; the numbers it is the (limit + 1)-th message to."""
-        self._seen += 1
-        while self._runs:
-            oldest, (_, last) = next(iter(self._runs.items()))
-            if self._seen - last <= self.gap:
+        self._seen = seen = self._seen + 1
+        runs, gap = self._runs, self.gap
+        while runs:
+            oldest = next(iter(runs))
+            if seen - runs[oldest][1] <= gap:
                 break
-            del self._runs[oldest]
-        crossed = []
+            del runs[oldest]
+        crossed: Tuple[str, ...] = ()
         for phone in phones:
-            run = self._runs.pop(phone, (0, 0))[0] + 1
-            self._runs[phone] = (run, self._seen)
+            run = runs.pop(phone, _NO_RUN)[0] + 1
+            runs[phone] = (run, seen)
             if run == self.limit + 1:
-                crossed.append(phone)
-        return tuple(crossed)
+                crossed += (phone,)
+        return crossed
 
     def warn(self, phones: Iterable[str]) -> None:
         """:meth:`add`, and a :class:`FloodWarning` for each number it takes past the limit."""

@@ -5,9 +5,10 @@ finish). What a chunk is and how its answer is read are shared with the async pi
 """
 from __future__ import annotations
 
+import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Callable, Deque, Iterable, Iterator, List, Optional, Set, Union
+from typing import TYPE_CHECKING, Callable, Deque, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
 from .. import spec
 from .._core.bulk import (
@@ -28,21 +29,33 @@ def _send_list(client: "BulkSender", chunk: Chunk) -> SendResult:
                             extended=dict(chunk.extended))
 
 
-def _send_chunk(client: "BulkSender", chunk: Chunk, before_send: Optional[Callable[[Chunk], None]]) -> List[Outcome]:
-    """The outcome of each message of ``chunk``, from one send_sms2 with ``list``. ``before_send``
-    runs once the request has its slot, right before it leaves: a journal's ``pending`` records
-    only requests that may really have gone, not those still waiting for a slot."""
+def _send_chunk(client: "BulkSender", chunk: Chunk,
+                before_send: Optional[Callable[[Chunk], None]]) -> Union[SendResult, SmscError]:
+    """The answer to ``chunk``'s one send_sms2 with ``list``, or its typed error (read into
+    outcomes by the consuming thread, not here: a worker goes back to the wire sooner).
+    ``before_send`` runs once the request has its slot, right before it leaves: a journal's
+    ``pending`` records only requests that may really have gone, not those still waiting for a slot."""
     try:
         with client.bulk_slots:
             if before_send is not None:
                 before_send(chunk)
-            result = _send_list(client, chunk)
+            return _send_list(client, chunk)
     except SmscError as error:
-        return not_sent(chunk, error)
-    return read_outcomes(chunk, result)
+        return error
 
 
-Pending = Union["Future[List[Outcome]]", List[Outcome]]
+def _outcomes(chunk: Chunk, answer: Union[SendResult, SmscError]) -> List[Outcome]:
+    return not_sent(chunk, answer) if isinstance(answer, SmscError) else read_outcomes(chunk, answer)
+
+
+def _let_workers_in() -> None:
+    """Hand the GIL to a worker waiting for it. Writing chunks and reading answers hold it, and
+    a worker whose answer came would wait (up to the 5 ms switch interval) before it can send
+    its next request: let it in between two pieces of this thread's work (2-3 % of the limit)."""
+    time.sleep(0)
+
+
+Pending = Union[Tuple[Chunk, "Future[Union[SendResult, SmscError]]"], List[Outcome]]
 
 
 def send_bulk(client: "BulkSender", messages: Iterable[MessageLike], *, concurrency: Optional[int] = None,
@@ -63,7 +76,7 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed]], slots: in
     tally = Tally()
     window = slots * spec.BULK_WINDOW_PER_SLOT
     queue: Deque[Pending] = deque()  # in input order
-    running: Set["Future[List[Outcome]]"] = set()
+    running: Set["Future[Union[SendResult, SmscError]]"] = set()
     exhausted = False
 
     def report(outcomes: List[Outcome]) -> Iterator[Outcome]:
@@ -88,25 +101,31 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed]], slots: in
                     tally.queued += len(item)
                     future = pool.submit(_send_chunk, client, item, before_send)
                     running.add(future)
-                    queue.append(future)
+                    queue.append((item, future))
+                    _let_workers_in()
                 if not queue:
                     break
                 if ordered:
                     head = queue.popleft()
                     if not isinstance(head, list):
-                        running.discard(head)
-                        head = head.result()
+                        chunk, future = head
+                        running.discard(future)
+                        answer = future.result()
+                        _let_workers_in()  # the worker that answered is sending its next request
+                        head = _outcomes(chunk, answer)
                     yield from report(head)
                     continue
                 ready: List[Pending] = [entry for entry in queue if isinstance(entry, list)]
                 if not ready:
                     wait(running, return_when=FIRST_COMPLETED)
-                    ready = [entry for entry in queue if not isinstance(entry, list) and entry.done()]
+                    _let_workers_in()
+                    ready = [entry for entry in queue if not isinstance(entry, list) and entry[1].done()]
                 queue = deque(entry for entry in queue if not any(entry is done for done in ready))
                 for entry in ready:
                     if not isinstance(entry, list):
-                        running.discard(entry)
-                        entry = entry.result()
+                        chunk, future = entry
+                        running.discard(future)
+                        entry = _outcomes(chunk, future.result())
                     yield from report(entry)
         finally:
             for future in running:

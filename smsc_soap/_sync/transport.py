@@ -356,8 +356,29 @@ class SoapTransport:
             return session.post(address, data=data, headers=headers, allow_redirects=False, verify=self._verify(),
                                 timeout=timeout, stream=True)
         settings, auth = self._environment(address, self._verify())
-        prepared = session.prepare_request(requests.Request("POST", address, data=data, headers=headers, auth=auth))
-        return session.send(prepared, allow_redirects=False, timeout=timeout, **settings)
+        return session.send(self._prepared_request(address, data, headers, auth), allow_redirects=False, timeout=timeout,
+                            **settings)
+
+    def _prepared_request(self, address: str, data: bytes, headers: Mapping[str, str], auth: Any) -> requests.PreparedRequest:
+        """``session.prepare_request`` of the POST. While nothing per request can change what it
+        writes but the body (no cookie in the session's jar, no params, no hooks, no auth but
+        the environment's, which ignores the body), a copy of one request prepared per address
+        and headers (its URL parsed and the session's headers merged once) with the body put in."""
+        session = self.session
+        if ((auth is not _no_auth and not isinstance(auth, tuple)) or session.params or len(session.cookies)
+                or any(session.hooks.values())):
+            return session.prepare_request(requests.Request("POST", address, data=data, headers=headers, auth=auth))
+        templates: Dict[Any, requests.PreparedRequest] = self.__dict__.setdefault("_prepared", {})
+        key = (address, tuple(headers.items()), tuple(session.headers.items()), auth)
+        template = templates.get(key)
+        if template is None:
+            if len(templates) >= _PREPARED_KEPT:  # headers that keep changing: start over, stay bounded
+                templates.clear()
+            template = templates[key] = session.prepare_request(requests.Request("POST", address, headers=headers,
+                                                                                 auth=auth))
+        prepared = template.copy()
+        prepared.prepare_body(data, None)
+        return prepared
 
     def _environment(self, address: str, verify: Union[bool, str]) -> Tuple[Dict[str, Any], Any]:
         """requests' ``merge_environment_settings`` for ``address`` (``HTTPS_PROXY``, ``NO_PROXY``,
@@ -373,6 +394,11 @@ class SoapTransport:
             # No netrc entry: a no-op auth, so that prepare_request does not look again each time.
             found = self._environments[key] = (settings, auth or (_no_auth if session.auth is None else None))
         return found
+
+
+#: Prepared requests kept per transport (:meth:`SoapTransport._prepared_request`): one per address and
+#: operation in use, with room to spare.
+_PREPARED_KEPT = 64
 
 
 def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
