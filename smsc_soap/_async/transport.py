@@ -227,34 +227,22 @@ class AsyncSoapTransport:
     """Posts a call's request over our httpx client: the size limit, the content checks, the
     secrets put in as the bytes are handed on, redacted logging. Not a zeep transport (zeep
     writes and reads only what the codec leaves to it, and never sends: :mod:`smsc_soap._zeep`),
-    so a call loads neither zeep nor requests; it keeps the attributes zeep's had."""
+    so a call loads neither zeep nor requests."""
 
     def __init__(self, client: httpx.AsyncClient, settings: TransportSettings, secrets: Iterable[Secret] = ()) -> None:
         # The headers of a client passed in are left as they are (the User-Agent goes on each request).
         self.client = client
-        self.cache = None
-        self.logger = log
-        self._close_session = False
         self._settings = settings
         self._secrets = tuple(secrets)
         warn_if_unverified(settings)
-
-    def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
-        raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")
 
     @property
     def transport_settings(self) -> TransportSettings:
         """The client's settings: timeouts, size limit, retry policy (shared with the pages)."""
         return self._settings
 
-    def _load_remote_data(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
-        raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")
-
     async def aclose(self) -> None:
         await self.client.aclose()
-
-    def new_response(self, response: Answer) -> Answer:
-        return response  # already read and checked by post()
 
     async def post(self, address: str, message: Union[str, bytes], headers: Mapping[str, str]) -> Answer:
         """The one place that posts: never follows a redirect, reads at most the size limit as sent

@@ -254,9 +254,6 @@ class SoapTransport:
         self._environments: Dict[Any, Tuple[Dict[str, Any], Any]] = {}
         warn_if_unverified(settings)
 
-    def load(self, url: str) -> bytes:  # pragma: no cover - the WSDL is vendored
-        raise RuntimeError(f"smsc_soap never fetches documents, refused {url!r}")
-
     @property
     def transport_settings(self) -> TransportSettings:
         """The client's settings: timeouts, size limit, retry policy (shared with the pages' shell)."""
