@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Mapping, O
 
 from .. import _core
 from .engine import Engine
-from .transport import _HTTP_EXCEPTIONS, AsyncSoapTransport, Exchange, build_http_client
+from .transport import HTTP_EXCEPTIONS, AsyncSoapTransport, Exchange, build_http_client
 from .._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_target
 from .._core import reconcile as _reconcile
 from .._compat import add_note
@@ -265,7 +265,7 @@ class AsyncSoapAttempt:
     @property
     def rules(self) -> Tuple[ExceptionRule, ...]:
         """This shell's rows, then the SOAP layer's (zeep's among them once it is loaded)."""
-        return _HTTP_EXCEPTIONS + soap_exceptions()
+        return HTTP_EXCEPTIONS + soap_exceptions()
 
     def __init__(self, client: AsyncClient, call: _core.Call) -> None:
         self._client = client

@@ -30,7 +30,7 @@ from ..http_api.wire import (STREAM_CHUNK, PageAccess, PagePlan, R, RawAnswer, f
                              read_plan_answer, request_headers)
 from .._files import whole_or_nothing
 from ..redact import Secret
-from .transport import _HTTP_EXCEPTIONS, Exchange, _read_raw
+from .transport import HTTP_EXCEPTIONS, Exchange, read_raw
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import date
@@ -83,7 +83,7 @@ class AsyncHttpShell(PageAccess):
 class PageAttempt(Generic[R]):
     """One page call for the engine: the form sent, the answer read by the plan."""
 
-    rules: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS
+    rules: Tuple[ExceptionRule, ...] = HTTP_EXCEPTIONS
     soap = None
 
     def __init__(self, shell: AsyncHttpShell, plan: PagePlan[R]) -> None:
@@ -96,7 +96,7 @@ class PageAttempt(Generic[R]):
         limit = self._shell._engine.settings.max_response_bytes
         response = await self._shell.send(self.call, exchange)
         try:
-            raw, coding = await _read_raw(response, limit)
+            raw, coding = await read_raw(response, limit)
         finally:
             await response.aclose()
         return RawAnswer(response.status_code, response.headers.get("Location"), coding, raw)
@@ -120,7 +120,7 @@ class OpenFile:
 class FileAttempt:
     """The opening of a file answer for the engine: the pieces once it is known to be a file."""
 
-    rules: Tuple[ExceptionRule, ...] = _HTTP_EXCEPTIONS
+    rules: Tuple[ExceptionRule, ...] = HTTP_EXCEPTIONS
     soap = None
 
     def __init__(self, shell: AsyncHttpShell, call: HttpCall, fields: Sequence[str]) -> None:

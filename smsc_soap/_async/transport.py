@@ -40,7 +40,8 @@ from .._core.settings import LOG_BODY_CHARS, TransportSettings, user_agent, warn
 from .._soap import xml_text
 from ..redact import Secret, redact
 
-__all__ = ["POOL_SIZE", "AsyncSoapTransport", "Deadline", "Exchange", "build_http_client", "fresh_cancellation"]
+__all__ = ["HTTP_EXCEPTIONS", "POOL_SIZE", "AsyncSoapTransport", "Deadline", "Exchange", "build_http_client", "fresh_cancellation",
+           "read_raw"]
 
 log = logging.getLogger("smsc_soap")
 
@@ -270,7 +271,7 @@ class AsyncSoapTransport:
                 exchange.sent = True  # a session or a proxy of the caller's: it may have left
         exchange.sent = True  # an answer came: the request certainly reached a server
         try:
-            raw, coding = await _read_raw(response, limit)
+            raw, coding = await read_raw(response, limit)
         finally:
             await response.aclose()
         status = response.status_code
@@ -287,7 +288,7 @@ class AsyncSoapTransport:
         return Answer(status, response.headers, body, root)
 
 
-async def _read_raw(response: httpx.Response, limit: int) -> Tuple[bytes, str]:
+async def read_raw(response: httpx.Response, limit: int) -> Tuple[bytes, str]:
     """At most ``limit + 1`` bytes of the body as sent, and the content coding to undo
     (decode_body's, bounded). A body already read by a wrapper of httpx (vcrpy 7's stubs, when
     recording a cassette) is httpx's decoded content: nothing left to undo."""
@@ -326,7 +327,7 @@ def tls_failure(exc: BaseException) -> Optional[ssl.SSLError]:
 TLS_EXCEPTIONS: Tuple[ExceptionRule, ...] = ((ssl.SSLError, errors.TLSError, "TLS failed"),)
 # This shell's rows of the one exception table (httpx), most specific first; the SOAP layer's
 # rows (lxml, zeep once loaded) follow them, from smsc_soap._soap.soap_exceptions().
-_HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
+HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
     (httpx.ConnectTimeout, errors.TimeoutError, "timed out connecting"),
     (httpx.PoolTimeout, errors.TimeoutError, "timed out waiting for a pooled connection"),
     (httpx.TimeoutException, errors.TimeoutError, "timed out waiting for the answer"),

@@ -421,9 +421,10 @@ def _cut_short(response: requests.Response) -> bool:
     return declared.isdigit() and int(response.raw.tell()) < int(declared)
 
 
-# This shell's rows of the one exception table (requests/urllib3), most specific first; the
-# SOAP layer's rows (lxml, zeep once loaded) follow them, from smsc_soap._soap.soap_exceptions().
-_HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
+#: This shell's rows of the one exception table (requests/urllib3), most specific first, shared by
+#: its SOAP and page attempts; the SOAP layer's rows (lxml, zeep once loaded) follow them, from
+#: smsc_soap._soap.soap_exceptions().
+HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
     (requests.exceptions.ConnectTimeout, errors.TimeoutError, "timed out connecting"),
     (requests.exceptions.ReadTimeout, errors.TimeoutError, "timed out waiting for the answer"),
     (requests.exceptions.SSLError, errors.TLSError, "TLS failed"),
@@ -437,6 +438,3 @@ _HTTP_EXCEPTIONS: Tuple[ExceptionRule, ...] = (
     (requests.exceptions.ContentDecodingError, errors.ProtocolError, "undecodable answer"),
     (requests.exceptions.RequestException, errors.TransportError, "HTTP request failed"),
 )
-#: The rows for requests' and urllib3's exceptions, shared by every requests-based shell (the
-#: HTTP pages' too): internal, but the name to import.
-HTTP_EXCEPTIONS = _HTTP_EXCEPTIONS
