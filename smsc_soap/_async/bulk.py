@@ -65,25 +65,13 @@ async def _run(client: "AsyncBulkSender", source: Iterator[Union[Chunk, Failed]]
                 return not_sent(chunk, error)
         return read_outcomes(chunk, result)
 
-    def report(outcomes: List[Outcome]) -> List[Outcome]:
-        for outcome in outcomes:
-            tally.count(outcome)
-        if progress is not None:
-            progress(tally.progress())
-        return outcomes
-
     try:
         while True:
             while not exhausted and len(running) < window:
-                item = next(source, None)
+                item = tally.next_chunk(source, queue)
                 if item is None:
                     exhausted = True
                     break
-                if isinstance(item, Failed):
-                    tally.queued += 1
-                    queue.append([item])
-                    continue
-                tally.queued += len(item)
                 task = asyncio.ensure_future(send(item))
                 running.add(task)
                 queue.append(task)
@@ -94,7 +82,7 @@ async def _run(client: "AsyncBulkSender", source: Iterator[Union[Chunk, Failed]]
                 if not isinstance(head, list):
                     head = await head
                     running = {t for t in running if not t.done()}
-                for outcome in report(head):
+                for outcome in tally.report(head, progress):
                     yield outcome
                 continue
             ready = [entry for entry in queue if isinstance(entry, list) or entry.done()]
@@ -106,7 +94,7 @@ async def _run(client: "AsyncBulkSender", source: Iterator[Union[Chunk, Failed]]
                 if not isinstance(entry, list):
                     running.discard(entry)
                     entry = entry.result()
-                for outcome in report(entry):
+                for outcome in tally.report(entry, progress):
                     yield outcome
     finally:
         waiting = [task for task in running if task not in started]

@@ -24,7 +24,7 @@ from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import (
-    TYPE_CHECKING, Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union,
+    Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Tuple, Union,
 )
 
 from .. import channels
@@ -325,6 +325,8 @@ def read_outcomes(chunk: Chunk, result: SendResult) -> List[Outcome]:
 
 
 class Tally:
+    """What both pipelines count as they go: queued messages and outcomes, and the progress."""
+
     def __init__(self) -> None:
         self.start = time.monotonic()
         self.queued = self.sent = self.failed = self.unknown = 0
@@ -339,6 +341,26 @@ class Tally:
 
     def progress(self) -> Progress:
         return Progress(self.queued, self.sent, self.failed, self.unknown, time.monotonic() - self.start)
+
+    def next_chunk(self, source: Iterator[Union[Chunk, Failed]], queue: Deque[Any]) -> Optional[Chunk]:
+        """The next chunk to send from ``source``, counted as queued; a message refused before
+        sending takes its place in ``queue`` (in input order) as its own outcome. None at the end."""
+        for item in source:
+            if isinstance(item, Failed):
+                self.queued += 1
+                queue.append([item])
+                continue
+            self.queued += len(item)
+            return item
+        return None
+
+    def report(self, outcomes: List[Outcome], progress: Optional[Callable[[Progress], None]]) -> List[Outcome]:
+        """``outcomes``, counted, and the progress told."""
+        for outcome in outcomes:
+            self.count(outcome)
+        if progress is not None:
+            progress(self.progress())
+        return outcomes
 
 
 def check_options(concurrency: Optional[int], lines_per_request: int, bytes_per_request: int) -> int:

@@ -79,26 +79,14 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed]], slots: in
     running: Set["Future[Union[SendResult, SmscError]]"] = set()
     exhausted = False
 
-    def report(outcomes: List[Outcome]) -> Iterator[Outcome]:
-        for outcome in outcomes:
-            tally.count(outcome)
-        if progress is not None:
-            progress(tally.progress())
-        yield from outcomes
-
     with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="smsc-bulk") as pool:
         try:
             while True:
                 while not exhausted and len(running) < window:
-                    item = next(source, None)
+                    item = tally.next_chunk(source, queue)
                     if item is None:
                         exhausted = True
                         break
-                    if isinstance(item, Failed):
-                        tally.queued += 1
-                        queue.append([item])
-                        continue
-                    tally.queued += len(item)
                     future = pool.submit(_send_chunk, client, item, before_send)
                     running.add(future)
                     queue.append((item, future))
@@ -113,7 +101,7 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed]], slots: in
                         answer = future.result()
                         _let_workers_in()  # the worker that answered is sending its next request
                         head = _outcomes(chunk, answer)
-                    yield from report(head)
+                    yield from tally.report(head, progress)
                     continue
                 ready: List[Pending] = [entry for entry in queue if isinstance(entry, list)]
                 if not ready:
@@ -126,7 +114,7 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed]], slots: in
                         chunk, future = entry
                         running.discard(future)
                         entry = _outcomes(chunk, future.result())
-                    yield from report(entry)
+                    yield from tally.report(entry, progress)
         finally:
             for future in running:
                 future.cancel()  # not yet started: never sent; those in flight finish
