@@ -630,3 +630,24 @@ def test_a_withdrawn_send_no_longer_counts_in_a_run(client: smsc_soap.Client, sa
     client.mailings.cancel(created.id or 0)
     sandbox.advance(70)  # past the withdrawn sends' moment: they would be the run's first 50
     assert client.send_sms2("79161234567", "now", cost=2).cost == Decimal("2.00")
+
+
+def test_the_next_write_never_follows_or_removes_a_planted_link_named_like_a_temporary(tmp_path: Any) -> None:
+    """A link planted under a temporary's name, old and unlocked: the sweep neither opens what it
+    points at nor removes it (only regular files of ours are cleared)."""
+    import os
+
+    from smsc_soap import _files
+    from smsc_soap.http_api.exports import whole_or_nothing
+
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep me")
+    planted = tmp_path / ".out.csv.0123456789ab.part"
+    planted.symlink_to(victim)
+    old = os.stat(tmp_path).st_mtime - _files.STALE_TEMPORARY_SECONDS - 60
+    os.utime(victim, (old, old))
+    os.utime(planted, (old, old), follow_symlinks=False)
+    with whole_or_nothing(tmp_path / "out.csv") as out:
+        out.write(b"whole")
+    assert planted.is_symlink() and victim.read_bytes() == b"keep me"
+    assert (tmp_path / "out.csv").read_bytes() == b"whole"
