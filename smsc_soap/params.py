@@ -168,9 +168,12 @@ def phones_field(phones: Phones, *, allow_email: bool = False, allow_telegram: b
     contact group ``G<n>``; e-mail addresses need ``allow_email`` (the service's ``mail=1``),
     telegram nicks / ``#ID`` need ``allow_telegram`` (``tg=1`` or ``bot=``).
     """
+    if isinstance(phones, str) and (phones.isascii() and phones.isdigit() or _DIGITS.fullmatch(phones)):
+        # one number, as most are: nothing to split (isdigit first: a bulk send checks millions)
+        if PHONE_DIGITS[0] <= len(phones) - phones.startswith("+") <= PHONE_DIGITS[1]:
+            return phones
+        return _recipient(phones, field, {})  # its error
     allowed = {"allow_email": allow_email, "allow_telegram": allow_telegram}
-    if isinstance(phones, str) and _DIGITS.fullmatch(phones):  # one number, as most are: nothing to split
-        return _recipient(phones, field, allowed)
     entries = _split(phones, field)
     if not entries:
         raise ValidationError(f"{field}: no recipient given", field=field)

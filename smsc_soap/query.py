@@ -435,8 +435,11 @@ def written_line(index: int, entry: Any, options: Mapping[str, bool]) -> Tuple[s
     with ","): what format_list writes for that entry, for a caller that writes one line at a time."""
     if not isinstance(entry, tuple) or len(entry) not in (2, 4):
         raise _fail("list", f"list entry {index}: expected (phones, mes) or (sender, tz, phones, mes), got {entry!r}")
-    fields: Tuple[Any, ...] = entry if len(entry) == 4 else (None, None) + entry
-    sender, tz, recipients, mes = fields
+    if len(entry) == 2:
+        sender = tz = None
+        recipients, mes = entry
+    else:
+        sender, tz, recipients, mes = entry
     phones = phones_field(recipients, field="list", **options)  # always joined with "," (004:180)
     checked = mes_field(mes, field="list")
     if spec.LIST_LITERAL_BACKSLASH_N_REFUSED and spec.LIST_NEWLINE_ESCAPE in checked:

@@ -24,7 +24,7 @@ from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import (
-    Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Tuple, Union,
+    Any, Callable, Deque, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union,
 )
 
 from .. import channels
@@ -44,7 +44,7 @@ __all__ = [
 #: Lines of ``list`` are joined with the page's "%0A" (004:181): its length, encoded.
 _ENCODED_SEPARATOR_LENGTH = encoded_length(spec.LIST_LINE_SEPARATOR)
 #: format_list's options for a plain SMS line (no e-mail, no telegram recipients).
-_PLAIN = {"allow_email": False, "allow_telegram": False}
+_PLAIN: Mapping[str, bool] = {"allow_email": False, "allow_telegram": False}
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ class _Line:
         self.message = message
         self.sender: Optional[str]
         self.key: _Key
-        self.options: Dict[str, bool] = {}
+        self.options: Mapping[str, bool] = _PLAIN
         if type(message.text) is not str and isinstance(message.text, channels.Message):
             self._channel_line(message, message.text)
         else:
