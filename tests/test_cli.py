@@ -22,6 +22,7 @@ import pytest
 from smsc_soap import Client, cli
 from smsc_soap.query import EXTENDED_PARAMS
 from smsc_soap.sandbox import Sandbox
+from support.signals import ctrl_c_reaches_python
 
 COMMAND = Path(sys.executable).parent / "smsc-soap"
 LOGIN, PASSWORD, APIKEY = "ops", "s3cret-Pa55", "k3y-for-ops"
@@ -326,7 +327,8 @@ def test_ctrl_c_during_a_send_names_the_id_and_how_to_check_it(sandbox: Sandbox,
     clean = {name: value for name, value in os.environ.items() if not name.startswith("SMSC_")}
     args = ["send", PHONE, "Hello"] + (["--id", given_id] if given_id else [])
     proc = subprocess.Popen([str(COMMAND), *args], env={**clean, **account}, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_reaches_python)
     try:
         deadline = time.monotonic() + 30
         while not sandbox.messages and time.monotonic() < deadline and proc.poll() is None:

@@ -19,6 +19,7 @@ from smsc_soap.cli_bulk import read_rows
 from smsc_soap.journal import file_source, item_digest
 from smsc_soap.sandbox import Sandbox
 from support.bulk import bulk_env as _env, ledger as _ledger, sandbox  # noqa: F401 - sandbox: the fixture
+from support.signals import ctrl_c_reaches_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,7 +88,8 @@ def test_interrupted_mid_run_then_resumed_sends_each_message_once(tmp_path: Path
         env = dict(os.environ, **_env(sandbox), PYTHONPATH=str(ROOT))
         proc = subprocess.Popen([sys.executable, "-m", "smsc_soap.cli", "bulk", str(source), "--lines-per-request", "4",
                                  "--concurrency", "3", "--request-timeout", "1"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                preexec_fn=ctrl_c_reaches_python)
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:

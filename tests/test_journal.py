@@ -24,6 +24,7 @@ from smsc_soap.cli import EXIT_CODES, EXIT_LOCKED, main
 from smsc_soap.cli_bulk import read_rows
 from smsc_soap.sandbox import Sandbox
 from support.bulk import bulk_env as _env, ledger as _ledger, sandbox  # noqa: F401 - sandbox: the fixture
+from support.signals import ctrl_c_reaches_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -284,7 +285,8 @@ def test_ctrl_c_while_looking_up_says_how_to_resume(tmp_path: Path) -> None:
     with Sandbox(accounts=["bulk:pw:100000"], latency=1.0) as sandbox:
         env = dict(os.environ, **_env(sandbox), PYTHONPATH=str(ROOT))
         proc = subprocess.Popen([sys.executable, "-m", "smsc_soap.cli", "bulk", str(source), "--concurrency", "2"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=ctrl_c_reaches_python)
         assert proc.stderr is not None
         line = proc.stderr.readline()
         assert "looking up 30 rows" in line
