@@ -275,3 +275,18 @@ def test_memory_stays_flat_for_a_stream_of_channels(monkeypatch: pytest.MonkeyPa
         tracemalloc.stop()
     assert count == 40_000 and chunks == [500] * 80
     assert peak < 10 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"  # the 40,000 messages alone take 7.5 MiB
+
+
+def test_a_sent_outcome_is_the_same_object_its_constructor_makes() -> None:
+    # read_outcomes builds Sent without the frozen constructor (the thread writing chunks makes
+    # one per message): equal, same hash and repr, still frozen, and no field forgotten.
+    from dataclasses import FrozenInstanceError, asdict, fields
+
+    from smsc_soap._core.bulk import sent
+    message = Message("79160000001", "hi")
+    values = (7, message, "id-1", ("79160000001",), Decimal("1.5"), ())
+    fast, checked = sent(*values), Sent(*values)
+    assert fast == checked and hash(fast) == hash(checked) and repr(fast) == repr(checked)
+    assert asdict(fast) == asdict(checked) and [f.name for f in fields(Sent)] == list(vars(fast))
+    with pytest.raises(FrozenInstanceError):
+        fast.id = "other"  # type: ignore[misc]
