@@ -7,10 +7,11 @@ import pathlib
 import warnings
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, List, Tuple
 from urllib.parse import parse_qs
 
 import pytest
+from hypothesis import given, strategies as st
 import requests
 from support.servers import Responder
 
@@ -479,6 +480,26 @@ def test_the_flood_count_forgets_a_run_after_a_gap_of_messages() -> None:
         count.add([other])
     assert count.add(["a"]) == ()  # three others came between: a new run
     assert len(count._runs) <= 4
+
+
+@given(st.lists(st.lists(st.sampled_from("abc"), max_size=3), max_size=40), st.integers(0, 3), st.integers(0, 5))
+def test_the_flood_count_is_each_numbers_run_of_messages_within_the_gap(messages: List[List[str]], limit: int,
+                                                                        gap: int) -> None:
+    from smsc_soap._core.flood import FloodCount
+
+    last: Dict[str, int] = {}
+    run: Dict[str, int] = {}
+    expected = []
+    for seen, phones in enumerate(messages, 1):  # the rule read plainly: a run goes on within the gap
+        crossed: Tuple[str, ...] = ()
+        for phone in phones:
+            run[phone] = run[phone] + 1 if phone in last and seen - last[phone] <= gap else 1
+            last[phone] = seen
+            crossed += (phone,) if run[phone] == limit + 1 else ()
+        expected.append(crossed)
+    count = FloodCount(limit=limit, gap=gap)
+    assert [count.add(phones) for phones in messages] == expected
+    assert len(count._runs) <= len(set(p for phones in messages[-gap - 1:] for p in phones))
 
 
 # --- point 3: files of an MMS, an e-mail, a call (multipart POST) -----------------------------------

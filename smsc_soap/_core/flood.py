@@ -8,8 +8,8 @@ so past the limit the service blocks them (status 23, not charged: spec.FLOOD_ST
 from __future__ import annotations
 
 import warnings
-from collections import OrderedDict
-from typing import Iterable, Tuple
+from collections import deque
+from typing import Deque, Dict, Iterable, List, Tuple
 
 from .. import spec
 
@@ -21,34 +21,40 @@ class FloodWarning(UserWarning):
     :mod:`warnings` (``warnings.simplefilter("error", FloodWarning)``)."""
 
 
-_NO_RUN = (0, 0)
-
-
 class FloodCount:
     """Each number's run so far; :meth:`add` says which numbers a message takes past the limit.
 
     A run ends when :data:`~smsc_soap.spec.FLOOD_RUN_GAP_MESSAGES` other messages came since the
-    number's last one; numbers whose run ended are forgotten, so memory stays bounded."""
+    number's last one; numbers whose run ended are forgotten, so memory stays bounded (by the gap).
+    Counted for every message of a bulk send: a dict of runs and a queue of recent messages, no
+    reordering per message."""
 
     def __init__(self, limit: int = spec.FLOOD_MAX_MESSAGES, gap: int = spec.FLOOD_RUN_GAP_MESSAGES) -> None:
         self.limit, self.gap = limit, gap
-        self._runs: "OrderedDict[str, Tuple[int, int]]" = OrderedDict()  # phone -> (run, last seen), oldest first
+        self._runs: Dict[str, List[int]] = {}  # phone -> [run, last seen]
+        self._recent: Deque[Tuple[int, str]] = deque()  # (seen, phone) of the last ``gap`` messages
         self._seen = 0
 
     def add(self, phones: Iterable[str]) -> Tuple[str, ...]:
         """Count one message to each of ``phones``; the numbers it is the (limit + 1)-th message to."""
         self._seen = seen = self._seen + 1
-        runs, gap = self._runs, self.gap
-        while runs:
-            oldest = next(iter(runs))
-            if seen - runs[oldest][1] <= gap:
-                break
-            del runs[oldest]
+        runs, recent = self._runs, self._recent
+        horizon = seen - self.gap  # a number last seen before this has had its gap: its run ended
+        while recent and recent[0][0] < horizon:
+            when, phone = recent.popleft()
+            ended = runs.get(phone)
+            if ended is not None and ended[1] == when:
+                del runs[phone]
         crossed: Tuple[str, ...] = ()
         for phone in phones:
-            run = runs.pop(phone, _NO_RUN)[0] + 1
-            runs[phone] = (run, seen)
-            if run == self.limit + 1:
+            run = runs.get(phone)
+            if run is None:
+                run = runs[phone] = [1, seen]
+            else:
+                run[0] += 1
+                run[1] = seen
+            recent.append((seen, phone))
+            if run[0] == self.limit + 1:
                 crossed += (phone,)
         return crossed
 
