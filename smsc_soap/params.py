@@ -232,6 +232,8 @@ def mes_field(mes: str, *, field: str = "mes", xml: bool = True) -> str:
 
 def _uncarried(mes: str, xml: bool) -> Optional[int]:
     """Where the first character of ``mes`` is that XML 1.0 (``xml``) or else UTF-8 cannot carry."""
+    if mes.isprintable():  # no control character, surrogate or noncharacter (U+FFFE, U+FFFF): most texts
+        return None
     if mes.isascii():  # no surrogate, no U+FFFE/U+FFFF: only the control characters to look for
         control = _XML_CONTROL.search(mes) if xml else None
         return None if control is None else control.start()

@@ -185,6 +185,21 @@ def test_mes_refused(mes, says):
     refusal(mes_field, mes, field="mes", says=says)
 
 
+_ANY_CHARACTER = st.one_of(st.characters(blacklist_categories=()),  # surrogates too
+                           st.sampled_from("\x00\x07\x0b\x1f\t\n\r \ud800\udfff\ufffd\ufffe\uffff\ue000"))
+
+
+@given(st.text(_ANY_CHARACTER, max_size=20))
+def test_mes_is_refused_exactly_when_xml_cannot_carry_a_character(mes):
+    # XML 1.0's Char production, read plainly; the check takes a printable text at once
+    carried = all(c in "\t\n\r" or " " <= c <= "\ud7ff" or "\ue000" <= c <= "\ufffd" or c >= "\U00010000" for c in mes)
+    try:
+        accepted = mes_field(mes) == mes
+    except ValidationError:
+        accepted = False
+    assert accepted == carried
+
+
 # --- id -----------------------------------------------------------------------------------
 
 
