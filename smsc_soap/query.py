@@ -440,7 +440,9 @@ def written_line(index: int, entry: Any, options: Mapping[str, bool]) -> Tuple[s
         recipients, mes = entry
     else:
         sender, tz, recipients, mes = entry
-    phones = phones_field(recipients, field="list", **options)  # always joined with "," (004:180)
+    # always joined with "," (004:180); the options named, not unpacked: once per line of a bulk send
+    phones = phones_field(recipients, field="list", allow_email=options.get("allow_email", False),
+                          allow_telegram=options.get("allow_telegram", False))
     checked = mes_field(mes, field="list")
     if spec.LIST_LITERAL_BACKSLASH_N_REFUSED and spec.LIST_NEWLINE_ESCAPE in checked:
         raise _fail("list", f"list entry {index}: the text holds a literal backslash-n, which the server turns into a "
