@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections import deque
-from typing import Deque, Dict, Iterable, List, Tuple
+from typing import Deque, Dict, Iterable, Tuple
 
 from .. import spec
 
@@ -19,6 +19,9 @@ class FloodWarning(UserWarning):
     the rest will be blocked. A warning, not an error: the messages may be meant to go spread out
     in time (``time=``), which the client does not judge. Filter it, or make it an error, with
     :mod:`warnings` (``warnings.simplefilter("error", FloodWarning)``)."""
+
+
+_NO_RUN = (0, 0)  # (run, last seen) of a number with no run
 
 
 class FloodCount:
@@ -31,30 +34,26 @@ class FloodCount:
 
     def __init__(self, limit: int = spec.FLOOD_MAX_MESSAGES, gap: int = spec.FLOOD_RUN_GAP_MESSAGES) -> None:
         self.limit, self.gap = limit, gap
-        self._runs: Dict[str, List[int]] = {}  # phone -> [run, last seen]
-        self._recent: Deque[Tuple[int, str]] = deque()  # (seen, phone) of the last ``gap`` messages
+        self._runs: Dict[str, Tuple[int, int]] = {}  # phone -> (run, last seen)
+        self._recent: Deque[Tuple[str, ...]] = deque()  # the phones of each of the last ``gap`` messages
         self._seen = 0
 
     def add(self, phones: Iterable[str]) -> Tuple[str, ...]:
         """Count one message to each of ``phones``; the numbers it is the (limit + 1)-th message to."""
         self._seen = seen = self._seen + 1
         runs, recent = self._runs, self._recent
-        horizon = seen - self.gap  # a number last seen before this has had its gap: its run ended
-        while recent and recent[0][0] < horizon:
-            when, phone = recent.popleft()
-            ended = runs.get(phone)
-            if ended is not None and ended[1] == when:
-                del runs[phone]
+        while len(recent) > self.gap:  # the oldest message has had its gap: runs it was the last of ended
+            when = seen - len(recent)
+            for phone in recent.popleft():
+                if runs.get(phone, _NO_RUN)[1] == when:
+                    del runs[phone]
+        phones = tuple(phones)
+        recent.append(phones)
         crossed: Tuple[str, ...] = ()
         for phone in phones:
-            run = runs.get(phone)
-            if run is None:
-                run = runs[phone] = [1, seen]
-            else:
-                run[0] += 1
-                run[1] = seen
-            recent.append((seen, phone))
-            if run[0] == self.limit + 1:
+            run = runs.get(phone, _NO_RUN)[0] + 1
+            runs[phone] = (run, seen)
+            if run == self.limit + 1:
                 crossed += (phone,)
         return crossed
 
