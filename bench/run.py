@@ -14,7 +14,8 @@ construct, first call), 10,000 personalised messages at a simulated 50 ms round 
 after a fixed delay, so the CPU counted is the client's; CPU per message is this process's),
 and peak memory for 200,000 messages. The targets are issue 25's. Sized for 2 cores and about
 three minutes; ``--quick`` runs fewer rounds. ``--json PATH`` also writes the run (header, rows,
-ratios) as one JSON line: docs/bulk.rst's table is made from bench/last-run.json.
+ratios) as one JSON line: docs/bulk.rst's table is made from bench/last-run.json. Timings move
+with the machine's speed; bench/instructions.py counts send_bulk's work in instructions instead.
 """
 from __future__ import annotations
 
