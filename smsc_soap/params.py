@@ -92,16 +92,19 @@ def _type_name(value: object) -> str:
 # --- recipients ---------------------------------------------------------------------------
 
 
+def _number(entry: str, field: str) -> str:
+    """A phone number (``entry`` matches ``_DIGITS``) with as many digits as a number has; unchanged."""
+    digits = len(entry) - entry.startswith("+")
+    low, high = PHONE_DIGITS
+    if not low <= digits <= high:
+        raise ValidationError(f"{field}: {entry!r} has {digits} digits; a phone number has {low}..{high}", field=field)
+    return entry
+
+
 def _recipient(entry: str, field: str, allowed: Mapping[str, bool], *, groups: bool = True) -> str:
     """One recipient, checked; returned unchanged."""
     if _DIGITS.fullmatch(entry):
-        digits = len(entry.lstrip("+"))
-        low, high = PHONE_DIGITS
-        if not low <= digits <= high:
-            raise ValidationError(
-                f"{field}: {entry!r} has {digits} digits; a phone number has {low}..{high}", field=field
-            )
-        return entry
+        return _number(entry, field)
     if _GROUP.fullmatch(entry):
         if not groups:
             raise ValidationError(f"{field}: {entry!r} is a contact group; give one recipient", field=field)
@@ -170,9 +173,7 @@ def phones_field(phones: Phones, *, allow_email: bool = False, allow_telegram: b
     """
     if isinstance(phones, str) and (phones.isascii() and phones.isdigit() or _DIGITS.fullmatch(phones)):
         # one number, as most are: nothing to split (isdigit first: a bulk send checks millions)
-        if PHONE_DIGITS[0] <= len(phones) - phones.startswith("+") <= PHONE_DIGITS[1]:
-            return phones
-        return _recipient(phones, field, {})  # its error
+        return _number(phones, field)
     allowed = {"allow_email": allow_email, "allow_telegram": allow_telegram}
     entries = _split(phones, field)
     if not entries:
