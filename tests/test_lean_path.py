@@ -1,6 +1,7 @@
 """The per-call path: one parse of each answer, no thread per call, no logging work when off."""
 from __future__ import annotations
 
+import http.client
 import logging
 import threading
 from typing import Any, Iterator, List
@@ -114,3 +115,27 @@ def test_a_cookie_a_session_header_or_hook_set_later_still_reaches_every_request
     client.get_balance()
     assert responder.requests[-1].headers.get("X-Trace") == "t1"
     assert seen == [200]
+
+
+def test_a_request_leaves_in_one_write_head_and_body_together(monkeypatch: pytest.MonkeyPatch,
+                                                              responder: Responder) -> None:
+    # Two writes are two segments (the second may wait on the first's ACK) and, in a bulk send,
+    # two more times a worker gives the GIL up and waits for it: one write, whichever urllib3.
+    writes: List[bytes] = []
+    write = http.client.HTTPConnection.send
+
+    def recorded(self: http.client.HTTPConnection, data: Any) -> None:
+        writes.append(bytes(data))
+        write(self, data)
+
+    monkeypatch.setattr(http.client.HTTPConnection, "send", recorded)
+    client = Client("alex", "123", url=responder.url)
+    for _ in range(2):
+        _balance_answer(responder)
+        assert client.get_balance().balance == 1
+    assert len(writes) == 2 and len(responder.requests) == 2
+    for written, received in zip(writes, responder.requests):
+        head, body = written.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"POST /sys/soap.php HTTP/1.1\r\n")
+        assert body == received.body and body.startswith(b"<?xml")
+        assert f"Content-Length: {len(body)}".encode() in head

@@ -22,7 +22,7 @@ import logging
 import socket
 import threading
 import time
-from typing import Any, ContextManager, Dict, Iterable, Iterator, Mapping, Optional, Tuple, Union, cast
+from typing import Any, ContextManager, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union, cast
 
 import requests
 import urllib3
@@ -183,13 +183,48 @@ class _WatchedConnection:
         super().connect()  # type: ignore[misc]
         self._smsc_sock = self.sock  # for Exchange.expire, once http.client let go of it
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
+    #: The body of the request being written, while its head is (urllib3 2 sends it after
+    #: ``endheaders()``, urllib3 1.26 passes it to ``endheaders``).
+    _smsc_body: Optional[bytes] = None
+    #: The head written so far, held back while :meth:`endheaders` writes it (None: not holding).
+    _smsc_held: Optional[List[bytes]] = None
+    #: A body already sent with its head: urllib3 2's own send of it is skipped.
+    _smsc_sent_body: Optional[bytes] = None
+
+    def request(self, method: str, url: str, body: Any = None, headers: Any = None, **kwargs: Any) -> None:
         exchange = current_exchange()
         if exchange is not None:
             exchange.attach(self)
-        super().request(*args, **kwargs)  # type: ignore[misc]
+        self._smsc_body = body if isinstance(body, bytes) and not kwargs.get("chunked") else None
+        try:
+            super().request(method, url, body=body, headers=headers, **kwargs)  # type: ignore[misc]
+        finally:
+            self._smsc_body = self._smsc_held = self._smsc_sent_body = None
+
+    def endheaders(self, message_body: Any = None, *, encode_chunked: bool = False) -> None:
+        """The head and a body of bytes in one write: http.client and urllib3 write them one
+        after the other, two segments on the wire (the second can wait on the first's ACK) and,
+        in a bulk send, two more times a worker gives up the GIL and waits to get it back."""
+        body = message_body if message_body is not None else self._smsc_body
+        if not isinstance(body, bytes) or not body or encode_chunked:
+            super().endheaders(message_body, encode_chunked=encode_chunked)  # type: ignore[misc]
+            return
+        self._smsc_body, self._smsc_held = None, []
+        try:
+            super().endheaders(encode_chunked=False)  # type: ignore[misc]  # the head, held by send()
+        finally:
+            head, self._smsc_held = self._smsc_held, None
+        if message_body is None:  # urllib3 2 sends the body next: that send is this one
+            self._smsc_sent_body = body
+        self.send(b"".join(head) + body)
 
     def send(self, data: Any) -> None:
+        if self._smsc_held is not None:
+            self._smsc_held.append(data)
+            return
+        if self._smsc_sent_body is not None and data == self._smsc_sent_body:
+            self._smsc_sent_body = None
+            return
         exchange = current_exchange()
         if exchange is not None:
             if self.sock is None and self.auto_open:
