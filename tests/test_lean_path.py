@@ -8,9 +8,11 @@ from typing import Any, Iterator, List
 
 import pytest
 import requests
+import urllib3
+import urllib3.connection
 import zeep.wsdl.bindings.soap
 
-from smsc_soap import Client
+from smsc_soap import Client, RetryPolicy, SmscError
 from smsc_soap._sync import transport as transport_module
 from smsc_soap._core import checks
 from smsc_soap.sandbox import Sandbox
@@ -139,3 +141,34 @@ def test_a_request_leaves_in_one_write_head_and_body_together(monkeypatch: pytes
         assert head.startswith(b"POST /sys/soap.php HTTP/1.1\r\n")
         assert body == received.body and body.startswith(b"<?xml")
         assert f"Content-Length: {len(body)}".encode() in head
+
+
+@pytest.mark.skipif(not hasattr(urllib3.connection, "body_to_chunks"),
+                    reason="urllib3 1.26 hands the body to endheaders: it writes nothing after it to guard")
+def test_an_urllib3_that_writes_the_body_in_pieces_never_gets_it_written_twice(
+        monkeypatch: pytest.MonkeyPatch, responder: Responder) -> None:
+    # The head and body left in one write; were urllib3 to write the same body again in pieces,
+    # the server would read a second, broken request: the call fails instead, the body sent once.
+    whole = getattr(urllib3.connection, "body_to_chunks")
+
+    def in_pieces(body: Any, method: str, blocksize: int) -> Any:
+        written = whole(body, method=method, blocksize=blocksize)
+        half = len(body) // 2
+        return written._replace(chunks=(body[:half], body[half:]))
+
+    writes: List[bytes] = []
+    write = http.client.HTTPConnection.send
+
+    def recorded(self: http.client.HTTPConnection, data: Any) -> None:
+        writes.append(bytes(data))
+        write(self, data)
+
+    monkeypatch.setattr(urllib3.connection, "body_to_chunks", in_pieces)
+    monkeypatch.setattr(http.client.HTTPConnection, "send", recorded)
+    client = Client("alex", "123", url=responder.url, retry=RetryPolicy(attempts=1))
+    _balance_answer(responder)
+    with pytest.raises(SmscError):
+        client.get_balance()
+    assert len(writes) == 1
+    head, body = writes[0].split(b"\r\n\r\n", 1)
+    assert f"Content-Length: {len(body)}".encode() in head and body.endswith(b"</soap-env:Envelope>")

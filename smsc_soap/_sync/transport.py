@@ -214,17 +214,21 @@ class _WatchedConnection:
             super().endheaders(encode_chunked=False)  # type: ignore[misc]  # the head, held by send()
         finally:
             head, self._smsc_held = self._smsc_held, None
+        self.send(b"".join(head) + body)
         if message_body is None:  # urllib3 2 sends the body next: that send is this one
             self._smsc_sent_body = body
-        self.send(b"".join(head) + body)
 
     def send(self, data: Any) -> None:
         if self._smsc_held is not None:
             self._smsc_held.append(data)
             return
-        if self._smsc_sent_body is not None and data == self._smsc_sent_body:
-            self._smsc_sent_body = None
-            return
+        if self._smsc_sent_body is not None:  # urllib3 2 sending the body its head already took
+            sent, self._smsc_sent_body = self._smsc_sent_body, None
+            if data == sent:
+                return
+            # An urllib3 that writes a body of bytes in pieces: never write any of it twice.
+            raise urllib3.exceptions.ProtocolError("the request's body was written with its head, and "
+                                                   "urllib3 wrote something else after it")
         exchange = current_exchange()
         if exchange is not None:
             if self.sock is None and self.auto_open:
