@@ -119,18 +119,23 @@ def test_a_cookie_a_session_header_or_hook_set_later_still_reaches_every_request
     assert seen == [200]
 
 
-def test_a_request_leaves_in_one_write_head_and_body_together(monkeypatch: pytest.MonkeyPatch,
-                                                              responder: Responder) -> None:
-    # Two writes are two segments (the second may wait on the first's ACK) and, in a bulk send,
-    # two more times a worker gives the GIL up and waits for it: one write, whichever urllib3.
-    writes: List[bytes] = []
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> List[bytes]:
+    """Every write of a request to a socket, as http.client is asked to make it."""
+    written: List[bytes] = []
     write = http.client.HTTPConnection.send
 
     def recorded(self: http.client.HTTPConnection, data: Any) -> None:
-        writes.append(bytes(data))
+        written.append(bytes(data))
         write(self, data)
 
     monkeypatch.setattr(http.client.HTTPConnection, "send", recorded)
+    return written
+
+
+def test_a_request_leaves_in_one_write_head_and_body_together(writes: List[bytes], responder: Responder) -> None:
+    # Two writes are two segments (the second may wait on the first's ACK) and, in a bulk send,
+    # two more times a worker gives the GIL up and waits for it: one write, whichever urllib3.
     client = Client("alex", "123", url=responder.url)
     for _ in range(2):
         _balance_answer(responder)
@@ -146,7 +151,7 @@ def test_a_request_leaves_in_one_write_head_and_body_together(monkeypatch: pytes
 @pytest.mark.skipif(not hasattr(urllib3.connection, "body_to_chunks"),
                     reason="urllib3 1.26 hands the body to endheaders: it writes nothing after it to guard")
 def test_an_urllib3_that_writes_the_body_in_pieces_never_gets_it_written_twice(
-        monkeypatch: pytest.MonkeyPatch, responder: Responder) -> None:
+        monkeypatch: pytest.MonkeyPatch, writes: List[bytes], responder: Responder) -> None:
     # The head and body left in one write; were urllib3 to write the same body again in pieces,
     # the server would read a second, broken request: the call fails instead, the body sent once.
     whole = getattr(urllib3.connection, "body_to_chunks")
@@ -156,15 +161,7 @@ def test_an_urllib3_that_writes_the_body_in_pieces_never_gets_it_written_twice(
         half = len(body) // 2
         return written._replace(chunks=(body[:half], body[half:]))
 
-    writes: List[bytes] = []
-    write = http.client.HTTPConnection.send
-
-    def recorded(self: http.client.HTTPConnection, data: Any) -> None:
-        writes.append(bytes(data))
-        write(self, data)
-
     monkeypatch.setattr(urllib3.connection, "body_to_chunks", in_pieces)
-    monkeypatch.setattr(http.client.HTTPConnection, "send", recorded)
     client = Client("alex", "123", url=responder.url, retry=RetryPolicy(attempts=1))
     _balance_answer(responder)
     with pytest.raises(SmscError):
