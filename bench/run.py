@@ -279,7 +279,10 @@ def service_time(url: str, connections: int, requests_each: int) -> float:
                 start, answer = time.perf_counter(), b""
                 conn.sendall(request)
                 while not answer.endswith(b"</SOAP-ENV:Envelope>\n"):
-                    answer += conn.recv(65536)
+                    piece = conn.recv(65536)
+                    if not piece:  # closed mid-answer: an error, not a loop on empty reads
+                        raise RuntimeError("the simulated service closed the connection before answering")
+                    answer += piece
                 times.append(time.perf_counter() - start)
 
     with ThreadPoolExecutor(connections) as pool:
