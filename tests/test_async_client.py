@@ -47,7 +47,7 @@ def test_the_same_constructor_and_operations_as_client_each_a_coroutine() -> Non
 def test_an_async_call_attempts_no_import(sb: Sandbox) -> None:
     """A warm call looks up no module. httpcore imports ``sniffio`` each time it sets up a lock
     (about four times per request); where it is not installed (anyio 4.9 and later no longer bring
-    it), each attempt scans sys.path: 0.2-0.3 ms of the event loop's CPU per call. The ``async``
+    it), each attempt scans sys.path: about 0.2 ms of the event loop's CPU per call. The ``async``
     extra installs it."""
     import sys
 
