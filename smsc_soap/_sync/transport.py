@@ -22,7 +22,7 @@ import logging
 import socket
 import threading
 import time
-from typing import Any, ContextManager, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union, cast
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union, cast
 
 import requests
 import urllib3
@@ -63,7 +63,7 @@ def build_session(settings: TransportSettings, pool_size: int = POOL_SIZE) -> re
     session = requests.Session()
     retry = _DeadlineRetry(total=None, connect=settings.retry.connect, read=0, status=0, other=0,
                            redirect=0, backoff_factor=0.2, raise_on_status=False)
-    adapter = _WatchedAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=retry)
+    adapter = _WatchedAdapter(pool_connections=_POOLS_KEPT, pool_maxsize=pool_size, max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.verify = settings.verify
@@ -266,17 +266,64 @@ _POOL_CLASSES = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter whose connections follow the current :class:`Exchange`."""
+    """requests' adapter whose connections follow the current :class:`Exchange`, and which finds
+    the pool and the path of a request once per address and settings: requests parses the URL
+    five times and matches it against the proxies twice on every request to find them, 8 % of
+    the instructions of a 100-line bulk request (``bench/instructions.py``), on the path from one
+    answer to the next request of a bulk send."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = dict(_POOL_CLASSES)
+        self._smsc_pools: Dict[Any, Any] = {}
+        self._smsc_urls: Dict[Any, str] = {}
+
+    def get_connection_with_tls_context(self, request: requests.PreparedRequest, verify: Any,
+                                        proxies: Optional[Mapping[str, str]] = None, cert: Any = None) -> Any:
+        """requests' own (2.32.2 and later; before, send calls ``get_connection``, left as it is),
+        kept per origin and settings until the adapter closes or the pool does (urllib3 1.26 closes
+        a pool its manager evicts)."""
+        origin = str(request.url).split("/", 3)[:3]  # scheme, "", host and port: all the pool depends on
+        key = (*origin, verify, cert, _items(proxies))
+        pool = self._smsc_pools.get(key)
+        if pool is None or pool.pool is None:
+            if len(self._smsc_pools) >= _POOLS_KEPT:
+                self._smsc_pools.clear()
+            pool = self._smsc_pools[key] = super().get_connection_with_tls_context(request, verify, proxies=proxies,
+                                                                                    cert=cert)
+        return pool
+
+    def request_url(self, request: requests.PreparedRequest, proxies: Optional[Mapping[str, str]]) -> str:
+        """requests' own: the path, or the whole URL for a plain-HTTP proxy."""
+        key = (request.url, _items(proxies))
+        url = self._smsc_urls.get(key)
+        if url is None:
+            if len(self._smsc_urls) >= _POOLS_KEPT:
+                self._smsc_urls.clear()
+            url = self._smsc_urls[key] = super().request_url(request, proxies)
+        return url
+
+    def close(self) -> None:
+        """requests' own, forgetting the pools found: none is used once the adapter closed them."""
+        self._smsc_pools.clear()
+        super().close()
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if type(manager) is urllib3.ProxyManager:  # SOCKS managers keep their own pools
             manager.pool_classes_by_scheme = dict(_POOL_CLASSES)
         return manager
+
+
+#: Pools the pool manager of a session keeps (requests' ``pool_connections``), and pools and paths
+#: its adapter keeps looked up (:class:`_WatchedAdapter`), one per origin or address and settings
+#: in use; more start the table over. No more than the manager: urllib3 2 does not close a pool it
+#: evicts, and a longer table would keep more pools' connections open than the manager would.
+_POOLS_KEPT = 4
+
+
+def _items(proxies: Optional[Mapping[str, str]]) -> Tuple[Tuple[str, str], ...]:
+    return tuple(sorted(proxies.items())) if proxies else ()
 
 
 class SoapTransport:
