@@ -340,7 +340,7 @@ from smsc_soap import Client
 from smsc_soap._sync import bulk  # the sync pipeline, whose request this replaces
 from smsc_soap.bulk import Message, Sent
 from smsc_soap.results import SendResult
-bulk._send_list = lambda client, chunk: SendResult(chunk.id, len(chunk), Decimal("0"), None, (), {{}})
+bulk._write_list = lambda client, chunk: lambda: SendResult(chunk.id, len(chunk), Decimal("0"), None, (), {{}})
 client = Client("bench", "pw", url="http://127.0.0.1:9/sys/soap.php")
 tracemalloc.start()
 n = sum(isinstance(o, Sent) for o in client.send_bulk(Message("7916%07d" % i, "Hello %d" % i) for i in range({n})))

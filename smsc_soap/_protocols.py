@@ -5,7 +5,7 @@ and :class:`~smsc_soap.AsyncClient` satisfy them; so does any stand-in a test gi
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, ContextManager, Mapping, Optional, Protocol, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, ContextManager, Mapping, Optional, Protocol, Union
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._base import Phones
@@ -41,6 +41,10 @@ class BulkSender(StatusSource, Protocol):
 
     def send_list(self, encoded_list: str, *, id: str, sender: Optional[str], time: Optional[str],  # noqa: A002
                   extended: Mapping[str, Any]) -> "SendResult": ...
+
+    def write_list(self, encoded_list: str, *, id: str, sender: Optional[str], time: Optional[str],  # noqa: A002
+                   extended: Mapping[str, Any]) -> Callable[[], "SendResult"]:
+        """``send_list``'s request checked and written, sent when what comes back is called."""
 
     def call_seconds(self) -> float: ...
 

@@ -8,7 +8,7 @@ the SOAP layer's rows of the table, and a shell passes the rows of its HTTP libr
 from __future__ import annotations
 
 import sys
-from typing import Any, Mapping, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 import lxml.etree
 
@@ -45,12 +45,18 @@ def xml_text(value: str) -> bytes:
 def request_of(codec: Codec, endpoint: str, call: Any) -> Tuple[bytes, Mapping[str, str]]:
     """The request's bytes (placeholders in place of secrets) and headers: the codec's, or zeep's
     own for what the codec leaves to it."""
-    operation = codec.get(call.operation)
-    message = None if operation is None else operation.envelope(call.masked)
-    if message is not None:
-        return message, operation.headers  # type: ignore[union-attr]  # not None when message is
+    written = codec_request(codec, call)
+    if written is not None:
+        return written
     from ._zeep import request_of as zeeps
     return zeeps(endpoint, call)
+
+
+def codec_request(codec: Codec, call: Any) -> Optional[Tuple[bytes, Mapping[str, str]]]:
+    """:func:`request_of`'s when the codec writes it, else None (zeep's part, left to the caller)."""
+    operation = codec.get(call.operation)
+    message = None if operation is None else operation.envelope(call.masked)
+    return None if message is None else (message, operation.headers)  # type: ignore[union-attr]
 
 
 def read_soap_answer(codec: Codec, endpoint: str, call: Any, answer: Tuple[int, Any], secrets: Any) -> Any:

@@ -5,12 +5,14 @@ import threading
 import time
 import tracemalloc
 from decimal import Decimal
-from typing import Any, Iterator, List
+from typing import Any, Callable, Iterator, List
 from urllib.parse import parse_qs
 
 import pytest
+from lxml import etree
 
-from smsc_soap import Client, SendOutcomeUnknown, ValidationError, spec
+from smsc_soap import Client, SendOutcomeUnknown, ValidationError, _codec, spec
+from smsc_soap._sync import client as sync_client_module
 from smsc_soap._sync import bulk  # the sync pipeline, whose request the tests replace
 from smsc_soap.bulk import Chunk, Failed, Message, Progress, Sent, Unknown
 from smsc_soap.channels import Email, Hlr, VoiceCall
@@ -32,9 +34,14 @@ def client(sandbox: Sandbox, any_client: Any) -> Iterator[Client]:
 
 @pytest.fixture
 def sync_client(sandbox: Sandbox) -> Iterator[Client]:
-    """For what only the sync pipeline has: threads, and bulk._send_list to patch."""
+    """For what only the sync pipeline has: threads, and bulk._write_list to patch (:func:`_sends`)."""
     with Client("bulk", "pw", url=sandbox.url) as c:
         yield c
+
+
+def _sends(monkeypatch: pytest.MonkeyPatch, send: Callable[[Client, Chunk], SendResult]) -> None:
+    """The sync pipeline's requests replaced by ``send``, called where a request is sent (a worker)."""
+    monkeypatch.setattr(bulk, "_write_list", lambda client, chunk: lambda: send(client, chunk))
 
 
 def _messages(n: int, **extra: Any) -> Iterator[Message]:
@@ -155,7 +162,7 @@ def test_concurrency_is_bounded_by_the_client_for_all_its_threads(monkeypatch: p
             in_flight -= 1
         return SendResult(chunk.id, None, None, None, (), {})
 
-    monkeypatch.setattr(bulk, "_send_list", slow)
+    _sends(monkeypatch, slow)
     runs = [threading.Thread(target=lambda: list(client.send_bulk(_messages(200), lines_per_request=2)))
             for _ in range(3)]
     for run in runs:
@@ -163,6 +170,59 @@ def test_concurrency_is_bounded_by_the_client_for_all_its_threads(monkeypatch: p
     for run in runs:
         run.join()
     assert peak == spec.BULK_CONCURRENT_REQUESTS
+
+
+def test_requests_are_written_by_the_thread_writing_the_chunks_and_only_sent_by_workers(
+        monkeypatch: pytest.MonkeyPatch, sync_client: Client, sandbox: Sandbox) -> None:
+    """A worker whose answer came has only to send its next request (issue 25): each request is
+    written once, by the thread that iterates send_bulk, and is what reaches the service."""
+    written: List[Any] = []
+    envelope = _codec.Operation.envelope
+
+    def recorded(self: _codec.Operation, masked: Any) -> Any:
+        message = envelope(self, masked)
+        written.append((threading.current_thread(), message))
+        return message
+
+    monkeypatch.setattr(_codec.Operation, "envelope", recorded)
+    outcomes = list(sync_client.send_bulk(_messages(250), lines_per_request=100))
+    assert sum(isinstance(o, Sent) for o in outcomes) == 250
+    assert [thread for thread, _ in written] == [threading.current_thread()] * 3
+    lists = [parse_qs(etree.fromstring(message).findtext(".//query"))["list"][0] for _, message in written]
+    assert sorted(lists) == sorted(_lists(sandbox)) and len(lists) == 3
+
+
+def test_a_request_the_codec_cannot_write_ahead_is_written_and_sent_by_its_worker(
+        monkeypatch: pytest.MonkeyPatch, sync_client: Client, sandbox: Sandbox) -> None:
+    def refused(codec: Any, call: Any) -> Any:
+        raise ValueError("All strings must be XML compatible")  # what lxml says of a control character
+
+    monkeypatch.setattr(sync_client_module, "codec_request", refused)
+    outcomes = list(sync_client.send_bulk(_messages(150), lines_per_request=100))
+    assert sum(isinstance(o, Sent) for o in outcomes) == 150
+    assert len(_lists(sandbox)) == 2
+
+
+def test_a_request_refused_while_written_fails_its_messages_after_before_send(
+        monkeypatch: pytest.MonkeyPatch, sync_client: Client, sandbox: Sandbox) -> None:
+    """Checking a request is now the writing thread's; its refusal is still the chunk's outcome,
+    after ``before_send``, and the other chunks go."""
+    list_call = Client._list_call
+
+    def refuse_second(self: Client, encoded_list: str, *args: Any) -> Any:
+        if encoded_list.startswith("79160000100"):
+            raise ValidationError("refused for the test", field="list")
+        return list_call(self, encoded_list, *args)
+
+    monkeypatch.setattr(Client, "_list_call", refuse_second)
+    before: List[int] = []
+    outcomes = list(sync_client.send_bulk(_messages(300), lines_per_request=100,
+                                          before_send=lambda chunk: before.append(chunk.indices[0])))
+    assert sorted(before) == [0, 100, 200]
+    failed = [o for o in outcomes if isinstance(o, Failed)]
+    assert [o.index for o in failed] == list(range(100, 200))
+    assert all(isinstance(o.error, ValidationError) and "refused for the test" in str(o.error) for o in failed)
+    assert sum(isinstance(o, Sent) for o in outcomes) == 200 and len(_lists(sandbox)) == 2
 
 
 def test_concurrency_beyond_the_service_limit_is_refused(client: Client) -> None:
@@ -175,7 +235,7 @@ def test_memory_stays_flat_for_200000_messages(monkeypatch: pytest.MonkeyPatch, 
     def instant(_client: Client, chunk: Chunk) -> SendResult:
         return SendResult(chunk.id, len(chunk), Decimal("0"), None, (), {})
 
-    monkeypatch.setattr(bulk, "_send_list", instant)
+    _sends(monkeypatch, instant)
     count = 0
     tracemalloc.start()
     try:
@@ -262,7 +322,7 @@ def test_memory_stays_flat_for_a_stream_of_channels(monkeypatch: pytest.MonkeyPa
         for i in range(n):
             yield (Message(f"user{i}@example.com", mail) if (i // 500) % 2 else Message(f"7916{i:07d}", f"Hello {i}"))
 
-    monkeypatch.setattr(bulk, "_send_list", instant)
+    _sends(monkeypatch, instant)
     chunks: List[int] = []
     count = 0
     tracemalloc.start()

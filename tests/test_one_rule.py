@@ -221,6 +221,6 @@ def test_the_clients_are_what_the_protocols_name() -> None:
 
     for protocol, client in ((_protocols.BulkSender, Client), (_protocols.AsyncBulkSender, AsyncClient)):
         members = {name for name in dir(protocol) if not name.startswith("_")}
-        assert members == {"bulk_slots", "call_seconds", "get_status", "reconcile_send", "send_list"} - (
-            {"bulk_slots"} if client is AsyncClient else set())
+        assert members == {"bulk_slots", "call_seconds", "get_status", "reconcile_send", "send_list", "write_list"} - (
+            {"bulk_slots", "write_list"} if client is AsyncClient else set())
         assert all(name == "bulk_slots" or callable(getattr(client, name)) for name in members)

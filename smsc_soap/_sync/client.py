@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Tuple, Type, TypeVar, Union, cast, overload
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 from .. import _core
 from .._core import calls
 from .._core.calls import new_message_id
 from .._core.exceptions import ExceptionRule
 from .._codec import codec_at
-from .._soap import read_soap_answer, request_of, soap_exceptions
+from .._soap import codec_request, read_soap_answer, request_of, soap_exceptions
 from .._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_target
 from .._core import reconcile as _reconcile
 from .engine import Engine
@@ -251,12 +251,23 @@ class Client(ClientBase):
                   extended: Mapping[str, Any]) -> SendResult:
         """One ``list`` request of a bulk send (:class:`smsc_soap._protocols.BulkSender`):
         send_sms2 with ``list`` already written, ``err=1`` and ``cost=2``."""
-        return self._call(self._list_call(encoded_list, id, sender, time, extended), SendResult)
+        return self.write_list(encoded_list, id=id, sender=sender, time=time, extended=extended)()
+
+    def write_list(self, encoded_list: str, *, id: str, sender: Optional[str], time: Optional[str],  # noqa: A002
+                   extended: Mapping[str, Any]) -> Callable[[], SendResult]:
+        """:meth:`send_list`'s request, checked and written now (no I/O); calling what comes back
+        sends it. A bulk send's thread writing the chunks writes their requests too, so that a
+        worker whose answer came has only to send its next request."""
+        attempt = SoapAttempt(self, self._list_call(encoded_list, id, sender, time, extended)).written()
+        return lambda: self._run(attempt, SendResult)
 
     # --- the one call path: the engine (smsc_soap._sync.engine) --------------------------------
 
     def _call(self, call: _core.Call, expected: Type[T]) -> T:
-        result = self._engine.run(SoapAttempt(self, call))
+        return self._run(SoapAttempt(self, call), expected)
+
+    def _run(self, attempt: "SoapAttempt", expected: Type[T]) -> T:
+        result = self._engine.run(attempt)
         assert isinstance(result, expected), "spec.OPERATIONS names the result type"
         return result
 
@@ -275,13 +286,24 @@ class SoapAttempt:
         self._client = client
         self.call = self.soap = call
         self.where = client.endpoint
+        self._written: Optional[Tuple[bytes, Mapping[str, str]]] = None
+
+    def written(self) -> "SoapAttempt":
+        """This attempt, its request written now rather than when it is sent, where the codec
+        writes it; what zeep writes, and a text the codec refuses, are left to :meth:`send`, inside
+        the engine, which translates their errors as for any call."""
+        try:
+            self._written = codec_request(self._client._codec, self.call)
+        except ValueError:  # lxml: a character XML cannot carry; raised again, and translated, by send
+            pass
+        return self
 
     def send(self, exchange: Exchange) -> Tuple[int, Any]:
         """The request posted; the answer parsed once: the transport checked it strictly and kept
         the tree (the status and the tree come back, not requests' response, which holds the
         request)."""
         client = self._client
-        message, headers = request_of(client._codec, client.endpoint, self.call)
+        message, headers = self._written or request_of(client._codec, client.endpoint, self.call)
         response = client._transport.post(client._address, message, headers)
         return response.status_code, response.smsc_root  # type: ignore[attr-defined]
 
