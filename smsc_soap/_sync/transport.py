@@ -22,7 +22,7 @@ import logging
 import socket
 import threading
 import time
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union, cast
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union, cast
 
 import requests
 import urllib3
@@ -287,10 +287,8 @@ class _WatchedAdapter(HTTPAdapter):
         key = (*origin, verify, cert, _items(proxies))
         pool = self._smsc_pools.get(key)
         if pool is None or pool.pool is None:
-            if len(self._smsc_pools) >= _POOLS_KEPT:
-                self._smsc_pools.clear()
-            pool = self._smsc_pools[key] = super().get_connection_with_tls_context(request, verify, proxies=proxies,
-                                                                                    cert=cert)
+            pool = _keep(self._smsc_pools, key, _POOLS_KEPT,
+                         super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert))
         return pool
 
     def request_url(self, request: requests.PreparedRequest, proxies: Optional[Mapping[str, str]]) -> str:
@@ -298,9 +296,7 @@ class _WatchedAdapter(HTTPAdapter):
         key = (request.url, _items(proxies))
         url = self._smsc_urls.get(key)
         if url is None:
-            if len(self._smsc_urls) >= _POOLS_KEPT:
-                self._smsc_urls.clear()
-            url = self._smsc_urls[key] = super().request_url(request, proxies)
+            url = _keep(self._smsc_urls, key, _POOLS_KEPT, super().request_url(request, proxies))
         return url
 
     def close(self) -> None:
@@ -324,6 +320,18 @@ _POOLS_KEPT = 4
 
 def _items(proxies: Optional[Mapping[str, str]]) -> Tuple[Tuple[str, str], ...]:
     return tuple(sorted(proxies.items())) if proxies else ()
+
+
+V = TypeVar("V")
+
+
+def _keep(table: Dict[Any, V], key: Any, limit: int, value: V) -> V:
+    """``value``, kept in ``table`` under ``key``; a table holding ``limit`` entries starts over,
+    so keys that keep changing cost a lookup each, never memory."""
+    if len(table) >= limit:
+        table.clear()
+    table[key] = value
+    return value
 
 
 class SoapTransport:
@@ -455,10 +463,8 @@ class SoapTransport:
         key = (address, tuple(headers.items()), tuple(session.headers.items()), auth)
         template = templates.get(key)
         if template is None:
-            if len(templates) >= _PREPARED_KEPT:  # headers that keep changing: start over, stay bounded
-                templates.clear()
-            template = templates[key] = session.prepare_request(requests.Request("POST", address, headers=headers,
-                                                                                 auth=auth))
+            template = _keep(templates, key, _PREPARED_KEPT,
+                             session.prepare_request(requests.Request("POST", address, headers=headers, auth=auth)))
         prepared = template.copy()
         prepared.prepare_body(data, None)
         return prepared
