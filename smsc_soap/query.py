@@ -430,6 +430,18 @@ def _list_line(index: int, entry: Any, options: Mapping[str, bool]) -> str:
     return written_line(index, entry, options)[0]
 
 
+def plain_line(phones: object, mes: object) -> Optional[str]:
+    """:func:`written_line`'s line for what most lines of a bulk send are, one phone number of
+    digits and a printable text with no backslash-n, in a few steps instead of its checks one by
+    one (half the time a bulk send spends per message on the thread writing the chunks); None for
+    anything else, which written_line checks and writes. Held to it by tests/test_query.py."""
+    if (type(phones) is str and type(mes) is str and phones.isdigit() and phones.isascii()
+            and spec.PHONE_DIGITS.low <= len(phones) <= spec.PHONE_DIGITS.high
+            and len(mes) <= spec.MES_MAX_CHARS and mes.isprintable() and spec.LIST_NEWLINE_ESCAPE not in mes):
+        return phones + spec.LIST_TEXT_SEPARATOR + mes
+    return None
+
+
 def written_line(index: int, entry: Any, options: Mapping[str, bool]) -> Tuple[str, str]:
     """One line of ``list`` from entry ``index``, checked, and its phones as written (joined
     with ","): what format_list writes for that entry, for a caller that writes one line at a time."""

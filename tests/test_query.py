@@ -23,7 +23,9 @@ from smsc_soap.query import (
     encode_value,
     encoded_length,
     format_list,
+    plain_line,
     recipient_options,
+    written_line,
 )
 
 # The service's pages sit in shared/ beside the checkout (CI clones main with shared/ beside it).
@@ -381,6 +383,38 @@ def test_list_lines_match_entries(entries):
         phones_part, _, text = line.partition(":")
         assert phones_part == phones
         assert text == re.sub(r"\r\n|\r|\n", lambda _: "\\n", mes)
+
+
+#: Recipients and texts around plain_line's edges: digits of every length near the limits, a
+#: "+", separators, spaces, non-ASCII digits, groups; texts up to past the length limit, with and
+#: without newlines, backslash-n, control and unprintable characters.
+EDGE_PHONES = (st.integers(5, 17).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n))
+               | st.from_regex(r"\+[0-9]{6,16}", fullmatch=True)
+               | st.text(st.sampled_from("0123456789+,; G\u0663\uff11@a"), max_size=18)
+               | st.lists(st.from_regex(r"[0-9]{7,15}", fullmatch=True), max_size=2).map(tuple))
+EDGE_TEXTS = (st.text(st.characters(categories=["L", "N", "P", "S", "Zs"]), max_size=40)
+              | st.text(max_size=30)
+              | st.sampled_from(["", "a" * 1000, "a" * 1001, "\u00e9" * 1000 + "!", "line\nbreak", "back\\nslash",
+                                 "tab\there", "\u2028", "\x85", "\ufffe", "\U0001f600 ok"]))
+
+
+@given(EDGE_PHONES, EDGE_TEXTS)
+def test_the_plain_line_is_written_lines_own_line_or_none(phones, mes):
+    """plain_line is a shortcut of written_line, never a rule of its own: where it writes a line,
+    written_line writes the same line for the same one number; elsewhere it leaves the entry to it."""
+    line = plain_line(phones, mes)
+    if line is None:
+        return
+    assert written_line(0, (phones, mes), {"allow_email": False, "allow_telegram": False}) == (line, phones)
+
+
+def test_the_plain_line_takes_the_common_entry_and_leaves_the_rest():
+    assert plain_line("79991112233", "Dear customer 7, your code is 12345") == "79991112233:Dear customer 7, your code is 12345"
+    assert plain_line("7" * 15, "a" * 1000) is not None
+    for phones, mes in [("+79991112233", "hi"), ("7" * 16, "hi"), ("7" * 6, "hi"), ("7999,7998", "hi"),
+                        ("\u0663" * 11, "hi"), (("79991112233",), "hi"), ("79991112233", "a" * 1001),
+                        ("79991112233", "two\nlines"), ("79991112233", "back\\nslash"), ("79991112233", 5)]:
+        assert plain_line(phones, mes) is None, (phones, mes)
 
 
 # --- build_query --------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import (
-    Any, Callable, Deque, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union,
+    Any, Callable, Deque, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union, cast,
 )
 
 from .. import channels
@@ -33,7 +33,9 @@ from .. import params, spec
 from .._core.flood import FloodCount, FloodWarning  # noqa: F401 - FloodWarning: importable here
 from .._core import calls
 from ..errors import SendOutcomeUnknown, SmscError, ValidationError
-from ..query import encode_value, encoded_length, format_list, parse_list_line, recipient_options, written_line
+from ..query import (
+    encode_value, encoded_length, format_list, parse_list_line, plain_line, recipient_options, written_line,
+)
 from ..results import PhoneError, SendResult
 
 __all__ = [
@@ -193,13 +195,18 @@ class _Line:
         self.message = message
         self.sender: Optional[str]
         self.key: _Key
+        self.phones: Tuple[str, ...]
         self.options: Mapping[str, bool] = _PLAIN
         if type(message.text) is not str and isinstance(message.text, channels.Message):
             self._channel_line(message, message.text)
         else:
             self.mes = message.text
-            self.plain, phones = written_line(0, (message.phones, message.text), _PLAIN)
-            self.phones = tuple(phones.split(","))  # phones_field's join: each entry as split_phones gives it
+            plain = plain_line(message.phones, message.text)
+            if plain is not None:
+                self.plain, self.phones = plain, (cast(str, message.phones),)
+            else:
+                self.plain, phones = written_line(0, (message.phones, message.text), _PLAIN)
+                self.phones = tuple(phones.split(","))  # phones_field's join: each entry as split_phones gives it
             self.sender = params.sender_field(message.sender) if message.sender is not None else None
             self.key = _PLAIN_KEY if message.id is None and message.time is None else (
                 params.id_field(message.id), params.time_field(message.time), (), None)
