@@ -433,7 +433,7 @@ def _list_line(index: int, entry: Any, options: Mapping[str, bool]) -> str:
 def plain_line(phones: object, mes: object) -> Optional[str]:
     """:func:`written_line`'s line for what most lines of a bulk send are, one phone number of
     digits and a printable text with no backslash-n, in a few steps instead of its checks one by
-    one (half the time a bulk send spends per message on the thread writing the chunks); None for
+    one (they were nearly a third of the time send_bulk's chunking spends on a message); None for
     anything else, which written_line checks and writes. Held to it by tests/test_query.py."""
     if (type(phones) is str and type(mes) is str and phones.isdigit() and phones.isascii()
             and spec.PHONE_DIGITS.low <= len(phones) <= spec.PHONE_DIGITS.high
