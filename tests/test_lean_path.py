@@ -16,7 +16,7 @@ from smsc_soap import Client, RetryPolicy, SmscError
 from smsc_soap._sync import transport as transport_module
 from smsc_soap._core import checks
 from smsc_soap.sandbox import Sandbox
-from support.servers import Responder, soap_answer
+from support.servers import Answer, LoopbackServer, Responder, soap_answer
 
 
 @pytest.fixture
@@ -148,6 +148,51 @@ def test_the_pool_of_an_address_is_looked_up_once_and_again_once_closed(monkeypa
     assert client.get_sms_cost("79161234567", "after").cost is not None
     client.get_sms_cost("79161234567", "again")
     assert lookups == ["127.0.0.1"]
+
+
+def test_the_adapters_tables_hold_under_threads_and_more_addresses_than_they_keep(client: Client) -> None:
+    """Threads posting at once to more servers and paths than the adapter keeps looked up
+    (transport._POOLS_KEPT): its tables start over again and again under them, and every request
+    still reaches the server and the path it named, on a pool of that server's."""
+    if not hasattr(requests.adapters.HTTPAdapter, "get_connection_with_tls_context"):
+        pytest.skip("requests < 2.32.2 looks pools up with get_connection, which the adapter leaves as it is")
+    kept = transport_module._POOLS_KEPT
+    servers = [LoopbackServer(lambda request, i=i: Answer(f"{i} {request.path}".encode()), keep_alive=True)
+               for i in range(kept + 2)]
+    session = client._transport.session
+    adapter = session.adapters["http://"]
+    wrong: List[str] = []
+    lookups: List[int] = []
+    find = urllib3.PoolManager.connection_from_host
+
+    def post(thread: int) -> None:
+        for n in range(120):
+            i, path = (thread + n) % len(servers), f"/p{(thread * 7 + n) % (kept + 3)}"
+            url = servers[i].url.rsplit("/", 2)[0] + path
+            answer = session.post(url, data=b"x", timeout=10, allow_redirects=False)
+            if answer.text != f"{i} {path}":
+                wrong.append(f"{url} -> {answer.text}")
+
+    def counted(self: urllib3.PoolManager, *args: Any, **kwargs: Any) -> Any:
+        lookups.append(1)
+        return find(self, *args, **kwargs)
+
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(urllib3.PoolManager, "connection_from_host", counted)
+            threads = [threading.Thread(target=post, args=(t,)) for t in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+        assert not any(thread.is_alive() for thread in threads)
+        assert wrong == []
+        assert sum(len(server.requests) for server in servers) == 8 * 120
+        assert len(lookups) > len(servers)  # the tables did start over under the threads
+        assert len(adapter._smsc_pools) <= kept and len(adapter._smsc_urls) <= kept
+    finally:
+        for server in servers:
+            server.close()
 
 
 @pytest.fixture
