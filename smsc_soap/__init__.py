@@ -5,7 +5,7 @@ it raises is a :class:`SmscError`.
 """
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
+from ._version import __version__ as __version__  # re-exported: mypy --strict users read it
 from .errors import (
     ApiError,
     AuthenticationError,
