@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import List
+from typing import Any, Callable, Dict, List, cast
 from urllib.parse import parse_qs
 
 import pytest
@@ -18,12 +18,12 @@ APIKEY = "K3Y-7f1d9c0a2b+/="
 BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"
 
 
-def sent_fields(responder: Responder, index: int = 0) -> dict:
-    element = etree.fromstring(responder.requests[index].body).find(BODY)[0]
+def sent_fields(responder: Responder, index: int = 0) -> Dict[str, Any]:
+    element = cast(etree._Element, etree.fromstring(responder.requests[index].body).find(BODY))[0]
     return {etree.QName(element).localname: {child.tag: child.text for child in element}}
 
 
-def test_login_and_psw_travel_in_their_elements(responder: Responder, any_client) -> None:
+def test_login_and_psw_travel_in_their_elements(responder: Responder, any_client: Any) -> None:
     responder.answer(soap_answer(responder.url, "get_balance", "<balance>1.00</balance>"))
     any_client(login="alex", psw=PSW, url=responder.url).get_balance()
     assert sent_fields(responder) == {"balance": {"login": "alex", "psw": PSW}}
@@ -35,7 +35,8 @@ def test_login_and_psw_travel_in_their_elements(responder: Responder, any_client
     (lambda c: c.get_sms_cost("79999999999", "Hi"), "cost2"),
     (lambda c: c.get_status("79999999999", 5), "status2"),
 ])
-def test_apikey_travels_in_the_query_of_the_twin_method(responder: Responder, call, twin: str, any_client) -> None:
+def test_apikey_travels_in_the_query_of_the_twin_method(responder: Responder, call: Callable[[Client], object],
+                                                        twin: str, any_client: Any) -> None:
     operation = {"send2": "send_sms2", "cost2": "get_sms_cost2", "status2": "get_status2"}[twin]
     responder.answer(soap_answer(responder.url, operation, "<id>1</id><cnt>1</cnt>" if twin == "send2"
                                  else "<cost>1</cost><cnt>1</cnt>" if twin == "cost2" else "<status>1</status><err>0</err>"))
@@ -46,7 +47,7 @@ def test_apikey_travels_in_the_query_of_the_twin_method(responder: Responder, ca
     assert parse_qs(fields["query"])["apikey"] == [APIKEY]
 
 
-def test_get_balance_with_an_apikey_says_what_to_do_and_sends_nothing(responder: Responder, any_client) -> None:
+def test_get_balance_with_an_apikey_says_what_to_do_and_sends_nothing(responder: Responder, any_client: Any) -> None:
     with pytest.raises(smsc_soap.UnsupportedOperation, match="login.*psw"):
         any_client(apikey=APIKEY, url=responder.url).get_balance()
     assert responder.requests == []
@@ -54,12 +55,12 @@ def test_get_balance_with_an_apikey_says_what_to_do_and_sends_nothing(responder:
 
 @pytest.mark.parametrize("kwargs", [{}, {"login": "alex"}, {"psw": "x"}, {"apikey": ""},
                                     {"login": "alex", "psw": "x", "apikey": "k"}])
-def test_credentials_must_be_one_complete_kind(kwargs: dict, any_client) -> None:
+def test_credentials_must_be_one_complete_kind(kwargs: Dict[str, Any], any_client: Any) -> None:
     with pytest.raises(smsc_soap.ValidationError):
         any_client(**kwargs)
 
 
-def test_a_call_may_not_smuggle_its_own_apikey(responder: Responder, any_client) -> None:
+def test_a_call_may_not_smuggle_its_own_apikey(responder: Responder, any_client: Any) -> None:
     with pytest.raises(smsc_soap.ValidationError, match="Client\\(apikey"):
         any_client(login="alex", psw=PSW, url=responder.url).send_sms2("79999999999", "Hi", apikey="other")
     assert responder.requests == []
@@ -76,11 +77,12 @@ def leaks(text: str) -> List[str]:
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return cast(int, sock.getsockname()[1])
 
 
 @pytest.mark.parametrize("kind", ["password", "apikey"])
-def test_no_secret_in_repr_errors_or_debug_logs(responder: Responder, kind: str, caplog, any_client) -> None:
+def test_no_secret_in_repr_errors_or_debug_logs(responder: Responder, kind: str, caplog: pytest.LogCaptureFixture,
+                                                any_client: Any) -> None:
     for name in ("smsc_soap", "zeep", "urllib3", "httpx", "httpcore"):
         caplog.set_level(logging.DEBUG, logger=name)
     credentials = {"login": "alex", "psw": PSW} if kind == "password" else {"apikey": APIKEY}

@@ -5,16 +5,16 @@ import threading
 import time
 import tracemalloc
 from decimal import Decimal
-from typing import Any, Callable, Iterator, List
+from typing import Any, Callable, Iterator, List, cast
 from urllib.parse import parse_qs
 
 import pytest
 from lxml import etree
 
-from smsc_soap import Client, SendOutcomeUnknown, ValidationError, _codec, spec
+from smsc_soap import ApiError, Client, SendOutcomeUnknown, ValidationError, _codec, spec
 from smsc_soap._sync import client as sync_client_module
 from smsc_soap._sync import bulk  # the sync pipeline, whose request the tests replace
-from smsc_soap.bulk import Chunk, Failed, Message, Progress, Sent, Unknown
+from smsc_soap.bulk import Chunk, Failed, Message, MessageLike, Progress, Sent, Unknown
 from smsc_soap.channels import Email, Hlr, VoiceCall
 from smsc_soap.results import SendResult
 from smsc_soap.sandbox import Sandbox
@@ -74,6 +74,7 @@ def test_differing_senders_use_the_line_form_a_common_one_the_sender_field(
     list(client.send_bulk([Message("79161000001", "a", sender="Shop"), Message("79161000002", "b")]))
     list(client.send_bulk([Message("79161000003", "c", sender="Shop"), Message("79161000004", "d", sender="Shop")]))
     mixed, common = sandbox.requests[-2].params, sandbox.requests[-1].params
+    assert mixed is not None and common is not None
     assert parse_qs(mixed["query"])["list"][0] == "Shop|79161000001:a\n79161000002:b"
     assert not mixed.get("sender")
     assert parse_qs(common["query"])["list"][0] == "79161000003:c\n79161000004:d" and common["sender"] == "Shop"
@@ -112,7 +113,7 @@ def test_numbers_the_service_refused_are_failed_with_their_status(client: Client
 def test_an_error_of_the_request_fails_its_messages(sandbox: Sandbox, client: Client) -> None:
     sandbox.set_balance("bulk", 0)
     outcomes = list(client.send_bulk(_messages(3)))
-    assert all(isinstance(o, Failed) and o.error is not None and o.error.code == 3 for o in outcomes)
+    assert all(isinstance(o, Failed) and o.error is not None and cast(ApiError, o.error).code == 3 for o in outcomes)
 
 
 def test_a_lost_answer_is_unknown_and_never_resent(sandbox: Sandbox, any_client: Any) -> None:
@@ -160,7 +161,7 @@ def test_concurrency_is_bounded_by_the_client_for_all_its_threads(monkeypatch: p
         time.sleep(0.02)
         with lock:
             in_flight -= 1
-        return SendResult(chunk.id, None, None, None, (), {})
+        return SendResult(chunk.id, None, None, None, (), {})  # type: ignore[arg-type]
 
     _sends(monkeypatch, slow)
     runs = [threading.Thread(target=lambda: list(client.send_bulk(_messages(200), lines_per_request=2)))
@@ -251,7 +252,7 @@ def test_memory_stays_flat_for_200000_messages(monkeypatch: pytest.MonkeyPatch, 
 # --- channel messages (smsc_soap.channels) ----------------------------------------------------
 
 
-def _mixed() -> List[Message]:
+def _mixed() -> List[MessageLike]:
     mail = Email("Hello\nthere", subject="News", sender="shop@example.com")
     return [
         Message("79161000001", "plain one"),
@@ -301,7 +302,7 @@ def test_a_channel_message_breaking_its_rules_fails_alone(sandbox: Sandbox, clie
     bad = [o for o in outcomes if isinstance(o, Failed)]
     assert [o.index for o in bad] == [2, 5]
     assert all(isinstance(o.error, ValidationError) for o in bad)
-    assert bad[0].error is not None and bad[0].error.field == "sender"
+    assert bad[0].error is not None and cast(ValidationError, bad[0].error).field == "sender"
     assert sorted(m.phone for m in sandbox.messages) == sorted(
         ["79161000001", "ivan@example.com", "79161000002", "79161000009", "79161000003", "anna@example.com"])
     assert {m.phone: m for m in sandbox.messages}["79161000009"].options["hlr"] == "1"

@@ -8,7 +8,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator, Tuple
+from typing import Any, Iterator, List, Tuple
 
 import pytest
 
@@ -77,7 +77,7 @@ def test_the_django_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (response.status_code, module.delivered[-1]) == (200, ("78", "79991234567", DeliveryStatus.EXPIRED))
 
 
-urlpatterns: list = []
+urlpatterns: List[Any] = []
 
 
 def test_the_flask_recipe(monkeypatch: pytest.MonkeyPatch) -> None:

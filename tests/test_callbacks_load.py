@@ -30,7 +30,7 @@ class Endless(io.RawIOBase):
     def __init__(self) -> None:
         self.given = 0
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
         assert size is not None and size >= 0, "an unbounded read"
         self.given += size
         return b"a" * size

@@ -17,11 +17,12 @@ import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
+import types
+from typing import Any, Callable, ContextManager, Iterator, Tuple, cast
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 import smsc_soap
 from smsc_soap import BalanceResult, Client, CostResult, DeliveryStatus, SendResult, StatusResult
@@ -33,11 +34,12 @@ SCRIPT = ROOT / "scripts" / "record_cassettes.py"
 PHONE = "79999999999"
 
 
-def load_script():
+def load_script() -> types.ModuleType:
     spec = importlib.util.spec_from_file_location("record_cassettes", SCRIPT)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    spec.loader.exec_module(module)
     return module
 
 
@@ -56,11 +58,11 @@ def cassette_dir(request: pytest.FixtureRequest) -> Path:
     return CASSETTES if request.param == "repository" else request.getfixturevalue("fresh_cassettes")
 
 
-def _fields(body: object) -> dict:  # type: ignore[type-arg]
+def _fields(body: object) -> dict[str, Any]:
     """A recorded request's fields: a SOAP body's, or those of a form (the HTTP pages, 000-002)."""
     if isinstance(body, kit.SoapBody):
         return dict(body.fields)
-    kind, fields = body  # type: ignore[misc]
+    kind, fields = cast(Tuple[str, Tuple[Tuple[str, Tuple[str, ...]], ...]], body)
     assert kind == "form", body
     return {name: values[0] for name, values in fields}
 
@@ -76,8 +78,11 @@ class Replay:
     sandbox: bool
 
 
+Play = Callable[[str], ContextManager[Replay]]
+
+
 @pytest.fixture
-def replay(cassette_dir: Path) -> Iterator:
+def replay(cassette_dir: Path) -> Play:
     @contextlib.contextmanager
     def play(name: str) -> Iterator[Replay]:
         path = cassette_dir / f"{name}.yaml"
@@ -101,7 +106,7 @@ def replay(cassette_dir: Path) -> Iterator:
 # --- the seven operations ----------------------------------------------------------------------------
 
 
-def test_get_balance(replay) -> None:
+def test_get_balance(replay: Play) -> None:
     with replay("get_balance") as r:
         result = r.client.get_balance()
     assert isinstance(result, BalanceResult) and isinstance(result.balance, Decimal)
@@ -109,7 +114,7 @@ def test_get_balance(replay) -> None:
         assert result.balance == Decimal("100.00")
 
 
-def test_send_sms(replay) -> None:
+def test_send_sms(replay: Play) -> None:
     with replay("send_sms") as r:
         result = r.client.send_sms(r.phone, "Hello from smsc-soap")
     assert isinstance(result, SendResult) and result.id and result.cnt == 1
@@ -117,7 +122,7 @@ def test_send_sms(replay) -> None:
         assert (result.cost, result.balance, result.errors) == (None, None, ())
 
 
-def test_send_sms2(replay) -> None:
+def test_send_sms2(replay: Play) -> None:
     with replay("send_sms2") as r:
         result = r.client2.send_sms2(r.phone, "Hello again", cost=3, err=1)
     assert isinstance(result, SendResult) and result.id and result.cnt == 1
@@ -126,7 +131,7 @@ def test_send_sms2(replay) -> None:
         assert (result.cost, result.balance, result.errors) == (Decimal("2.00"), Decimal("98.00"), ())
 
 
-def test_get_sms_cost(replay) -> None:
+def test_get_sms_cost(replay: Play) -> None:
     with replay("get_sms_cost") as r:
         result = r.client.get_sms_cost(r.phone, "How much is this?")
     assert isinstance(result, CostResult) and isinstance(result.cost, Decimal) and result.cnt == 1
@@ -134,7 +139,7 @@ def test_get_sms_cost(replay) -> None:
         assert result.cost == Decimal("2.00")
 
 
-def test_get_sms_cost2(replay) -> None:
+def test_get_sms_cost2(replay: Play) -> None:
     with replay("get_sms_cost2") as r:
         result = r.client2.get_sms_cost2(r.phone, "Привет", translit=1)
     assert isinstance(result, CostResult) and isinstance(result.cost, Decimal) and result.cnt == 1
@@ -142,7 +147,7 @@ def test_get_sms_cost2(replay) -> None:
         assert result.cost == Decimal("2.00")
 
 
-def test_get_status(replay) -> None:
+def test_get_status(replay: Play) -> None:
     with replay("get_status") as r:
         sent = r.client.send_sms(r.phone, "Status check from smsc-soap")
         result = r.client.get_status(r.phone, sent.id, all=1)
@@ -153,7 +158,7 @@ def test_get_status(replay) -> None:
         assert (result.cost, result.sender_id, result.operator) == (Decimal("2.00"), "SMSC.RU", None)
 
 
-def test_get_status2(replay) -> None:
+def test_get_status2(replay: Play) -> None:
     with replay("get_status2") as r:
         sent = r.client2.send_sms(r.phone, "Status check from smsc-soap")
         result = r.client2.get_status2(r.phone, sent.id, all=2)
@@ -168,35 +173,35 @@ def test_get_status2(replay) -> None:
 # --- typical errors ----------------------------------------------------------------------------------
 
 
-def test_error_2_wrong_password(replay) -> None:
+def test_error_2_wrong_password(replay: Play) -> None:
     with replay("error_2_auth") as r:
         with pytest.raises(smsc_soap.AuthenticationError) as error:
             r.client.get_balance()
     assert (error.value.code, error.value.operation) == (2, "get_balance")
 
 
-def test_error_3_insufficient_funds(replay) -> None:
+def test_error_3_insufficient_funds(replay: Play) -> None:
     with replay("error_3_funds") as r:
         with pytest.raises(smsc_soap.InsufficientFunds) as error:
             r.client.send_sms(PHONE, "Hi")
     assert error.value.code == 3 and isinstance(error.value, smsc_soap.ApiError)
 
 
-def test_error_3_message_not_found(replay) -> None:
+def test_error_3_message_not_found(replay: Play) -> None:
     with replay("error_3_status") as r:
         with pytest.raises(smsc_soap.MessageNotFound) as error:
             r.client2.get_status2(r.phone, "no-such-message-42")
     assert error.value.code == 3
 
 
-def test_error_7_invalid_phone(replay) -> None:
+def test_error_7_invalid_phone(replay: Play) -> None:
     with replay("error_7_phone") as r:
         with pytest.raises(smsc_soap.InvalidPhone) as error:
             r.client2.get_sms_cost2("12345678", "Hi")
     assert error.value.code == 7
 
 
-def test_error_9_duplicate_send(replay) -> None:
+def test_error_9_duplicate_send(replay: Play) -> None:
     with replay("error_9_duplicate") as r:
         first = r.client2.send_sms2(r.phone, "Only once", id="dup-1")
         with pytest.raises(smsc_soap.DuplicateRequest) as error:
@@ -204,7 +209,7 @@ def test_error_9_duplicate_send(replay) -> None:
     assert first.id == "dup-1" and error.value.code == 9 and isinstance(error.value, smsc_soap.RateLimited)
 
 
-def test_soap_fault(replay) -> None:
+def test_soap_fault(replay: Play) -> None:
     with replay("soap_fault") as r:
         with pytest.raises(smsc_soap.SoapFault) as fault:
             r.client.get_balance()
@@ -215,7 +220,7 @@ def test_soap_fault(replay) -> None:
 # --- the HTTP pages beside SOAP ------------------------------------------------------------------------
 
 
-def test_operator(replay) -> None:
+def test_operator(replay: Play) -> None:
     with replay("operator") as r:
         found = r.client2.operator([r.phone, "79031234567"])
     assert [info.phone for info in found] == [r.phone, "79031234567"] and all(info.mcc for info in found)
@@ -223,20 +228,20 @@ def test_operator(replay) -> None:
         assert [info.operator for info in found] == ["Sandbox Mobile", "Beeline"]
 
 
-def test_operator_error_3(replay) -> None:
+def test_operator_error_3(replay: Play) -> None:
     with replay("operator_error_3") as r:
         with pytest.raises(smsc_soap.errors.OperatorNotFound) as error:
             r.client2.operator("12025550123")
     assert (error.value.code, error.value.operation) == (3, "get_operator")
 
 
-def test_exports_list(replay) -> None:
+def test_exports_list(replay: Play) -> None:
     with replay("exports_list") as r:
         tasks = r.client2.exports.get_list(cnt=10)
     assert isinstance(tasks, tuple)
 
 
-def test_exports_file(replay) -> None:
+def test_exports_file(replay: Play) -> None:
     with replay("exports_file") as r:
         r.client.send_sms(PHONE, "Exported")
         (task,) = r.client2.exports.get_list()
@@ -245,7 +250,7 @@ def test_exports_file(replay) -> None:
     assert task.done and header[:2] == ["id", "phone"] and row[1] == PHONE and row[-1] == "Exported"
 
 
-def test_exports_error_5(replay) -> None:
+def test_exports_error_5(replay: Play) -> None:
     import io
 
     with replay("exports_error_5") as r:
@@ -254,20 +259,20 @@ def test_exports_error_5(replay) -> None:
     assert error.value.code == 5
 
 
-def test_mailing(replay) -> None:
+def test_mailing(replay: Play) -> None:
     with replay("mailing") as r:
         created = r.client.mailings.add("smsc-soap demo", r.phone, "Hello from a mailing", rpt="daily", rptn=2,
                                         time="+60", cost=2)
-        mailing = r.client.mailings.get(created.id)
+        mailing = r.client.mailings.get(cast(int, created.id))
         listed = r.client.mailings.get_all()
-        r.client.mailings.cancel(created.id)
-        r.client.mailings.delete(created.id)
+        r.client.mailings.cancel(cast(int, created.id))
+        r.client.mailings.delete(cast(int, created.id))
     assert created.id == mailing.id and mailing.name == "smsc-soap demo" and mailing in listed
     if r.sandbox:
         assert (created.cnt, created.cost, mailing.rptn) == (1, Decimal("2.00"), 2)
 
 
-def test_mailing_error_3(replay) -> None:
+def test_mailing_error_3(replay: Play) -> None:
     with replay("mailing_error_3") as r:
         with pytest.raises(smsc_soap.errors.MailingNotFound):
             r.client.mailings.get(2147483647)

@@ -92,7 +92,7 @@ def test_jsonable_turns_results_into_json_types() -> None:
         cost: Decimal
         at: datetime.datetime
         status: DeliveryStatus
-        phones: tuple
+        phones: Tuple[str, ...]
         raw: object
 
     moment = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.timezone.utc)

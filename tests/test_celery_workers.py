@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Set
+from typing import Any, Dict, Iterator, List, Set, Tuple
 
 import pytest
 from support.redis_server import run_redis
@@ -116,7 +116,7 @@ def test_5000_messages_from_two_workers_one_killed_each_sent_once(redis_url: str
         assert all(o["failed"] == [] for o in outcomes)
 
 
-def _kombu_version() -> tuple:
+def _kombu_version() -> Tuple[int, ...]:
     import kombu
 
     return tuple(int(part) for part in kombu.__version__.split(".")[:2])

@@ -17,6 +17,7 @@ from smsc_soap.channels import (
     Binary, Bot, Email, Hlr, Mms, Ping, Push, Social, TelegramCode, Viber, VoiceCall, WhatsApp,
 )
 from smsc_soap.errors import ValidationError
+from smsc_soap.sandbox import Sandbox
 from smsc_soap.sandbox import assumptions as A
 from smsc_soap.sandbox.clock import Clock
 from smsc_soap.sandbox.service import Account, Service
@@ -36,7 +37,7 @@ def sandbox(query: str, mes: str = "Hello", phones: str = RU, operation: str = "
 # --- the table -------------------------------------------------------------------------------
 
 
-def test_every_channel_cites_its_page_and_names_known_parameters():
+def test_every_channel_cites_its_page_and_names_known_parameters() -> None:
     from smsc_soap.query import EXTENDED_PARAMS
 
     for channel in spec.CHANNELS.values():
@@ -66,7 +67,7 @@ def test_every_channel_cites_its_page_and_names_known_parameters():
         (Binary("0a0b", udh=b"\x00\x03\x01\x02\x01"), "0500030102010A0B", {"bin": 2}),
     ],
 )
-def test_each_helper_unfolds_into_the_pages_fields(helper, mes, extended):
+def test_each_helper_unfolds_into_the_pages_fields(helper: channels.Message, mes: str, extended: Dict[str, Any]) -> None:
     prepared = channels.prepare(helper, None, {})
     assert (prepared.mes, prepared.extended) == (mes, extended)
 
@@ -93,20 +94,21 @@ def test_each_helper_unfolds_into_the_pages_fields(helper, mes, extended):
         ("\u0400", None, {"bin": 1}, "one octet"),
     ],
 )
-def test_what_a_page_forbids_is_refused_with_the_rule(mes, sender, extended, says):
+def test_what_a_page_forbids_is_refused_with_the_rule(mes: str, sender: Optional[str], extended: Dict[str, Any],
+                                                      says: str) -> None:
     with pytest.raises(ValidationError) as refused:
         channels.prepare(mes, sender, extended)
     assert says in str(refused.value)
 
 
-def test_a_parameter_given_twice_is_refused():
+def test_a_parameter_given_twice_is_refused() -> None:
     with pytest.raises(ValidationError, match="given by the Email and as a keyword"):
         channels.prepare(Email("x", subject="a", sender="a@b.cd"), None, {"subj": "b"})
     with pytest.raises(ValidationError, match="sender is given"):
         channels.prepare(Email("x", subject="a", sender="a@b.cd"), "ivan", {})
 
 
-def test_a_cost_request_needs_no_email_sender():
+def test_a_cost_request_needs_no_email_sender() -> None:
     assert channels.prepare("hi", None, {"mail": 1, "subj": "S"}, sending=False).extended["mail"] == 1
 
 
@@ -128,7 +130,7 @@ def test_a_cost_request_needs_no_email_sender():
         ("viber=1", "\n~~~\nonly a comment", None),        # no text
     ],
 )
-def test_the_sandbox_refuses_what_the_client_refuses(query, mes, sender):
+def test_the_sandbox_refuses_what_the_client_refuses(query: str, mes: str, sender: Optional[str]) -> None:
     phones = "a@example.com" if "mail" in query else RU
     assert sandbox(query, mes, phones, sender=sender) == {"error": "1"}
     extended = dict(pair.split("=") for pair in query.split("&"))
@@ -136,7 +138,7 @@ def test_the_sandbox_refuses_what_the_client_refuses(query, mes, sender):
         channels.prepare(mes, sender, {k: int(v) if v.isdigit() else v for k, v in extended.items()})
 
 
-def test_the_sandbox_ignores_an_hlr_text_that_the_client_refuses():
+def test_the_sandbox_ignores_an_hlr_text_that_the_client_refuses() -> None:
     """spec.REFUSE_UNUSED_TEXT: the page says mes is unused; the client refuses one given."""
     assert sandbox("hlr=1", "ignored")["cnt"] == "1"
 
@@ -144,7 +146,7 @@ def test_the_sandbox_ignores_an_hlr_text_that_the_client_refuses():
 # --- billing (issue 12 point 6; issue 15 point 4) ---------------------------------------------
 
 
-def test_translit_changes_the_alphabet_and_so_the_parts_and_the_cost():
+def test_translit_changes_the_alphabet_and_so_the_parts_and_the_cost() -> None:
     """000:83-86: translit. 70 Cyrillic letters are two UCS-2 parts with 71; transliterated they
     are one GSM-7 part."""
     text = "привет" * 12  # 72 letters: UCS-2, 2 parts
@@ -156,7 +158,7 @@ def test_translit_changes_the_alphabet_and_so_the_parts_and_the_cost():
     assert Decimal(translit["cost"]) == A.PRICE_PER_PART["7"]
 
 
-def test_hex_is_billed_by_octets_not_by_characters():
+def test_hex_is_billed_by_octets_not_by_characters() -> None:
     """004 bin=2: 140 octets (280 hex digits) are one binary SMS, not two text parts."""
     hex_text = "00" + "AB" * 139
     assert message.parts(hex_text) == 2  # read as text: 280 characters
@@ -166,7 +168,7 @@ def test_hex_is_billed_by_octets_not_by_characters():
     assert sandbox("bin=2", "00" + "AB" * 140, operation="get_sms_cost2")["cnt"] == "2"
 
 
-def test_channels_other_than_sms_and_binary_are_one_unit_per_recipient():
+def test_channels_other_than_sms_and_binary_are_one_unit_per_recipient() -> None:
     """spec.BILL_ONE (an ASSUMPTION: the pages price no channel)."""
     long_text = "x" * 500
     assert message.parts(Viber(long_text)) == 1
@@ -176,7 +178,7 @@ def test_channels_other_than_sms_and_binary_are_one_unit_per_recipient():
 
 @pytest.mark.parametrize("query", ["cost=4", "bin=3", "translit=3", "hlr=2", "tz=12", "smsreq=9", "valid=25",
                                    "freq=0", "period=721"])
-def test_values_out_of_their_range_are_error_1(query):
+def test_values_out_of_their_range_are_error_1(query: str) -> None:
     """Issue 12 point 6, third clause (already on main; verified here)."""
     assert sandbox(query) == {"error": "1"}
 
@@ -185,11 +187,11 @@ def test_values_out_of_their_range_are_error_1(query):
 
 
 @pytest.fixture
-def client(smsc_sandbox) -> Client:
+def client(smsc_sandbox: Sandbox) -> Client:
     return Client(login="alex", psw="123", url=smsc_sandbox.url)
 
 
-def test_an_email_is_sent_to_addresses_with_its_sender_address(smsc_sandbox, client):
+def test_an_email_is_sent_to_addresses_with_its_sender_address(smsc_sandbox: Sandbox, client: Client) -> None:
     sent = client.send_sms2("ivan@example.com", Email("Hello", subject="News", sender="shop@example.com"))
     assert sent.cnt == 1
     (stored,) = smsc_sandbox.messages
@@ -201,14 +203,14 @@ def test_an_email_is_sent_to_addresses_with_its_sender_address(smsc_sandbox, cli
     Bot("Hi", "@shop_bot"), Hlr(), Ping(), Push("https://example.com", "Sale"), Mms("Hi", subject="S"),
     Binary(b"\x01\x02", pid=0, dcs=4), Social("Hi"), WhatsApp("Hi"),
 ])
-def test_every_helper_is_accepted_and_billed_as_estimated(client, helper):
+def test_every_helper_is_accepted_and_billed_as_estimated(client: Client, helper: channels.Message) -> None:
     cost = client.get_sms_cost2(RU, helper)
     assert cost.cnt == message.parts(helper)
     assert cost.cost == message.estimate([([RU], helper)], A.PRICE_PER_PART).cost
     assert client.send_sms2(RU, helper).cnt == cost.cnt
 
 
-def test_the_client_refuses_before_sending(smsc_sandbox, client):
+def test_the_client_refuses_before_sending(smsc_sandbox: Sandbox, client: Client) -> None:
     with pytest.raises(ValidationError, match="only for Voice call"):
         client.send_sms2(RU, "hi", voice="m")
     with pytest.raises(ValidationError, match="subj= is required"):
@@ -235,7 +237,8 @@ _mes = st.sampled_from(["", "Hello", "1234", "12", "https://x.example\nSale", "0
 
 @settings(max_examples=400, deadline=None)
 @given(_extended, _mes, st.sampled_from([None, "shop@example.com", "ivan"]))
-def test_the_client_and_the_sandbox_agree_on_every_channel_rule(extended, mes, sender):
+def test_the_client_and_the_sandbox_agree_on_every_channel_rule(extended: Dict[str, Any], mes: str,
+                                                                 sender: Optional[str]) -> None:
     email = bool(extended.get("mail"))
     if not email and sender == "shop@example.com":
         sender = None  # an address is no SMS sender name: params.sender_field's rule, not a channel's

@@ -14,12 +14,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, cast
 
 import lxml.etree
 import pytest
 
 from smsc_soap import Client, cli
+from smsc_soap.cli.main import _interrupted
 from smsc_soap.query import EXTENDED_PARAMS
 from smsc_soap.sandbox import Sandbox
 from support.signals import ctrl_c_reaches_python
@@ -29,7 +30,7 @@ LOGIN, PASSWORD, APIKEY = "ops", "s3cret-Pa55", "k3y-for-ops"
 PHONE = "79991234567"
 
 
-def smsc(*args: str, env: Dict[str, str] = {}) -> subprocess.CompletedProcess:
+def smsc(*args: str, env: Dict[str, str] = {}) -> subprocess.CompletedProcess[str]:
     """Run the installed command, stdin not a terminal, with only the SMSC_* variables given."""
     clean = {name: value for name, value in os.environ.items() if not name.startswith("SMSC_")}
     return subprocess.run([str(COMMAND), *args], env={**clean, **env}, stdin=subprocess.DEVNULL,
@@ -41,7 +42,7 @@ def fields(stdout: str) -> List[List[str]]:
     return [line.split(None, 1) for line in stdout.splitlines()]
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess, code: int, *needles: str) -> None:
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:
     assert result.returncode == code, result.stderr
     assert result.stdout == ""
     lines = result.stderr.splitlines()
@@ -100,6 +101,7 @@ def test_extended_options_reach_the_service_validated_and_encoded(sandbox: Sandb
     assert json.loads(result.stdout) == {"type": "send", "id": "order-17", "cnt": 1, "cost": "2.00"}
     request = sandbox.requests[-1]
     assert request.operation == "send_sms2"
+    assert request.params is not None
     assert request.params["sender"] == "ivan" and request.params["mes"] == "Hi + bye"
     assert request.params["query"] == "cost=2&valid=01:30&tinyurl=1&translit=1"
 
@@ -121,6 +123,7 @@ def test_cost_balance_and_status(sandbox: Sandbox, account: Dict[str, str]) -> N
 def test_an_api_key_from_the_environment(sandbox: Sandbox) -> None:
     env = {"SMSC_APIKEY": APIKEY, "SMSC_URL": sandbox.url}
     assert json.loads(smsc("cost", "--json", PHONE, "Hi", env=env).stdout)["cost"] == "2.00"
+    assert sandbox.requests[-1].params is not None
     assert "apikey=" in sandbox.requests[-1].params["query"]
     refused = smsc("balance", env=env)  # get_balance has no query to carry a key
     assert_one_line_error(refused, 2, "get_balance", "login")
@@ -188,7 +191,7 @@ def _sent(sandbox: Sandbox) -> str:
 
 
 def test_wait_polls_within_the_status_limit_until_final(sandbox: Sandbox, account: Dict[str, str],
-                                                          capsys: pytest.CaptureFixture) -> None:
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
     message_id = _sent(sandbox)
     slept: List[float] = []
 
@@ -203,7 +206,7 @@ def test_wait_polls_within_the_status_limit_until_final(sandbox: Sandbox, accoun
 
 
 def test_wait_gives_up_after_the_timeout_with_exit_4(sandbox: Sandbox, account: Dict[str, str],
-                                                       capsys: pytest.CaptureFixture) -> None:
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
     message_id = _sent(sandbox)
     slept: List[float] = []  # the clock stands still: the message never leaves the queue
     code = cli.main(["status", PHONE, message_id, "--wait", "--timeout", "30"], sleep=slept.append, env=account)
@@ -232,7 +235,7 @@ def test_wsdl_for_a_host_and_for_the_url_in_the_environment() -> None:
 def test_every_extended_parameter_is_an_option_but_no_secret_is() -> None:
     parser = cli.build_parser()
     for command in ("send", "cost"):
-        options = {option for action in parser._subparsers._group_actions[0].choices[command]._actions
+        options = {option for action in cast(Any, parser._subparsers)._group_actions[0].choices[command]._actions
                    for option in action.option_strings}
         assert {f"--{name}" for name in EXTENDED_PARAMS if name != "apikey"} <= options
         assert not {"--apikey", "--password", "--psw"} & options
@@ -365,7 +368,7 @@ def test_an_error_keeps_its_exit_code_when_nobody_reads_stderr() -> None:
 
 def test_ctrl_c_after_the_send_says_it_was_sent() -> None:
     ctx = cli.Context(env={}, sleep=lambda seconds: None, out=cli.Output(False), sending=(PHONE, "c1"))
-    assert "it may have been sent" in cli._interrupted(ctx)
+    assert "it may have been sent" in _interrupted(ctx)
     ctx.sent = True
-    assert cli._interrupted(ctx) == f"interrupted after message id c1 was sent; its status: smsc-soap status {PHONE} c1"
-    assert cli._interrupted(cli.Context(env={}, sleep=lambda seconds: None, out=cli.Output(False))) == "interrupted"
+    assert _interrupted(ctx) == f"interrupted after message id c1 was sent; its status: smsc-soap status {PHONE} c1"
+    assert _interrupted(cli.Context(env={}, sleep=lambda seconds: None, out=cli.Output(False))) == "interrupted"

@@ -3,6 +3,7 @@ from spec.CHANNELS."""
 from __future__ import annotations
 
 import json
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -11,13 +12,13 @@ from smsc_soap.cli_channels import CHANNEL_OPTIONS
 from smsc_soap.sandbox import assumptions as A
 
 
-def run(capsys, *argv: str):
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> Tuple[int, str, str]:
     code = cli.main(list(argv), env={})
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_parts_prints_encoding_parts_and_characters_left(capsys):
+def test_parts_prints_encoding_parts_and_characters_left(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "parts", "Hello\n~~~\nnot billed")
     assert code == 0
     assert [line.split()[:2] for line in out.splitlines()] == [
@@ -33,12 +34,12 @@ def test_parts_prints_encoding_parts_and_characters_left(capsys):
         (["😀"], {"encoding": "ucs2", "parts": 1, "characters": 2, "left": 68}),
     ],
 )
-def test_parts_json(capsys, argv, expected):
+def test_parts_json(capsys: pytest.CaptureFixture[str], argv: List[str], expected: Dict[str, Any]) -> None:
     code, out, _ = run(capsys, "parts", "--json", *argv)
     assert code == 0 and json.loads(out) == {"type": "parts", **expected}
 
 
-def test_channel_options_are_generated_from_the_channel_table():
+def test_channel_options_are_generated_from_the_channel_table() -> None:
     options = {item.option for item in CHANNEL_OPTIONS}
     assert {"email-subject", "email-sender", "call-voice", "call-param", "mms-subject"} == options
     for channel in spec.CHANNELS.values():
@@ -46,7 +47,7 @@ def test_channel_options_are_generated_from_the_channel_table():
             assert any(item.channel == channel and item.param == param for item in CHANNEL_OPTIONS)
 
 
-def test_send_an_email_with_the_channel_options(capsys):
+def test_send_an_email_with_the_channel_options(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "send", "--sandbox", "--json", "ivan@example.com", "Hello",
                          "--email-subject", "News", "--email-sender", "shop@example.com")
     assert code == 0, err
@@ -54,7 +55,7 @@ def test_send_an_email_with_the_channel_options(capsys):
     assert sent["cnt"] == 1 and sent["cost"] == str(A.PRICE_PER_PART[""])
 
 
-def test_a_call_with_its_voice_costs_one_unit(capsys):
+def test_a_call_with_its_voice_costs_one_unit(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "cost", "--sandbox", "--json", "79161234567", "Your code is 1234",
                          "--call-voice", "w", "--call-param", "20,60,3")
     assert code == 0, err
@@ -71,7 +72,7 @@ def test_a_call_with_its_voice_costs_one_unit(capsys):
         (["cost", "--sandbox", "79161234567", "Hi", "--viber", "--hlr"], "one channel per request"),
     ],
 )
-def test_channel_rules_are_usage_errors(capsys, argv, says):
+def test_channel_rules_are_usage_errors(capsys: pytest.CaptureFixture[str], argv: List[str], says: str) -> None:
     code, out, err = run(capsys, *argv)
     assert code == cli.EXIT_USAGE and out == ""
     assert says in err

@@ -36,7 +36,7 @@ def test_the_failure_exit_code_is_distinct_and_documented() -> None:
                                           cli.EXIT_PENDING, cli.EXIT_INTERRUPTED)
     assert "final status is a failure" in cli.EXIT_CODES[cli.EXIT_NOT_DELIVERED]
     assert "final status is a failure" in smsc("--help").stdout
-    final = {status for status in DeliveryStatus if status.final}  # type: ignore[attr-defined]
+    final = {status for status in DeliveryStatus if status.final}
     assert cli.DELIVERED_STATUSES < final and DeliveryStatus.EXPIRED not in cli.DELIVERED_STATUSES
 
 
@@ -53,7 +53,7 @@ def test_send_wait_exits_0_when_delivered() -> None:
 
 
 def test_status_wait_exits_5_when_not_delivered(sandbox: Sandbox, account: Dict[str, str],
-                                                  capsys: pytest.CaptureFixture) -> None:
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     with Client(LOGIN, PASSWORD, url=sandbox.url) as client:
         message_id = client.send_sms(UNDELIVERABLE, "Hi").id
     code = cli.main(["status", UNDELIVERABLE, message_id, "--wait"], sleep=sandbox.advance, env=account)

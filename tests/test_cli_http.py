@@ -126,7 +126,7 @@ def test_without_tqdm_a_terminal_gets_plain_lines(monkeypatch: pytest.MonkeyPatc
         raise ImportError(name)
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    monkeypatch.setattr(cli_http.importlib, "import_module", missing)
+    monkeypatch.setattr(cli_http.importlib, "import_module", missing)  # type: ignore[attr-defined]
     progress = cli_http._progress(quiet=False)
     progress(7)
     progress(0)

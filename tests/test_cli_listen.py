@@ -16,7 +16,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 import pytest
 
@@ -35,7 +35,7 @@ class Process:
     """A command serving until signalled; stdout and stderr read line by line in threads (a
     full pipe must never be what holds the command up)."""
 
-    def __init__(self, argv: List[str], env: Optional[dict] = None) -> None:
+    def __init__(self, argv: List[str], env: Optional[Dict[str, str]] = None) -> None:
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env={**os.environ, **(env or {})})
         self.killer = threading.Timer(60, self.proc.kill)  # never let a broken command hang the suite
@@ -102,7 +102,7 @@ def listen(*args: str) -> Tuple[Process, int]:
     return served, int(match.group(1))
 
 
-def post(port: int, body: bytes, query: str = "", headers: Optional[dict] = None) -> Tuple[int, bytes]:
+def post(port: int, body: bytes, query: str = "", headers: Optional[Dict[str, str]] = None) -> Tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     connection.request("POST", "/" + (f"?{query}" if query else ""), body,
                        {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
@@ -272,13 +272,14 @@ def test_listen_answers_200_concurrent_clients_each_and_prints_each_event_once()
     served, port = listen("--json")
     kinds = ["valid", "valid", "bad signature", "garbage head", "garbage body", "oversize"]
     plan = [(n, kinds[n % len(kinds)]) for n in range(200)]
+    raw: Dict[str, Callable[[int], bytes]]
     raw = {"valid": lambda n: request(signed(id=str(n % 40))),  # ids repeat: dedup
            "bad signature": lambda n: request(signed(id=str(n)).replace(b"md5=", b"md5=0")),
            "garbage head": lambda n: b"\x16\x03\x01\x02\x00 \xff\xfe\r\n\r\n",
            "garbage body": lambda n: request(b"\x00\xff" * 50 + b"id=1&id=2"),
            "oversize": lambda n: request(b"id=1", length=spec.CALLBACK_MAX_BODY_BYTES + 1)}
     expected = {"valid": 200, "bad signature": 403, "garbage head": 400, "garbage body": 400, "oversize": 413}
-    got: dict = {}
+    got: Dict[int, Union[int, str]] = {}
     start = threading.Barrier(len(plan))
 
     def client(n: int, kind: str) -> None:

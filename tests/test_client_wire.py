@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Callable, Dict
+from typing import Any, Callable, Dict, cast
 
 import pytest
 from lxml import etree
@@ -30,7 +30,7 @@ ANSWERS = {"get_balance": "<balance>10.50</balance>", "send_sms": "<id>1</id><cn
 
 
 @pytest.mark.parametrize("operation", list(CALLS))
-def test_every_request_carries_the_endpoint_as_namespace_and_soapaction(responder: Responder, operation: str, any_client) -> None:
+def test_every_request_carries_the_endpoint_as_namespace_and_soapaction(responder: Responder, operation: str, any_client: Any) -> None:
     responder.answer(soap_answer(responder.url, operation, ANSWERS[operation]))
     CALLS[operation](any_client(login="alex", psw="123", url=responder.url))
 
@@ -40,19 +40,19 @@ def test_every_request_carries_the_endpoint_as_namespace_and_soapaction(responde
     assert request.headers["Content-Type"].startswith("text/xml")
     envelope = etree.fromstring(request.body)
     assert envelope.tag == f"{{{SOAP_ENV}}}Envelope"
-    [element] = envelope.find(f"{{{SOAP_ENV}}}Body")
+    [element] = cast(etree._Element, envelope.find(f"{{{SOAP_ENV}}}Body"))
     assert element.tag == f"{{{responder.url}}}{REQUEST_ELEMENTS[operation]}"
     assert element[0].tag == "login" and element[1].tag == "psw"
     assert all(etree.QName(child).namespace is None for child in element), "children must be unqualified"
 
 
-def test_send_sms_sends_the_fields_of_the_pages_example(responder: Responder, any_client) -> None:
+def test_send_sms_sends_the_fields_of_the_pages_example(responder: Responder, any_client: Any) -> None:
     responder.answer(soap_answer(responder.url, "send_sms", "<id>7</id><cnt>1</cnt>"))
     any_client(login="alex", psw="123", url=responder.url).send_sms("79999999999", "Hello world!", sender="ivan", time=0)
-    element = etree.fromstring(responder.requests[0].body).find(f"{{{SOAP_ENV}}}Body")[0]
+    element = cast(etree._Element, etree.fromstring(responder.requests[0].body).find(f"{{{SOAP_ENV}}}Body"))[0]
     # The page's example sends an empty id; the client gives each send an id of its own instead,
     # so that a send whose answer is lost can be looked up (see test_reliability.py).
-    assigned = element.findtext("id")
+    assigned = cast(str, element.findtext("id"))
     assert re.fullmatch(r"[A-Za-z0-9._-]{1,40}", assigned) and not assigned.isdigit()
     assert [(child.tag, child.text) for child in element] == [
         ("login", "alex"), ("psw", "123"), ("phones", "79999999999"), ("mes", "Hello world!"),
@@ -66,7 +66,7 @@ def test_send_sms_sends_the_fields_of_the_pages_example(responder: Responder, an
     ({"url": "http://127.0.0.1:8000/sys/soap.php"}, "http://127.0.0.1:8000/sys/soap.php"),
     ({"url": "https://gw.example.com:8443/sys/soap.php"}, "https://gw.example.com:8443/sys/soap.php"),
 ])
-def test_host_and_url_choose_the_endpoint_https_by_default(kwargs: dict, endpoint: str, any_client) -> None:
+def test_host_and_url_choose_the_endpoint_https_by_default(kwargs: Dict[str, Any], endpoint: str, any_client: Any) -> None:
     assert any_client(login="alex", psw="123", **kwargs).endpoint == endpoint
 
 
@@ -75,7 +75,7 @@ def test_host_and_url_choose_the_endpoint_https_by_default(kwargs: dict, endpoin
     {"url": "smsc.ru/sys/soap.php"}, {"host": "smsc.ru", "url": "https://smsc.ru/sys/soap.php"},
     {"url": "https://alex:123@smsc.ru/sys/soap.php"},
 ])
-def test_bad_endpoints_are_refused_before_anything_is_sent(kwargs: dict, any_client) -> None:
+def test_bad_endpoints_are_refused_before_anything_is_sent(kwargs: Dict[str, Any], any_client: Any) -> None:
     with pytest.raises(ValidationError):
         any_client(login="alex", psw="123", **kwargs)
 
@@ -98,7 +98,8 @@ def test_bad_endpoints_are_refused_before_anything_is_sent(kwargs: dict, any_cli
     lambda c: c.get_status("79999999999", 1, all=3),
     lambda c: c.get_status("79999999999", None),
 ])
-def test_bad_input_is_refused_before_anything_is_sent(responder: Responder, call, any_client) -> None:
+def test_bad_input_is_refused_before_anything_is_sent(responder: Responder, call: Callable[[Client], object],
+                                                      any_client: Any) -> None:
     with pytest.raises(ValidationError) as caught:
         call(any_client(login="alex", psw="123", url=responder.url))
     assert str(caught.value)
@@ -113,7 +114,8 @@ def test_phones_may_be_any_iterable_and_channel_options_allow_other_recipients(r
     client.send_sms2("user@example.com", "Hi", mail=1, subj="Subject",
                      sender="shop@example.com")  # 004 subj: an e-mail needs a sender address
     client.send_sms2("@some_nick", "1234", tg=1)
-    phones = [etree.fromstring(r.body).find(f"{{{SOAP_ENV}}}Body")[0].findtext("phones") for r in responder.requests]
+    phones = [cast(etree._Element, etree.fromstring(r.body).find(f"{{{SOAP_ENV}}}Body"))[0].findtext("phones")
+              for r in responder.requests]
     assert phones == ["+79999999999,79998887766", "user@example.com", "@some_nick"]
 
 

@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Dict, List, Tuple
 
+import pytest
+
 from smsc_soap import Client, RetryPolicy
 from smsc_soap.sandbox import Account, Sandbox
 
@@ -35,7 +37,7 @@ def _price(phone: str) -> Decimal:
     return next(price for number, price in PRICES.items() if phone[:-2] == number[:-2])
 
 
-def test_sixteen_threads_share_one_client(caplog) -> None:
+def test_sixteen_threads_share_one_client(caplog: pytest.LogCaptureFixture) -> None:
     with Sandbox([Account("alex", "123", START)]) as sb:
         # No read retries: a glitch must fail the test, not hide behind a second attempt.
         client = Client("alex", "123", url=sb.url, timeout=20.0, retry=RetryPolicy(attempts=1))

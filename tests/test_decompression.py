@@ -7,7 +7,7 @@ import functools
 import gzip
 import tracemalloc
 import zlib
-from typing import Callable, Dict
+from typing import Any, Callable, Dict
 
 import pytest
 import urllib3
@@ -32,7 +32,7 @@ def gzip_bomb(size: int = GIGABYTE) -> bytes:
     return b"".join(parts) + compressor.flush()
 
 
-def test_a_gzip_bomb_is_refused_without_being_decoded_whole(responder: Responder, any_client) -> None:
+def test_a_gzip_bomb_is_refused_without_being_decoded_whole(responder: Responder, any_client: Any) -> None:
     bomb = gzip_bomb()
     assert len(bomb) < 2 * MAX_RESPONSE_BYTES // 8  # about 1 MB on the wire
     responder.answer(bomb, headers=(("Content-Encoding", "gzip"),))
@@ -44,12 +44,12 @@ def test_a_gzip_bomb_is_refused_without_being_decoded_whole(responder: Responder
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 4 * MAX_RESPONSE_BYTES, f"peak {peak} bytes for urllib3 {urllib3.__version__}"
+    assert peak < 4 * MAX_RESPONSE_BYTES, f"peak {peak} bytes for urllib3 {urllib3.__version__}"  # type: ignore[attr-defined]
     assert len(responder.requests) == 1
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "x-gzip", "deflate", "identity, gzip"])
-def test_a_compressed_answer_within_the_limit_is_read(responder: Responder, encoding: str, any_client) -> None:
+def test_a_compressed_answer_within_the_limit_is_read(responder: Responder, encoding: str, any_client: Any) -> None:
     answer = soap_answer(responder.url, "get_balance", "<balance>12.50</balance>")
     data = zlib.compress(answer) if encoding == "deflate" else gzip.compress(answer)
     responder.answer(data, headers=(("Content-Encoding", encoding),))
@@ -66,7 +66,7 @@ PAGE_CALLS: Dict[str, Callable[[Client], object]] = {
 
 
 @pytest.mark.parametrize("call", sorted(PAGE_CALLS))
-def test_a_gzip_bomb_is_refused_by_every_page_call(responder: Responder, call: str, any_client) -> None:
+def test_a_gzip_bomb_is_refused_by_every_page_call(responder: Responder, call: str, any_client: Any) -> None:
     responder.answer(gzip_bomb(), content_type="application/json", headers=(("Content-Encoding", "gzip"),))
     client = any_client(login="alex", psw="pw-Zx81!secret", url=responder.url, retry=RetryPolicy(attempts=1))
     tracemalloc.start()
@@ -76,7 +76,7 @@ def test_a_gzip_bomb_is_refused_by_every_page_call(responder: Responder, call: s
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 4 * MAX_RESPONSE_BYTES, f"peak {peak} bytes for urllib3 {urllib3.__version__}"
+    assert peak < 4 * MAX_RESPONSE_BYTES, f"peak {peak} bytes for urllib3 {urllib3.__version__}"  # type: ignore[attr-defined]
     assert len(responder.requests) == 1
 
 
@@ -89,7 +89,7 @@ def csv_gzip_bomb(size: int) -> bytes:
     return b"".join(parts) + compressor.flush()
 
 
-def test_a_gzip_bomb_export_is_streamed_in_bounded_memory(responder: Responder, any_client) -> None:
+def test_a_gzip_bomb_export_is_streamed_in_bounded_memory(responder: Responder, any_client: Any) -> None:
     """An export file has no size limit (it may be 100 MB), so a compressed one is decoded piece
     by piece as it is written: never whole, whatever it inflates to."""
     size = 256 << 20
@@ -99,7 +99,7 @@ def test_a_gzip_bomb_export_is_streamed_in_bounded_memory(responder: Responder, 
     sink = _CountingSink()
     tracemalloc.start()
     try:
-        written = client.exports.get_file(7, to=sink)  # type: ignore[arg-type]
+        written = client.exports.get_file(7, to=sink)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -108,7 +108,7 @@ def test_a_gzip_bomb_export_is_streamed_in_bounded_memory(responder: Responder, 
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
-def test_a_compressed_page_answer_is_read(responder: Responder, encoding: str, any_client) -> None:
+def test_a_compressed_page_answer_is_read(responder: Responder, encoding: str, any_client: Any) -> None:
     entry = b'{"country": "Russia", "operator": "MTS", "region": "Moscow", "mcc": "250", "mnc": "01", "tz": "0"}'
     data = zlib.compress(entry) if encoding == "deflate" else gzip.compress(entry)
     responder.answer(data, content_type="application/json", headers=(("Content-Encoding", encoding),))

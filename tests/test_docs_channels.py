@@ -7,6 +7,7 @@ import importlib
 import re
 import sys
 from pathlib import Path
+from typing import List, Tuple
 
 import pytest
 
@@ -18,15 +19,16 @@ pytest.importorskip("sphinx", reason="the docs extension is a Sphinx extension; 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def _rows():
+def _rows() -> List[Tuple[str, ...]]:
     sys.path.insert(0, str(DOCS / "_ext"))
     try:
-        return importlib.import_module("smsc_tables").channel_rows()
+        rows: List[Tuple[str, ...]] = importlib.import_module("smsc_tables").channel_rows()
+        return rows
     finally:
         sys.path.remove(str(DOCS / "_ext"))
 
 
-def test_one_row_per_channel_with_its_helper_flag_and_needs():
+def test_one_row_per_channel_with_its_helper_flag_and_needs() -> None:
     header, *rows = _rows()
     assert header[:4] == ("Channel", "Helper", "Selected by", "Needs")
     assert [row[0] for row in rows] == [c.title for c in spec.CHANNELS.values()]
@@ -36,7 +38,7 @@ def test_one_row_per_channel_with_its_helper_flag_and_needs():
     assert by_title["Binary SMS"][2] == "``bin=1|2``" and by_title["Telegram bot"][2] == "``bot=NAME``"
 
 
-def test_the_page_has_an_example_for_every_helper():
+def test_the_page_has_an_example_for_every_helper() -> None:
     page = (DOCS / "channels.rst").read_text(encoding="utf-8")
     assert "toctree" not in page and ".. smsc-channel-table::" in page
     examples = "\n".join(re.findall(r"\.\. testcode::\n\n((?:    .*\n|\n)+)", page))

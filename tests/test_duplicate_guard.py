@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Iterator
+from typing import Dict, Iterator, List
 
 import pytest
 
@@ -33,7 +33,7 @@ def sb() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def wall(monkeypatch: pytest.MonkeyPatch) -> Iterator[list]:
+def wall(monkeypatch: pytest.MonkeyPatch) -> Iterator[List[float]]:
     """The client's wall clock, pinned to the sandbox's start; ``wall[0] += s`` moves it."""
     now = [NOW]
     monkeypatch.setattr(ids, "wall_clock", lambda: now[0])
@@ -49,7 +49,7 @@ def test_the_window_is_the_pages_minute() -> None:
     assert spec.DUPLICATE_SEND_WINDOW_SECONDS == 60.0  # 004:280 "протягом хвилини"
 
 
-def test_two_identical_sends_within_the_window_are_sent_and_charged_once(sb: Sandbox, wall: list) -> None:
+def test_two_identical_sends_within_the_window_are_sent_and_charged_once(sb: Sandbox, wall: List[float]) -> None:
     c = client(sb)
     first = c.send_sms(PHONE, "Your order has shipped")
     wall[0] += 20
@@ -64,7 +64,7 @@ def first_cost(sb: Sandbox) -> Decimal:
     return sum((m.cost for m in sb.messages), Decimal("0"))
 
 
-def test_send_sms2_identical_within_the_window_is_refused_too(sb: Sandbox, wall: list) -> None:
+def test_send_sms2_identical_within_the_window_is_refused_too(sb: Sandbox, wall: List[float]) -> None:
     c = client(sb)
     c.send_sms2(PHONE, "Код 1234", cost=3, valid=2)
     with pytest.raises(smsc_soap.DuplicateRequest):
@@ -78,7 +78,7 @@ def test_send_sms2_identical_within_the_window_is_refused_too(sb: Sandbox, wall:
     {"sender": "Shop"},
     {"time": "+5"},
 ])
-def test_a_different_request_is_sent(sb: Sandbox, wall: list, second: dict) -> None:
+def test_a_different_request_is_sent(sb: Sandbox, wall: List[float], second: Dict[str, str]) -> None:
     c = client(sb)
     c.send_sms(PHONE, "Your order has shipped")
     call = {"phones": PHONE, "mes": "Your order has shipped", **second}
@@ -87,7 +87,7 @@ def test_a_different_request_is_sent(sb: Sandbox, wall: list, second: dict) -> N
     assert len({m.id for m in sb.messages}) == 2
 
 
-def test_after_the_window_the_same_request_is_sent_again(sb: Sandbox, wall: list) -> None:
+def test_after_the_window_the_same_request_is_sent_again(sb: Sandbox, wall: List[float]) -> None:
     c = client(sb)
     first = c.send_sms(PHONE, "Daily report ready")
     wall[0] += 61
@@ -96,7 +96,7 @@ def test_after_the_window_the_same_request_is_sent_again(sb: Sandbox, wall: list
     assert again.id != first.id and len(sb.messages) == 2
 
 
-def test_a_lost_answer_is_reconciled_by_the_derived_id(sb: Sandbox, wall: list) -> None:
+def test_a_lost_answer_is_reconciled_by_the_derived_id(sb: Sandbox, wall: List[float]) -> None:
     c = client(sb)
     sb.inject("drop_after", operation="send_sms")
     with pytest.raises(smsc_soap.SendOutcomeUnknown) as caught:
@@ -110,7 +110,7 @@ def test_a_lost_answer_is_reconciled_by_the_derived_id(sb: Sandbox, wall: list) 
     assert len(sb.messages) == 1
 
 
-def test_a_lost_request_is_sent_again_with_its_id(sb: Sandbox, wall: list) -> None:
+def test_a_lost_request_is_sent_again_with_its_id(sb: Sandbox, wall: List[float]) -> None:
     c = client(sb)
     sb.inject("drop_before", operation="send_sms")
     with pytest.raises(smsc_soap.SendOutcomeUnknown) as caught:
@@ -120,7 +120,7 @@ def test_a_lost_request_is_sent_again_with_its_id(sb: Sandbox, wall: list) -> No
     assert len(sb.messages) == 1
 
 
-def test_an_explicit_id_wins(sb: Sandbox, wall: list) -> None:
+def test_an_explicit_id_wins(sb: Sandbox, wall: List[float]) -> None:
     c = client(sb)
     assert c.send_sms(PHONE, "Order 17 shipped", id="order-17").id == "order-17"
     assert c.send_sms(PHONE, "Order 17 shipped", id="order-17.b").id == "order-17.b"  # a new id: sent
@@ -161,7 +161,7 @@ def test_text_cannot_imitate_another_field() -> None:
     assert a != b
 
 
-def test_the_cli_names_the_id_the_client_derives(wall: list) -> None:
+def test_the_cli_names_the_id_the_client_derives(wall: List[float]) -> None:
     for operation, extended in (("send_sms", {}), ("send_sms2", {"valid": 2})):
         expected = calls.prepare(operation, calls.send_fields(PHONE, "hi", None, "Shop", "+5", extended),
                                  login=None, psw="", apikey="secret-key", extended=extended, now=NOW)

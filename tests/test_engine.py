@@ -87,7 +87,8 @@ def test_an_error_4_on_soap_refuses_every_page_call_without_a_request(responder:
     for client in (first, second):
         with pytest.raises(smsc_soap.IpBlocked) as refused:
             PAGE_CALLS[page][0](client)
-        assert refused.value.refused_locally and refused.value.retry_after > 0
+        assert refused.value.refused_locally and refused.value.retry_after is not None \
+            and refused.value.retry_after > 0
     assert len(responder.requests) == sent  # nothing sent
 
 

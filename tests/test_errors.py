@@ -1,7 +1,8 @@
 """Every error code of every method becomes the exception its page gives it (seed 004)."""
 from __future__ import annotations
 
-from typing import Callable, Dict, Tuple, Type
+from decimal import Decimal
+from typing import Any, Callable, Dict, Tuple, Type
 
 import pytest
 
@@ -42,7 +43,7 @@ def test_the_tables_have_exactly_the_pages_codes() -> None:
 
 
 @pytest.mark.parametrize(("operation", "code"), CASES, ids=[f"{op}-{code}" for op, code in CASES])
-def test_error_code_raises_its_exception(responder: Responder, operation: str, code: int, any_client) -> None:
+def test_error_code_raises_its_exception(responder: Responder, operation: str, code: int, any_client: Any) -> None:
     responder.answer(soap_answer(responder.url, operation, f"<error>{code}</error>"))
     client = any_client(login="alex", psw="123", url=responder.url)
     expected, words = PAGE[operation][code]
@@ -59,7 +60,7 @@ def test_error_code_raises_its_exception(responder: Responder, operation: str, c
 
 
 @pytest.mark.parametrize("operation", list(CALLS))
-def test_an_undocumented_code_is_kept_as_its_number(responder: Responder, operation: str, any_client) -> None:
+def test_an_undocumented_code_is_kept_as_its_number(responder: Responder, operation: str, any_client: Any) -> None:
     responder.answer(soap_answer(responder.url, operation, "<error>42</error>"))
     with pytest.raises(smsc_soap.UnknownApiError) as caught:
         CALLS[operation](any_client(login="alex", psw="123", url=responder.url))
@@ -67,9 +68,9 @@ def test_an_undocumented_code_is_kept_as_its_number(responder: Responder, operat
 
 
 @pytest.mark.parametrize("fields", ["", "<error>0</error>", "<error></error>"])
-def test_absent_empty_and_zero_error_all_mean_success(responder: Responder, fields: str, any_client) -> None:
+def test_absent_empty_and_zero_error_all_mean_success(responder: Responder, fields: str, any_client: Any) -> None:
     responder.answer(soap_answer(responder.url, "get_balance", f"<balance>5.00</balance>{fields}"))
-    assert any_client(login="alex", psw="123", url=responder.url).get_balance().balance == smsc_soap.results.Decimal("5.00")
+    assert any_client(login="alex", psw="123", url=responder.url).get_balance().balance == Decimal("5.00")
 
 
 def test_three_and_nine_mean_different_things_per_method() -> None:

@@ -7,7 +7,7 @@ comments, translit on and off, maxsms, binary hex, and the other channels.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Dict, List, Union
+from typing import Any, Dict, List, Optional, Union
 
 import pytest
 from hypothesis import given, settings
@@ -41,7 +41,8 @@ _comment = st.one_of(st.none(), st.text(max_size=40).filter(lambda c: "\x00" not
 @PROPERTY
 @given(_text, _comment, st.sampled_from([0, 1, 2]), st.sampled_from([None, 1, 2, 3]),
        st.lists(st.sampled_from(PHONES), min_size=1, max_size=4, unique=True))
-def test_a_text_costs_what_the_sandbox_bills(text, comment, translit, maxsms, phones):
+def test_a_text_costs_what_the_sandbox_bills(text: str, comment: Optional[str], translit: int, maxsms: Optional[int],
+                                             phones: List[str]) -> None:
     mes = text if comment is None else text + "\n~~~\n" + comment
     if len(mes) > 1000 or "\r" in mes:
         return
@@ -58,7 +59,8 @@ def test_a_text_costs_what_the_sandbox_bills(text, comment, translit, maxsms, ph
 @PROPERTY
 @given(st.binary(max_size=420), st.binary(max_size=12), st.one_of(st.none(), st.integers(0, 255)),
        st.lists(st.sampled_from(PHONES), min_size=1, max_size=3, unique=True))
-def test_a_binary_message_costs_what_the_sandbox_bills_by_octets(data, udh, pid, phones):
+def test_a_binary_message_costs_what_the_sandbox_bills_by_octets(data: bytes, udh: bytes, pid: Optional[int],
+                                                                 phones: List[str]) -> None:
     binary = Binary(data, udh=udh, pid=pid, dcs=None if pid is None else 4)
     if len(binary.mes()) > 1000:
         return
@@ -70,12 +72,12 @@ def test_a_binary_message_costs_what_the_sandbox_bills_by_octets(data, udh, pid,
 
 
 @pytest.mark.parametrize("channel", [Viber("x" * 900), Hlr(), VoiceCall("Hello", voice="w")])
-def test_other_channels_cost_what_the_sandbox_bills(channel):
+def test_other_channels_cost_what_the_sandbox_bills(channel: Message) -> None:
     answer = _sandbox_cost(PHONES, channel)
     assert (int(answer["cnt"]), Decimal(answer["cost"])) == message.estimate([(PHONES, channel)], A.PRICE_PER_PART)
 
 
-def test_parts_keeps_its_old_signature_and_counts_the_extension_table_twice():
+def test_parts_keeps_its_old_signature_and_counts_the_extension_table_twice() -> None:
     assert message.parts("Hello\n~~~\na comment that is not billed" + "x" * 200) == 1
     assert message.parts("€" * 80) == 1 and message.parts("€" * 81) == 2  # 160 / 162 septets
     assert message.parts("ж" * 70) == 1 and message.parts("ж" * 71) == 2
@@ -83,12 +85,12 @@ def test_parts_keeps_its_old_signature_and_counts_the_extension_table_twice():
     assert message.parts("ж" * 71, translit=2) == 2  # ">|<" * 71: '|' is an extension char
 
 
-def test_estimate_needs_a_price_for_each_number():
+def test_estimate_needs_a_price_for_each_number() -> None:
     with pytest.raises(ValueError, match="no price"):
         message.estimate([(["79161234567"], "hi")], {"380": Decimal("1")})
 
 
-def test_parts_of_a_text_through_a_named_channel():
+def test_parts_of_a_text_through_a_named_channel() -> None:
     assert message.parts("x" * 900, "viber") == 1
     assert message.parts("00" + "AB" * 140, "binary") == 2  # bin=2: 141 octets
     assert message.parts("x" * 161, "sms") == 2
@@ -96,7 +98,7 @@ def test_parts_of_a_text_through_a_named_channel():
         message.parts(Viber("x"), "viber")
 
 
-def test_maxsms_bills_the_parts_of_the_whole_texts_alphabet():
+def test_maxsms_bills_the_parts_of_the_whole_texts_alphabet() -> None:
     """004:202 maxsms: the text is split in its own alphabet, at most maxsms parts are sent. Found
     by comparing the two readings: the estimate used to bill the cut text as GSM-7 (1 part)."""
     mes = "a" * 200 + "ж"  # UCS-2 for its last letter: 201 units, 4 parts of 67

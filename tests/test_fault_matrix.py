@@ -88,7 +88,7 @@ def sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
-def test_fault_matrix(sandbox: Sandbox, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture,
+def test_fault_matrix(sandbox: Sandbox, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
                       any_client: Any) -> None:
     sb = sandbox
     for name in ("smsc_soap", "zeep", "urllib3", "httpx", "httpcore"):

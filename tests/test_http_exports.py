@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import tracemalloc
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 from support.clients import sync_stream
@@ -27,7 +28,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def client(sandbox: Sandbox, any_client) -> Iterator[smsc_soap.Client]:
+def client(sandbox: Sandbox, any_client: Any) -> Iterator[smsc_soap.Client]:
     """Client, then AsyncClient behind the sync facade (tests/support/clients.py)."""
     with any_client("alex", "123", url=sandbox.url) as client:
         yield client
@@ -98,7 +99,7 @@ def test_an_unknown_task_is_error_5_in_every_fmt(client: smsc_soap.Client, fmt: 
     assert caught.value.code == 5
 
 
-def test_a_path_gets_the_whole_file_or_nothing(client: smsc_soap.Client, sandbox: Sandbox, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_path_gets_the_whole_file_or_nothing(client: smsc_soap.Client, sandbox: Sandbox, tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     with pytest.raises(TaskNotFound):
         client.exports.get_file(5, to=target)
@@ -111,7 +112,7 @@ def test_a_path_gets_the_whole_file_or_nothing(client: smsc_soap.Client, sandbox
 
 @pytest.mark.parametrize("synthetic_rows", [3, 20_000])  # one piece, and many (the cut falls past the first)
 def test_a_file_cut_short_of_its_content_length_is_an_error_and_leaves_no_file(
-        client: smsc_soap.Client, sandbox: Sandbox, tmp_path, synthetic_rows: int) -> None:  # type: ignore[no-untyped-def]
+        client: smsc_soap.Client, sandbox: Sandbox, tmp_path: Path, synthetic_rows: int) -> None:
     """The connection breaks before every byte the headers announced came: a typed error (with
     urllib3 1.x too, which does not check a streamed body's length), and no file kept."""
     sandbox.add_export("x", synthetic_rows=synthetic_rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Iterator
+from typing import Any, Dict, Iterator
 from urllib.parse import parse_qs
 
 import pytest
@@ -29,13 +29,13 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def client(sandbox: Sandbox, any_client) -> Iterator[smsc_soap.Client]:
+def client(sandbox: Sandbox, any_client: Any) -> Iterator[smsc_soap.Client]:
     """Client, then AsyncClient behind the sync facade (tests/support/clients.py)."""
     with any_client("alex", "123", url=sandbox.url) as client:
         yield client
 
 
-def form(sandbox: Sandbox) -> dict:  # type: ignore[type-arg]
+def form(sandbox: Sandbox) -> Dict[str, str]:
     return {k: v[0] for k, v in parse_qs(sandbox.requests[-1].body.decode(), keep_blank_values=True).items()}
 
 
@@ -143,7 +143,7 @@ def test_one_table_of_parameters_is_read_by_both() -> None:
     assert {r.name.lower(): r.value for r in Repeat} == {v: k for k, v in spec.MAILING_REPEATS.items()}
 
 
-def test_an_api_key_is_refused_with_what_to_do(any_client) -> None:
+def test_an_api_key_is_refused_with_what_to_do(any_client: Any) -> None:
     client = any_client(apikey="k" * 20, url="http://127.0.0.1:9/sys/soap.php")
     with pytest.raises(UnsupportedOperation) as caught:
         client.mailings.add("x", "79161234567", "Hi")
@@ -151,7 +151,7 @@ def test_an_api_key_is_refused_with_what_to_do(any_client) -> None:
     assert client.operator.__doc__  # the other pages take the key
 
 
-def test_add_is_never_repeated_after_an_ambiguous_failure(responder: Responder, any_client) -> None:
+def test_add_is_never_repeated_after_an_ambiguous_failure(responder: Responder, any_client: Any) -> None:
     responder.answer(b"<html>bad gateway</html>", status=502, content_type="text/html")
     with any_client("alex", "123", url=responder.url) as client, \
             pytest.raises(SendOutcomeUnknown) as caught:

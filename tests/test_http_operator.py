@@ -2,7 +2,7 @@
 the page's limits, and the same rules as SOAP (POST, no password in the URL, back-off)."""
 from __future__ import annotations
 
-from typing import Any, Iterator, Tuple
+from typing import Any, Dict, Iterator, List, Tuple, Union, cast
 from urllib.parse import parse_qs
 
 import pytest
@@ -25,7 +25,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def client(sandbox: Sandbox, any_client) -> Iterator[smsc_soap.Client]:
+def client(sandbox: Sandbox, any_client: Any) -> Iterator[smsc_soap.Client]:
     """Client, then AsyncClient behind the sync facade (tests/support/clients.py)."""
     with any_client("alex", "123", url=sandbox.url) as client:
         yield client
@@ -131,7 +131,8 @@ def test_the_sandbox_takes_the_pages_get_form_too(sandbox: Sandbox) -> None:
     import requests
 
     answer = requests.get(sandbox.url.replace("soap.php", "info.php"),
-                          params={"get_operator": 1, "login": "alex", "psw": "123", "phone": "79161234567"},
+                          params=cast(Dict[str, Union[int, str]],
+                                      {"get_operator": 1, "login": "alex", "psw": "123", "phone": "79161234567"}),
                           timeout=10)
     assert answer.status_code == 200
     assert answer.text == "country = Russia, operator = MTS, region = Moscow, mcc = 250, mnc = 01, tz = 0"
@@ -144,7 +145,7 @@ def test_fifteen_real_concurrent_requests_get_9_for_the_excess_soap_and_pages_sh
     import threading
 
     total = spec.CONCURRENT_REQUESTS + 3
-    outcomes: list = [None] * total
+    outcomes: List[Any] = [None] * total
     barrier = threading.Barrier(total)
 
     def one(n: int, url: str) -> None:

@@ -7,7 +7,7 @@ import pathlib
 import warnings
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Tuple, cast
 from urllib.parse import parse_qs
 
 import pytest
@@ -19,6 +19,9 @@ import smsc_soap
 from smsc_soap import spec
 from smsc_soap.errors import SendOutcomeUnknown, ValidationError
 from smsc_soap.sandbox import Sandbox
+
+if TYPE_CHECKING:
+    from smsc_soap.http_api.mailings import MailingStatus
 
 START = 1_700_000_000
 MSK = timezone(timedelta(hours=3))
@@ -248,7 +251,7 @@ def test_a_mailing_cancelled_before_its_first_send_has_sent_none(client: smsc_so
     created = client.mailings.add("later", "79161234567", "Hi", time="+60", rpt="daily", rptn=2)
     client.mailings.cancel(created.id or 0)
     mailing = client.mailings.get(created.id or 0)
-    assert (mailing.sent, mailing.time, mailing.status.name) == (0, None, "CANCELLED")
+    assert (mailing.sent, mailing.time, cast("MailingStatus", mailing.status).name) == (0, None, "CANCELLED")
 
 
 def test_a_task_id_is_a_json_number(sandbox: Sandbox) -> None:
@@ -302,7 +305,7 @@ def test_whole_or_nothing_never_opens_a_name_it_did_not_create(tmp_path: Any, mo
 
     victim = tmp_path / "victim"
     victim.write_bytes(b"keep me")
-    monkeypatch.setattr(_files.secrets, "token_hex", lambda n: "planted")
+    monkeypatch.setattr(cast(Any, _files).secrets, "token_hex", lambda n: "planted")  # the module _files draws from
     (tmp_path / ".out.csv.planted.part").symlink_to(victim)
     with pytest.raises(FileExistsError), exports.whole_or_nothing(tmp_path / "out.csv") as out:
         out.write(b"evil")
@@ -621,7 +624,7 @@ def test_the_multipart_body_is_pure_and_keeps_the_password_out_until_the_write()
 def test_an_email_goes_to_addresses_only(client: smsc_soap.Client, sandbox: Sandbox) -> None:
     """000:78: an e-mail's recipients are e-mail addresses: the client refuses a number, for
     send_sms2 and mailings alike, and the sandbox answers 7 (no valid recipient)."""
-    email = {"mail": 1, "subj": "News", "sender": "shop@example.com"}
+    email: Dict[str, Any] = {"mail": 1, "subj": "News", "sender": "shop@example.com"}
     with pytest.raises(ValidationError, match="goes to e-mail addresses"):
         client.send_sms2("79161234567", "Hello", **email)
     with pytest.raises(ValidationError, match="goes to e-mail addresses"):

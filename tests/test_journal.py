@@ -37,7 +37,7 @@ def _rows(path: Path, first: int, count: int) -> Path:
 
 
 def _records(path: Path) -> List[Dict[str, Any]]:
-    out = []
+    out: List[Dict[str, Any]] = []
     if not path.exists():
         return out
     for line in path.read_text().splitlines():

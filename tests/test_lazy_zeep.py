@@ -8,7 +8,9 @@ import json
 import subprocess
 import sys
 import textwrap
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, cast
+
+import pytest
 
 HEAVY = ("zeep", "requests", "urllib3")
 
@@ -144,16 +146,19 @@ def test_zeeps_exceptions_join_the_table_once_zeep_is_in_use() -> None:
     from smsc_soap._core.exceptions import translate
     from smsc_soap._sync.client import SoapAttempt
 
+    # zeep ships no annotations: its exception classes, typed here as what they are
+    xml_parse_error = cast(Callable[[str], Exception], zeep.exceptions.XMLParseError)
+    validation_error = cast(Callable[[str], Exception], zeep.exceptions.ValidationError)
     for flavour, attempt_class in ((Client, SoapAttempt), (AsyncClient, AsyncSoapAttempt)):
         client = flavour("alex", "s3cret", url="http://127.0.0.1:9/sys/soap.php")
         attempt = attempt_class(client, client._prepare("get_balance", {}))  # type: ignore[arg-type]
-        for exc, what in ((zeep.exceptions.XMLParseError("bad"), "answer does not follow the WSDL"),
-                          (zeep.exceptions.ValidationError("Missing element login"), "SOAP processing failed")):
+        for exc, what in ((xml_parse_error("bad"), "answer does not follow the WSDL"),
+                          (validation_error("Missing element login"), "SOAP processing failed")):
             error = translate(exc, attempt.rules, "get_balance", client.endpoint)
             assert isinstance(error, ProtocolError) and what in str(error)
 
 
-def test_threads_falling_back_at_once_make_one_zeep_client(monkeypatch: Any) -> None:
+def test_threads_falling_back_at_once_make_one_zeep_client(monkeypatch: pytest.MonkeyPatch) -> None:
     """A sync client is shared by many threads: the first Faults of several at once parse the WSDL
     and make zeep's client once, for all of them."""
     import threading
@@ -163,7 +168,7 @@ def test_threads_falling_back_at_once_make_one_zeep_client(monkeypatch: Any) -> 
     from smsc_soap import _zeep
 
     made = []
-    real = zeep.Client
+    real = cast(Callable[..., Any], zeep.Client)  # zeep ships no annotations
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         made.append(1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import http.client
 import logging
 import threading
-from typing import Any, Iterator, List
+from typing import Any, Iterator, List, cast
 
 import pytest
 import requests
@@ -16,7 +16,7 @@ from smsc_soap import Client, RetryPolicy, SmscError
 from smsc_soap._sync import transport as transport_module
 from smsc_soap._core import checks
 from smsc_soap.sandbox import Sandbox
-from support.servers import Answer, LoopbackServer, Responder, soap_answer
+from support.servers import Answer, Handler, LoopbackServer, Responder, soap_answer
 
 
 @pytest.fixture
@@ -157,10 +157,11 @@ def test_the_adapters_tables_hold_under_threads_and_more_addresses_than_they_kee
     if not hasattr(requests.adapters.HTTPAdapter, "get_connection_with_tls_context"):
         pytest.skip("requests < 2.32.2 looks pools up with get_connection, which the adapter leaves as it is")
     kept = transport_module._POOLS_KEPT
-    servers = [LoopbackServer(lambda request, i=i: Answer(f"{i} {request.path}".encode()), keep_alive=True)
+    servers = [LoopbackServer(cast(Handler, lambda request, i=i: Answer(f"{i} {request.path}".encode())),
+                              keep_alive=True)
                for i in range(kept + 2)]
     session = client._transport.session
-    adapter = session.adapters["http://"]
+    adapter = cast(transport_module._WatchedAdapter, session.adapters["http://"])
     wrong: List[str] = []
     lookups: List[int] = []
     find = urllib3.PoolManager.connection_from_host

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Iterator
+from typing import Any, Dict, Iterator
 from urllib.parse import quote
 
 import pytest
@@ -30,7 +30,7 @@ def box() -> Iterator[Sandbox]:
         yield sandbox
 
 
-def send_list(box: Sandbox, lines: str, **query: str) -> dict:
+def send_list(box: Sandbox, lines: str, **query: str) -> Dict[str, Any]:
     extra = "".join(f"&{name}={quote(value)}" for name, value in query.items())
     return box.call("send_sms2", **AUTH, phones="", mes="", query="list=" + quote(lines) + extra)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timedelta, timezone
+from typing import Callable, List, Optional, Tuple, Union
 
 import pytest
 from hypothesis import given
@@ -15,14 +16,18 @@ from smsc_soap.params import (
     all_field,
     id_field,
     mes_field,
+    Phones,
+    TimeValue,
     phone_field,
     phones_field,
     sender_field,
     time_field,
 )
 
+Says = Union[str, Tuple[str, ...]]
 
-def refusal(call, *args, field, says, **kwargs):
+
+def refusal(call: Callable[..., object], *args: object, field: str, says: Says, **kwargs: object) -> ValidationError:
     """Assert ``call`` raises ValidationError for ``field`` with every text of ``says``."""
     with pytest.raises(ValidationError) as info:
         call(*args, **kwargs)
@@ -48,11 +53,11 @@ def refusal(call, *args, field, says, **kwargs):
         (" 79991234567 ", "79991234567"),
     ],
 )
-def test_phones_accepted(phones, expected):
+def test_phones_accepted(phones: Phones, expected: str) -> None:
     assert phones_field(phones) == expected
 
 
-def test_phones_accepts_a_generator():
+def test_phones_accepts_a_generator() -> None:
     assert phones_field(p for p in ["79991234567", "79997654321"]) == "79991234567,79997654321"
 
 
@@ -85,31 +90,31 @@ def test_phones_accepts_a_generator():
         ("#123456789", ("telegram", "tg=1")),
     ],
 )
-def test_phones_refused(phones, says):
+def test_phones_refused(phones: object, says: Says) -> None:
     refusal(phones_field, phones, field="phones", says=says)
 
 
-def test_phones_error_names_the_bad_entry_in_a_list():
+def test_phones_error_names_the_bad_entry_in_a_list() -> None:
     refusal(phones_field, "79991234567,12x45,79997654321", field="phones", says="'12x45'")
 
 
 @pytest.mark.parametrize("entry", ["ivan@example.com", "a.b-c+tag@mail.example.co.uk"])
-def test_emails_need_allow_email(entry):
+def test_emails_need_allow_email(entry: str) -> None:
     assert phones_field(["79991234567", entry], allow_email=True) == f"79991234567,{entry}"
     refusal(phones_field, entry, field="phones", says="mail=1", allow_telegram=True)
 
 
 @pytest.mark.parametrize("entry", ["@ivan_petrov", "ivan_petrov", "#123456789"])
-def test_telegram_recipients_need_allow_telegram(entry):
+def test_telegram_recipients_need_allow_telegram(entry: str) -> None:
     assert phones_field(entry, allow_telegram=True) == entry
     refusal(phones_field, entry, field="phones", says="tg=1", allow_email=True)
 
 
-def test_a_bad_email_is_refused_even_with_allow_email():
+def test_a_bad_email_is_refused_even_with_allow_email() -> None:
     refusal(phones_field, "ivan@localhost", field="phones", says="not a phone number", allow_email=True)
 
 
-def test_the_error_field_can_be_renamed():
+def test_the_error_field_can_be_renamed() -> None:
     with pytest.raises(ValidationError) as info:
         phones_field("x", field="list")
     assert info.value.field == "list"
@@ -121,7 +126,7 @@ groups = st.from_regex(r"G[0-9]{1,10}", fullmatch=True)
 
 
 @given(st.lists(phone_numbers | groups, min_size=1, max_size=20), st.sampled_from([",", ";", " , ", "; "]))
-def test_phones_round_trip(entries, separator):
+def test_phones_round_trip(entries: List[str], separator: str) -> None:
     joined = phones_field(entries)
     assert joined.split(",") == entries
     assert phones_field(separator.join(entries)) == joined
@@ -131,7 +136,7 @@ def test_phones_round_trip(entries, separator):
 # --- phone (get_status) -------------------------------------------------------------------
 
 
-def test_phone_takes_one_recipient():
+def test_phone_takes_one_recipient() -> None:
     assert phone_field("79991234567") == "79991234567"
     assert phone_field(" +79991234567 ") == "+79991234567"
     assert phone_field("ivan@example.com", allow_email=True) == "ivan@example.com"
@@ -151,7 +156,7 @@ def test_phone_takes_one_recipient():
         ("ivan@example.com", "mail=1"),
     ],
 )
-def test_phone_refused(phone, says):
+def test_phone_refused(phone: object, says: Says) -> None:
     refusal(phone_field, phone, field="phone", says=says)
 
 
@@ -163,7 +168,7 @@ def test_phone_refused(phone, says):
     ["Hello world!", "", "Привет, мир", "line 1\nline 2\r\n\tend", "emoji \U0001F600", "x" * 1000,
      "text\n~~~\ncomment", "\ue000\ufffd"],
 )
-def test_mes_accepted_unchanged(mes):
+def test_mes_accepted_unchanged(mes: str) -> None:
     assert mes_field(mes) == mes
 
 
@@ -181,7 +186,7 @@ def test_mes_accepted_unchanged(mes):
         (42, "must be a str"),
     ],
 )
-def test_mes_refused(mes, says):
+def test_mes_refused(mes: object, says: Says) -> None:
     refusal(mes_field, mes, field="mes", says=says)
 
 
@@ -190,7 +195,7 @@ _ANY_CHARACTER = st.one_of(st.characters(blacklist_categories=()),  # surrogates
 
 
 @given(st.text(_ANY_CHARACTER, max_size=20))
-def test_mes_is_refused_exactly_when_xml_cannot_carry_a_character(mes):
+def test_mes_is_refused_exactly_when_xml_cannot_carry_a_character(mes: str) -> None:
     # XML 1.0's Char production, read plainly; the check takes a printable text at once
     carried = all(c in "\t\n\r" or " " <= c <= "\ud7ff" or "\ue000" <= c <= "\ufffd" or c >= "\U00010000" for c in mes)
     try:
@@ -214,7 +219,7 @@ def test_mes_is_refused_exactly_when_xml_cannot_carry_a_character(mes):
         ("007", "007"),
     ],
 )
-def test_id_accepted(value, expected):
+def test_id_accepted(value: Union[int, str, None], expected: Optional[str]) -> None:
     assert id_field(value) == expected
 
 
@@ -236,14 +241,14 @@ def test_id_accepted(value, expected):
         ("a/b", "Latin letters, digits and '.', '-', '_'"),
     ],
 )
-def test_id_refused(value, says):
+def test_id_refused(value: object, says: Says) -> None:
     refusal(id_field, value, field="id", says=says)
 
 
 # digit strings are numbers and must be in range too (spec.ID_INT_RANGE), hence the filter
 @given(st.integers(1, ID_MAX_INT) | st.from_regex(r"[A-Za-z0-9._-]{1,40}", fullmatch=True).filter(
     lambda s: not s.isdigit() or 1 <= int(s) <= ID_MAX_INT))
-def test_id_round_trip(value):
+def test_id_round_trip(value: Union[int, str]) -> None:
     written = id_field(value)
     assert written == str(value)
     assert id_field(written) == written
@@ -255,11 +260,11 @@ def test_id_round_trip(value):
 @pytest.mark.parametrize(
     "sender", [None, "ivan", "SMSC.RU", "My Shop", "A1-B2_C3", "12345678901", "123456789012345", "Shop!", "x"]
 )
-def test_sender_accepted_unchanged(sender):
+def test_sender_accepted_unchanged(sender: Optional[str]) -> None:
     assert sender_field(sender) == sender
 
 
-def test_every_allowed_symbol_is_accepted_inside_a_name():
+def test_every_allowed_symbol_is_accepted_inside_a_name() -> None:
     for symbol in SENDER_SYMBOLS:
         assert sender_field(f"a{symbol}b") == f"a{symbol}b"
 
@@ -280,7 +285,7 @@ def test_every_allowed_symbol_is_accepted_inside_a_name():
         (123, "must be a str"),
     ],
 )
-def test_sender_refused(sender, says):
+def test_sender_refused(sender: object, says: Says) -> None:
     refusal(sender_field, sender, field="sender", says=says)
 
 
@@ -318,7 +323,7 @@ MSK = timezone(timedelta(hours=3))
         ("0-24", "0-24"),
     ],
 )
-def test_time_accepted(value, expected):
+def test_time_accepted(value: TimeValue, expected: Optional[str]) -> None:
     assert time_field(value) == expected
 
 
@@ -367,21 +372,23 @@ def test_time_accepted(value, expected):
         ([9, 21], "unsupported type list"),
     ],
 )
-def test_time_refused(value, says):
+def test_time_refused(value: object, says: Says) -> None:
     refusal(time_field, value, field="time", says=says)
 
 
 @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31, 23, 59)))
-def test_naive_datetime_round_trip(moment):
+def test_naive_datetime_round_trip(moment: datetime) -> None:
     written = time_field(moment)
+    assert written is not None
     day, month, year, hour, minute = (int(written[i:i + 2]) for i in range(0, 10, 2))
     assert datetime(2000 + year, month, day, hour, minute) == moment.replace(second=0, microsecond=0)
     assert time_field(written) == written
 
 
 @given(st.datetimes(min_value=datetime(2001, 9, 10), max_value=datetime(2200, 1, 1), timezones=st.timezones()))
-def test_aware_datetime_round_trip(moment):
+def test_aware_datetime_round_trip(moment: datetime) -> None:
     written = time_field(moment)
+    assert written is not None
     assert written[0] == "0"
     assert int(written[1:]) == math.floor(moment.timestamp())
     assert time_field(written) == written
@@ -389,25 +396,26 @@ def test_aware_datetime_round_trip(moment):
 
 # up to the year 9999 (spec.TIME_LATEST_TIMESTAMP; 10**12 went past it)
 @given(st.integers(10 ** 9, 253402300799))
-def test_timestamp_round_trip(ts):
+def test_timestamp_round_trip(ts: int) -> None:
     assert time_field(ts) == f"0{ts}"
     assert time_field(f"0{ts}") == f"0{ts}"
 
 
-def test_timestamp_after_the_year_9999_is_refused():
+def test_timestamp_after_the_year_9999_is_refused() -> None:
     refusal(time_field, 253402300800, field="time", says="after the year 9999")
     refusal(time_field, "0253402300800", field="time", says="after the year 9999")
 
 
 @given(st.integers(1, 10 ** 6))
-def test_timedelta_round_trip(minutes):
+def test_timedelta_round_trip(minutes: int) -> None:
     assert time_field(timedelta(minutes=minutes)) == f"+{minutes}"
     assert time_field(f"+{minutes}") == f"+{minutes}"
 
 
 @given(st.integers(0, 23).flatmap(lambda h1: st.tuples(st.just(h1), st.integers(h1 + 1, 24))))
-def test_hour_window_round_trip(window):
+def test_hour_window_round_trip(window: Tuple[int, int]) -> None:
     written = time_field(window)
+    assert written is not None
     assert tuple(map(int, written.split("-"))) == window
     assert time_field(written) == written
 
@@ -416,12 +424,12 @@ def test_hour_window_round_trip(window):
 
 
 @pytest.mark.parametrize("value", [0, 1, 2])
-def test_all_accepted(value):
+def test_all_accepted(value: int) -> None:
     assert all_field(value) == str(value)
 
 
 @pytest.mark.parametrize("value", [3, -1, True, "1", None, 1.0])
-def test_all_refused(value):
+def test_all_refused(value: object) -> None:
     refusal(all_field, value, field="all", says="all must be 0, 1 or 2")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pydoc
 from decimal import Decimal
-from typing import Iterator
+from typing import Iterator, cast
 
 import pytest
 
@@ -22,7 +22,8 @@ def test_dir_lists_client_and_every_public_name() -> None:
 
 @pytest.mark.parametrize("method", ["send_sms2", "get_sms_cost2", "get_status2"])
 def test_help_lists_the_extended_parameters(method: str) -> None:
-    text = pydoc.render_doc(getattr(smsc_soap.Client, method), renderer=pydoc.plaintext)
+    plaintext = cast(pydoc.TextDoc, getattr(pydoc, "plaintext"))  # typeshed does not declare pydoc.plaintext
+    text = pydoc.render_doc(getattr(smsc_soap.Client, method), renderer=plaintext)
     for name in EXTENDED_PARAMS:
         if name != "apikey":  # given to Client(apikey=...), not to a call
             assert f"``{name}``" in text, name

@@ -3,7 +3,7 @@ redacted), after exactly one request, for every operation; for a send, an unknow
 from __future__ import annotations
 
 import io
-from typing import Iterator, Tuple
+from typing import Any, Callable, Dict, Iterator, Tuple, cast
 
 import pytest
 import requests
@@ -25,6 +25,9 @@ class Redirector(LoopbackServer):
         self.location = ""
         super().__init__(self._redirect)
 
+    def __enter__(self) -> "Redirector":
+        return self
+
     def _redirect(self, request: Captured) -> Answer:
         return Answer(b"", self.status, "text/html", headers=(("Location", self.location),))
 
@@ -40,7 +43,7 @@ def elsewhere() -> Iterator[LoopbackServer]:
         yield server
 
 
-def _calls(client: Client) -> Tuple[Tuple[str, object], ...]:
+def _calls(client: Client) -> Tuple[Tuple[str, Callable[[], object]], ...]:
     return (("send", lambda: client.send_sms("79991234567", "Hi")), ("balance", client.get_balance))
 
 
@@ -48,7 +51,7 @@ def _calls(client: Client) -> Tuple[Tuple[str, object], ...]:
 @pytest.mark.parametrize("target", ["elsewhere", "itself"])
 @pytest.mark.parametrize("own_session", [True, False], ids=["own-session", "users-session"])
 def test_a_redirect_is_refused_after_one_request(status: int, target: str, own_session: bool,
-                                                 elsewhere: LoopbackServer, any_client) -> None:
+                                                 elsewhere: LoopbackServer, any_client: Any) -> None:
     with Redirector(status) as server:
         base = elsewhere.url if target == "elsewhere" else server.url
         scheme, rest = base.split("://", 1)
@@ -58,7 +61,7 @@ def test_a_redirect_is_refused_after_one_request(status: int, target: str, own_s
         for kind, call in _calls(client):
             before = len(server.requests)
             with pytest.raises(smsc_soap.RedirectRefused) as caught:
-                call()  # type: ignore[operator]
+                call()
             error = caught.value
             assert len(server.requests) == before + 1, f"{kind}: exactly one request, no retry of a 3xx"
             assert elsewhere.requests == [], "nothing reaches where it pointed"
@@ -66,13 +69,14 @@ def test_a_redirect_is_refused_after_one_request(status: int, target: str, own_s
             assert "127.0.0.1" in str(error) and str(status) in str(error)
             assert isinstance(error, smsc_soap.SendOutcomeUnknown) is (kind == "send")
             if kind == "send":
-                assert error.id and error.phones == ("79991234567",)
+                unknown = cast(smsc_soap.SendOutcomeUnknown, error)
+                assert unknown.id and unknown.phones == ("79991234567",)
             texts = [str(error), repr(error), error.location, repr(error.args)]
             assert not [form for form in secret_forms(PSW) for text in texts if form in text]
         client.close()
 
 
-def test_a_redirect_without_location_still_names_it(elsewhere: LoopbackServer, any_client) -> None:
+def test_a_redirect_without_location_still_names_it(elsewhere: LoopbackServer, any_client: Any) -> None:
     with LoopbackServer(lambda request: Answer(b"", 302, "text/html")) as server:
         with pytest.raises(smsc_soap.RedirectRefused, match="302") as caught:
             any_client(login="alex", psw=PSW, url=server.url).get_balance()
@@ -93,7 +97,7 @@ def test_the_error_survives_pickling_with_where_it_pointed() -> None:
 
 
 #: Every kind of page call (000-002), by name; "mailings.add" is a send.
-PAGE_CALLS = {
+PAGE_CALLS: Dict[str, Callable[[Client], object]] = {
     "mailings.add": lambda client: client.mailings.add("spring", "79991234567", "Hi"),
     "operator": lambda client: client.operator("79991234567"),
     "exports.get_list": lambda client: client.exports.get_list(),
@@ -105,7 +109,7 @@ PAGE_CALLS = {
 @pytest.mark.parametrize("target", ["elsewhere", "itself"])
 @pytest.mark.parametrize("own_session", [True, False], ids=["own-session", "users-session"])
 def test_a_page_call_refuses_a_redirect_after_one_request(status: int, target: str, own_session: bool,
-                                                          elsewhere: LoopbackServer, any_client) -> None:
+                                                          elsewhere: LoopbackServer, any_client: Any) -> None:
     with Redirector(status) as server:
         base = elsewhere.url if target == "elsewhere" else server.url
         scheme, rest = base.split("://", 1)
@@ -122,7 +126,7 @@ def test_a_page_call_refuses_a_redirect_after_one_request(status: int, target: s
             assert error.status_code == status and "127.0.0.1" in error.location
             assert isinstance(error, smsc_soap.SendOutcomeUnknown) is (kind == "mailings.add")
             if kind == "mailings.add":  # a mailing has no id before it exists: where to look instead
-                assert error.phones == ("79991234567",) and "get_all" in str(error)
+                assert cast(smsc_soap.SendOutcomeUnknown, error).phones == ("79991234567",) and "get_all" in str(error)
             texts = [str(error), repr(error), error.location, repr(error.args)]
             assert not [form for form in secret_forms(PSW) for text in texts if form in text]
         client.close()

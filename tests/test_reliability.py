@@ -56,8 +56,8 @@ def sb() -> Iterator[Sandbox]:
         yield sandbox
 
 
-def client_for(sb: Sandbox, fake: FakeTime, timeout: smsc_soap.transport.Timeout = 2.0, make: Any = Client,
-               **policy: object) -> Client:
+def client_for(sb: Sandbox, fake: FakeTime, timeout: smsc_soap.transport.Timeout = 2.0,
+               make: Callable[..., Client] = Client, **policy: object) -> Client:
     retry = RetryPolicy(sleep=fake.sleep, clock=fake.clock, random=lambda: 0.0, **policy)  # type: ignore[arg-type]
     return make("alex", "123", url=sb.url, timeout=timeout, retry=retry)
 
@@ -68,7 +68,8 @@ def posts(sb: Sandbox, operation: str) -> int:
 
 def sent_message(sb: Sandbox) -> str:
     """The id of a message sent in-process (no HTTP), for status calls."""
-    return sb.call("send_sms", login="alex", psw="123", phones=PHONE, mes="for status", id="m1")["id"]
+    message_id: str = sb.call("send_sms", login="alex", psw="123", phones=PHONE, mes="for status", id="m1")["id"]
+    return message_id
 
 
 # --- 1. timeouts ------------------------------------------------------------------------------
@@ -85,7 +86,7 @@ def test_timeouts_are_on_by_default_and_reach_every_request(sb: Sandbox) -> None
     seen: List[object] = []
 
     class Spy(requests.Session):
-        def request(self, *args: object, **kwargs: object):  # type: ignore[override]
+        def request(self, *args: Any, **kwargs: Any) -> requests.Response:
             seen.append(kwargs.get("timeout"))
             return super().request(*args, **kwargs)
 
@@ -101,7 +102,7 @@ def test_timeouts_are_on_by_default_and_reach_every_request(sb: Sandbox) -> None
 @pytest.mark.parametrize("timeout", [0, -1, (1, 0), (1, 2, 3), (5,), "5", float("inf"), True])
 def test_a_timeout_must_be_positive_seconds(timeout: object, any_client: Any) -> None:
     with pytest.raises(smsc_soap.ValidationError):
-        any_client("alex", "123", timeout=timeout)  # type: ignore[arg-type]
+        any_client("alex", "123", timeout=timeout)
 
 
 @pytest.mark.parametrize("operation", list(CALLS))
@@ -206,7 +207,7 @@ def test_delays_grow_exponentially_up_to_the_cap_and_jitter_only_shortens_them()
 @pytest.mark.parametrize(("kind", "options"), [("http_status", {"status": 503}), ("http_status", {"status": 502}),
                                                ("drop_before", {}), ("drop_after", {"reset": True})])
 def test_reads_are_retried_with_backoff_and_succeed(sb: Sandbox, fake: FakeTime, caplog: pytest.LogCaptureFixture,
-                                                    operation: str, kind: str, options: dict, any_client: Any) -> None:
+                                                    operation: str, kind: str, options: Dict[str, Any], any_client: Any) -> None:
     sent_message(sb)
     client = client_for(sb, fake, make=any_client)
     sb.inject(kind, times=2, operation=operation, **options)
@@ -228,7 +229,7 @@ def test_reads_give_up_after_the_attempts_with_the_typed_error(sb: Sandbox, fake
 
 @pytest.mark.parametrize(("kind", "options"), [("soap_fault", {}), ("dtd", {}), ("html", {}), ("empty", {}),
                                                ("content_type", {}), ("huge", {"size": 9 * 1024 * 1024})])
-def test_answers_that_would_not_change_are_not_retried(sb: Sandbox, fake: FakeTime, kind: str, options: dict, any_client: Any) -> None:
+def test_answers_that_would_not_change_are_not_retried(sb: Sandbox, fake: FakeTime, kind: str, options: Dict[str, Any], any_client: Any) -> None:
     client = client_for(sb, fake, make=any_client)
     sb.inject(kind, times=3, operation="get_balance", **options)
     with pytest.raises(smsc_soap.ProtocolError):
@@ -249,7 +250,7 @@ def test_retries_stay_within_the_calls_timeout(sb: Sandbox, fake: FakeTime, any_
     ("drop_after", {}, True), ("truncated", {"honest_length": False}, True), ("content_type", {}, True),
 ])
 def test_a_send_that_may_have_arrived_is_never_repeated_and_reconcile_says_what_happened(
-        sb: Sandbox, fake: FakeTime, kind: str, options: dict, arrived: bool, any_client: Any) -> None:
+        sb: Sandbox, fake: FakeTime, kind: str, options: Dict[str, Any], arrived: bool, any_client: Any) -> None:
     client = client_for(sb, fake, make=any_client)
     sb.inject(kind, times=3, operation="send_sms", **options)
     with pytest.raises(smsc_soap.SendOutcomeUnknown) as caught:

@@ -133,6 +133,7 @@ def test_a_9_seen_by_one_client_is_respected_by_another(limits: RedisLimits) -> 
         before = len(sb.requests)
         with pytest.raises(RateLimited) as refused:
             second.get_balance()
+        assert refused.value.retry_after is not None
         assert refused.value.refused_locally and 0 < refused.value.retry_after <= 60
         assert len(sb.requests) == before
 
@@ -166,10 +167,14 @@ def test_redis_down_fails_closed_and_sends_nothing() -> None:
 
 
 def test_a_missing_redis_server_fails_when_ci_requires_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import shutil
+
     from support import redis_server
 
-    monkeypatch.setattr(redis_server.shutil, "which", lambda name: None)
-    monkeypatch.setattr(redis_server.os.path, "exists", lambda path: False)
+    # the modules support.redis_server looks the server up with (its own ``shutil`` and ``os``)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(os.path, "exists", lambda path: False)
     monkeypatch.setenv("SMSC_REQUIRE_REDIS", "1")
     with pytest.raises(pytest.fail.Exception, match="SMSC_REQUIRE_REDIS=1"):
         redis_server.redis_server_path()
@@ -190,6 +195,7 @@ def test_an_error_4_seen_by_one_worker_stops_every_call_of_every_worker(limits: 
     elsewhere = RedisLimits(redis_url)  # another worker
     refused = elsewhere.refusal("login:alex", "get_balance", backoff_scopes("get_balance", {}), policy)
     assert isinstance(refused, IpBlocked) and refused.refused_locally
+    assert refused.retry_after is not None
     assert 0 < refused.retry_after <= policy.ip_blocked_backoff
     assert elsewhere.refusal("login:bob", "get_balance", backoff_scopes("get_balance", {}), policy) is None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Set, Union, cast
 from urllib.parse import quote
 
 from hypothesis import assume, given, settings
@@ -25,6 +25,9 @@ from smsc_soap.sandbox import assumptions as A
 from smsc_soap.sandbox.clock import Clock
 from smsc_soap.sandbox.phones import BadPhone, normalize
 from smsc_soap.sandbox.service import Account, Service
+
+if TYPE_CHECKING:
+    from smsc_soap.http_api.wire import PageAccess
 
 PROPERTY = settings(max_examples=200, deadline=None)
 START = 1772442000.0  # 2026-03-02 09:00 UTC
@@ -153,7 +156,7 @@ def _phone_exceptions(text: str) -> List[str]:
 
 @PROPERTY
 @given(_phones)
-def test_phones(text):
+def test_phones(text: str) -> None:
     # the sandbox's magic numbers end otherwise on purpose (error 8 and the like)
     assume(not any(_sandbox_number(entry) in A.MAGIC_PHONES for entry in params.split_phones(text)))
     client_ok = _client_accepts(params.phones_field, text)
@@ -172,7 +175,7 @@ _mes = st.one_of(
 
 @PROPERTY
 @given(_mes)
-def test_mes(mes):
+def test_mes(mes: str) -> None:
     names = []
     text = mes.partition(spec.COMMENT_SEPARATOR)[0]
     if text == "":
@@ -195,7 +198,7 @@ _id = st.one_of(
 
 @PROPERTY
 @given(_id)
-def test_id(value):
+def test_id(value: Union[int, str]) -> None:
     names = ["EMPTY_ELEMENT"] if value == "" else []
     _agree("id", _client_accepts(params.id_field, value), _sandbox(id=str(value)), names)
 
@@ -211,7 +214,7 @@ _sender = st.one_of(
 
 @PROPERTY
 @given(_sender)
-def test_sender(value):
+def test_sender(value: str) -> None:
     names = ["EMPTY_ELEMENT"] if value == "" else []
     _agree("sender", _client_accepts(params.sender_field, value), _sandbox(sender=value), names)
 
@@ -249,7 +252,7 @@ def _time_exceptions(value: str) -> List[str]:
 
 @PROPERTY
 @given(_time, st.sampled_from([None, -15, 0, 11]))
-def test_time(value, tz):
+def test_time(value: str, tz: Optional[int]) -> None:
     extra = {"query": f"tz={tz}"} if tz is not None else {}
     client_ok = _client_accepts(params.time_field, value)
     _agree("time", client_ok, _sandbox(time=value, **extra), _time_exceptions(value))
@@ -262,7 +265,7 @@ _NUMERIC = sorted({*spec.EXTENDED_FLAGS, *spec.EXTENDED_CHOICES, *spec.EXTENDED_
 
 @PROPERTY
 @given(st.sampled_from(_NUMERIC), st.one_of(st.integers(-20, 30), st.integers(-2000, 2000)))
-def test_extended_whole_numbers(name, value):
+def test_extended_whole_numbers(name: str, value: int) -> None:
     extra = {"period": 1} if name == "freq" else {}  # freq means nothing without period (004:78)
     given_ = {name: value, **extra}
     client_ok = (_client_accepts(query.build_query, **given_)
@@ -276,7 +279,7 @@ def test_extended_whole_numbers(name, value):
 
 @PROPERTY
 @given(st.one_of(st.floats(-1, 800, allow_nan=False), st.integers(-5, 800)))
-def test_period(hours):
+def test_period(hours: float) -> None:
     client_ok = _client_accepts(query.build_query, period=hours)
     _agree("query", client_ok, _sandbox(query=f"period={hours!r}"), [])
 
@@ -304,7 +307,7 @@ def _page_lines(entries: List[Any]) -> str:
 
 @PROPERTY
 @given(st.lists(_list_entry, min_size=1, max_size=3))
-def test_list(entries):
+def test_list(entries: List[Any]) -> None:
     every_phone = ",".join(entry[-2] for entry in entries)
     assume(not any(_sandbox_number(p) in A.MAGIC_PHONES for p in params.split_phones(every_phone)))
     names = _phone_exceptions(every_phone)
@@ -356,7 +359,7 @@ def _jobs_add(form: Mapping[str, str]) -> Dict[str, Any]:
 
 @PROPERTY
 @given(_mailing_form)
-def test_mailing_channels(case):
+def test_mailing_channels(case: Dict[str, Any]) -> None:
     from smsc_soap.http_api.mailings import plan_add
 
     extended: Dict[str, Any] = {flag: 1 for flag in case["flags"]}
@@ -368,7 +371,7 @@ def test_mailing_channels(case):
     if case["sender"] is not None:
         raw["sender"] = case["sender"]
     try:
-        plan = plan_add(_Access(), "x", case["phones"], case["mes"], sender=case["sender"], **extended)
+        plan = plan_add(cast("PageAccess", _Access()), "x", case["phones"], case["mes"], sender=case["sender"], **extended)
     except ValidationError:
         client_ok, form = False, raw
     else:

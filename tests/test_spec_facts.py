@@ -5,6 +5,8 @@ name must be the very object of :mod:`smsc_soap.spec` (identity, not a second eq
 """
 from __future__ import annotations
 
+from typing import Any, Dict, cast
+
 import pytest
 
 from smsc_soap import message, params, query, spec
@@ -33,11 +35,11 @@ from smsc_soap.sandbox import tables as T
         (sendtime._DDMMYYHHMM, spec.TIME_DDMMYYHHMM, spec.TIME_DDMMYYHHMM),
     ],
 )
-def test_client_and_sandbox_read_the_same_fact(client, sandbox, fact):
+def test_client_and_sandbox_read_the_same_fact(client: object, sandbox: object, fact: object) -> None:
     assert client is fact and sandbox is fact
 
 
-def test_old_values_kept_where_the_page_states_them():
+def test_old_values_kept_where_the_page_states_them() -> None:
     """Old public names keep their values (users' code compares them to tuples and ints)."""
     assert query.TZ_RANGE == (-15, 11)
     assert params.PHONE_DIGITS == (7, 15)
@@ -50,7 +52,7 @@ def test_old_values_kept_where_the_page_states_them():
     assert params.TIME_YEARS == (2000, 2099)
 
 
-def test_the_extended_table_and_spec_name_the_same_flags_and_choices():
+def test_the_extended_table_and_spec_name_the_same_flags_and_choices() -> None:
     flags = {name for name, row in EXTENDED_PARAMS.items() if row.normalise is query._flag}
     assert flags == set(spec.EXTENDED_FLAGS)
     for name in (*spec.EXTENDED_FLAGS, *spec.EXTENDED_CHOICES, *spec.EXTENDED_INT_RANGES):
@@ -58,17 +60,17 @@ def test_the_extended_table_and_spec_name_the_same_flags_and_choices():
 
 
 @pytest.mark.parametrize("name, bounds", sorted(spec.EXTENDED_INT_RANGES.items()))
-def test_extended_int_ranges_are_the_clients(name, bounds):
+def test_extended_int_ranges_are_the_clients(name: str, bounds: spec.IntRange) -> None:
     low, high = bounds
-    extra = {"period": 1} if name == "freq" else {}
+    extra: Dict[str, Any] = {"period": 1} if name == "freq" else {}
     for value in (low, high):
-        assert query.build_query(**{name: value}, **extra)
+        assert query.build_query(**cast(Dict[str, Any], {name: value}), **extra)
     for value in (low - 1, high + 1):
-        with pytest.raises(params.ValidationError):
-            query.build_query(**{name: value}, **extra)
+        with pytest.raises(params.ValidationError):  # type: ignore[attr-defined]
+            query.build_query(**cast(Dict[str, Any], {name: value}), **extra)
 
 
-def test_one_phone_splitter_and_one_list_reader():
+def test_one_phone_splitter_and_one_list_reader() -> None:
     assert params.split_phones(" 79991234567 ; +380501234567,,G5 ") == ["79991234567", "+380501234567", "G5"]
     assert params.split_phones("a,,b", keep_empty=True) == ["a", "", "b"]
     raw = query.build_query(list=[("79991234567,79161234567", "hi\nthere"), ("SHOP", 2, "+380501234567", "x")])

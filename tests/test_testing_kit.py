@@ -11,14 +11,15 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Tuple, cast
 from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape
 
 import pytest
 import requests
 import vcr
-import yaml
+import yaml  # type: ignore[import-untyped]
+from requests.adapters import HTTPAdapter
 from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.request import Request
 
@@ -194,7 +195,7 @@ def test_a_client_shared_across_cassettes_and_outside_them(sandbox: Sandbox, tmp
     vcrpy's stub, and nothing of a cassette stays in them once it ends."""
     client = Client("alex", "123", url=sandbox.url)
     client.get_balance()  # a pooled connection made before any cassette
-    [pool] = client._session.get_adapter(sandbox.url).poolmanager.pools._container.values()
+    [pool] = cast(HTTPAdapter, client._session.get_adapter(sandbox.url)).poolmanager.pools._container.values()
     connection_class = type(pool).ConnectionCls
     with kit.make_vcr(tmp_path, record_mode="once").use_cassette("shared.yaml") as cassette:
         client.get_sms_cost("79999999999", "x")
@@ -339,7 +340,7 @@ def test_recording_leaves_no_trace_of_the_secrets(tmp_path: Path) -> None:
             # the companion HTTP APIs: secrets in the URL, in a form body, in Basic auth
             requests.get(f"{sb.url}?login=acme-prod&psw={quote(psw, safe='')}&apikey={apikey}&fmt=3")
             requests.post(sb.url.replace("soap.php", "send.php"), data={"login": "acme-prod", "psw": psw, "mes": "x"})
-            requests.get(sb.url, auth=(b"acme-prod", psw.encode()))
+            requests.get(sb.url, auth=(b"acme-prod", psw.encode()))  # type: ignore[arg-type]
     cassette = tmp_path / "all.yaml"
     assert cassette.read_text().count("REDACTED") >= 14
     assert_no_trace(cassette, psw, apikey)

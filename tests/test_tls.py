@@ -10,8 +10,9 @@ import shutil
 import ssl
 import subprocess
 import warnings
+from decimal import Decimal
 from pathlib import Path
-from typing import Iterator, List, NamedTuple
+from typing import Any, Dict, Iterator, List, NamedTuple
 
 import pytest
 import requests
@@ -59,7 +60,7 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
         yield TlsServer(server.url, directory / "cert.pem", seen)
 
 
-def test_certificates_are_verified_by_default(tls_server: TlsServer, any_client) -> None:
+def test_certificates_are_verified_by_default(tls_server: TlsServer, any_client: Any) -> None:
     client = any_client("alex", "123", url=tls_server.url, timeout=5.0)
     before = len(tls_server.requests)
     with pytest.raises(smsc_soap.TLSError) as caught:
@@ -76,30 +77,30 @@ def test_certificates_are_verified_by_default(tls_server: TlsServer, any_client)
 @pytest.fixture(autouse=True)
 def ca_bundle_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """requests lets this variable override a session's verify; the client must not."""
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())  # type: ignore[attr-defined]  # not in requests' stubs
 
 
-def test_a_ca_bundle_given_as_verify_is_trusted(tls_server: TlsServer, any_client) -> None:
+def test_a_ca_bundle_given_as_verify_is_trusted(tls_server: TlsServer, any_client: Any) -> None:
     client = any_client("alex", "123", url=tls_server.url, timeout=5.0, verify=str(tls_server.cert))
-    assert client.get_balance().balance == smsc_soap.results.Decimal("7.00")
+    assert client.get_balance().balance == Decimal("7.00")
     assert client.send_sms("79999999999", "Hello").id == "1"
 
 
 def test_turning_verification_off_needs_verify_false_and_logs_a_warning(
-        tls_server: TlsServer, caplog: pytest.LogCaptureFixture, any_client) -> None:
+        tls_server: TlsServer, caplog: pytest.LogCaptureFixture, any_client: Any) -> None:
     caplog.set_level(logging.WARNING, logger="smsc_soap")
     verified = any_client("alex", "123", url=tls_server.url)
     assert not [r for r in caplog.records if r.name == "smsc_soap"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # urllib3's own InsecureRequestWarning, once per request
         client = any_client("alex", "123", url=tls_server.url, timeout=5.0, verify=False)
-        assert client.get_balance().balance == smsc_soap.results.Decimal("7.00")
+        assert client.get_balance().balance == Decimal("7.00")
     [record] = [r for r in caplog.records if r.name == "smsc_soap"]
     assert record.levelno == logging.WARNING and "verification is OFF" in record.getMessage()
     del verified
 
 
-def test_verify_false_warns_also_with_a_session_of_ones_own(caplog: pytest.LogCaptureFixture, any_client) -> None:
+def test_verify_false_warns_also_with_a_session_of_ones_own(caplog: pytest.LogCaptureFixture, any_client: Any) -> None:
     caplog.set_level(logging.WARNING, logger="smsc_soap")
     any_client("alex", "123", url="https://127.0.0.1:1/sys/soap.php", verify=False, session=requests.Session())
     assert [r.levelno for r in caplog.records if r.name == "smsc_soap"] == [logging.WARNING]
@@ -109,5 +110,5 @@ def test_verify_false_warns_also_with_a_session_of_ones_own(caplog: pytest.LogCa
     ({}, "https"), ({"host": "smsc.kz"}, "https"), ({"url": "https://127.0.0.1:1/sys/soap.php"}, "https"),
     ({"url": "http://127.0.0.1:1/sys/soap.php"}, "http"),
 ])
-def test_plain_http_only_when_an_http_url_is_written_out(kwargs: dict, scheme: str) -> None:
+def test_plain_http_only_when_an_http_url_is_written_out(kwargs: Dict[str, Any], scheme: str) -> None:
     assert Client("alex", "123", **kwargs).endpoint.split("://")[0] == scheme

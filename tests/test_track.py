@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Mapping, cast
 
 import pytest
 
@@ -32,7 +32,7 @@ def test_tracks_until_final_within_the_limit_and_spread_out(sandbox: Sandbox, an
     asked: Dict[str, List[float]] = defaultdict(list)
     for request in sandbox.requests:
         if request.operation == "get_status":
-            asked[request.params["phone"]].append(request.at)
+            asked[cast(Mapping[str, Any], request.params)["phone"]].append(request.at)
     for times in asked.values():
         gaps = [b - a for a, b in zip(times, times[1:])]
         assert all(gap >= spec.STATUS_MIN_INTERVAL_SECONDS for gap in gaps)

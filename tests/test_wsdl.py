@@ -58,6 +58,13 @@ OPERATIONS = [("get_balance", "Balance", "balance", "BalanceResponse"),
               ("get_status2", "Status2", "status2", "Status2Response")]
 
 
+def _find(element: etree._Element, path: str) -> etree._Element:
+    """``element.find(path, NSMAP)``, which the test needs to be there."""
+    found = element.find(path, NSMAP)
+    assert found is not None, path
+    return found
+
+
 @pytest.fixture(scope="module")
 def root() -> etree._Element:
     # The copy installed with the package, which is what the client uses.
@@ -66,12 +73,14 @@ def root() -> etree._Element:
 
 def test_schema_declares_every_element_and_type_in_order(root: etree._Element) -> None:
     schema = root.find("wsdl:types/xsd:schema", NSMAP)
+    assert schema is not None
     assert schema.get("targetNamespace") == VENDORED_NAMESPACE
     assert schema.get("elementFormDefault") is None  # children travel unqualified
     found = []
     for decl in schema:
         kind = etree.QName(decl).localname
         sequence = decl.find("xsd:complexType/xsd:sequence" if kind == "element" else "xsd:sequence", NSMAP)
+        assert sequence is not None
         children = []
         for child in sequence:
             entry = (child.get("name"), child.get("minOccurs"), child.get("maxOccurs"))
@@ -81,31 +90,36 @@ def test_schema_declares_every_element_and_type_in_order(root: etree._Element) -
 
 
 def test_messages_porttype_binding_service(root: etree._Element) -> None:
-    messages = [(m.get("name"), m.find("wsdl:part", NSMAP).get("name"), m.find("wsdl:part", NSMAP).get("element"))
+    messages = [(m.get("name"), _find(m, "wsdl:part").get("name"), _find(m, "wsdl:part").get("element"))
                 for m in root.findall("wsdl:message", NSMAP)]
     assert messages == [item for _, m, i, o in OPERATIONS
                         for item in ((f"{m}In", "parameters", f"tns:{i}"), (f"{m}Out", "parameters", f"tns:{o}"))]
 
     port_type = root.find("wsdl:portType", NSMAP)
+    assert port_type is not None
     assert port_type.get("name") == "ServiceSoap"
-    assert [(op.get("name"), op.find("wsdl:input", NSMAP).get("message"), op.find("wsdl:output", NSMAP).get("message"))
+    assert [(op.get("name"), _find(op, "wsdl:input").get("message"), _find(op, "wsdl:output").get("message"))
             for op in port_type] == [(op, f"tns:{m}In", f"tns:{m}Out") for op, m, _, _ in OPERATIONS]
 
     binding = root.find("wsdl:binding", NSMAP)
+    assert binding is not None
     assert (binding.get("name"), binding.get("type")) == ("ServiceSoap", "tns:ServiceSoap")
-    assert binding.find("soap:binding", NSMAP).get("transport") == "http://schemas.xmlsoap.org/soap/http"
+    assert _find(binding, "soap:binding").get("transport") == "http://schemas.xmlsoap.org/soap/http"
     operations = binding.findall("wsdl:operation", NSMAP)
     assert [op.get("name") for op in operations] == [op for op, *_ in OPERATIONS]
     for op in operations:
         soap_op = op.find("soap:operation", NSMAP)
+        assert soap_op is not None
         assert (soap_op.get("soapAction"), soap_op.get("style")) == (VENDORED_NAMESPACE, "document")
         assert [b.get("use") for b in op.findall("*/soap:body", NSMAP)] == ["literal", "literal"]
         assert op.find("wsdl:fault", NSMAP) is None and op.find("*/soap:header", NSMAP) is None
 
     service = root.find("wsdl:service", NSMAP)
+    assert service is not None
     port = service.find("wsdl:port", NSMAP)
+    assert port is not None
     assert (service.get("name"), port.get("name"), port.get("binding")) == ("Service", "ServiceSoap", "tns:ServiceSoap")
-    assert port.find("soap:address", NSMAP).get("location") == VENDORED_NAMESPACE
+    assert _find(port, "soap:address").get("location") == VENDORED_NAMESPACE
 
 
 def test_definitions_declare_the_live_prefixes(root: etree._Element) -> None:
@@ -121,7 +135,7 @@ def test_every_url_in_the_wsdl_follows_the_endpoint(endpoint: str) -> None:
     assert tree.get("targetNamespace") == endpoint
     actions = {op.get("soapAction") for op in tree.iterfind(".//soap:operation", NSMAP)}
     assert actions == {endpoint}
-    assert tree.find(".//soap:address", NSMAP).get("location") == endpoint
+    assert _find(tree, ".//soap:address").get("location") == endpoint
 
 
 def test_the_wsdl_is_parsed_once_per_endpoint() -> None:

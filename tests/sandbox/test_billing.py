@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+from typing import Set
 
 import pytest
 from hypothesis import given, settings
@@ -43,25 +44,25 @@ def _client(mes: str, channel: spec.Channel, translit: int, maxsms: int, binary:
 
 @settings(max_examples=300, deadline=None)
 @given(_text, st.sampled_from([0, 1, 2]), st.sampled_from([0, 1, 2, 3, 7]))
-def test_a_text_is_billed_alike_by_the_two_readings(mes, translit, maxsms):
+def test_a_text_is_billed_alike_by_the_two_readings(mes: str, translit: int, maxsms: int) -> None:
     assert billing.parts_billed(mes, SMS, translit=translit, maxsms=maxsms) == _client(mes, SMS, translit, maxsms)
 
 
 @settings(max_examples=200, deadline=None)
 @given(_text, st.sampled_from([1, 2, 3, 7]))
-def test_the_sent_text_is_cut_alike_by_the_two_readings(text, maxsms):
+def test_the_sent_text_is_cut_alike_by_the_two_readings(text: str, maxsms: int) -> None:
     assert billing.sent_text(text, maxsms) == message.truncate(text, maxsms)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=700), st.sampled_from([0, 1, 2]), st.sampled_from([0, 1, 2]))
-def test_any_unicode_text_is_billed_alike(mes, translit, maxsms):
+def test_any_unicode_text_is_billed_alike(mes: str, translit: int, maxsms: int) -> None:
     assert billing.parts_billed(mes, SMS, translit=translit, maxsms=maxsms) == _client(mes, SMS, translit, maxsms)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=700), st.sampled_from(sorted(spec.CHANNELS)), st.sampled_from([1, 2]))
-def test_every_channel_is_billed_alike(mes, name, binary):
+def test_every_channel_is_billed_alike(mes: str, name: str, binary: int) -> None:
     channel = spec.CHANNELS[name]
     assert billing.parts_billed(mes, channel, binary=binary) == _client(mes, channel, 0, 0, binary)
 
@@ -74,18 +75,18 @@ def test_every_channel_is_billed_alike(mes, name, binary):
     ("😀" * 35, 1), ("😀" * 36, 2),  # two UCS-2 units each
     ("Hello\n~~~\n" + "ж" * 500, 1),  # 003:9: the comment is neither sent nor billed
 ])
-def test_parts_follow_the_page(text, parts):
+def test_parts_follow_the_page(text: str, parts: int) -> None:
     assert billing.parts_billed(text, SMS) == parts
 
 
-def test_translit_changes_the_alphabet():
+def test_translit_changes_the_alphabet() -> None:
     """000:83-86: a transliterated Cyrillic text is billed in GSM-7."""
     assert billing.parts_billed("Ж" * 71, SMS) == 2
     assert billing.parts_billed("Ж" * 71, SMS, translit=1) == 1  # "zh" * 71 = 142 septets
     assert billing.parts_billed("ж" * 71, SMS, translit=2) == 2  # ">|<": "|" is two septets
 
 
-def test_case_never_changes_what_a_translit_form_costs():
+def test_case_never_changes_what_a_translit_form_costs() -> None:
     """billing writes a capital letter as its small letter's form; that is exact for billing
     because no form's capital version has other septets (or leaves GSM-7)."""
     septets = {**dict.fromkeys(spec.GSM7_BASIC_CHARACTERS, 1), **dict.fromkeys(spec.GSM7_EXTENSION_CHARACTERS, 2)}
@@ -95,7 +96,7 @@ def test_case_never_changes_what_a_translit_form_costs():
             assert [septets.get(c) for c in capital] == [septets.get(c) for c in form]
 
 
-def test_binary_is_billed_by_octets():
+def test_binary_is_billed_by_octets() -> None:
     """004:85-87: bin=1 a character per octet, bin=2 two hex digits per octet; pid/dcs after the
     separator are not data."""
     assert billing.parts_billed("00" + "AB" * 139, BINARY, binary=2) == 1  # 140 octets
@@ -104,13 +105,13 @@ def test_binary_is_billed_by_octets():
     assert billing.parts_billed("00" + "AB" * 800, BINARY, binary=2, maxsms=1) == 6  # maxsms: texts only
 
 
-def test_other_channels_cost_one_unit_per_recipient():
+def test_other_channels_cost_one_unit_per_recipient() -> None:
     for channel in spec.CHANNELS.values():
         if channel.billing == spec.BILL_ONE:
             assert billing.parts_billed("x" * 900, channel) == 1
 
 
-def test_maxsms_caps_the_parts_and_cuts_the_sent_text():
+def test_maxsms_caps_the_parts_and_cuts_the_sent_text() -> None:
     """004:202 maxsms: "the largest number of SMS a long message may be split into"."""
     assert billing.parts_billed("a" * 400, SMS, maxsms=2) == 2
     assert billing.sent_text("a" * 400, 2) == "a" * 306
@@ -119,7 +120,7 @@ def test_maxsms_caps_the_parts_and_cuts_the_sent_text():
     assert billing.sent_text("ж" * 100, 1, translit=1) == "ж" * 80  # "zh" * 80 = 160 septets
 
 
-def test_maxsms_keeps_the_alphabet_of_the_whole_text():
+def test_maxsms_keeps_the_alphabet_of_the_whole_text() -> None:
     """004:202 maxsms caps the SMS "на які може розбитися довге повідомлення": the text is split
     in its own alphabet (a UCS-2 text here, for its last letter) and two of those parts are sent
     and billed; the cut text is not billed again as if it had been GSM-7 from the start. The two
@@ -130,12 +131,12 @@ def test_maxsms_keeps_the_alphabet_of_the_whole_text():
     assert billing.sent_text(mes, 2) == message.truncate(mes, 2) == "a" * 134  # two parts of 67
 
 
-def test_the_billing_module_does_not_read_the_clients_estimate():
+def test_the_billing_module_does_not_read_the_clients_estimate() -> None:
     """The sandbox is an independent oracle: its billing reads spec's facts, never
     smsc_soap.message's logic (else the estimate's property tests would compare a function with
     itself)."""
     tree = ast.parse(inspect.getsource(billing))
-    imported = set()
+    imported: Set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imported.update(alias.name for alias in node.names)

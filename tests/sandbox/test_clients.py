@@ -8,9 +8,11 @@ from decimal import Decimal
 import zeep
 from sandbox_helpers import HERE
 
+from smsc_soap.sandbox import Sandbox
 
-def test_zeep_from_the_wsdl_url(sb):
-    client = zeep.Client(sb.wsdl_url)
+
+def test_zeep_from_the_wsdl_url(sb: Sandbox) -> None:
+    client = zeep.Client(sb.wsdl_url)  # type: ignore[no-untyped-call]
     sent = client.service.send_sms(login="alex", psw="123", phones="79999999999", mes="Hello world!",
                                    id="", sender="ivan", time="0")
     assert (sent.id, sent.cnt, sent.error) == ("1", "1", None)
@@ -28,7 +30,7 @@ def test_zeep_from_the_wsdl_url(sb):
     assert client.service.get_balance(login="alex", psw="nope").error == "2"
 
 
-def test_suds_from_the_wsdl_url(sb):
+def test_suds_from_the_wsdl_url(sb: Sandbox) -> None:
     from suds.client import Client
 
     client = Client(sb.wsdl_url, cache=None)
@@ -43,7 +45,7 @@ def test_suds_from_the_wsdl_url(sb):
     assert sb.balance("alex") == Decimal("98.00")
 
 
-def test_php_soapclient_runs_the_pages_own_examples(sb, php):
+def test_php_soapclient_runs_the_pages_own_examples(sb: Sandbox, php: str) -> None:
     # seed 004's examples, verbatim but for the WSDL URL (tests/sandbox/php/seed_examples.php)
     done = subprocess.run(
         [php, "-d", "soap.wsdl_cache_enabled=0", str(HERE / "php" / "seed_examples.php"), sb.wsdl_url],

@@ -18,15 +18,15 @@ BAL = "<n:balance><login>alex</login><psw>123</psw></n:balance>"
 SEND = "<n:send><login>alex</login><psw>123</psw><phones>79999999999</phones><mes>{}</mes></n:send>"
 
 
-def balance(sb):
+def balance(sb: Sandbox) -> requests.Response:
     return post(sb.url, envelope(BAL, sb.url))
 
 
-def sms(sb, text="Hi"):
+def sms(sb: Sandbox, text: str = "Hi") -> requests.Response:
     return post(sb.url, envelope(SEND.format(text), sb.url))
 
 
-def test_http_status_with_an_html_body_for_the_next_n_requests(sb):
+def test_http_status_with_an_html_body_for_the_next_n_requests(sb: Sandbox) -> None:
     fault = sb.inject("http_status", times=2, status=502)
     for _ in range(2):
         response = balance(sb)
@@ -38,7 +38,7 @@ def test_http_status_with_an_html_body_for_the_next_n_requests(sb):
     assert [r.fault for r in sb.requests] == ["http_status", "http_status", None]
 
 
-def test_http_200_with_html(sb):
+def test_http_200_with_html(sb: Sandbox) -> None:
     sb.inject("html")
     response = balance(sb)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
@@ -46,7 +46,7 @@ def test_http_200_with_html(sb):
         etree.fromstring(response.content)
 
 
-def test_wrong_content_type_on_the_real_answer(sb):
+def test_wrong_content_type_on_the_real_answer(sb: Sandbox) -> None:
     sb.inject("content_type")
     response = sms(sb)
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
@@ -54,7 +54,7 @@ def test_wrong_content_type_on_the_real_answer(sb):
     assert len(sb.messages) == 1
 
 
-def test_empty_body_and_whether_the_operation_ran(sb):
+def test_empty_body_and_whether_the_operation_ran(sb: Sandbox) -> None:
     sb.inject("empty")
     sb.inject("empty", run=True, status=500)
     first, second = sms(sb, "one"), sms(sb, "two")
@@ -64,7 +64,7 @@ def test_empty_body_and_whether_the_operation_ran(sb):
 
 
 @pytest.mark.parametrize("keep", [0.5, 10])
-def test_truncated_envelope_after_the_operation_ran(sb, keep):
+def test_truncated_envelope_after_the_operation_ran(sb: Sandbox, keep: float) -> None:
     sb.inject("truncated", keep=keep)
     response = sms(sb)
     assert response.status_code == 200
@@ -74,7 +74,7 @@ def test_truncated_envelope_after_the_operation_ran(sb, keep):
     assert sb.balance() == Decimal("98.00")  # the send happened
 
 
-def test_truncated_body_shorter_than_its_content_length(sb):
+def test_truncated_body_shorter_than_its_content_length(sb: Sandbox) -> None:
     sb.inject("truncated", honest_length=False)
     # the standard library's reader, not requests: urllib3 1.26 (what vcrpy installs on Python
     # 3.9) hands a short body back without a word, urllib3 2 raises; http.client always raises
@@ -86,7 +86,7 @@ def test_truncated_body_shorter_than_its_content_length(sb):
     assert len(sb.messages) == 1
 
 
-def test_drop_before_the_operation_runs(sb):
+def test_drop_before_the_operation_runs(sb: Sandbox) -> None:
     sb.inject("drop_before")
     with pytest.raises(requests.exceptions.ConnectionError):
         sms(sb)
@@ -94,7 +94,7 @@ def test_drop_before_the_operation_runs(sb):
     assert sb.requests[-1].status is None
 
 
-def test_drop_after_the_operation_ran_the_send_happened_but_the_answer_was_lost(sb):
+def test_drop_after_the_operation_ran_the_send_happened_but_the_answer_was_lost(sb: Sandbox) -> None:
     sb.inject("drop_after", reset=True)
     with pytest.raises(requests.exceptions.ConnectionError):
         sms(sb)
@@ -103,7 +103,7 @@ def test_drop_after_the_operation_ran_the_send_happened_but_the_answer_was_lost(
     assert result_fields(sms(sb).content) == {"error": "9"}
 
 
-def test_delay_then_normal_answer(sb):
+def test_delay_then_normal_answer(sb: Sandbox) -> None:
     sb.inject("delay", seconds=0.05)
     sb.inject("delay", seconds=0.05, after=True)
     assert balance(sb).status_code == 200
@@ -111,12 +111,12 @@ def test_delay_then_normal_answer(sb):
     assert [r.fault for r in sb.requests] == ["delay", "delay"]
 
 
-def test_a_delay_does_not_hold_up_shutdown():
+def test_a_delay_does_not_hold_up_shutdown() -> None:
     sb = Sandbox().start()
     fault = sb.inject("delay", seconds=600)
-    outcome = []
+    outcome: list[object] = []
 
-    def call():
+    def call() -> None:
         try:
             outcome.append(balance(sb).status_code)
         except requests.exceptions.ConnectionError as exc:
@@ -134,7 +134,7 @@ def test_a_delay_does_not_hold_up_shutdown():
 
 
 @pytest.mark.parametrize("variant, marker", [("billion_laughs", b"&lol9;"), ("external", b'SYSTEM "file:///etc/passwd"')])
-def test_an_answer_with_a_dtd(sb, variant, marker):
+def test_an_answer_with_a_dtd(sb: Sandbox, variant: str, marker: bytes) -> None:
     sb.inject("dtd", variant=variant)
     response = balance(sb)
     assert response.status_code == 200
@@ -149,7 +149,7 @@ def test_an_answer_with_a_dtd(sb, variant, marker):
     assert b"root:" not in etree.tostring(root)
 
 
-def test_a_huge_answer_is_streamed(sb):
+def test_a_huge_answer_is_streamed(sb: Sandbox) -> None:
     fault = sb.inject("huge")
     assert fault["size"] == 50 * 1024 * 1024
     with requests.post(sb.url, data=envelope(BAL, sb.url), stream=True, timeout=30) as response:
@@ -158,21 +158,21 @@ def test_a_huge_answer_is_streamed(sb):
     assert total == fault["size"]
 
 
-def test_a_huge_answer_without_length_ends_with_the_connection(sb):
+def test_a_huge_answer_without_length_ends_with_the_connection(sb: Sandbox) -> None:
     sb.inject("huge", size=300_000, declare_length=False)
     response = balance(sb)
     assert "Content-Length" not in response.headers and len(response.content) == 300_000
     assert response.content.endswith(b"</SOAP-ENV:Envelope>\n")
 
 
-def test_a_soap_fault(sb):
+def test_a_soap_fault(sb: Sandbox) -> None:
     sb.inject("soap_fault", string="Service temporarily unavailable")
     response = balance(sb)
     assert response.status_code == 500
     assert b"<faultcode>SOAP-ENV:Server</faultcode><faultstring>Service temporarily unavailable</faultstring>" in response.content
 
 
-def test_faults_can_target_one_operation_or_the_wsdl(sb):
+def test_faults_can_target_one_operation_or_the_wsdl(sb: Sandbox) -> None:
     sb.inject("http_status", operation="send_sms", status=503)
     sb.inject("empty", operation="wsdl")
     assert balance(sb).status_code == 200
@@ -181,7 +181,7 @@ def test_faults_can_target_one_operation_or_the_wsdl(sb):
     assert requests.get(sb.wsdl_url, timeout=5).content.startswith(b"<?xml")
 
 
-def test_bad_fault_requests_are_refused(sb):
+def test_bad_fault_requests_are_refused(sb: Sandbox) -> None:
     assert set(FAULT_KINDS) >= {"http_status", "html", "content_type", "empty", "truncated", "delay",
                                 "drop_before", "drop_after", "dtd", "huge", "soap_fault"}
     with pytest.raises(ValueError):

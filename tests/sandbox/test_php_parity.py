@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import gzip
 import json
-from typing import Callable, Dict
+from typing import Any, Callable, Dict
 
 import pytest
 
+from smsc_soap.sandbox import Sandbox
 from smsc_soap.sandbox.soapxml import SOAP11, SOAP12, response_envelope
 from smsc_soap.sandbox.wsdlmodel import by_name
 
-from sandbox_helpers import ENV11, ENV12, envelope, post
+from sandbox_helpers import ENV11, ENV12, PhpStub, envelope, post
 
 BAL = "<n:balance><login>a</login><psw>b</psw></n:balance>"
 HDR_MU = '<S:Header><h:x xmlns:h="urn:h" S:mustUnderstand="{}"/></S:Header>'
@@ -100,11 +101,11 @@ CASES: Dict[str, Callable[[str], bytes]] = {
     "status in any order": lambda ns: envelope("<n:status><all>2</all><id>1</id><phone>p</phone><psw/><login>a</login></n:status>", ns),
 }
 
-STUB_RESULT = {w: {} for w in ("balanceresult", "sendresult", "costresult", "statusresult")}
+STUB_RESULT: Dict[str, Dict[str, Any]] = {w: {} for w in ("balanceresult", "sendresult", "costresult", "statusresult")}
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_request_handling_matches_php(case, php_stub, sb):
+def test_request_handling_matches_php(case: str, php_stub: PhpStub, sb: Sandbox) -> None:
     php_stub.returns(STUB_RESULT)
     php_stub.forget()
     theirs = post(php_stub.url, CASES[case](php_stub.url))
@@ -119,7 +120,7 @@ def test_request_handling_matches_php(case, php_stub, sb):
         assert sb.requests[-1].params == php_stub.seen()
 
 
-def test_gzip_request_is_accepted_like_php(php_stub, sb):
+def test_gzip_request_is_accepted_like_php(php_stub: PhpStub, sb: Sandbox) -> None:
     php_stub.returns(STUB_RESULT)
     for target in (php_stub.url, sb.url):
         response = post(target, gzip.compress(envelope(BAL, target)), **{"Content-Encoding": "gzip"})
@@ -133,7 +134,7 @@ def test_gzip_request_is_accepted_like_php(php_stub, sb):
 # --- answers ---------------------------------------------------------------------------------
 
 TRICKY = 'a&b <c> "d" \'e\' ]]> \r\n\t ü€😀'
-RESULTS = {
+RESULTS: Dict[str, Dict[str, Any]] = {
     "get_balance": {"balance": "100.00"},
     "send_sms": {"id": TRICKY, "cnt": "1"},
     "send_sms2": {"id": "7", "balance": "", "cost": "4.00", "cnt": "2",
@@ -151,7 +152,7 @@ REQUEST = {
 
 @pytest.mark.parametrize("version", [SOAP11, SOAP12])
 @pytest.mark.parametrize("operation", list(RESULTS))
-def test_answers_are_written_like_php(operation, version, php_stub):
+def test_answers_are_written_like_php(operation: str, version: str, php_stub: PhpStub) -> None:
     op = by_name()[operation]
     php_stub.returns({op.wrapper: {k: v for k, v in RESULTS[operation].items() if v is not None}})
     env = ENV11 if version == SOAP11 else ENV12
@@ -160,7 +161,7 @@ def test_answers_are_written_like_php(operation, version, php_stub):
     assert response_envelope(version, php_stub.url, op, RESULTS[operation]) == theirs.content
 
 
-def test_stub_result_is_json(php_stub):
+def test_stub_result_is_json(php_stub: PhpStub) -> None:
     # guards the harness itself: a result file that is not JSON would make PHP answer null
     php_stub.returns(STUB_RESULT)
     assert json.loads(php_stub.result_file.read_text()) == STUB_RESULT

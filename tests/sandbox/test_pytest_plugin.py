@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 USER_TESTS = textwrap.dedent(
     """
@@ -28,7 +29,7 @@ USER_TESTS = textwrap.dedent(
 )
 
 
-def test_users_get_the_fixture_from_the_entry_point(tmp_path):
+def test_users_get_the_fixture_from_the_entry_point(tmp_path: Path) -> None:
     (tmp_path / "test_user.py").write_text(USER_TESTS)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "--strict-markers", "-p", "no:cacheprovider", str(tmp_path)],
@@ -38,7 +39,7 @@ def test_users_get_the_fixture_from_the_entry_point(tmp_path):
     assert "3 passed" in done.stdout
 
 
-def test_loading_the_plugin_imports_no_sandbox():
+def test_loading_the_plugin_imports_no_sandbox() -> None:
     code = "import sys, smsc_soap.pytest_plugin; print('smsc_soap.sandbox' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr

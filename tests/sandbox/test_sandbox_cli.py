@@ -26,6 +26,7 @@ class Served:
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self._killer = threading.Timer(30, self.proc.kill)  # never let a broken CLI hang the suite
         self._killer.start()
+        assert self.proc.stdout is not None  # stdout=PIPE
         self.first = self.proc.stdout.readline().rstrip("\n")
         self.lines = [self.proc.stdout.readline().rstrip("\n") for _ in range(self._extra_lines(argv))]
 
@@ -46,7 +47,7 @@ def cli(*args: str) -> List[str]:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_port_0_prints_the_real_url_then_the_wsdl_and_stops_cleanly(sig):
+def test_port_0_prints_the_real_url_then_the_wsdl_and_stops_cleanly(sig: int) -> None:
     served = Served(cli("--port", "0"))
     match = URL_LINE.match(served.first)  # the endpoint to give the client: SMSC_URL= or url=
     assert match, served.first
@@ -57,10 +58,11 @@ def test_port_0_prints_the_real_url_then_the_wsdl_and_stops_cleanly(sig):
     wsdl = requests.get(f"http://127.0.0.1:{port}/sys/soap.php?wsdl", timeout=5)
     assert wsdl.status_code == 200 and f"http://127.0.0.1:{port}/sys/soap.php".encode() in wsdl.content
     assert served.stop(sig) == 0
+    assert served.proc.stderr is not None  # stderr=PIPE
     assert "Traceback" not in served.proc.stderr.read()
 
 
-def test_accounts_apikeys_and_senders_from_the_command_line():
+def test_accounts_apikeys_and_senders_from_the_command_line() -> None:
     port = free_port()
     served = Served(cli("--bind", "127.0.0.1", "--port", str(port), "--account", "shop:pw:5",
                         "--account", "ops:x", "--apikey", "K1=shop", "--senders", "SHOP,Info", "--quiet"))
@@ -69,7 +71,7 @@ def test_accounts_apikeys_and_senders_from_the_command_line():
         assert served.lines[0] == f"WSDL: http://127.0.0.1:{port}/sys/soap.php?wsdl"
         assert served.lines[1:5] == ["account: login=shop psw=pw balance=5.00", "account: login=ops psw=x balance=100.00",
                                     "apikey: K1 -> shop", "senders: SHOP, Info"]
-        client = zeep.Client(f"http://127.0.0.1:{port}/sys/soap.php?wsdl")
+        client = zeep.Client(f"http://127.0.0.1:{port}/sys/soap.php?wsdl")  # type: ignore[no-untyped-call]
         assert client.service.get_balance(login="shop", psw="pw").balance == "5.00"
         assert client.service.get_balance(login="alex", psw="123").error == "2"  # no demo account now
         by_key = client.service.send_sms2(login="", psw="", phones="79999999999", mes="x", sender="SHOP", query="apikey=K1")
@@ -80,13 +82,13 @@ def test_accounts_apikeys_and_senders_from_the_command_line():
         assert served.stop(signal.SIGTERM) == 0
 
 
-def test_python_m_smsc_soap_sandbox():
+def test_python_m_smsc_soap_sandbox() -> None:
     served = Served([sys.executable, "-m", "smsc_soap.sandbox", "--port", "0"])
     assert URL_LINE.match(served.first), served.first
     assert served.stop() == 0
 
 
-def test_bad_arguments_fail_with_a_message():
+def test_bad_arguments_fail_with_a_message() -> None:
     done = subprocess.run(cli("--port", "0", "--apikey", "K=nobody"), capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and "no such account" in done.stderr
     done = subprocess.run(cli("--account", "nopassword"), capture_output=True, text=True, timeout=30)
@@ -98,7 +100,7 @@ def test_bad_arguments_fail_with_a_message():
     assert done.returncode == 2 and "cannot listen" in done.stderr
 
 
-def test_the_command_line_clock_follows_real_time():
+def test_the_command_line_clock_follows_real_time() -> None:
     clock = Clock(realtime=True)
     first = clock.now()
     time.sleep(0.01)
@@ -127,7 +129,7 @@ BAD_VALUES = {
 
 
 @pytest.mark.parametrize("args, needle", list(BAD_VALUES.values()), ids=list(BAD_VALUES))
-def test_bad_values_are_usage_errors_of_one_line(args, needle):
+def test_bad_values_are_usage_errors_of_one_line(args: List[str], needle: str) -> None:
     done = subprocess.run(cli(*args), capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stdout == ""
@@ -135,7 +137,7 @@ def test_bad_values_are_usage_errors_of_one_line(args, needle):
     assert len(lines) == 1 and lines[0].startswith("smsc-soap") and needle in lines[0], done.stderr
 
 
-def test_the_largest_balance_is_served_to_two_decimals():
+def test_the_largest_balance_is_served_to_two_decimals() -> None:
     served = Served(cli("--port", "0", "--account", "rich:pw:1000000000000"))
     assert served.lines[1] == "account: login=rich psw=pw balance=1000000000000.00"  # after WSDL:
     assert served.stop() == 0

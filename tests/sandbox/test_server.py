@@ -4,7 +4,9 @@ from __future__ import annotations
 import socket
 import threading
 from decimal import Decimal
+from typing import Callable, List, Literal, Tuple
 
+import pytest
 import requests
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sandbox_helpers import envelope, post, result_fields
@@ -17,10 +19,11 @@ BAL = "<n:balance><login>alex</login><psw>123</psw></n:balance>"
 CLIENTS, SENDS = 16, 25
 
 
-def test_16_concurrent_clients_keep_balances_and_counts_exact():
+def test_16_concurrent_clients_keep_balances_and_counts_exact() -> None:
     with Sandbox(["load:pw:10000"]) as sb:
         barrier = threading.Barrier(CLIENTS)
-        ids, failures = [], []
+        ids: List[str] = []
+        failures: List[str] = []
         lock = threading.Lock()
 
         def client(n: int) -> None:
@@ -51,15 +54,16 @@ def test_16_concurrent_clients_keep_balances_and_counts_exact():
         assert len(sb.requests) == CLIENTS * SENDS
 
 
-def test_tcp_nodelay_and_one_write_per_answer(sb, monkeypatch):
-    nodelay, writes = [], []
+def test_tcp_nodelay_and_one_write_per_answer(sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    nodelay: List[int] = []
+    writes: List[bytes] = []
     original_setup, original_write = server_module._Handler.setup, server_module._Handler._write
 
-    def setup(self):
+    def setup(self: server_module._Handler) -> None:
         original_setup(self)
         nodelay.append(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
 
-    def write(self, data):
+    def write(self: server_module._Handler, data: bytes) -> bool:
         writes.append(bytes(data))
         return original_write(self, data)
 
@@ -76,11 +80,11 @@ def test_tcp_nodelay_and_one_write_per_answer(sb, monkeypatch):
     assert writes[3].endswith(b"</wsdl:definitions>\n")
 
 
-def sandbox_threads():
+def sandbox_threads() -> List[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("smsc-sandbox") and t.is_alive()]
 
 
-def test_clean_shutdown_closes_idle_connections_and_joins_threads():
+def test_clean_shutdown_closes_idle_connections_and_joins_threads() -> None:
     before = len(sandbox_threads())
     sb = Sandbox().start()
     port = sb.port
@@ -102,7 +106,7 @@ def test_clean_shutdown_closes_idle_connections_and_joins_threads():
     assert not sb.running
 
 
-def test_the_server_survives_garbage_and_keeps_serving(sb):
+def test_the_server_survives_garbage_and_keeps_serving(sb: Sandbox) -> None:
     garbage = [
         b"\x00\x01\x02 not http at all\r\n\r\n",
         b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
@@ -120,7 +124,7 @@ def test_the_server_survives_garbage_and_keeps_serving(sb):
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400) | st.text(max_size=200).map(lambda t: envelope(t, "urn:x")))
-def test_parsing_never_raises_anything_but_a_fault(body):
+def test_parsing_never_raises_anything_but_a_fault(body: bytes) -> None:
     try:
         result = parse_request(body, "urn:x")
     except SoapFault as fault:
@@ -129,17 +133,18 @@ def test_parsing_never_raises_anything_but_a_fault(body):
         assert isinstance(result, SoapCall)
 
 
-_XML_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufffe\uffff")
+_SURROGATES: Tuple[Literal["Cs"]] = ("Cs",)  # typed here: the strategy's decorators lose the Literal context
+_XML_TEXT = st.text(st.characters(blacklist_categories=_SURROGATES, blacklist_characters="\x00\ufffe\uffff")
                     .filter(lambda c: c in "\t\n\r" or ord(c) >= 0x20), max_size=40)
 
 
 @settings(max_examples=200, deadline=None)
 @given(_XML_TEXT, _XML_TEXT)
-def test_values_come_through_as_sent(login, mes):
-    escape = lambda v: v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+def test_values_come_through_as_sent(login: str, mes: str) -> None:
+    escape: Callable[[str], str] = lambda v: v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
     body = envelope(f"<n:send><login>{escape(login)}</login><mes>{escape(mes)}</mes></n:send>", "urn:x")
     call = parse_request(body, "urn:x")
     # as SoapServer: whitespace-only text is dropped
-    blank = lambda v: "" if v.strip(" \t\n\r") == "" else v
+    blank: Callable[[str], str] = lambda v: "" if v.strip(" \t\n\r") == "" else v
     assert call.params == {"login": blank(login), "mes": blank(mes)}
 

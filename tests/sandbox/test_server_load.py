@@ -18,7 +18,7 @@ import sys
 import textwrap
 import threading
 import time
-from typing import Dict, List
+from typing import Dict, List, cast
 
 import pytest
 from sandbox_helpers import envelope
@@ -41,7 +41,7 @@ def post_close(port: int) -> bytes:
 
 def read_all(sock: socket.socket, timeout: float = 5.0) -> bytes:
     sock.settimeout(timeout)
-    chunks = []
+    chunks: List[bytes] = []
     while True:
         chunk = sock.recv(65536)
         if not chunk:
@@ -60,15 +60,15 @@ def answers(socks: List[socket.socket], seconds: float) -> Dict[socket.socket, b
         deadline = time.monotonic() + seconds
         while open_ and time.monotonic() < deadline:
             for key, _ in selector.select(0.2):
-                sock = key.fileobj
+                sock = cast(socket.socket, key.fileobj)  # only sockets are registered
                 try:
-                    chunk = sock.recv(65536)  # type: ignore[union-attr]
+                    chunk = sock.recv(65536)
                 except (BlockingIOError, InterruptedError):
                     continue
                 except OSError:
                     chunk = b""
                 if chunk:
-                    got[sock] += chunk  # type: ignore[index]
+                    got[sock] += chunk
                 else:
                     selector.unregister(sock)
                     open_ -= 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import Any, Dict, Optional, Set
 
 import pytest
 
@@ -22,20 +23,20 @@ def box() -> Sandbox:
     return Sandbox(["alex:123:100", "bob:pw:5"], apikeys={"KEY1": "alex"}, start_time=START)
 
 
-def send(box: Sandbox, mes: str = "Hello world!", phones: str = "79999999999", **extra: str) -> dict:
+def send(box: Sandbox, mes: str = "Hello world!", phones: str = "79999999999", **extra: str) -> Dict[str, Any]:
     return box.call("send_sms2", **{**AUTH, "phones": phones, "mes": mes, **extra})
 
 
 # --- authentication --------------------------------------------------------------------------
 
-def test_unknown_login_or_wrong_password_is_error_2(box):
+def test_unknown_login_or_wrong_password_is_error_2(box: Sandbox) -> None:
     assert box.call("get_balance", login="nobody", psw="123") == {"error": "2"}
     assert box.call("get_balance", login="alex", psw="wrong") == {"error": "2"}
     assert box.call("get_balance", login="alex", psw="123") == {"balance": "100.00"}
     assert box.call("send_sms", login="alex", psw="", phones="79999999999", mes="x") == {"error": "2"}
 
 
-def test_apikey_in_query_replaces_login_and_password(box):
+def test_apikey_in_query_replaces_login_and_password(box: Sandbox) -> None:
     ok = box.call("send_sms2", phones="79999999999", mes="by key", query="apikey=KEY1")
     assert ok["id"] and ok["cnt"] == "1"
     assert box.messages[-1].login == "alex"
@@ -46,7 +47,7 @@ def test_apikey_in_query_replaces_login_and_password(box):
     assert "apikey" not in box.messages[-1].options
 
 
-def test_missing_required_elements_get_their_error_codes(box):
+def test_missing_required_elements_get_their_error_codes(box: Sandbox) -> None:
     # a named assumption: SoapServer does not check minOccurs, the service answers 2 / 1
     assert box.call("get_balance", login="alex") == {"error": "2"}
     assert box.call("get_balance", psw="123") == {"error": "2"}
@@ -62,7 +63,7 @@ def test_missing_required_elements_get_their_error_codes(box):
 
 # --- billing ---------------------------------------------------------------------------------
 
-def test_cost_is_parts_times_numbers_times_price(box):
+def test_cost_is_parts_times_numbers_times_price(box: Sandbox) -> None:
     assert box.call("get_sms_cost", **AUTH, phones="79999999999", mes="a" * 160) == {"cost": "2.00", "cnt": "1"}
     assert box.call("get_sms_cost", **AUTH, phones="79999999999,79161234567", mes="a" * 161) == {"cost": "8.00", "cnt": "4"}
     assert box.call("get_sms_cost", **AUTH, phones="79999999999", mes="ж" * 70) == {"cost": "2.00", "cnt": "1"}
@@ -74,16 +75,17 @@ def test_cost_is_parts_times_numbers_times_price(box):
     assert A.price_per_part("79999999999") == Decimal("2.00")
 
 
-def test_the_comment_is_neither_sent_nor_billed(box):
+def test_the_comment_is_neither_sent_nor_billed(box: Sandbox) -> None:
     mes = "a" * 160 + "\n~~~\n" + "a note for the history " * 20
     assert box.call("get_sms_cost", **AUTH, phones="79999999999", mes=mes) == {"cost": "2.00", "cnt": "1"}
     result = send(box, mes=mes, query="cost=3")
     assert (result["cost"], result["cnt"], result["balance"]) == ("2.00", "1", "98.00")
     sent = box.messages[-1]
+    assert sent.comment is not None
     assert sent.text == "a" * 160 and sent.comment.startswith("a note") and sent.parts == 1
 
 
-def test_sending_charges_the_balance(box):
+def test_sending_charges_the_balance(box: Sandbox) -> None:
     send(box, phones="79999999999,79161234567", mes="a" * 200)  # 2 parts x 2 numbers x 2.00
     assert box.balance("alex") == Decimal("92.00")
     assert [m.phone for m in box.messages] == ["79999999999", "79161234567"]
@@ -94,7 +96,7 @@ def test_sending_charges_the_balance(box):
     "cost, fields",
     [("0", {"id", "cnt"}), ("2", {"id", "cost", "cnt"}), ("3", {"id", "cost", "cnt", "balance"})],
 )
-def test_cost_modes_0_2_3_send_and_report(box, cost, fields):
+def test_cost_modes_0_2_3_send_and_report(box: Sandbox, cost: str, fields: Set[str]) -> None:
     result = send(box, query=f"cost={cost}")
     assert set(result) == fields
     assert box.balance("alex") == Decimal("98.00")
@@ -103,24 +105,24 @@ def test_cost_modes_0_2_3_send_and_report(box, cost, fields):
         assert result["balance"] == "98.00"
 
 
-def test_cost_mode_1_computes_only_and_charges_nothing(box):
+def test_cost_mode_1_computes_only_and_charges_nothing(box: Sandbox) -> None:
     assert send(box, query="cost=1") == {"cost": "2.00", "cnt": "1"}
     assert send(box, query="cost=1") == {"cost": "2.00", "cnt": "1"}  # not a duplicate: nothing was sent
     assert box.balance("alex") == Decimal("100.00")
     assert box.messages == []
 
 
-def test_send_sms_answers_id_and_cnt(box):
+def test_send_sms_answers_id_and_cnt(box: Sandbox) -> None:
     assert box.call("send_sms", **AUTH, phones="79999999999", mes="Hello world!", id="", sender="ivan", time="0") == {
         "id": "1", "cnt": "1"}
 
 
-def test_bad_cost_mode_is_error_1(box):
+def test_bad_cost_mode_is_error_1(box: Sandbox) -> None:
     assert send(box, query="cost=4") == {"error": "1"}
     assert send(box, query="cost=x") == {"error": "1"}
 
 
-def test_error_3_when_the_cost_exceeds_the_balance_and_nothing_is_charged(box):
+def test_error_3_when_the_cost_exceeds_the_balance_and_nothing_is_charged(box: Sandbox) -> None:
     bob = {"login": "bob", "psw": "pw"}
     # bob has 5.00: two parts to one number is 4.00, three parts is 6.00
     assert box.call("send_sms", **bob, phones="79999999999", mes="a" * 459) == {"error": "3"}
@@ -136,7 +138,7 @@ def test_error_3_when_the_cost_exceeds_the_balance_and_nothing_is_charged(box):
 # --- parameters ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("time", ["tomorrow", "3202261200", "31.02.26 12:00", "12-10", "25-26", "+x", "0abc"])
-def test_bad_time_is_error_5(box, time):
+def test_bad_time_is_error_5(box: Sandbox, time: str) -> None:
     assert send(box, time=time) == {"error": "5"}
     assert box.messages == []
 
@@ -159,13 +161,13 @@ def test_bad_time_is_error_5(box, time):
         ("0101201200", None, 0),              # past: now
     ],
 )
-def test_time_formats_schedule_the_send(box, time, tz, delay):
+def test_time_formats_schedule_the_send(box: Sandbox, time: str, tz: Optional[str], delay: int) -> None:
     query = f"tz={tz}" if tz is not None else ""
     assert "id" in send(box, time=time, query=query)
     assert box.messages[-1].send_at - START == pytest.approx(delay)
 
 
-def test_scheduled_message_waits_for_its_time(box):
+def test_scheduled_message_waits_for_its_time(box: Sandbox) -> None:
     send(box, time="+10")
     box.advance(300)
     assert box.messages[0].status == -1
@@ -173,7 +175,7 @@ def test_scheduled_message_waits_for_its_time(box):
     assert box.messages[0].status == 1
 
 
-def test_unregistered_sender_is_error_6_when_senders_are_registered():
+def test_unregistered_sender_is_error_6_when_senders_are_registered() -> None:
     box = Sandbox(senders=["ivan", "SHOP"])
     auth = {"login": "alex", "psw": "123", "phones": "79999999999", "mes": "x"}
     assert box.call("send_sms", **auth, sender="mallory") == {"error": "6"}
@@ -183,7 +185,7 @@ def test_unregistered_sender_is_error_6_when_senders_are_registered():
     assert box.call("send_sms2", **dict(auth, mes="z"), query="list=" + "mallory|79999999999:hi") == {"error": "6"}
 
 
-def test_without_registered_senders_any_well_formed_sender_passes(box):
+def test_without_registered_senders_any_well_formed_sender_passes(box: Sandbox) -> None:
     assert "id" in send(box, sender="ivan")
     assert "id" in send(box, sender="123456789012345", mes="2")
     assert send(box, sender="TwelveLetter", mes="3") == {"error": "6"}  # over 11 characters
@@ -192,19 +194,19 @@ def test_without_registered_senders_any_well_formed_sender_passes(box):
 
 
 @pytest.mark.parametrize("phones", ["12ab", "123", "+7 999 999 99 99", "G1", "user@example.com", "@nick", ",;"])
-def test_malformed_phone_is_error_7(box, phones):
+def test_malformed_phone_is_error_7(box: Sandbox, phones: str) -> None:
     expected = "1" if phones == ",;" else "7"  # no number at all is a parameter error
     assert send(box, phones=phones) == {"error": expected}
     assert box.balance("alex") == Decimal("100.00")
 
 
-def test_phone_auto_correction_without_plus(box):
+def test_phone_auto_correction_without_plus(box: Sandbox) -> None:
     for written in ("8 (999) 123-45-67", "9991234567", "+79991234567", "7-999-123-45-67"):
         send(box, phones=written, mes=written)
     assert {m.phone for m in box.messages} == {"79991234567"}
 
 
-def test_some_bad_numbers_do_not_stop_the_rest_and_err_1_lists_them(box):
+def test_some_bad_numbers_do_not_stop_the_rest_and_err_1_lists_them(box: Sandbox) -> None:
     result = send(box, phones="79999999999,12ab,79990000008,79161234567", query="err=1&cost=2")
     assert result == {
         "id": "1", "cost": "4.00", "cnt": "2",
@@ -214,12 +216,12 @@ def test_some_bad_numbers_do_not_stop_the_rest_and_err_1_lists_them(box):
     assert "errors" not in send(box, phones="79999999999,12ab", mes="without err=1")
 
 
-def test_a_number_that_cannot_be_delivered_is_error_8(box):
+def test_a_number_that_cannot_be_delivered_is_error_8(box: Sandbox) -> None:
     assert send(box, phones="79990000008") == {"error": "8"}
     assert send(box, phones="79990000008,12ab") == {"error": "7"}
 
 
-def test_message_id_given_or_assigned(box):
+def test_message_id_given_or_assigned(box: Sandbox) -> None:
     assert send(box, id="order-17")["id"] == "order-17"
     assert send(box, mes="2")["id"] == "1"
     assert send(box, mes="3")["id"] == "2"
@@ -228,7 +230,7 @@ def test_message_id_given_or_assigned(box):
         assert send(box, mes=f"bad {bad}", id=bad) == {"error": "1"}
 
 
-def test_message_text_rules(box):
+def test_message_text_rules(box: Sandbox) -> None:
     assert send(box, mes="") == {"error": "1"}
     assert send(box, mes="\n~~~\nonly a comment") == {"error": "1"}
     assert send(box, mes="a" * 1001) == {"error": "1"}
@@ -239,7 +241,7 @@ def test_message_text_rules(box):
     assert box.messages[-1].text == "b" * 306
 
 
-def test_duplicate_send_within_a_minute_is_error_9(box):
+def test_duplicate_send_within_a_minute_is_error_9(box: Sandbox) -> None:
     assert "id" in send(box)
     assert send(box) == {"error": "9"}
     assert box.balance("alex") == Decimal("98.00")
@@ -251,7 +253,7 @@ def test_duplicate_send_within_a_minute_is_error_9(box):
     assert box.balance("alex") == Decimal("94.00")
 
 
-def test_more_than_five_status_requests_for_one_message_within_a_minute_is_error_9(box):
+def test_more_than_five_status_requests_for_one_message_within_a_minute_is_error_9(box: Sandbox) -> None:
     msg_id = send(box)["id"]
     status = dict(AUTH, phone="79999999999", id=msg_id)
     for _ in range(5):
@@ -264,7 +266,7 @@ def test_more_than_five_status_requests_for_one_message_within_a_minute_is_error
     assert box.call("get_status", **status)["status"] == "1"
 
 
-def test_more_than_ten_balance_requests_within_a_minute_is_error_9(box):
+def test_more_than_ten_balance_requests_within_a_minute_is_error_9(box: Sandbox) -> None:
     for _ in range(10):
         assert box.call("get_balance", **AUTH) == {"balance": "100.00"}
     assert box.call("get_balance", **AUTH) == {"error": "9"}
@@ -273,7 +275,7 @@ def test_more_than_ten_balance_requests_within_a_minute_is_error_9(box):
     assert box.call("get_balance", **AUTH) == {"balance": "100.00"}
 
 
-def test_an_ip_that_keeps_making_errors_is_blocked_with_error_4(box):
+def test_an_ip_that_keeps_making_errors_is_blocked_with_error_4(box: Sandbox) -> None:
     for _ in range(A.IP_BLOCK_ERRORS - 1):
         assert box.call("get_balance", client_ip="10.0.0.9", login="alex", psw="bad") == {"error": "2"}
     assert box.call("get_balance", client_ip="10.0.0.9", **AUTH) == {"balance": "100.00"}
@@ -288,14 +290,14 @@ def test_an_ip_that_keeps_making_errors_is_blocked_with_error_4(box):
     assert box.call("get_balance", client_ip="10.0.0.9", **AUTH) == {"balance": "100.00"}
 
 
-def test_errors_spread_beyond_the_window_do_not_block(box):
+def test_errors_spread_beyond_the_window_do_not_block(box: Sandbox) -> None:
     for _ in range(3 * A.IP_BLOCK_ERRORS):
         assert box.call("get_balance", login="alex", psw="bad") == {"error": "2"}
         box.advance(A.IP_ERROR_WINDOW / (A.IP_BLOCK_ERRORS - 1))
     assert box.call("get_balance", **AUTH) == {"balance": "100.00"}
 
 
-def test_list_sends_many_messages_under_one_id(box):
+def test_list_sends_many_messages_under_one_id(box: Sandbox) -> None:
     lines = "79999999999,79161234567:Hello\\nthere\nivan,1|380501234567:Привіт\n\n77011234567:" + "a" * 161
     result = send(box, phones="", mes="", query="cost=3&list=" + __import__("urllib.parse").parse.quote(lines))
     # 1 part x 2 numbers x 2.00 + 1 part x 1.50 + 2 parts x 3.00
@@ -313,7 +315,7 @@ def test_list_sends_many_messages_under_one_id(box):
     assert send(box, phones="", mes="", query="list=no-colon-here") == {"error": "1"}
 
 
-def test_accounts_from_strings_and_objects():
+def test_accounts_from_strings_and_objects() -> None:
     box = Sandbox(["a:p", "b:p:p:7.5", Account("c", "q", Decimal("1"))])
     assert (box.balance("a"), box.balance("b"), box.balance("c")) == (A.DEFAULT_BALANCE, Decimal("7.50"), Decimal("1.00"))
     assert box.call("get_balance", login="b", psw="p:p") == {"balance": "7.50"}
@@ -321,7 +323,7 @@ def test_accounts_from_strings_and_objects():
         Account.parse("nopassword")
 
 
-def test_no_accounts_means_the_demo_account_of_the_pages_examples():
+def test_no_accounts_means_the_demo_account_of_the_pages_examples() -> None:
     box = Sandbox()
     assert box.call("get_balance", login=A.DEMO_LOGIN, psw=A.DEMO_PASSWORD) == {"balance": "100.00"}
     assert (A.DEMO_LOGIN, A.DEMO_PASSWORD) == ("alex", "123")
@@ -337,11 +339,11 @@ def test_no_accounts_means_the_demo_account_of_the_pages_examples():
     "flash=2", "err=yes", "bin=3", "translit=3",
     "list=" + "SHOP,12|79999999999:hi",     # a list line's tz too
 ])
-def test_extended_values_outside_the_pages_ranges_are_error_1(box, query):
+def test_extended_values_outside_the_pages_ranges_are_error_1(box: Sandbox, query: str) -> None:
     assert send(box, query=query) == {"error": "1"}
 
 
-def test_spec_choices_on_the_sandbox(box):
+def test_spec_choices_on_the_sandbox(box: Sandbox) -> None:
     assert "id" in send(box, query="tz=11&freq=1440&period=720&smsreq=10&flash=1", mes="in range")
     assert send(box, time="02.03.26 9:00", mes="one-digit hour") == {"error": "5"}  # spec.TIME_DOTTED: hh
     assert send(box, sender="A,B", mes="comma") == {"error": "6"}  # spec.SENDER_SYMBOLS
@@ -355,7 +357,7 @@ def test_spec_choices_on_the_sandbox(box):
 # --- ids the sandbox assigns never collide with a caller's own (issue 11) --------------------
 
 
-def test_assigned_ids_skip_the_numeric_ids_callers_gave(sb):
+def test_assigned_ids_skip_the_numeric_ids_callers_gave(sb: Sandbox) -> None:
     given = sb.call("send_sms", login="alex", psw="123", phones="79991234567", mes="mine", id="2")
     assert given["id"] == "2"
     sb.call("send_sms", login="alex", psw="123", phones="79991234567", mes="mine too", id="0004")
@@ -366,7 +368,7 @@ def test_assigned_ids_skip_the_numeric_ids_callers_gave(sb):
     assert mine["message"] == "mine"  # still the caller's message, not one the sandbox numbered 2
 
 
-def test_an_id_a_caller_reuses_answers_its_latest_message(sb):
+def test_an_id_a_caller_reuses_answers_its_latest_message(sb: Sandbox) -> None:
     sb.call("send_sms", login="alex", psw="123", phones="79991234567", mes="first", id="7")
     sb.call("send_sms", login="alex", psw="123", phones="79991234567", mes="second", id="7")
     status = sb.call("get_status", login="alex", psw="123", phone="79991234567", id="7", all="1")
@@ -374,7 +376,7 @@ def test_an_id_a_caller_reuses_answers_its_latest_message(sb):
 
 
 @pytest.mark.parametrize("balance", ["1e30", "NaN", "Infinity", "-1", "1000000000000.01"])
-def test_absurd_balances_are_refused_with_a_value_error(balance):
+def test_absurd_balances_are_refused_with_a_value_error(balance: str) -> None:
     with pytest.raises(ValueError, match="balance"):
         Sandbox([f"a:b:{balance}"] if balance != "1e30" else [Account("a", "b", Decimal(balance))])
     box = Sandbox()

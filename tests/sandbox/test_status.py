@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 from sandbox_helpers import soap
@@ -18,14 +19,14 @@ def box() -> Sandbox:
     return Sandbox(start_time=START)
 
 
-def status(box: Sandbox, phone: str, msg_id: str, all: str = "0") -> dict:
+def status(box: Sandbox, phone: str, msg_id: str, all: str = "0") -> dict[str, Any]:
     box.advance(60)  # stays clear of the 5-per-minute status limit
     return box.call("get_status", **AUTH, phone=phone, id=msg_id, all=all)
 
 
-def test_queued_then_transmitted_then_delivered(box):
+def test_queued_then_transmitted_then_delivered(box: Sandbox) -> None:
     msg_id = box.call("send_sms", **AUTH, phones="79999999999", mes="Hi")["id"]
-    seen = []
+    seen: list[tuple[Any, Any, Any]] = []
     for _ in range(3):
         result = box.call("get_status", **AUTH, phone="79999999999", id=msg_id)
         seen.append((result["status"], result["last_date"], result["err"]))
@@ -48,10 +49,10 @@ def test_queued_then_transmitted_then_delivered(box):
         ("79990000003", "3", "6"),    # expired
     ],
 )
-def test_magic_numbers_end_as_documented(box, phone, final_status, err):
+def test_magic_numbers_end_as_documented(box: Sandbox, phone: str, final_status: str, err: str) -> None:
     msg_id = box.call("send_sms", **AUTH, phones=phone, mes="Hi")["id"]
 
-    def now():
+    def now() -> tuple[Any, Any]:
         result = box.call("get_status", **AUTH, phone=phone, id=msg_id)
         return result["status"], result["err"]
 
@@ -66,7 +67,7 @@ def test_magic_numbers_end_as_documented(box, phone, final_status, err):
     assert box.messages[0].outcome == A.MAGIC_PHONES.get(phone, A.DELIVERED).label
 
 
-def test_valid_shortens_the_life_of_an_expiring_message(box):
+def test_valid_shortens_the_life_of_an_expiring_message(box: Sandbox) -> None:
     msg_id = box.call("send_sms2", **AUTH, phones="79990000003", mes="Hi", query="valid=01:30")["id"]
     box.advance(89 * 60)
     assert box.call("get_status", **AUTH, phone="79990000003", id=msg_id)["status"] == "0"
@@ -76,7 +77,7 @@ def test_valid_shortens_the_life_of_an_expiring_message(box):
     assert box.call("send_sms2", **AUTH, phones="79999999999", mes="x", query="valid=25") == {"error": "1"}
 
 
-def test_all_levels_fill_exactly_the_fields_the_page_lists(box):
+def test_all_levels_fill_exactly_the_fields_the_page_lists(box: Sandbox) -> None:
     msg_id = box.call("send_sms", **AUTH, phones="79161234567", mes="Hello\n~~~\nnote", sender="ivan")["id"]
     box.advance(10)
     plain = {"status", "last_date", "err"}
@@ -96,7 +97,7 @@ def test_all_levels_fill_exactly_the_fields_the_page_lists(box):
     assert status(box, "79161234567", msg_id, "3") == {"error": "1"}
 
 
-def test_status_fields_go_out_in_wsdl_order_without_timestamps_or_sms_cnt(sb):
+def test_status_fields_go_out_in_wsdl_order_without_timestamps_or_sms_cnt(sb: Sandbox) -> None:
     msg_id = soap(sb, "send", **AUTH, phones="79999999999", mes="Hi")["id"]
     sb.advance(10)
     response = soap(sb, "status", **AUTH, phone="79999999999", id=msg_id, all="2")
@@ -105,7 +106,7 @@ def test_status_fields_go_out_in_wsdl_order_without_timestamps_or_sms_cnt(sb):
     assert response["sender_id"] == A.DEFAULT_SENDER
 
 
-def test_operator_and_region_come_from_the_numbering_table(box):
+def test_operator_and_region_come_from_the_numbering_table(box: Sandbox) -> None:
     box.call("send_sms", **AUTH, phones="380671234567,4915112345678", mes="Hi")
     known = status(box, "380671234567", "1", "2")
     unknown = status(box, "4915112345678", "1", "2")
@@ -113,7 +114,7 @@ def test_operator_and_region_come_from_the_numbering_table(box):
     assert (unknown["operator"], unknown["region"]) == A.UNKNOWN_NUMBERING
 
 
-def test_status_lookups(box):
+def test_status_lookups(box: Sandbox) -> None:
     box.call("send_sms", **AUTH, phones="79999999999", mes="Hi", id="abc")
     assert status(box, "79999999999", "999") == {"error": "3"}     # not found
     assert status(box, "79161234567", "abc") == {"error": "3"}     # another number
@@ -122,14 +123,14 @@ def test_status_lookups(box):
     assert status(box, "12ab", "abc") == {"error": "1"}
 
 
-def test_reused_id_reports_the_latest_message(box):
+def test_reused_id_reports_the_latest_message(box: Sandbox) -> None:
     box.call("send_sms", **AUTH, phones="79999999999", mes="first", id="same")
     box.advance(60)
     box.call("send_sms", **AUTH, phones="79999999999", mes="second", id="same")
     assert status(box, "79999999999", "same", "1")["message"] == "second"
 
 
-def test_scheduled_message_reports_waiting_with_its_send_date(box):
+def test_scheduled_message_reports_waiting_with_its_send_date(box: Sandbox) -> None:
     msg_id = box.call("send_sms", **AUTH, phones="79999999999", mes="later", time="+60")["id"]
     result = box.call("get_status", **AUTH, phone="79999999999", id=msg_id, all="1")
     assert (result["status"], result["status_name"], result["send_date"]) == (

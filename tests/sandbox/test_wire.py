@@ -6,12 +6,14 @@ test_php_parity.py compares against a live SoapServer where PHP is installed.
 from __future__ import annotations
 
 import socket
+from typing import Any, List, Tuple
 
 import pytest
 import requests
 from lxml import etree
 from sandbox_helpers import envelope, post, result_fields
 
+from smsc_soap.sandbox import Sandbox
 from smsc_soap.sandbox import assumptions as A
 from smsc_soap.sandbox.soapxml import has_doctype, parse_request, SoapFault
 
@@ -23,7 +25,7 @@ FAULT = (
 BAL = "<n:balance><login>alex</login><psw>123</psw></n:balance>"
 
 
-def test_wsdl_carries_the_sandbox_url_as_namespace_soapaction_and_address(sb):
+def test_wsdl_carries_the_sandbox_url_as_namespace_soapaction_and_address(sb: Sandbox) -> None:
     response = requests.get(sb.wsdl_url, timeout=10)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
@@ -31,15 +33,19 @@ def test_wsdl_carries_the_sandbox_url_as_namespace_soapaction_and_address(sb):
     ns = {"w": "http://schemas.xmlsoap.org/wsdl/", "s": "http://schemas.xmlsoap.org/wsdl/soap/",
           "x": "http://www.w3.org/2001/XMLSchema"}
     assert root.get("targetNamespace") == sb.url
-    assert root.find("w:types/x:schema", ns).get("targetNamespace") == sb.url
+    schema = root.find("w:types/x:schema", ns)
+    assert schema is not None
+    assert schema.get("targetNamespace") == sb.url
     assert {op.get("soapAction") for op in root.iterfind(".//s:operation", ns)} == {sb.url}
-    assert root.find(".//s:address", ns).get("location") == sb.url
+    address = root.find(".//s:address", ns)
+    assert address is not None
+    assert address.get("location") == sb.url
     assert b"smsc.ru" not in response.content.split(b"-->", 1)[1]
     # PHP compares the query string case-insensitively
     assert requests.get(sb.url + "?WSDL", timeout=10).content == response.content
 
 
-def test_wsdl_follows_the_host_the_client_used(sb):
+def test_wsdl_follows_the_host_the_client_used(sb: Sandbox) -> None:
     other = f"http://localhost:{sb.port}/sys/soap.php"
     wsdl = requests.get(other + "?wsdl", timeout=10).content
     assert etree.fromstring(wsdl).get("targetNamespace") == other
@@ -48,7 +54,7 @@ def test_wsdl_follows_the_host_the_client_used(sb):
     assert post(other, envelope(BAL, sb.url)).status_code == 500
 
 
-def test_a_call_is_answered_as_php_writes_it(sb):
+def test_a_call_is_answered_as_php_writes_it(sb: Sandbox) -> None:
     response = post(sb.url, envelope(BAL, sb.url))
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
@@ -59,7 +65,7 @@ def test_a_call_is_answered_as_php_writes_it(sb):
     ).encode()
 
 
-def test_errors_repeat_and_unset_fields_are_omitted(sb):
+def test_errors_repeat_and_unset_fields_are_omitted(sb: Sandbox) -> None:
     body = ("<n:send2><login>alex</login><psw>123</psw><phones>79999999999,1x,2y</phones>"
             "<mes>Hi</mes><query>err=1</query></n:send2>")
     response = post(sb.url, envelope(body, sb.url))
@@ -79,22 +85,22 @@ def test_errors_repeat_and_unset_fields_are_omitted(sb):
     ],
     ids=["empty", "malformed", "unknown operation", "wrong namespace", "dtd"],
 )
-def test_bad_requests_get_phps_faults(sb, body, code, string):
+def test_bad_requests_get_phps_faults(sb: Sandbox, body: bytes, code: str, string: str) -> None:
     response = post(sb.url, body.replace(b"{ns}", sb.url.encode()))
     assert response.status_code == 500
     assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
     assert response.content == FAULT.format(code, string).encode()
 
 
-def test_billion_laughs_is_refused_before_parsing(sb, monkeypatch):
+def test_billion_laughs_is_refused_before_parsing(sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     laughs = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' + b"".join(
         b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10)
     ) + b"]>" + envelope("<n:balance><login>&lol9;</login><psw>x</psw></n:balance>", sb.url)[38:]
     assert has_doctype(laughs)
     # the parser is never reached
     from lxml import etree as lxml_etree
-    calls = []
-    monkeypatch.setattr(lxml_etree, "fromstring", lambda *a, **k: calls.append(a) or pytest.fail("parsed"))
+    calls: List[Tuple[Any, ...]] = []
+    monkeypatch.setattr(lxml_etree, "fromstring", lambda *a, **k: calls.append(a) or pytest.fail("parsed"))  # type: ignore[func-returns-value]
     response = post(sb.url, laughs)
     assert response.status_code == 500 and b"DTD are not supported by SOAP" in response.content
     assert calls == []
@@ -102,7 +108,7 @@ def test_billion_laughs_is_refused_before_parsing(sb, monkeypatch):
         parse_request(laughs.decode().encode("utf-16"), sb.url)
 
 
-def test_missing_required_element_reaches_the_service(sb):
+def test_missing_required_element_reaches_the_service(sb: Sandbox) -> None:
     response = post(sb.url, envelope("<n:balance><login>alex</login></n:balance>", sb.url))
     assert response.status_code == 200
     assert result_fields(response.content) == {"error": "2"}
@@ -110,13 +116,13 @@ def test_missing_required_element_reaches_the_service(sb):
     assert result_fields(response.content) == {"error": "1"}
 
 
-def test_soap_12_is_answered_in_soap_12(sb):
+def test_soap_12_is_answered_in_soap_12(sb: Sandbox) -> None:
     response = post(sb.url, envelope(BAL, sb.url, env="http://www.w3.org/2003/05/soap-envelope"))
     assert response.headers["Content-Type"] == "application/soap+xml; charset=utf-8"
     assert response.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<env:Envelope xmlns:env=')
 
 
-def test_bodies_over_the_limit_are_refused_with_413_unread(sb):
+def test_bodies_over_the_limit_are_refused_with_413_unread(sb: Sandbox) -> None:
     big = envelope(f"<n:balance><login>{'a' * A.MAX_BODY_BYTES}</login><psw>1</psw></n:balance>", sb.url)
     response = post(sb.url, big)
     assert response.status_code == 413
@@ -126,7 +132,7 @@ def test_bodies_over_the_limit_are_refused_with_413_unread(sb):
     assert post(sb.url, just_fits).status_code == 200
 
 
-def test_expect_100_continue_with_a_too_large_body_is_refused_at_once(sb):
+def test_expect_100_continue_with_a_too_large_body_is_refused_at_once(sb: Sandbox) -> None:
     with socket.create_connection(("127.0.0.1", sb.port), timeout=5) as conn:
         conn.sendall(
             b"POST /sys/soap.php HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
@@ -135,10 +141,10 @@ def test_expect_100_continue_with_a_too_large_body_is_refused_at_once(sb):
         assert conn.recv(1024).startswith(b"HTTP/1.1 413 ")
 
 
-def raw(sb, request: bytes) -> bytes:
+def raw(sb: Sandbox, request: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", sb.port), timeout=5) as conn:
         conn.sendall(request)
-        chunks = []
+        chunks: List[bytes] = []
         while True:
             chunk = conn.recv(65536)
             if not chunk:
@@ -146,14 +152,14 @@ def raw(sb, request: bytes) -> bytes:
             chunks.append(chunk)
 
 
-def test_a_post_needs_a_content_length(sb):
+def test_a_post_needs_a_content_length(sb: Sandbox) -> None:
     answer = raw(sb, b"POST /sys/soap.php HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 411 ")
     answer = raw(sb, b"POST /sys/soap.php HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 400 ")
 
 
-def test_a_body_cut_short_is_not_waited_for_forever(sb):
+def test_a_body_cut_short_is_not_waited_for_forever(sb: Sandbox) -> None:
     with socket.create_connection(("127.0.0.1", sb.port), timeout=5) as conn:
         conn.sendall(b"POST /sys/soap.php HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n<x")
         conn.shutdown(socket.SHUT_WR)
@@ -161,7 +167,7 @@ def test_a_body_cut_short_is_not_waited_for_forever(sb):
     assert sb.requests == []
 
 
-def test_other_paths_and_methods(sb):
+def test_other_paths_and_methods(sb: Sandbox) -> None:
     base = f"http://127.0.0.1:{sb.port}"
     assert requests.get(base + "/", timeout=5).status_code == 404
     assert requests.post(base + "/sys/send.php", data=b"x", timeout=5).status_code == 404
@@ -173,7 +179,7 @@ def test_other_paths_and_methods(sb):
     assert head.status_code == 200 and head.content == b"" and int(head.headers["Content-Length"]) > 10000
 
 
-def test_keep_alive_serves_many_calls_on_one_connection(sb):
+def test_keep_alive_serves_many_calls_on_one_connection(sb: Sandbox) -> None:
     with requests.Session() as session:
         for _ in range(5):
             response = session.post(sb.url, data=envelope(BAL, sb.url), timeout=5)
@@ -182,7 +188,7 @@ def test_keep_alive_serves_many_calls_on_one_connection(sb):
     assert len(sb.requests) == 5
 
 
-def test_requests_are_recorded_with_what_was_answered(sb):
+def test_requests_are_recorded_with_what_was_answered(sb: Sandbox) -> None:
     post(sb.url, envelope(BAL, sb.url), SOAPAction='"x"')
     record = sb.requests[-1]
     assert (record.method, record.path, record.operation, record.status) == ("POST", "/sys/soap.php", "get_balance", 200)
@@ -192,7 +198,7 @@ def test_requests_are_recorded_with_what_was_answered(sb):
     assert record.at == pytest.approx(sb.now())
 
 
-def test_a_slow_client_does_not_hold_up_others(sb):
+def test_a_slow_client_does_not_hold_up_others(sb: Sandbox) -> None:
     with socket.create_connection(("127.0.0.1", sb.port), timeout=5) as idle:
         idle.sendall(b"POST /sys/soap.php HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n<x")
         assert post(sb.url, envelope(BAL, sb.url)).status_code == 200

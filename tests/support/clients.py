@@ -12,7 +12,7 @@ import contextlib
 import functools
 import inspect
 import threading
-from typing import Any, Awaitable, Callable, Iterator, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Generator, Iterator, Optional, TypeVar
 
 import smsc_soap
 
@@ -115,7 +115,7 @@ def sync_stream(manager: Any) -> Iterator[Iterator[bytes]]:
         run(manager.__aexit__(None, None, None))
 
 
-def _iterate(agen: Any) -> Iterator[Any]:
+def _iterate(agen: Any) -> Generator[Any, None, None]:
     """An async iterator as a sync one, each step on the facade's loop; closed (on the loop) when
     this one is, so that an async generator left early still ends on its loop."""
     iterator = agen.__aiter__()
@@ -136,5 +136,5 @@ def _is_httpx(session: object) -> bool:
 
 
 #: The parameters of ``any_client``: the sync client, and the async one behind the facade.
-CLIENTS: dict = {"sync": smsc_soap.Client, "async": SyncFacade}
+CLIENTS: dict[str, type[smsc_soap.Client] | type[SyncFacade]] = {"sync": smsc_soap.Client, "async": SyncFacade}
 ClientFactory = Callable[..., Any]
