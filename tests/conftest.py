@@ -1,7 +1,7 @@
 """Shared fixtures. Helpers live in normal modules (tests/support/), never imported from here."""
 from __future__ import annotations
 
-from typing import Any, Iterator, cast
+from typing import Any, Iterator
 
 import pytest
 from support.clients import CLIENTS
@@ -13,7 +13,7 @@ def responder() -> Iterator[Responder]:
     """A scripted SOAP responder on loopback (:class:`support.servers.Responder`), for exact wire
     control: an exact answer body, an undocumented code, the bytes a client sends."""
     with Responder() as server:
-        yield cast(Responder, server)
+        yield server
 
 
 @pytest.fixture(params=sorted(CLIENTS))

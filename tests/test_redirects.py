@@ -25,9 +25,6 @@ class Redirector(LoopbackServer):
         self.location = ""
         super().__init__(self._redirect)
 
-    def __enter__(self) -> "Redirector":
-        return self
-
     def _redirect(self, request: Captured) -> Answer:
         return Answer(b"", self.status, "text/html", headers=(("Location", self.location),))
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socket import socket
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 ENVELOPE = ('<?xml version="1.0" encoding="UTF-8"?>'
             '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" '
@@ -85,6 +85,10 @@ class Answer:
 Handler = Callable[[Captured], Answer]
 
 
+#: A server class, so that `with Responder() as server` knows it has a Responder.
+S = TypeVar("S", bound="LoopbackServer")
+
+
 class LoopbackServer:
     """An HTTP (or, given a server-side ``ssl.SSLContext``, HTTPS) server on 127.0.0.1, on a port
     of its own, answering every request with ``handler(request)``. Running once made; stop it
@@ -110,7 +114,7 @@ class LoopbackServer:
         self._server.server_close()
         self._thread.join(5)
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self: "S") -> "S":
         return self
 
     def __exit__(self, *exc: object) -> None:
