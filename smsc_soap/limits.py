@@ -237,6 +237,35 @@ ASKS = Runner(ASKING_THREADS, "smsc-soap-limits")
 RELEASES = Runner(1, "smsc-soap-release")
 
 
+def give_back(release: Callable[[], object], *, local: bool, in_doubt: bool) -> None:
+    """Give a call's slot back (``release``), as both engines do at the call's end: at once, or,
+    when the call is in doubt (its request may still be at the service), only
+    :data:`~smsc_soap.spec.SLOT_LEASE_MARGIN_SECONDS` later, so that the next request does not
+    join one the service is still working on. A store doing I/O is released from a helper
+    thread, never from the caller's (or the watchdog's): a frozen store holds neither."""
+    if in_doubt:
+        from ._sync.watchdog import WATCHDOG  # the process's one timer thread, started on first use
+
+        WATCHDOG.watch(time.monotonic() + spec.SLOT_LEASE_MARGIN_SECONDS, _HeldSlot(release, local))
+    elif local:
+        release()
+    else:
+        RELEASES.submit(release)
+
+
+class _HeldSlot:
+    """A slot kept while the service may still be working on its call's request (the watchdog's
+    to give back)."""
+
+    done = False
+
+    def __init__(self, release: Callable[[], object], local: bool) -> None:
+        self._release, self._local = release, local
+
+    def expire(self) -> None:
+        give_back(self._release, local=self._local, in_doubt=False)
+
+
 # --- Redis -------------------------------------------------------------------------------------
 
 #: Redis's clock in milliseconds, inside a script (TIME is allowed: scripts replicate effects).

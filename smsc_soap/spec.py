@@ -847,9 +847,12 @@ MAXSMS_KEEPS_ALPHABET = True
 #: workers sharing a :class:`smsc_soap.limits.RedisLimits`: 10 like one client's bulk, leaving 4
 #: of the 14 the service allows (CONCURRENT_REQUESTS_ALLOWED) to programs outside the pool.
 SHARED_CONCURRENT_REQUESTS = 10
-#: ASSUMPTION (a choice): a slot's lease outlives the call's own deadline by this much, so a
-#: live call never loses its slot (the deadline ends the call first), and a crashed worker's slot
-#: is free again this long after its call's deadline.
+#: ASSUMPTION (the page does not say how long the service works on a request whose client is
+#: gone): a slot's lease outlives the call's own deadline by this much, so a live call never loses
+#: its slot (the deadline ends the call first), and a crashed worker's slot is free again this long
+#: after its call's deadline. A call that ended with its request perhaps still at the service (cut
+#: by its deadline, its connection lost after sending) keeps its slot this long after it ended, in
+#: this process's limits as in Redis: the service may be working on it still.
 SLOT_LEASE_MARGIN_SECONDS = 10.0
 
 

@@ -11,7 +11,7 @@ from support.redis_server import run_redis
 import smsc_soap
 from smsc_soap import spec
 from smsc_soap.errors import RateLimited
-from smsc_soap.limits import InMemoryLimits, LimitsUnavailable, RedisLimits
+from smsc_soap.limits import InMemoryLimits, Limits, LimitsUnavailable, RedisLimits
 from smsc_soap.sandbox import Sandbox
 
 
@@ -246,3 +246,67 @@ def test_every_client_of_a_login_keeps_its_limits_under_one_key() -> None:
     assert "secret" not in sync.limits_key
     sync.close()
     other.close()
+
+
+# --- a request the service may still be working on ----------------------------------------------
+
+
+def _one_slot(store: str, request: pytest.FixtureRequest) -> Limits:
+    if store == "memory":
+        return InMemoryLimits(concurrency=1)
+    import redis
+
+    url = request.getfixturevalue("redis_url")
+    redis.Redis.from_url(url).flushall()
+    return RedisLimits(url, concurrency=1)
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_a_call_cut_after_sending_keeps_its_slot_while_the_service_may_still_work(
+        store: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call whose deadline cut it after its request left gives its slot back only
+    SLOT_LEASE_MARGIN_SECONDS later: the next call under the login waits for it, and the service
+    never has more requests at once than the limit (it was 2 of 1: the cut request and the next)."""
+    monkeypatch.setattr(spec, "SLOT_LEASE_MARGIN_SECONDS", 1.0)
+    shared = _one_slot(store, request)
+    with Sandbox(["alex:123:1000"], latency=0.6, realtime=True) as sb:
+        with smsc_soap.Client("alex", "123", url=sb.url, timeout=0.3, limits=shared) as cut, \
+                smsc_soap.Client("alex", "123", url=sb.url, timeout=5, limits=shared) as later:
+            with pytest.raises(smsc_soap.TimeoutError):
+                cut.get_balance()
+            assert later.get_balance().balance == 1000
+        assert len(sb.requests) == 2 and sb.concurrency.peak == 1
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_a_call_the_service_answered_gives_its_slot_back_at_once(
+        store: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An answer, even a refusal, says the service is done with the request: the slot is free
+    for the next call at once (its timeout is shorter than the time a slot in doubt is kept)."""
+    monkeypatch.setattr(spec, "SLOT_LEASE_MARGIN_SECONDS", 30.0)
+    shared = _one_slot(store, request)
+    with Sandbox(["alex:123:1000"], latency=0.05) as sb:
+        with smsc_soap.Client("alex", "wrong", url=sb.url, limits=shared) as refused, \
+                smsc_soap.Client("alex", "123", url=sb.url, timeout=2, limits=shared) as later:
+            with pytest.raises(smsc_soap.AuthenticationError):
+                refused.get_balance()
+            assert later.get_balance().balance == 1000
+
+
+def test_an_async_call_cut_after_sending_keeps_its_slot_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The async engine gives a slot in doubt back as late as the sync one does."""
+    import asyncio
+
+    monkeypatch.setattr(spec, "SLOT_LEASE_MARGIN_SECONDS", 1.0)
+    shared = InMemoryLimits(concurrency=1)
+
+    async def both() -> None:
+        async with smsc_soap.AsyncClient("alex", "123", url=sb.url, timeout=0.3, limits=shared) as cut, \
+                smsc_soap.AsyncClient("alex", "123", url=sb.url, timeout=5, limits=shared) as later:
+            with pytest.raises(smsc_soap.TimeoutError):
+                await cut.get_balance()
+            assert (await later.get_balance()).balance == 1000
+
+    with Sandbox(["alex:123:1000"], latency=0.6, realtime=True) as sb:
+        asyncio.run(both())
+        assert len(sb.requests) == 2 and sb.concurrency.peak == 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import inspect
 import logging
 import time
@@ -31,7 +32,7 @@ from .._core.exceptions import ExceptionRule
 from .._core.retry import Attempted, RetryPolicy
 from .._core.settings import TransportSettings
 from .._hookset import watching
-from ..limits import ASKS, RELEASES, Limits, LimitsUnavailable, Renewal
+from ..limits import ASKS, Limits, LimitsUnavailable, Renewal, give_back
 from ..redact import Secret
 from .transport import (TLS_EXCEPTIONS, AsyncSoapTransport, Deadline, Exchange, exchange_context, fresh_cancellation,
 
@@ -151,12 +152,14 @@ class Engine:
         finally:
             reset_exchange(token)
         if cancelled is not None:  # raised here: no httpx frame holding the request on its traceback
+            state.failed(None, sent=exchange.sent, responded=exchange.responded)
             if state.call.is_send and exchange.sent:
                 self._lost(state.call, cancelled)
             raise cancelled
         if error is None and not arrived:  # the deadline cancelled the attempt
             error = state.timed_out()
         if error is not None:
+            state.failed(error, sent=exchange.sent, responded=exchange.responded)
             return False, error, exchange.sent
         try:
             return True, attempt.read(answer), True
@@ -260,10 +263,7 @@ class Engine:
         try:
             yield held
         finally:
-            if self._local:
-                slot.__exit__(None, None, None)
-            else:  # given back by a helper thread: a frozen store does not hold the call's end
-                RELEASES.submit(slot.__exit__, None, None, None)
+            give_back(functools.partial(slot.__exit__, None, None, None), local=self._local, in_doubt=state.in_doubt)
 
     async def learn(self, state: CallState, error: errors.ApiError) -> None:
         """After the service's ``error``: a 4 or a 9 opens its back-off window for every client

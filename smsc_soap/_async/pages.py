@@ -76,7 +76,7 @@ class AsyncHttpShell(PageAccess):
         finally:
             if not exchange.tracked:
                 exchange.sent = True  # a session or a proxy of the caller's: it may have left
-        exchange.sent = True
+        exchange.sent = exchange.responded = True  # an answer came
         return response
 
 

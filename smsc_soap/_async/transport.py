@@ -65,6 +65,7 @@ class Exchange:
     def __init__(self, call: Optional[Call] = None) -> None:
         self._call = call
         self.sent = False
+        self.responded = False  # the answer's head came: the server is done with the request
         self.tracked = False  # the request went through the tracking pool: ``sent`` is exact
         self.answered = False
 
@@ -269,7 +270,7 @@ class AsyncSoapTransport:
         finally:
             if not exchange.tracked:
                 exchange.sent = True  # a session or a proxy of the caller's: it may have left
-        exchange.sent = True  # an answer came: the request certainly reached a server
+        exchange.sent = exchange.responded = True  # an answer came: the request certainly reached a server
         try:
             raw, coding = await read_raw(response, limit)
         finally:

@@ -10,7 +10,7 @@ session's hook, say); none is passed on untouched, because its frames hold the r
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
 from .. import errors
 from ..redact import Secret, redact
@@ -28,10 +28,22 @@ class CallState:
         self.deadline = now + budget
         self.where = where
         self.number = 0
+        #: The client gave up on a request that left before the server began to answer (the
+        #: deadline, a cancellation): the server may still be working on it.
+        self.in_doubt = False
 
     def left(self, now: float) -> float:
         """Seconds of the call's time still left (what a Redis call or a slot may wait)."""
         return self.deadline - now
+
+    def failed(self, error: Optional[BaseException], *, sent: bool, responded: bool) -> None:
+        """An attempt failed. One whose request left, and on which the client gave up (its
+        deadline: a TimeoutError; ``error`` None: the caller cancelled) before the server began to
+        answer, leaves the call in doubt: the server may be working on it still, so the call's
+        slot is given back only later (:func:`smsc_soap.limits.give_back`). A server that answered,
+        or closed the connection itself, is done with the request."""
+        if sent and not responded and (error is None or isinstance(error, errors.TimeoutError)):
+            self.in_doubt = True
 
     def begin(self) -> int:
         """Start the next attempt; its number (1 for the first)."""

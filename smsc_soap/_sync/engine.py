@@ -17,6 +17,7 @@ and how to read, nothing else); the engine runs them and alone owns what every r
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Protocol, Sequence, Tuple, TypeVar, Union
@@ -28,7 +29,7 @@ from .._core.exceptions import ExceptionRule
 from .._core.retry import Attempted
 from .._core.settings import TransportSettings
 from .._hookset import watching
-from ..limits import ASKS, RELEASES, Limits, LimitsUnavailable, Renewal
+from ..limits import ASKS, Limits, LimitsUnavailable, Renewal, give_back
 from ..redact import Secret
 from .transport import Exchange, SoapTransport
 
@@ -129,6 +130,7 @@ class Engine:
                 error = state.timed_out() if exchange.expired and not exchange.answered else state.error_for(
                     exc, attempt.rules, self._secrets, answered=exchange.answered, sent=exchange.sent)
         if error is not None:
+            state.failed(error, sent=exchange.sent, responded=exchange.responded)
             return False, error, exchange.sent
         try:
             return True, attempt.read(answer), True
@@ -171,6 +173,7 @@ class Engine:
         except Exception as exc:  # noqa: BLE001 - every exception becomes ours
             error = state.timed_out() if exchange.expired and not exchange.answered else state.error_for(
                 exc, attempt.rules, self._secrets, answered=exchange.answered, sent=exchange.sent)
+        state.failed(error, sent=exchange.sent, responded=exchange.responded)
         return False, error, exchange.sent
 
     def _pieces(self, state: CallState, rules: Sequence[ExceptionRule], exchange: Exchange,
@@ -220,10 +223,7 @@ class Engine:
         try:
             yield held
         finally:
-            if self._local:
-                slot.__exit__(None, None, None)
-            else:  # given back by a helper thread: a frozen store does not hold the call's end
-                RELEASES.submit(slot.__exit__, None, None, None)
+            give_back(functools.partial(slot.__exit__, None, None, None), local=self._local, in_doubt=state.in_doubt)
 
     def learn(self, state: CallState, error: errors.ApiError) -> None:
         """After the service's ``error``: a 4 or a 9 opens its back-off window for every client

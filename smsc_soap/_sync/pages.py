@@ -79,7 +79,7 @@ class HttpShell(PageAccess):
                                           verify=transport.verify_for_requests(),
                                           timeout=(min(connect, remaining), remaining), stream=True,
                                           allow_redirects=False)
-        exchange.sent = True  # an answer came: the request certainly reached a server
+        exchange.sent = exchange.responded = True  # an answer came: the request certainly reached a server
         return response
 
     def refuse_redirect(self, response: requests.Response) -> None:

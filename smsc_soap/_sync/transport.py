@@ -90,6 +90,7 @@ class Exchange:
         self.deadline = deadline
         self._call = call
         self.sent = False
+        self.responded = False  # the answer's head came: the server is done with the request
         self.answered = False  # a whole, well-formed answer came back
         self.expired = False
         self._done = False
@@ -407,7 +408,7 @@ class SoapTransport:
             # a 3xx comes back as it is, for checks.check_redirect to refuse.
             response = self._post(address, exchange.reveal(masked), {**headers, "Accept-Encoding": ACCEPT_ENCODING},
                                   (min(connect, remaining), remaining))
-            exchange.sent = True  # an answer came: the request certainly reached a server
+            exchange.sent = exchange.responded = True  # an answer came: the request certainly reached a server
             try:
                 # As sent, not decoded: decoding is decode_body's, bounded (urllib3 1.26 would
                 # decode a whole gzip bomb in memory).
