@@ -850,8 +850,8 @@ SHARED_CONCURRENT_REQUESTS = 10
 #: ASSUMPTION (the page does not say how long the service works on a request whose client is
 #: gone): a slot's lease outlives the call's own deadline by this much, so a live call never loses
 #: its slot (the deadline ends the call first), and a crashed worker's slot is free again this long
-#: after its call's deadline. A call that ended with its request perhaps still at the service (cut
-#: by its deadline, its connection lost after sending) keeps its slot this long after it ended, in
+#: after its call's deadline. A call that gave up on a request the service had not begun to answer
+#: (its deadline passed, or its caller cancelled it) keeps its slot this long after it ended, in
 #: this process's limits as in Redis: the service may be working on it still.
 SLOT_LEASE_MARGIN_SECONDS = 10.0
 
