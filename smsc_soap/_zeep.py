@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import threading
 from typing import Any, Dict, Mapping, Optional, Tuple
 
@@ -66,6 +67,15 @@ def wsdl_document(endpoint: str) -> Document:
 
 _LOCK = threading.Lock()
 _CLIENTS: Dict[str, Any] = {}
+
+
+def _renew_lock() -> None:
+    global _LOCK
+    _LOCK = threading.Lock()  # a forked child's: the parent's may have been held by a thread of its
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_renew_lock)
 
 
 def client_for(endpoint: str) -> Any:

@@ -31,6 +31,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Protocol, Tuple, Union
 
 from . import spec
+from ._fork import renew_in_children
 from ._core.backoff import (
     IP_SCOPE, BackOffWindows, Scope, announce_backoff, backoff_window, local_refusal,
 )
@@ -137,6 +138,13 @@ class InMemoryLimits:
         self._slots: Dict[str, threading.BoundedSemaphore] = {}
         self._counted: Dict[str, List[float]] = {}
         self._claims: Dict[str, float] = {}
+        renew_in_children(self)
+
+    def renew_after_fork(self) -> None:
+        """In a forked child every slot is free and the lock too: the parent's threads, and their
+        requests, are not in the child (the back-off windows it learned still hold)."""
+        self.lock = threading.Lock()
+        self._slots = {}
 
     def refusal(self, account: str, operation: str, scopes: Scopes, policy: "RetryPolicy") -> Optional[ApiError]:
         now = policy.clock()

@@ -18,6 +18,7 @@ from .._core import calls
 from .._core.calls import new_message_id
 from .._core.exceptions import ExceptionRule
 from .._codec import codec_at
+from .._fork import renew_in_children
 from .._soap import codec_request, read_soap_answer, request_of, soap_exceptions
 from .._base import OPERATION_DOCS, ClientBase, Phones, Reconciliation, reconcile_target
 from .._core import reconcile as _reconcile
@@ -95,6 +96,13 @@ class Client(ClientBase):
                               hooks=hook_set(hooks))
         #: Requests of send_bulk/track in flight at once, for every thread using this client:
         #: within the login's bound of the limits (:func:`smsc_soap.limits.bulk_concurrency_of`).
+        self.bulk_slots = threading.BoundedSemaphore(bulk_concurrency_of(self.limits))
+        renew_in_children(self)
+
+    def renew_after_fork(self) -> None:
+        """In a forked child, send_bulk's slots are all free: the parent's threads that held some
+        are not in the child (nor, with its own pools, are the parent's connections: see
+        :mod:`smsc_soap._fork`)."""
         self.bulk_slots = threading.BoundedSemaphore(bulk_concurrency_of(self.limits))
 
     def close(self) -> None:

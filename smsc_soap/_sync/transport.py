@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import threading
 import time
@@ -42,6 +43,7 @@ from .._core.calls import Call
 from .._core.decoding import ACCEPT_ENCODING, decode_body
 from .._soap import xml_text
 from .watchdog import WATCHDOG
+from .._fork import renew_in_children
 from ..redact import Secret, redact
 
 __all__ = [
@@ -77,6 +79,15 @@ def build_session(settings: TransportSettings, pool_size: int = POOL_SIZE) -> re
 
 _LOCAL = threading.local()
 _OWNER_LOCK = threading.Lock()  # guards which exchange owns a connection, against the watchdog
+
+
+def _renew_owner_lock() -> None:
+    global _OWNER_LOCK
+    _OWNER_LOCK = threading.Lock()  # a forked child's: the parent's may have been held by a thread of its
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_renew_owner_lock)
 
 
 class Exchange:
@@ -275,9 +286,23 @@ class _WatchedAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
+        self._smsc_pool_arguments = (args, kwargs)
         self.poolmanager.pool_classes_by_scheme = dict(_POOL_CLASSES)
         self._smsc_pools: Dict[Any, Any] = {}
         self._smsc_urls: Dict[Any, str] = {}
+        renew_in_children(self)
+
+    def renew_after_fork(self) -> None:
+        """In a forked child: pools of its own, so that it opens connections of its own. Its copies
+        of the parent's sockets are closed (the parent's stay open), without the pools' locks,
+        which a thread of the parent may have held at the fork."""
+        inherited = [self.poolmanager, *self.proxy_manager.values()]
+        self.proxy_manager = {}
+        args, kwargs = self._smsc_pool_arguments
+        self.init_poolmanager(*args, **kwargs)
+        for manager in inherited:
+            for pool in list(getattr(manager.pools, "_container", {}).values()):
+                _close_inherited(pool)
 
     def get_connection_with_tls_context(self, request: requests.PreparedRequest, verify: Any,
                                         proxies: Optional[Mapping[str, str]] = None, cert: Any = None) -> Any:
@@ -310,6 +335,19 @@ class _WatchedAdapter(HTTPAdapter):
         if type(manager) is urllib3.ProxyManager:  # SOCKS managers keep their own pools
             manager.pool_classes_by_scheme = dict(_POOL_CLASSES)
         return manager
+
+
+def _close_inherited(pool: Any) -> None:
+    """Close this process's copy of each connection ``pool`` holds: a close, never a shutdown,
+    so the parent's connection stays open. The pool's queue is then made anew, empty and with
+    locks of its own: urllib3 drains it when the pool is collected, and must not wait there."""
+    connections = getattr(pool, "pool", None)
+    if connections is None:
+        return
+    for conn in list(connections.queue):
+        if conn is not None:
+            conn.close()
+    type(connections).__init__(connections, connections.maxsize)
 
 
 #: Pools the pool manager of a session keeps (requests' ``pool_connections``), and pools and paths

@@ -53,6 +53,8 @@ class Captured:
     path: str
     headers: Dict[str, str]
     body: bytes
+    #: The client's (host, port): which connection the request came on.
+    peer: Tuple[str, int] = ("", 0)
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         owner = self.server.owner
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        request = Captured(self.command, self.path, dict(self.headers), body)
+        host, port = self.client_address[:2]
+        request = Captured(self.command, self.path, dict(self.headers), body, (str(host), int(port)))
         owner.requests.append(request)
         answer = owner.handler(request)
         data = answer.head(self.protocol_version) + answer.body

@@ -1,0 +1,171 @@
+"""A client made before ``fork`` and used on both sides of it (multiprocessing's fork start method,
+gunicorn's ``--preload``, a Celery or uWSGI worker forked after import): each process gets its own
+answers, and a child never waits for a lock or a slot that a thread of its parent held."""
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import threading
+import time
+from typing import Callable, List, Tuple
+
+import pytest
+from support.servers import Answer, Responder, soap_answer
+
+import smsc_soap
+from smsc_soap.bulk import Sent
+from smsc_soap.limits import InMemoryLimits
+from smsc_soap.sandbox import Sandbox
+
+pytestmark = [
+    pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform"),
+    # The point of these tests: a process that has threads forks. Python warns that the child
+    # may deadlock on a lock a thread held; the client's own locks are what they check.
+    pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning"),
+]
+
+#: A child that has not answered by then is taken as hung (and killed).
+CHILD_SECONDS = 20.0
+
+
+class Child:
+    """``work()`` run in a forked child; :meth:`result` is what it returned (or raised, as
+    text), and fails the test if the child hangs."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self._read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never back into pytest
+            try:
+                os.close(self._read)
+                try:
+                    payload: Tuple[str, object] = ("returned", work())
+                except BaseException as error:  # noqa: BLE001 - reported to the parent
+                    payload = ("raised", f"{type(error).__name__}: {error}")
+                data = pickle.dumps(payload)
+                while data:
+                    data = data[os.write(write, data):]
+            finally:
+                os._exit(0)
+        os.close(write)
+
+    def result(self) -> object:
+        chunks: List[bytes] = []
+        deadline = time.monotonic() + CHILD_SECONDS
+        try:
+            while True:
+                ready, _, _ = select.select([self._read], [], [], max(0.0, deadline - time.monotonic()))
+                if not ready:
+                    os.kill(self.pid, signal.SIGKILL)
+                    pytest.fail(f"the forked child did not finish within {CHILD_SECONDS:g} s (it hung)")
+                chunk = os.read(self._read, 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(self._read)
+            os.waitpid(self.pid, 0)
+        how, value = pickle.loads(b"".join(chunks))
+        assert how == "returned", f"the child raised {value}"
+        return value
+
+
+def sends_with_own_ids(client: smsc_soap.Client, who: str, count: int) -> List[Tuple[str, str]]:
+    """(id sent, id answered) of each of ``count`` sends whose answer did not carry its own id."""
+    wrong = []
+    for i in range(count):
+        mine = f"{who}{i}"
+        answered = str(client.send_sms(f"7916100{i:04d}", "Your code is 1234", id=mine).id)
+        if answered != mine:
+            wrong.append((mine, answered))
+    return wrong
+
+
+def test_parent_and_child_each_get_their_own_answers() -> None:
+    """Before: the child took its parent's pooled connection, the two processes wrote to one
+    socket, and each read answers meant for the other (a message id reported by the wrong
+    process, in 1 to 62 of 100 sends)."""
+    with Sandbox(["alex:123:1000000"]) as sb:
+        client = smsc_soap.Client("alex", "123", url=sb.url, timeout=10)
+        assert client.get_balance().balance > 0  # the parent now holds a pooled connection
+        child = Child(lambda: sends_with_own_ids(client, "child", 60))
+        parent_wrong = sends_with_own_ids(client, "parent", 60)
+        child_wrong = child.result()
+        assert parent_wrong == [] and child_wrong == []
+        assert len(sb.messages) == 120
+
+
+def test_a_child_opens_its_own_connection_and_the_parent_keeps_its_own() -> None:
+    with Responder(keep_alive=True) as server:
+        server.default = Answer(soap_answer(server.url, "get_balance", "<balance>10.00</balance>"))
+        client = smsc_soap.Client("alex", "123", url=server.url, timeout=10)
+        client.get_balance()
+        parent_first = server.requests[-1].peer
+        assert str(Child(lambda: client.get_balance().balance).result()) == "10.00"
+        child_peer = server.requests[-1].peer
+        client.get_balance()
+        parent_again = server.requests[-1].peer
+        assert child_peer != parent_first  # a connection of its own
+        assert parent_again == parent_first  # the parent's connection, untouched, still in use
+
+
+def test_a_child_does_not_wait_for_the_limits_lock_a_parent_thread_held() -> None:
+    with Sandbox() as sb:
+        client = smsc_soap.Client("alex", "123", url=sb.url, timeout=3)
+        limits = client.limits
+        assert isinstance(limits, InMemoryLimits)
+        held, done = threading.Event(), threading.Event()
+
+        def hold_the_lock() -> None:
+            with limits.lock:
+                held.set()
+                done.wait(30)
+
+        holder = threading.Thread(target=hold_the_lock)
+        holder.start()
+        try:
+            held.wait(5)
+            child = Child(lambda: str(client.send_sms("79161000001", "hi").id))
+            assert child.result()
+        finally:
+            done.set()
+            holder.join()
+
+
+def test_a_child_gets_every_slot_though_parent_threads_held_them() -> None:
+    """Slots of the login (including one kept in doubt) and send_bulk's slots, held by threads
+    of the parent at the fork: those threads do not exist in the child, nor do their requests."""
+    with Sandbox() as sb:
+        limits = InMemoryLimits(concurrency=1)
+        client = smsc_soap.Client("alex", "123", url=sb.url, timeout=3, limits=limits)
+        held, done = threading.Event(), threading.Event()
+        bulk_slots = client.bulk_slots
+
+        def hold_every_slot() -> None:
+            with limits.slot(client._account, 5.0):
+                taken = 0
+                while bulk_slots.acquire(blocking=False):
+                    taken += 1
+                held.set()
+                done.wait(30)
+                for _ in range(taken):
+                    bulk_slots.release()
+
+        holder = threading.Thread(target=hold_every_slot)
+        holder.start()
+        try:
+            held.wait(5)
+
+            def send() -> List[str]:
+                outcomes = list(client.send_bulk([("79161000001", "hi"), ("79161000002", "hi")]))
+                return [type(outcome).__name__ for outcome in outcomes] + [str(client.send_sms("79161000003", "hi").id)]
+
+            kinds = Child(send).result()
+            assert isinstance(kinds, list)
+            assert kinds[:2] == [Sent.__name__, Sent.__name__] and kinds[2]
+        finally:
+            done.set()
+            holder.join()
+        assert client.send_sms("79161000004", "hi").id  # and the parent's slots came back as they were
