@@ -18,7 +18,23 @@ from . import spec
 
 
 class SmscError(Exception):
-    """Base of every error raised by smsc_soap."""
+    """Base of every error raised by smsc_soap.
+
+    Every one crosses a process boundary whole (pickled: a multiprocessing pool's worker, a task
+    queue's result): its class, message and attributes. Python rebuilds an exception by calling
+    its class with ``args``, which the error classes here do not take (``ApiError(code, meaning,
+    operation)`` has one message in ``args``); a pool whose worker raised one could not read it
+    back, and waited for ever."""
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        return (_rebuilt, (type(self), self.args, dict(vars(self))))
+
+
+def _rebuilt(cls: Type[SmscError], args: Tuple[object, ...], state: Dict[str, object]) -> SmscError:
+    """An error as pickled: ``args`` and the attributes, without its class's ``__init__``."""
+    error = cls.__new__(cls, *args)  # BaseException.__new__ keeps the args
+    error.__dict__.update(state)
+    return error
 
 
 # --- input ------------------------------------------------------------------------------
@@ -233,7 +249,8 @@ class SendOutcomeUnknown(TransportError):
         return cast(SendOutcomeUnknown, _outcome_class(type(cause))(operation, id, phones, cause))
 
     def __reduce__(self) -> Tuple[object, ...]:
-        return (SendOutcomeUnknown.for_cause, (self.operation, self.id, self.phones, self.cause))
+        """Made again for its cause (its class is made per cause), then given its attributes."""
+        return (SendOutcomeUnknown.for_cause, (self.operation, self.id, self.phones, self.cause), dict(vars(self)))
 
 
 _OUTCOME_CLASSES: Dict[type, type] = {}
