@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 import time
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple, cast
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -24,6 +24,7 @@ sys.path.insert(0, ROOT)
 from smsc_soap import Client, journal, spec  # noqa: E402
 from smsc_soap._core import journal as core  # noqa: E402
 from smsc_soap.bulk import Message  # noqa: E402
+from smsc_soap.results import StatusResult  # noqa: E402
 from smsc_soap.sandbox import Sandbox  # noqa: E402
 
 ROWS, PER_REQUEST, LATENCY = 2000, 100, 0.2
@@ -43,7 +44,8 @@ def one(sent_requests: int, concurrency: Optional[int]) -> Tuple[float, int]:
                                          "digests": [digests[i] for i in rows],
                                          "phones": [[messages[i].phones] for i in rows]}))
                 if n < sent_requests:
-                    client.send_sms2(None, None, id=f"r{n}", list=[(messages[i].phones, messages[i].text) for i in rows])
+                    client.send_sms2(None, None, id=f"r{n}",
+                                     list=[(messages[i].phones, cast(str, messages[i].text)) for i in rows])
         with open(path, "w") as file:
             file.write("\n".join(lines) + "\n")
         sandbox.latency = LATENCY
@@ -57,9 +59,9 @@ def one(sent_requests: int, concurrency: Optional[int]) -> Tuple[float, int]:
         with Client("bench", "pw", url=sandbox.url) as client:
             get_status = client.get_status
 
-            def counted(*args: object, **kwargs: object) -> object:
+            def counted(*args: Any, **kwargs: Any) -> StatusResult:
                 asked[0] += 1
-                return get_status(*args, **kwargs)  # type: ignore[arg-type]
+                return get_status(*args, **kwargs)
 
             client.get_status = counted  # type: ignore[method-assign]
             start = time.monotonic()
