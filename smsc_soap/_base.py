@@ -76,6 +76,13 @@ class ClientBase:
         arguments.update(options)
         return cls(**arguments)
 
+    def __reduce_ex__(self, protocol: object) -> Any:
+        """Refused with a clear error: a client holds a password and open connections, neither of
+        which is sent to another process (a pool's worker, a task queue), where it would be
+        written down in the clear."""
+        raise TypeError(f"a smsc_soap.{type(self).__name__} is not pickled or copied (it holds the password and open "
+                        "connections): make one in each process, e.g. with from_env(), and pass what to send")
+
     def __repr__(self) -> str:
         auth = "apikey" if self._apikey else f"login={self.login!r}"
         return f"<smsc_soap.{type(self).__name__} {auth} endpoint={self.endpoint!r}>"

@@ -120,3 +120,17 @@ def test_a_malformed_apikey_is_refused_without_repeating_it() -> None:
     with pytest.raises(smsc_soap.ValidationError) as caught:
         Client(apikey="bad key with spaces", url="http://127.0.0.1:9/sys/soap.php")
     assert "bad key" not in str(caught.value) and "apikey" in str(caught.value)
+
+
+@pytest.mark.parametrize("make", [smsc_soap.Client, smsc_soap.AsyncClient], ids=["Client", "AsyncClient"])
+def test_a_client_is_never_pickled_or_copied_with_its_password(make: Callable[..., Any]) -> None:
+    """Not to a pool's worker or a task queue, where the password would be written in the clear:
+    a TypeError that says what to do instead, and names no secret."""
+    import copy
+    import pickle
+
+    client = make("alex", PSW, url="http://127.0.0.1:9/sys/soap.php")
+    for attempt in (pickle.dumps, copy.copy, copy.deepcopy):
+        with pytest.raises(TypeError, match="make one in each process") as refused:
+            attempt(client)
+        assert PSW not in str(refused.value)
