@@ -19,9 +19,9 @@ import re
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping, NamedTuple, Optional, Tuple, Type, TypeVar, Union, cast
 
+from ._fields import Fields
 from . import spec
 
 
@@ -233,9 +233,6 @@ def _required(value: Optional[T], name: str) -> T:
     return value
 
 
-def _frozen(raw: Raw) -> Raw:
-    return MappingProxyType(dict(raw))
-
 
 class PhoneError(NamedTuple):
     """One entry of send_sms2's ``errors`` list (``err=1``): a phone and its status code."""
@@ -256,7 +253,7 @@ class BalanceResult:
         balance = read_decimal(raw.get("balance"), "balance")
         if balance is None:
             raise ValueError("the answer carries no balance")
-        return cls(balance=balance, raw=_frozen(raw))
+        return cls(balance=balance, raw=Fields(raw))
 
 
 @dataclass(frozen=True)
@@ -270,7 +267,7 @@ class CostResult:
     @classmethod
     def from_raw(cls, raw: Raw) -> "CostResult":
         return cls(cost=_required(read_decimal(raw.get("cost"), "cost"), "cost"),
-                   cnt=_required(read_int(raw.get("cnt"), "cnt"), "cnt"), raw=_frozen(raw))
+                   cnt=_required(read_int(raw.get("cnt"), "cnt"), "cnt"), raw=Fields(raw))
 
 
 @dataclass(frozen=True)
@@ -296,7 +293,7 @@ class SendResult:
             cost=read_decimal(raw.get("cost"), "cost"),
             balance=read_decimal(raw.get("balance"), "balance"),
             errors=tuple(PhoneError(phone, DeliveryStatus.parse(status, "errors.status")) for phone, status in errors),
-            raw=_frozen(raw),
+            raw=Fields(raw),
         )
 
 
@@ -363,5 +360,5 @@ class StatusResult:
             message=text("message"),
             operator=text("operator"),
             region=text("region"),
-            raw=_frozen(raw),
+            raw=Fields(raw),
         )

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Callable, Mapping, Optional, Tuple, TypeVar, Union
 
+from .._fields import Fields
 from .. import spec
 from ..errors import CallbackFormatError
 from ..results import DeliveryError, DeliveryStatus, read_decimal, read_int, read_timestamp, service_time_zone
@@ -49,9 +49,6 @@ def _text(raw: Raw, name: str) -> Optional[str]:
 def _ts(raw: Raw) -> Optional[datetime]:
     return _read("ts", raw.get("ts"), lambda v: read_timestamp(v, "ts"))
 
-
-def _frozen(raw: Raw) -> Raw:
-    return MappingProxyType(dict(raw))
 
 
 @dataclass(frozen=True)
@@ -143,12 +140,12 @@ def event(raw: Raw) -> Event:
             err=_read("err", raw.get("err"), lambda v: None if v is None or not v.strip() else DeliveryError.read(v, "err")),
             type=kind_code, time=_read("time", raw.get("time"), _time), ts=_ts(raw),
             cost=_read("cost", raw.get("cost"), lambda v: read_decimal(v, "cost")),
-            cnt=_read("cnt", raw.get("cnt"), lambda v: read_int(v, "cnt")), raw=_frozen(raw))
+            cnt=_read("cnt", raw.get("cnt"), lambda v: read_int(v, "cnt")), raw=Fields(raw))
     if kind == spec.CALLBACK_INCOMING:
         return IncomingMessage(phone=_required(raw, "phone"), mes=raw.get("mes", ""), to=_text(raw, "to"),
                                id=_text(raw, "id"), time=_read("time", raw.get("time"), _time), ts=_ts(raw),
-                               raw=_frozen(raw))
+                               raw=Fields(raw))
     if kind == spec.CALLBACK_CALL:
         return CallConfirmation(phone=_required(raw, "phone"), ts=_ts(raw), waitcall=_text(raw, "waitcall"),
-                                raw=_frozen(raw))
-    return UnknownEvent(raw=_frozen(raw))
+                                raw=Fields(raw))
+    return UnknownEvent(raw=Fields(raw))

@@ -9,9 +9,9 @@ import enum
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
+from .._fields import Fields
 from .. import spec
 from .._files import whole_or_nothing as whole_or_nothing  # where it was before
 from ..errors import ProtocolError, TaskNotReady, ValidationError
@@ -69,7 +69,7 @@ class ExportTask:
             return cls(id=values.page_id(record), name=record.get("name", ""),
                        status=TaskStatus(code) if code in spec.TASK_STATUSES else code,
                        created=service_datetime(record.get("created")), time=service_datetime(record.get("time")),
-                       file=record.get("file", ""), raw=MappingProxyType(dict(record)))
+                       file=record.get("file", ""), raw=Fields(record))
         except (KeyError, ValueError) as exc:
             raise ProtocolError(f"exports.get_list: an unreadable task: {exc}") from None
 

@@ -11,9 +11,9 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
+from .._fields import Fields
 from .. import channels, params, spec
 from ..errors import ProtocolError, ValidationError
 from .._core.calls import message_fields
@@ -96,7 +96,7 @@ class Mailing:
                        created=service_datetime(record.get("created")), time=service_datetime(record.get("time")),
                        rpt=Repeat(rpt) if rpt in spec.MAILING_REPEATS else rpt, rptn=values.count(record, "rptn"),
                        sent=values.count(record, "sent") or 0, cnt=values.count(record, "cnt"),
-                       cost=values.money(record, "cost"), raw=MappingProxyType(dict(record)))
+                       cost=values.money(record, "cost"), raw=Fields(record))
         except (KeyError, ValueError, ArithmeticError) as exc:
             raise ProtocolError(f"jobs.get: an unreadable mailing: {exc}") from None
 
@@ -181,7 +181,7 @@ def plan_add(access: PageAccess, name: str, phones: Optional[params.Phones] = No
         try:
             return MailingCreated(id=values.optional_id(record), cnt=values.count(record, "cnt"),
                                   cost=values.money(record, "cost"), balance=values.money(record, "balance"),
-                                  raw=MappingProxyType(dict(record)))
+                                  raw=Fields(record))
         except (ValueError, ArithmeticError) as exc:
             error = call.outcome_unknown(ProtocolError(f"jobs.add: an unreadable answer: {exc}"))
         raise error

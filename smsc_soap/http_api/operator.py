@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping, Optional, Tuple
 
+from .._fields import Fields
 from .. import params, spec
 from ..errors import ProtocolError
 from .formats import Answer, Record
@@ -39,7 +39,7 @@ class OperatorInfo:
             raise ProtocolError(f"{OPERATION}: the answer lacks {', '.join(missing)}")
         return cls(phone=record.get(spec.OPERATOR_LIST_FIELD) or phone,
                    **{name: record[name] for name in spec.OPERATOR_FIELDS},
-                   raw=MappingProxyType(dict(record)))
+                   raw=Fields(record))
 
 
 def lookup(shell: "HttpShell", phones: params.Phones, *, fmt: Optional[int] = None) -> Tuple[OperatorInfo, ...]:

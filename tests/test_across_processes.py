@@ -1,7 +1,8 @@
-"""Every error of the package crosses a process boundary whole: a multiprocessing pool's worker or
-a task queue's result pickles it, and the other side reads the same class, message and
-attributes. Before, an ApiError could be pickled but not read back, and ``Pool.map`` waited for
-ever for a worker that had raised InsufficientFunds."""
+"""What a call gives back crosses a process boundary whole: a multiprocessing pool's worker or a
+task queue's result pickles it, and the other side reads the same class, values and attributes.
+Before, an ApiError could be pickled but not read back (``Pool.map`` waited for ever for a
+worker that had raised InsufficientFunds), and no result could be pickled at all (their ``raw``
+was a ``types.MappingProxyType``)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -17,6 +18,7 @@ from smsc_soap._core.bulk import BadInput
 from smsc_soap._core.journal import JournalCorrupt, JournalError, JournalLocked, JournalMismatch
 from smsc_soap.errors import SmscError
 from smsc_soap.limits import LimitsUnavailable
+from smsc_soap.callbacks.events import event
 from smsc_soap.sandbox import Sandbox
 
 PASSWORD = "pw-never-pickled-7731"
@@ -115,3 +117,39 @@ def test_a_process_pool_hands_back_the_service_error_its_worker_raised() -> None
     assert (funds.value.code, funds.value.operation) == (3, "send_sms")
     assert auth.value.code == 2 and PASSWORD not in repr(vars(auth.value)) + str(auth.value)
     assert PASSWORD.encode() not in pickle.dumps(auth.value)
+
+
+def results_of_every_kind() -> List[object]:
+    """One result of each kind a call returns, from the sandbox (or, for callbacks, the parser)."""
+    with Sandbox(start_time=1_700_000_000) as sandbox:
+        client = smsc_soap.Client("alex", "123", url=sandbox.url)
+        sent = client.send_sms("79161234567", "Your code is 1234")
+        made: List[object] = [
+            sent, client.send_sms2("79161234567", "Hello", cost=3, err=1), client.get_balance(),
+            client.get_sms_cost("79161234567", "Hi"), client.get_sms_cost2("79161234567", "Hi"),
+            client.get_status("79161234567", sent.id, all=1), client.get_status2("79161234567", sent.id, all=2),
+            *client.send_bulk([("79161234567", "Hi"), ("not a number", "Hi")]),
+            *client.operator("79161234567"),
+            client.mailings.add("promo", "79161234567", "Hello", cost=1),
+        ]
+        sandbox.add_export("march")
+        made += client.exports.get_list()
+    made += [event({"id": "1", "phone": "79161234567", "status": "1", "err": "0"}),
+             event({"phone": "79161234567", "mes": "Hi", "to": "79990000000"}),
+             event({"phone": "79161234567", "waitcall": "1", "ts": "1796540400"}), event({"what": "else"})]
+    return made
+
+
+@pytest.mark.parametrize("result", results_of_every_kind(), ids=lambda r: type(r).__name__)
+def test_each_result_is_read_back_whole(result: object) -> None:
+    back = pickle.loads(pickle.dumps(result))
+    assert type(back) is type(result)
+    if type(result).__name__ == "Failed":  # its error is another object, equal in what it says
+        assert repr(vars(back)["error"]) == repr(vars(result)["error"])
+    else:
+        assert back == result
+    raw, raw_back = getattr(result, "raw", None), getattr(back, "raw", None)
+    if raw is not None:  # the answer's fields as sent, still read-only
+        assert raw_back is not None and dict(raw_back) == dict(raw) and len(raw) > 0
+        with pytest.raises(TypeError):
+            raw_back["id"] = "changed"
