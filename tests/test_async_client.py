@@ -207,3 +207,37 @@ def test_the_cassette_kit_records_and_replays_an_async_conversation(tmp_path: An
         asyncio.run(conversation(url, "another-password"))
     assert "network blocked" in "".join(traceback.format_exception(caught.type, caught.value, caught.tb))
     assert recorded[1].id == "tape-1" and recorded[0].balance == Decimal("48.00")
+
+
+# --- one event loop at a time -----------------------------------------------------------------
+
+
+def test_a_client_used_by_one_asyncio_run_after_another_works_in_each(sb: Sandbox) -> None:
+    """Each asyncio.run closes its loop, and the connections opened on it with it: the next loop
+    gets a pool of its own (before, a bare RuntimeError: Event loop is closed)."""
+    client = AsyncClient("alex", "123", url=sb.url, timeout=5)
+    first = asyncio.run(client.send_sms("79161000001", "one"))
+    second = asyncio.run(client.send_sms("79161000002", "two"))
+    balance = asyncio.run(client.get_balance())
+    assert first.id != second.id and balance.balance == Decimal("100000.00") - 2 * PRICE
+    assert [m.phone for m in sb.messages] == ["79161000001", "79161000002"]
+    asyncio.run(client.aclose())
+
+
+def test_a_client_in_use_on_a_loop_of_another_thread_is_refused_before_sending(sb: Sandbox) -> None:
+    import threading
+
+    client = AsyncClient("alex", "123", url=sb.url, timeout=5)
+    other = asyncio.new_event_loop()
+    runner = threading.Thread(target=other.run_forever, daemon=True)
+    runner.start()
+    try:
+        asyncio.run_coroutine_threadsafe(client.get_balance(), other).result(10)  # the pool is that loop's now
+        with pytest.raises(smsc_soap.errors.UnsupportedOperation, match="one event loop"):
+            asyncio.run(client.send_sms("79161000003", "three"))
+        assert sb.messages == []  # nothing was sent
+        assert asyncio.run_coroutine_threadsafe(client.get_balance(), other).result(10).balance
+    finally:
+        other.call_soon_threadsafe(other.stop)
+        runner.join(10)
+        other.close()

@@ -94,8 +94,9 @@ class AsyncClient(ClientBase):
         self._account = account_key(login, apikey or "")
         self._own_session = session is None
         self._pool_size = concurrency_of(self.limits)
-        self._http = session if session is not None else build_http_client(settings, self._pool_size)
-        self._transport = transport = AsyncSoapTransport(self._http, settings, self._secrets)
+        self._transport = transport = AsyncSoapTransport(
+            session if session is not None else self._new_pool(), settings, self._secrets,
+            renew=self._new_pool if session is None else None)
         #: Each operation's writer and reader (:mod:`smsc_soap._codec`), from the table of zeep's
         #: reading of the WSDL: zeep loads only when a call needs it (:mod:`smsc_soap._zeep`).
         self._codec = codec_at(self.endpoint)
@@ -111,9 +112,10 @@ class AsyncClient(ClientBase):
         """Close pooled connections (not those of a ``session`` you passed). As with
         :meth:`smsc_soap.Client.close`, a later call opens new ones."""
         if self._own_session:
-            closed, self._http = self._http, build_http_client(self._settings, self._pool_size)
-            self._transport.client = self._http
-            await closed.aclose()
+            await self._transport.replace_pool()
+
+    def _new_pool(self) -> "httpx.AsyncClient":
+        return build_http_client(self._settings, self._pool_size)
 
     async def __aenter__(self) -> "AsyncClient":
         return self

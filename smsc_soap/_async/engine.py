@@ -112,6 +112,7 @@ class Engine:
     async def _run(self, attempt: "Attempt[Any, T]", watch: Optional[Watch]) -> T:
         state = self.state(attempt)
         loop = asyncio.get_running_loop()
+        self.transport.bind(loop)
         async with self.gate(state):
             while True:
                 number = state.begin()

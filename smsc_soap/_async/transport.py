@@ -26,7 +26,7 @@ import logging
 import os
 import ssl
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional, Tuple, Type, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Tuple, Type, Union
 
 import httpx
 import lxml.etree
@@ -231,20 +231,48 @@ class AsyncSoapTransport:
     writes and reads only what the codec leaves to it, and never sends: :mod:`smsc_soap._zeep`),
     so a call loads neither zeep nor requests."""
 
-    def __init__(self, client: httpx.AsyncClient, settings: TransportSettings, secrets: Iterable[Secret] = ()) -> None:
+    def __init__(self, client: httpx.AsyncClient, settings: TransportSettings, secrets: Iterable[Secret] = (),
+                 renew: Optional[Callable[[], httpx.AsyncClient]] = None) -> None:
         # The headers of a client passed in are left as they are (the User-Agent goes on each request).
         self.client = client
         self._settings = settings
         self._secrets = tuple(secrets)
+        self._renew = renew  # makes a new pool of ours; None for a client passed in
+        self._loop: Optional[asyncio.AbstractEventLoop] = None  # the loop the pool's connections belong to
+        self._pid = 0  # ... in this process
         warn_if_unverified(settings)
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Keep the pool to ``loop``, the one this call runs on, before anything is sent. httpx's
+        connections belong to the loop they were opened on and fail on another, after the call
+        began (a send then looked lost). A pool whose loop no longer runs (closed at the end of an
+        ``asyncio.run``, or left in the parent of a forked child) is replaced by a new one of ours:
+        nothing of it can be in flight. A loop that runs in another thread is still using it: refused."""
+        if loop is self._loop and self._pid == os.getpid():
+            return
+        owner = self._loop
+        if owner is not None and self._pid == os.getpid() and owner.is_running():
+            raise errors.UnsupportedOperation(
+                "this AsyncClient is in use on another event loop, running in another thread: an AsyncClient "
+                "belongs to one event loop at a time; make one for each loop. Nothing was sent")
+        if owner is not None and self._renew is not None:
+            self.client = self._renew()  # the old one is left to the garbage collector: its loop is gone
+        self._loop, self._pid = loop, os.getpid()
 
     @property
     def transport_settings(self) -> TransportSettings:
         """The client's settings: timeouts, size limit, retry policy (shared with the pages)."""
         return self._settings
 
-    async def aclose(self) -> None:
-        await self.client.aclose()
+    async def replace_pool(self) -> None:
+        """A new pool of ours in place of the current one, which is closed here when its
+        connections belong to this loop (else they went, or go, with their own loop)."""
+        assert self._renew is not None, "only a pool of ours is replaced"
+        old, self.client = self.client, self._renew()
+        mine = self._loop is None or (self._loop is asyncio.get_running_loop() and self._pid == os.getpid())
+        self._loop = None
+        if mine:
+            await old.aclose()
 
     async def post(self, address: str, message: Union[str, bytes], headers: Mapping[str, str]) -> Answer:
         """The one place that posts: never follows a redirect, reads at most the size limit as sent
