@@ -351,3 +351,22 @@ def test_a_sent_outcome_is_the_same_object_its_constructor_makes() -> None:
     assert asdict(fast) == asdict(checked) and [f.name for f in fields(Sent)] == list(vars(fast))
     with pytest.raises(FrozenInstanceError):
         fast.id = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("ordered", [True, False], ids=["ordered", "as-they-finish"])
+def test_an_input_that_breaks_off_first_gets_the_outcomes_of_what_it_gave_then_its_error(
+        sandbox: Sandbox, client: Client, ordered: bool) -> None:
+    """A file that goes away, a generator that raises: the messages read before went to the
+    service, so their outcomes come first, then the input's own error. Before, the error came at
+    once, and 200 of these 250 messages were sent with no outcome given."""
+    def broken_input() -> Iterator[Message]:
+        yield from _messages(250)
+        raise OSError("the input file went away")
+
+    outcomes: List[Any] = []
+    with pytest.raises(OSError, match="the input file went away") as broke:
+        for outcome in client.send_bulk(broken_input(), lines_per_request=100, ordered=ordered):
+            outcomes.append(outcome)
+    assert sorted(o.index for o in outcomes) == list(range(250)) and all(isinstance(o, Sent) for o in outcomes)
+    assert len(sandbox.messages) == 250  # each once
+    assert "the 250 messages read before it" in broke.value.__notes__[-1]

@@ -13,7 +13,7 @@ from typing import (
 
 from .. import spec
 from .._core.bulk import (
-    Chunk, ChunkNamer, Failed, MessageLike, Outcome, Progress, Tally, check_options, chunks, not_sent, read_outcomes,
+    Chunk, ChunkNamer, Failed, InputBroke, MessageLike, Outcome, Progress, Tally, check_options, chunks, not_sent, read_outcomes,
 )
 from ..errors import SmscError
 from .._core.polling import StatusChange, poll_async
@@ -40,7 +40,7 @@ def send_bulk(client: "AsyncBulkSender", messages: Iterable[MessageLike], *, con
                 progress, before_send)
 
 
-async def _run(client: "AsyncBulkSender", source: Iterator[Union[Chunk, Failed]], slots: int, ordered: bool,
+async def _run(client: "AsyncBulkSender", source: Iterator[Union[Chunk, Failed, InputBroke]], slots: int, ordered: bool,
                progress: Optional[Callable[[Progress], None]],
                before_send: Optional[Callable[[Chunk], None]]) -> AsyncIterator[Outcome]:
     window = slots * spec.BULK_WINDOW_PER_SLOT
@@ -76,6 +76,7 @@ async def _run(client: "AsyncBulkSender", source: Iterator[Union[Chunk, Failed]]
                 running.add(task)
                 queue.append(task)
             if not queue:
+                tally.raise_input_error()
                 break
             if ordered:
                 head = queue.popleft()

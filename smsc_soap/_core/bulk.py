@@ -31,6 +31,7 @@ from .. import channels
 from .. import message as sms
 from .. import params, spec
 from .._core.flood import FloodCount, FloodWarning  # noqa: F401 - FloodWarning: importable here
+from .._compat import add_note
 from .._core import calls
 from ..errors import SendOutcomeUnknown, SmscError, ValidationError
 from ..query import (
@@ -39,7 +40,7 @@ from ..query import (
 from ..results import PhoneError, SendResult
 
 __all__ = [
-    "BadInput", "Chunk", "ChunkNamer", "Failed", "FloodWarning", "Message", "MessageLike", "Outcome", "Progress", "Sent",
+    "BadInput", "Chunk", "ChunkNamer", "Failed", "FloodWarning", "InputBroke", "Message", "MessageLike", "Outcome", "Progress", "Sent",
     "Tally", "Unknown", "check_options", "chunks", "not_sent", "read_outcomes",
 ]
 
@@ -270,13 +271,37 @@ class _Chunker:
         )
 
 
+class InputBroke:
+    """The input itself raised while it was read (a file gone, a generator's own error; a bad
+    row is a :class:`BadInput` instead): the last item :func:`chunks` gives. What was read before
+    it is sent as usual, and the error is raised once their outcomes are out (:class:`Tally`)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
 def chunks(messages: Iterable[MessageLike], lines: int, size: int,
-           name: Optional[ChunkNamer] = None) -> Iterator[Union[Chunk, Failed]]:
+           name: Optional[ChunkNamer] = None) -> Iterator[Union[Chunk, Failed, InputBroke]]:
     """Chunks in input order; a message that cannot be written is a Failed at its place. A chunk
     whose messages carry no id of their own gets ``name(indices)``, else a new random id."""
     chunker = _Chunker(lines, size, name)
     flood = FloodCount()  # a FloodWarning before the 51st message to one number is queued (004:284-286)
-    for index, item in enumerate(messages):
+    items = iter(messages)
+    index = -1
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            break
+        except Exception as error:  # noqa: BLE001 - the input's own: handed on after what it gave
+            closed = chunker.flush()
+            if closed is not None:
+                yield closed
+            yield InputBroke(error)
+            return
+        index += 1
         try:
             line = _Line(index, as_message(item))
             flood.warn(line.phones)
@@ -353,6 +378,8 @@ class Tally:
     def __init__(self) -> None:
         self.start = time.monotonic()
         self.queued = self.sent = self.failed = self.unknown = 0
+        #: What the input raised, to be raised once the outcomes of what it gave before are out.
+        self.input_error: Optional[Exception] = None
 
     def count(self, outcome: Outcome) -> None:
         if isinstance(outcome, Sent):
@@ -365,17 +392,29 @@ class Tally:
     def progress(self) -> Progress:
         return Progress(self.queued, self.sent, self.failed, self.unknown, time.monotonic() - self.start)
 
-    def next_chunk(self, source: Iterator[Union[Chunk, Failed]], queue: Deque[Any]) -> Optional[Chunk]:
+    def next_chunk(self, source: Iterator[Union[Chunk, Failed, InputBroke]], queue: Deque[Any]) -> Optional[Chunk]:
         """The next chunk to send from ``source``, counted as queued; a message refused before
-        sending takes its place in ``queue`` (in input order) as its own outcome. None at the end."""
+        sending takes its place in ``queue`` (in input order) as its own outcome. None at the end,
+        and when the input broke off (kept for :meth:`raise_input_error`)."""
         for item in source:
             if isinstance(item, Failed):
                 self.queued += 1
                 queue.append([item])
                 continue
+            if isinstance(item, InputBroke):
+                self.input_error = item.error
+                return None
             self.queued += len(item)
             return item
         return None
+
+    def raise_input_error(self) -> None:
+        """At the end of a run, once every outcome is out: the input's error, if it broke off."""
+        error, self.input_error = self.input_error, None
+        if error is not None:
+            add_note(error, f"send_bulk: the {self.queued} messages read before it were handled as usual (their "
+                            "outcomes came before this error); the input was not read further")
+            raise error
 
     def report(self, outcomes: List[Outcome], progress: Optional[Callable[[Progress], None]]) -> List[Outcome]:
         """``outcomes``, counted, and the progress told."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable, Deque, Iterable, Iterator, List, Opt
 
 from .. import spec
 from .._core.bulk import (
-    Chunk, ChunkNamer, Failed, MessageLike, Outcome, Progress, Tally, check_options, chunks, not_sent, read_outcomes,
+    Chunk, ChunkNamer, Failed, InputBroke, MessageLike, Outcome, Progress, Tally, check_options, chunks, not_sent, read_outcomes,
 )
 from ..errors import SmscError
 from ..results import SendResult
@@ -103,7 +103,7 @@ def send_bulk(client: "BulkSender", messages: Iterable[MessageLike], *, concurre
                 ordered, progress, before_send)
 
 
-def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed]], slots: int, ordered: bool,
+def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed, InputBroke]], slots: int, ordered: bool,
          progress: Optional[Callable[[Progress], None]],
          before_send: Optional[Callable[[Chunk], None]]) -> Iterator[Outcome]:
     tally = Tally()
@@ -125,6 +125,7 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed]], slots: in
                     queue.append((item, future))
                     _let_workers_in()
                 if not queue:
+                    tally.raise_input_error()
                     break
                 if ordered:
                     head = queue.popleft()
