@@ -1,6 +1,7 @@
 """client.send_bulk: list requests, several at once, one outcome per message, flat memory."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import tracemalloc
@@ -370,3 +371,55 @@ def test_an_input_that_breaks_off_first_gets_the_outcomes_of_what_it_gave_then_i
     assert sorted(o.index for o in outcomes) == list(range(250)) and all(isinstance(o, Sent) for o in outcomes)
     assert len(sandbox.messages) == 250  # each once
     assert "the 250 messages read before it" in broke.value.__notes__[-1]
+
+
+def test_a_caller_that_stops_reading_is_told_which_requests_went(
+        sandbox: Sandbox, client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    """A ``break`` after the first outcome: the five requests in flight still reach the service,
+    and the log names each, for reconcile_send, instead of their outcomes going unsaid."""
+    sandbox.latency = 0.2
+    with caplog.at_level(logging.WARNING, logger="smsc_soap"):
+        for outcome in client.send_bulk(_messages(500), lines_per_request=100):
+            assert isinstance(outcome, Sent)
+            break
+    sent_ids = {r.params["id"] for r in sandbox.requests if r.params}
+    (warning,) = [r.getMessage() for r in caplog.records if "stopped before its end" in r.getMessage()]
+    assert len(sent_ids) == 5 and all(request_id in warning for request_id in sent_ids)
+    assert "500 messages in 5 requests" in warning
+
+
+def test_a_caller_that_reads_every_outcome_gets_no_such_warning(
+        sandbox: Sandbox, client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="smsc_soap"):
+        assert len(list(client.send_bulk(_messages(500), lines_per_request=100, ordered=False))) == 500
+    assert not [r for r in caplog.records if "stopped before its end" in r.getMessage()]
+
+
+def test_async_memory_stays_flat_for_200000_messages(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> None:
+    """The async pipeline keeps nothing of a request once its outcomes are given (it kept every
+    started task, each holding its outcomes)."""
+    import asyncio
+
+    from smsc_soap import AsyncClient
+
+    client = AsyncClient("bulk", "pw", url=sandbox.url)
+
+    async def instant(encoded_list: str, **fields: Any) -> SendResult:
+        return SendResult(str(fields["id"]), encoded_list.count("%0A") + 1, Decimal("0"), None, (), {})
+
+    monkeypatch.setattr(client, "send_list", instant)
+
+    async def count_sent() -> int:
+        count = 0
+        async for outcome in client.send_bulk(_messages(200_000), lines_per_request=1000, ordered=False):
+            count += isinstance(outcome, Sent)
+        return count
+
+    tracemalloc.start()
+    try:
+        count = asyncio.run(count_sent())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 200_000
+    assert peak < 24 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"

@@ -5,15 +5,18 @@ polling schedule); only the waiting is asyncio's here.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from typing import (
+    Dict,
     TYPE_CHECKING, Any, AsyncIterator, Callable, Deque, Iterable, Iterator, List, Optional, Set, Tuple, Union,
 )
 
 from .. import spec
 from .._core.bulk import (
     Chunk, ChunkNamer, Failed, InputBroke, MessageLike, Outcome, Progress, Tally, check_options, chunks, not_sent, read_outcomes,
+    unreported,
 )
 from ..errors import SmscError
 from .._core.polling import StatusChange, poll_async
@@ -22,6 +25,8 @@ from ..track import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._protocols import AsyncBulkSender, AsyncStatusSource
+
+log = logging.getLogger("smsc_soap")
 
 __all__ = ["send_bulk", "track"]
 
@@ -49,7 +54,17 @@ async def _run(client: "AsyncBulkSender", source: Iterator[Union[Chunk, Failed, 
     queue: Deque[Pending] = deque()  # in input order
     running: Set["asyncio.Task[List[Outcome]]"] = set()
     started: Set["asyncio.Task[List[Outcome]]"] = set()
+    chunk_of: Dict["asyncio.Task[List[Outcome]]", Chunk] = {}
     exhausted = False
+    # Requests whose outcomes are being given: if the caller stops reading meanwhile, they are
+    # among those it must look up (see unreported).
+    unread: List[Pending] = []
+
+    def forget(entry: Pending) -> None:
+        """Its outcomes were given: the run keeps nothing of it (memory stays flat)."""
+        if not isinstance(entry, list):
+            started.discard(entry)
+            chunk_of.pop(entry, None)
 
     async def send(chunk: Chunk) -> List[Outcome]:
         async with semaphore:
@@ -75,34 +90,46 @@ async def _run(client: "AsyncBulkSender", source: Iterator[Union[Chunk, Failed, 
                 task = asyncio.ensure_future(send(item))
                 running.add(task)
                 queue.append(task)
+                chunk_of[task] = item
             if not queue:
                 tally.raise_input_error()
                 break
             if ordered:
-                head = queue.popleft()
+                unread = [queue.popleft()]
+                head = unread[0]
                 if not isinstance(head, list):
                     head = await head
                     running = {t for t in running if not t.done()}
                 for outcome in tally.report(head, progress):
                     yield outcome
+                forget(unread[0])
+                unread = []
                 continue
             ready = [entry for entry in queue if isinstance(entry, list) or entry.done()]
             if not ready:
                 await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 ready = [entry for entry in queue if isinstance(entry, list) or entry.done()]
             queue = deque(entry for entry in queue if not any(entry is done for done in ready))
-            for entry in ready:
-                if not isinstance(entry, list):
+            for number, entry in enumerate(ready):
+                unread = ready[number:]
+                if isinstance(entry, list):
+                    outcomes = entry
+                else:
                     running.discard(entry)
-                    entry = entry.result()
-                for outcome in tally.report(entry, progress):
+                    outcomes = entry.result()
+                for outcome in tally.report(outcomes, progress):
                     yield outcome
+                forget(entry)
+            unread = []
     finally:
         waiting = [task for task in running if task not in started]
         for task in waiting:
             task.cancel()  # not yet started: never sent; those in flight finish
         if running:
             await asyncio.gather(*running, return_exceptions=True)
+        left = [chunk_of[entry] for entry in unread + list(queue) if not isinstance(entry, list) and entry in started]
+        if left:
+            log.warning("%s", unreported(left))
 
 
 def track(client: "AsyncStatusSource", ids_and_phones: Iterable[Tuple[str, str]], *,

@@ -41,7 +41,7 @@ from ..results import PhoneError, SendResult
 
 __all__ = [
     "BadInput", "Chunk", "ChunkNamer", "Failed", "FloodWarning", "InputBroke", "Message", "MessageLike", "Outcome", "Progress", "Sent",
-    "Tally", "Unknown", "check_options", "chunks", "not_sent", "read_outcomes",
+    "Tally", "Unknown", "check_options", "chunks", "not_sent", "read_outcomes", "unreported",
 ]
 
 #: Lines of ``list`` are joined with the page's "%0A" (004:181): its length, encoded.
@@ -423,6 +423,23 @@ class Tally:
         if progress is not None:
             progress(self.progress())
         return outcomes
+
+
+#: Request ids named in the warning of a send_bulk stopped before its end; the others are counted.
+UNREPORTED_IDS_SHOWN = 10
+
+
+def unreported(left: List[Chunk]) -> str:
+    """The warning for requests that had gone, or were going, to the service when the caller
+    stopped reading send_bulk's outcomes (a ``break``, an error of its own): their outcomes were
+    never given, so it names what to look up before sending those messages again."""
+    ids = [chunk.id for chunk in left]
+    shown = ", ".join(ids[:UNREPORTED_IDS_SHOWN])
+    if len(ids) > UNREPORTED_IDS_SHOWN:
+        shown += f" and {len(ids) - UNREPORTED_IDS_SHOWN} more"
+    return (f"smsc_soap: send_bulk was stopped before its end: {sum(len(chunk) for chunk in left)} messages in "
+            f"{len(left)} requests had gone, or were going, to the service, and their outcomes were not all "
+            f"given. Look them up by id and numbers (client.reconcile_send) before sending them again: {shown}")
 
 
 def check_options(concurrency: Optional[int], lines_per_request: int, bytes_per_request: int) -> int:

@@ -6,6 +6,7 @@ finish). What a chunk is and how its answer is read are shared with the async pi
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Callable, Deque, Iterable, Iterator, List, Opt
 from .. import spec
 from .._core.bulk import (
     Chunk, ChunkNamer, Failed, InputBroke, MessageLike, Outcome, Progress, Tally, check_options, chunks, not_sent, read_outcomes,
+    unreported,
 )
 from ..errors import SmscError
 from ..results import SendResult
@@ -22,6 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .._protocols import BulkSender
 
 __all__ = ["send_bulk"]
+
+log = logging.getLogger("smsc_soap")
 
 
 def _write_list(client: "BulkSender", chunk: Chunk) -> Callable[[], SendResult]:
@@ -111,6 +115,10 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed, InputBroke]
     queue: Deque[Pending] = deque()  # in input order
     running: Set["Future[Union[SendResult, SmscError]]"] = set()
     exhausted = False
+    # Requests whose outcomes are being given: if the caller stops reading meanwhile, they are
+    # among those it must look up (see unreported).
+    reporting: Optional[Pending] = None
+    unread: List[Pending] = []
 
     with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="smsc-bulk") as pool:
         try:
@@ -130,12 +138,13 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed, InputBroke]
                 if ordered:
                     head = queue.popleft()
                     if not isinstance(head, list):
-                        chunk, future = head
+                        chunk, future = reporting = head
                         running.discard(future)
                         answer = future.result()
                         _let_workers_in()  # the worker that answered is sending its next request
                         head = _outcomes(chunk, answer)
                     yield from tally.report(head, progress)
+                    reporting = None
                     continue
                 ready: List[Pending] = [entry for entry in queue if isinstance(entry, list)]
                 if not ready:
@@ -143,12 +152,18 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed, InputBroke]
                     _let_workers_in()
                     ready = [entry for entry in queue if not isinstance(entry, list) and entry[1].done()]
                 queue = deque(entry for entry in queue if not any(entry is done for done in ready))
-                for entry in ready:
+                for number, entry in enumerate(ready):
                     if not isinstance(entry, list):
                         chunk, future = entry
                         running.discard(future)
                         entry = _outcomes(chunk, future.result())
+                    unread = ready[number:]
                     yield from tally.report(entry, progress)
+                unread = []
         finally:
             for future in running:
                 future.cancel()  # not yet started: never sent; those in flight finish
+            left = [entry for entry in ([reporting] if reporting else []) + list(unread) + list(queue)
+                    if not isinstance(entry, list) and not entry[1].cancelled()]
+            if left:
+                log.warning("%s", unreported([chunk for chunk, _ in left]))
