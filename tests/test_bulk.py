@@ -423,3 +423,33 @@ def test_async_memory_stays_flat_for_200000_messages(monkeypatch: pytest.MonkeyP
         tracemalloc.stop()
     assert count == 200_000
     assert peak < 24 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_requests_still_waiting_for_a_slot_when_the_caller_stops_are_never_sent(
+        sandbox: Sandbox, sync_client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    """Another thread's bulk send holds every slot of the client: this run's workers wait. Its
+    caller stops at the first outcome (a message refused before sending); the waiting requests
+    then get their slots, and must not go (before, all three did, after the caller had left)."""
+    client = sync_client
+    held, release = threading.Event(), threading.Event()
+
+    def hold_every_slot() -> None:
+        taken = 0
+        while client.bulk_slots.acquire(blocking=False):
+            taken += 1
+        held.set()
+        release.wait(30)
+        for _ in range(taken):
+            client.bulk_slots.release()
+
+    holder = threading.Thread(target=hold_every_slot)
+    holder.start()
+    held.wait(5)
+    threading.Timer(0.5, release.set).start()  # the slots come free while the run is stopping
+    with caplog.at_level(logging.WARNING, logger="smsc_soap"):
+        for outcome in client.send_bulk([("not a number", "Hi"), *_messages(300)], lines_per_request=100):
+            assert isinstance(outcome, Failed)
+            break
+    holder.join(10)
+    assert sandbox.requests == [] and sandbox.messages == []
+    assert not [r for r in caplog.records if "stopped before its end" in r.getMessage()]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -52,14 +53,17 @@ def _raise(error: SmscError) -> SendResult:
 
 
 def _send_chunk(client: "BulkSender", chunk: Chunk, send: Callable[[], SendResult],
-                before_send: Optional[Callable[[Chunk], None]]) -> Union[SendResult, SmscError]:
+                before_send: Optional[Callable[[Chunk], None]], stopped: threading.Event) -> Answer:
     """The answer to ``chunk``'s one send_sms2 with ``list`` (``send``, written by
     :func:`_written`), or its typed error (read into outcomes by the consuming thread, not here: a
-    worker goes back to the wire sooner). ``before_send`` runs once the request has its slot,
-    right before it leaves: a journal's ``pending`` records only requests that may really have
-    gone, not those still waiting for a slot."""
+    worker goes back to the wire sooner); None, not sent, when the run ``stopped`` while it waited
+    for its slot. ``before_send`` runs once the request has its slot, right before it leaves: a
+    journal's ``pending`` records only requests that may really have gone, not those still waiting
+    for a slot."""
     try:
         with client.bulk_slots:
+            if stopped.is_set():
+                return None
             if before_send is not None:
                 before_send(chunk)
             return send()
@@ -67,8 +71,18 @@ def _send_chunk(client: "BulkSender", chunk: Chunk, send: Callable[[], SendResul
         return error
 
 
-def _outcomes(chunk: Chunk, answer: Union[SendResult, SmscError]) -> List[Outcome]:
+#: What a request came to: its answer, its typed error, or None (never sent: the run had stopped).
+Answer = Union[SendResult, SmscError, None]
+
+
+def _outcomes(chunk: Chunk, answer: Answer) -> List[Outcome]:
+    assert answer is not None, "only a stopped run has requests it did not send, and it reads none"
     return not_sent(chunk, answer) if isinstance(answer, SmscError) else read_outcomes(chunk, answer)
+
+
+def _went(future: "Future[Answer]") -> bool:
+    """Whether a request of a stopped run went (or may have): begun, and not stopped before it left."""
+    return not future.cancelled() and (future.exception() is not None or future.result() is not None)
 
 
 def _let_workers_in() -> None:
@@ -92,7 +106,7 @@ def _with_pauses(messages: Iterable[MessageLike]) -> Iterator[MessageLike]:
         yield message
 
 
-Pending = Union[Tuple[Chunk, "Future[Union[SendResult, SmscError]]"], List[Outcome]]
+Pending = Union[Tuple[Chunk, "Future[Answer]"], List[Outcome]]
 
 
 def send_bulk(client: "BulkSender", messages: Iterable[MessageLike], *, concurrency: Optional[int] = None,
@@ -113,7 +127,8 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed, InputBroke]
     tally = Tally()
     window = slots * spec.BULK_WINDOW_PER_SLOT
     queue: Deque[Pending] = deque()  # in input order
-    running: Set["Future[Union[SendResult, SmscError]]"] = set()
+    running: Set["Future[Answer]"] = set()
+    stopped = threading.Event()  # set when the caller stops reading: a request still waiting for its slot stays
     exhausted = False
     # Requests whose outcomes are being given: if the caller stops reading meanwhile, they are
     # among those it must look up (see unreported).
@@ -128,7 +143,7 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed, InputBroke]
                     if item is None:
                         exhausted = True
                         break
-                    future = pool.submit(_send_chunk, client, item, _written(client, item), before_send)
+                    future = pool.submit(_send_chunk, client, item, _written(client, item), before_send, stopped)
                     running.add(future)
                     queue.append((item, future))
                     _let_workers_in()
@@ -161,9 +176,11 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed, InputBroke]
                     yield from tally.report(entry, progress)
                 unread = []
         finally:
+            stopped.set()
             for future in running:
                 future.cancel()  # not yet started: never sent; those in flight finish
+            wait(running)
             left = [entry for entry in ([reporting] if reporting else []) + list(unread) + list(queue)
-                    if not isinstance(entry, list) and not entry[1].cancelled()]
+                    if not isinstance(entry, list) and _went(entry[1])]
             if left:
                 log.warning("%s", unreported([chunk for chunk, _ in left]))
