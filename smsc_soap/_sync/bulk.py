@@ -128,7 +128,7 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed, InputBroke]
     window = slots * spec.BULK_WINDOW_PER_SLOT
     queue: Deque[Pending] = deque()  # in input order
     running: Set["Future[Answer]"] = set()
-    stopped = threading.Event()  # set when the caller stops reading: a request still waiting for its slot stays
+    stopped = threading.Event()  # the run ended early: a request still waiting for its slot is not sent
     exhausted = False
     # Requests whose outcomes are being given: if the caller stops reading meanwhile, they are
     # among those it must look up (see unreported).
@@ -168,11 +168,11 @@ def _run(client: "BulkSender", source: Iterator[Union[Chunk, Failed, InputBroke]
                     ready = [entry for entry in queue if not isinstance(entry, list) and entry[1].done()]
                 queue = deque(entry for entry in queue if not any(entry is done for done in ready))
                 for number, entry in enumerate(ready):
+                    unread = ready[number:]
                     if not isinstance(entry, list):
                         chunk, future = entry
                         running.discard(future)
                         entry = _outcomes(chunk, future.result())
-                    unread = ready[number:]
                     yield from tally.report(entry, progress)
                 unread = []
         finally:
