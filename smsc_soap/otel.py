@@ -20,6 +20,7 @@ import threading
 from typing import Any, Dict, Iterator, Mapping, Optional
 
 from ._extras import require
+from ._fork import renew_in_children
 
 require("opentelemetry", "smsc_soap.otel")
 from opentelemetry import context, metrics, propagate, trace  # noqa: E402
@@ -81,6 +82,12 @@ class OpenTelemetryHooks(Hooks):
         self._duration = meter.create_histogram("smsc.client.duration", unit=unit, description=text)
         self._spans: Dict[int, Span] = {}
         self._lock = threading.Lock()
+        renew_in_children(self)
+
+    def renew_after_fork(self) -> None:
+        """In a forked child: the lock free, and no span of the parent's calls (they end there)."""
+        self._lock = threading.Lock()
+        self._spans = {}
 
     def request(self, event: Request) -> None:
         base = _base(event)

@@ -4,14 +4,11 @@ answers, and a child never waits for a lock or a slot that a thread of its paren
 from __future__ import annotations
 
 import os
-import pickle
-import select
-import signal
 import threading
-import time
-from typing import Callable, List, Tuple
+from typing import List, Tuple
 
 import pytest
+from support.processes import Child
 from support.servers import Answer, Responder, soap_answer
 
 import smsc_soap
@@ -25,52 +22,6 @@ pytestmark = [
     # may deadlock on a lock a thread held; the client's own locks are what they check.
     pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning"),
 ]
-
-#: A child that has not answered by then is taken as hung (and killed).
-CHILD_SECONDS = 20.0
-
-
-class Child:
-    """``work()`` run in a forked child; :meth:`result` is what it returned (or raised, as
-    text), and fails the test if the child hangs."""
-
-    def __init__(self, work: Callable[[], object]) -> None:
-        self._read, write = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: never back into pytest
-            try:
-                os.close(self._read)
-                try:
-                    payload: Tuple[str, object] = ("returned", work())
-                except BaseException as error:  # noqa: BLE001 - reported to the parent
-                    payload = ("raised", f"{type(error).__name__}: {error}")
-                data = pickle.dumps(payload)
-                while data:
-                    data = data[os.write(write, data):]
-            finally:
-                os._exit(0)
-        os.close(write)
-
-    def result(self) -> object:
-        chunks: List[bytes] = []
-        deadline = time.monotonic() + CHILD_SECONDS
-        try:
-            while True:
-                ready, _, _ = select.select([self._read], [], [], max(0.0, deadline - time.monotonic()))
-                if not ready:
-                    os.kill(self.pid, signal.SIGKILL)
-                    pytest.fail(f"the forked child did not finish within {CHILD_SECONDS:g} s (it hung)")
-                chunk = os.read(self._read, 65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        finally:
-            os.close(self._read)
-            os.waitpid(self.pid, 0)
-        how, value = pickle.loads(b"".join(chunks))
-        assert how == "returned", f"the child raised {value}"
-        return value
-
 
 def sends_with_own_ids(client: smsc_soap.Client, who: str, count: int) -> List[Tuple[str, str]]:
     """(id sent, id answered) of each of ``count`` sends whose answer did not carry its own id."""

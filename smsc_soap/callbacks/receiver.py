@@ -12,6 +12,7 @@ from collections import OrderedDict
 from typing import Any, Callable, NamedTuple, Optional, Tuple, Union
 
 from .. import spec
+from .._fork import renew_in_children
 from ..errors import CallbackFormatError, CallbackSignatureError
 from ..redact import Secret
 from . import events, signature, wire
@@ -57,6 +58,12 @@ class Receiver:
         self._algorithm = signature.check_algorithm(algorithm)
         self._seen: "OrderedDict[Tuple[str, str, str], None]" = OrderedDict()
         self._remember = remember
+        self._lock = threading.Lock()
+        renew_in_children(self)
+
+    def renew_after_fork(self) -> None:
+        """In a forked child (a web server's worker), the lock free: a thread of the parent may
+        have held it. What was seen stays seen."""
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
