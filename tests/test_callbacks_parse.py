@@ -305,24 +305,8 @@ def test_asgi_app_with_a_coroutine_handler() -> None:
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_worker_does_not_wait_for_the_receivers_lock_a_parent_thread_held() -> None:
     """A web server forks its workers from a process that made the receiver (a preloaded app)."""
-    import threading
-
-    from support.processes import Child
+    from support.processes import Child, held_by_another_thread
 
     receiver = Receiver(secret=SECRET)
-    held, done = threading.Event(), threading.Event()
-
-    def hold_the_lock() -> None:
-        with receiver._lock:
-            held.set()
-            done.wait(30)
-
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
-    try:
-        held.wait(5)
-        status = Child(lambda: receiver.answer("POST", "", form(signed_status()), FORM).status).result()
-    finally:
-        done.set()
-        holder.join()
-    assert status == 200
+    with held_by_another_thread(receiver._lock):
+        assert Child(lambda: receiver.answer("POST", "", form(signed_status()), FORM).status).result() == 200

@@ -8,7 +8,7 @@ import threading
 from typing import List, Tuple
 
 import pytest
-from support.processes import Child
+from support.processes import Child, held_by_another_thread
 from support.servers import Answer, Responder, soap_answer
 
 import smsc_soap
@@ -67,26 +67,12 @@ def test_a_child_does_not_wait_for_the_limits_lock_a_parent_thread_held() -> Non
         client = smsc_soap.Client("alex", "123", url=sb.url, timeout=3)
         limits = client.limits
         assert isinstance(limits, InMemoryLimits)
-        held, done = threading.Event(), threading.Event()
-
-        def hold_the_lock() -> None:
-            with limits.lock:
-                held.set()
-                done.wait(30)
-
-        holder = threading.Thread(target=hold_the_lock)
-        holder.start()
-        try:
-            held.wait(5)
-            child = Child(lambda: str(client.send_sms("79161000001", "hi").id))
-            assert child.result()
-        finally:
-            done.set()
-            holder.join()
+        with held_by_another_thread(limits.lock):
+            assert Child(lambda: str(client.send_sms("79161000001", "hi").id)).result()
 
 
 def test_a_child_gets_every_slot_though_parent_threads_held_them() -> None:
-    """Slots of the login (including one kept in doubt) and send_bulk's slots, held by threads
+    """Slots of the login and send_bulk's slots, held by threads
     of the parent at the fork: those threads do not exist in the child, nor do their requests."""
     with Sandbox() as sb:
         limits = InMemoryLimits(concurrency=1)

@@ -283,26 +283,11 @@ def test_a_celery_worker_runs_the_task_in_the_context_it_was_queued_in(telemetry
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_does_not_wait_for_the_hooks_lock_a_parent_thread_held(telemetry: Telemetry,
                                                                               sandbox: Sandbox) -> None:
-    import threading
-
-    from support.processes import Child
+    from support.processes import Child, held_by_another_thread
 
     hooks = telemetry.hooks()
     client = smsc_soap.Client("alex", PSW, url=sandbox.url, hooks=[hooks])
-    held, done = threading.Event(), threading.Event()
-
-    def hold_the_lock() -> None:
-        with hooks._lock:
-            held.set()
-            done.wait(30)
-
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
-    try:
-        held.wait(5)
+    with held_by_another_thread(hooks._lock):
         assert Child(lambda: client.get_balance().balance).result() == Decimal("1000.00")
-    finally:
-        done.set()
-        holder.join()
     assert client.get_balance().balance == Decimal("1000.00")  # the parent's hooks still work
     assert [span.name for span in telemetry.spans()] == ["smsc get_balance"]  # the parent's; the child's stayed there

@@ -2,12 +2,14 @@
 OpenTelemetry hooks' and the callback receiver's own tests)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
 import signal
+import threading
 import time
-from typing import Callable, List, Tuple
+from typing import Callable, ContextManager, Iterator, List, Tuple
 
 import pytest
 
@@ -55,3 +57,24 @@ class Child:
         how, value = pickle.loads(b"".join(chunks))
         assert how == "returned", f"the child raised {value}"
         return value
+
+
+@contextlib.contextmanager
+def held_by_another_thread(lock: ContextManager[object]) -> Iterator[None]:
+    """``lock`` held by another thread of this process for the whole block: a child forked inside
+    it gets a copy that no thread of its own will ever release."""
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with lock:
+            held.set()
+            done.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(5)
+        yield
+    finally:
+        done.set()
+        holder.join()
