@@ -112,3 +112,35 @@ def test_verify_false_warns_also_with_a_session_of_ones_own(caplog: pytest.LogCa
 ])
 def test_plain_http_only_when_an_http_url_is_written_out(kwargs: Dict[str, Any], scheme: str) -> None:
     assert Client("alex", "123", **kwargs).endpoint.split("://")[0] == scheme
+
+
+def test_async_clients_share_one_default_context_that_follows_the_tls_environment(
+        tls_server: TlsServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx's default context (the CA bundle read, ~27 ms) is made once per process, not per
+    AsyncClient or per pool; SSL_CERT_FILE, which httpx reads for it, still decides what is trusted."""
+    import asyncio
+
+    import httpx
+
+    from smsc_soap._async import transport
+
+    made: List[Dict[str, Any]] = []
+    real = httpx.create_ssl_context
+
+    def counted(**options: Any) -> ssl.SSLContext:
+        made.append(options)
+        return real(**options)
+
+    monkeypatch.setattr(httpx, "create_ssl_context", counted)
+    monkeypatch.setattr(transport, "_default_context", None)
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR", "SSLKEYLOGFILE"):
+        monkeypatch.delenv(name, raising=False)
+    clients = [smsc_soap.AsyncClient("alex", "123", url=tls_server.url, timeout=5.0) for _ in range(3)]
+    assert len(made) == 1
+    with pytest.raises(smsc_soap.TLSError):
+        asyncio.run(clients[0].get_balance())  # the test's certificate is trusted by no CA bundle
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_server.cert))
+    trusting = smsc_soap.AsyncClient("alex", "123", url=tls_server.url, timeout=5.0)
+    assert len(made) == 2
+    assert asyncio.run(trusting.get_balance()).balance == Decimal("7.00")

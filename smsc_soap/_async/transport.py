@@ -194,8 +194,22 @@ class _TrackingTransport(httpx.AsyncHTTPTransport):
         return await super().handle_async_request(request)
 
 
+#: What httpx reads from the environment to make its default TLS context (``trust_env``).
+_TLS_ENVIRONMENT = ("SSL_CERT_FILE", "SSL_CERT_DIR", "SSLKEYLOGFILE")
+_default_context: Optional[Tuple[Tuple[Optional[str], ...], ssl.SSLContext]] = None
+
+
 def _ssl_verify(verify: Union[bool, str]) -> Union[bool, ssl.SSLContext]:
-    """httpx's ``verify`` for ours: a CA bundle's path (file or directory) as a context."""
+    """httpx's ``verify`` for ours: a CA bundle's path (file or directory) as a context; for
+    ``True``, httpx's own default context, made once per process and TLS environment. Loading the
+    CA bundle took ~27 ms, which every AsyncClient paid, and every pool it makes for a new loop."""
+    global _default_context
+    if verify is True:
+        environment = tuple(os.environ.get(name) for name in _TLS_ENVIRONMENT)
+        made = _default_context
+        if made is None or made[0] != environment:
+            made = _default_context = (environment, httpx.create_ssl_context(verify=True))
+        return made[1]
     if isinstance(verify, bool):
         return verify
     if os.path.isdir(verify):
