@@ -71,6 +71,15 @@ def test_a_child_does_not_wait_for_the_limits_lock_a_parent_thread_held() -> Non
             assert Child(lambda: str(client.send_sms("79161000001", "hi").id)).result()
 
 
+def test_a_child_does_not_wait_for_the_cookie_jar_lock_a_parent_thread_held() -> None:
+    """requests takes the session's cookie jar lock on every answer it reads."""
+    with Sandbox() as sb:
+        client = smsc_soap.Client("alex", "123", url=sb.url, timeout=3)
+        with held_by_another_thread(client._session.cookies._cookies_lock):  # type: ignore[attr-defined]
+            assert Child(lambda: str(client.get_balance().balance)).result()
+        assert client.get_balance().balance  # the parent's jar, untouched
+
+
 def test_a_child_gets_every_slot_though_parent_threads_held_them() -> None:
     """Slots of the login and send_bulk's slots, held by threads
     of the parent at the fork: those threads do not exist in the child, nor do their requests."""

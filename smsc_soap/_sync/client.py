@@ -87,6 +87,7 @@ class Client(ClientBase):
         self.limits: "Limits" = InMemoryLimits(policy=settings.retry) if limits is None else limits
         self._account = account_key(login, apikey or "")
         self._session = session if session is not None else build_session(settings, concurrency_of(self.limits))
+        self._own_session = session is None
         self._transport = transport = SoapTransport(self._session, settings, self._secrets)
         #: Each operation's writer and reader (:mod:`smsc_soap._codec`), from the table of zeep's
         #: reading of the WSDL: zeep loads only when a call needs it (:mod:`smsc_soap._zeep`).
@@ -102,8 +103,11 @@ class Client(ClientBase):
     def renew_after_fork(self) -> None:
         """In a forked child, send_bulk's slots are all free: the parent's threads that held some
         are not in the child (nor, with its own pools, are the parent's connections: see
-        :mod:`smsc_soap._fork`)."""
+        :mod:`smsc_soap._fork`). A session of ours gets a copy of its cookie jar, whose lock
+        requests takes on every answer (a session passed in is its owner's to make after the fork)."""
         self.bulk_slots = threading.BoundedSemaphore(bulk_concurrency_of(self.limits))
+        if self._own_session:
+            self._session.cookies = self._session.cookies.copy()  # iterating the old jar takes no lock
 
     def close(self) -> None:
         """Close pooled connections."""
