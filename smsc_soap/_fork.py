@@ -13,10 +13,11 @@ call.
 from __future__ import annotations
 
 import os
+import threading
 import weakref
-from typing import Protocol
+from typing import Any, Dict, Protocol
 
-__all__ = ["Renewable", "renew_in_children"]
+__all__ = ["Renewable", "renew_in_children", "renew_module_lock"]
 
 
 class Renewable(Protocol):
@@ -32,6 +33,13 @@ _REGISTERED: "weakref.WeakSet[Renewable]" = weakref.WeakSet()  # not kept alive 
 def renew_in_children(obj: Renewable) -> None:
     """Have ``obj.renew_after_fork()`` called in every child this process forks from now on."""
     _REGISTERED.add(obj)
+
+
+def renew_module_lock(namespace: Dict[str, Any], name: str) -> None:
+    """Have the lock ``namespace[name]`` (a module's ``globals()``) made anew in every child this
+    process forks: a thread of the parent may have held it at the fork."""
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=lambda: namespace.__setitem__(name, threading.Lock()))
 
 
 def _renew_all() -> None:

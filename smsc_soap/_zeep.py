@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import io
-import os
 import threading
 from typing import Any, Dict, Mapping, Optional, Tuple
 
@@ -26,6 +25,7 @@ from zeep.wsdl.utils import etree_to_string
 
 from . import _core, errors
 from ._core.exceptions import ExceptionRule, soap_fault
+from ._fork import renew_module_lock
 from ._wsdl import wsdl_for
 
 #: zeep reads leniently (``strict=False``) because the service's answers stray from its WSDL;
@@ -66,16 +66,8 @@ def wsdl_document(endpoint: str) -> Document:
 
 
 _LOCK = threading.Lock()
+renew_module_lock(globals(), "_LOCK")
 _CLIENTS: Dict[str, Any] = {}
-
-
-def _renew_lock() -> None:
-    global _LOCK
-    _LOCK = threading.Lock()  # a forked child's: the parent's may have been held by a thread of its
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_renew_lock)
 
 
 def client_for(endpoint: str) -> Any:

@@ -233,7 +233,6 @@ def _required(value: Optional[T], name: str) -> T:
     return value
 
 
-
 class PhoneError(NamedTuple):
     """One entry of send_sms2's ``errors`` list (``err=1``): a phone and its status code."""
 

@@ -115,3 +115,16 @@ def test_a_child_gets_every_slot_though_parent_threads_held_them() -> None:
             done.set()
             holder.join()
         assert client.send_sms("79161000004", "hi").id  # and the parent's slots came back as they were
+
+
+def test_a_child_does_not_wait_for_the_module_locks_parent_threads_held() -> None:
+    """The transport's lock on which exchange owns a connection (taken by every request), and the
+    lock under which zeep's client is made once per endpoint."""
+    from smsc_soap import _zeep
+    from smsc_soap._sync import transport
+
+    with Sandbox() as sb:
+        client = smsc_soap.Client("alex", "123", url=sb.url, timeout=3)
+        with held_by_another_thread(transport._OWNER_LOCK), held_by_another_thread(_zeep._LOCK):
+            assert Child(lambda: (str(client.get_balance().balance),
+                                  _zeep.client_for(client.endpoint) is not None)).result() == ("100.00", True)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import socket
 import threading
 import time
@@ -43,7 +42,7 @@ from .._core.calls import Call
 from .._core.decoding import ACCEPT_ENCODING, decode_body
 from .._soap import xml_text
 from .watchdog import WATCHDOG
-from .._fork import renew_in_children
+from .._fork import renew_in_children, renew_module_lock
 from ..redact import Secret, redact
 
 __all__ = [
@@ -79,15 +78,7 @@ def build_session(settings: TransportSettings, pool_size: int = POOL_SIZE) -> re
 
 _LOCAL = threading.local()
 _OWNER_LOCK = threading.Lock()  # guards which exchange owns a connection, against the watchdog
-
-
-def _renew_owner_lock() -> None:
-    global _OWNER_LOCK
-    _OWNER_LOCK = threading.Lock()  # a forked child's: the parent's may have been held by a thread of its
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_renew_owner_lock)
+renew_module_lock(globals(), "_OWNER_LOCK")
 
 
 class Exchange:

@@ -50,7 +50,6 @@ def _ts(raw: Raw) -> Optional[datetime]:
     return _read("ts", raw.get("ts"), lambda v: read_timestamp(v, "ts"))
 
 
-
 @dataclass(frozen=True)
 class StatusEvent:
     """A message's status changed (``id``, ``phone``, ``status`` and what else came)."""
