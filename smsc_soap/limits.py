@@ -23,8 +23,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
-import queue
 import secrets
 import threading
 import time
@@ -32,14 +30,13 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional,
 
 from . import spec
 from ._fork import renew_in_children
+from ._runner import Runner
 from ._core.backoff import (
     IP_SCOPE, BackOffWindows, Scope, announce_backoff, backoff_window, local_refusal,
 )
 from .errors import ApiError, SmscError
 
 if TYPE_CHECKING:  # pragma: no cover
-    import concurrent.futures
-
     from ._core.retry import RetryPolicy
 
 __all__ = ["InMemoryLimits", "Lease", "Limits", "LimitsUnavailable", "RedisLimits", "account_key", "concurrency_of"]
@@ -188,51 +185,6 @@ class InMemoryLimits:
 
 
 # --- asking a store that does I/O, for no longer than a call may wait ---------------------------
-
-
-class Runner:
-    """A few daemon threads that ask a store doing I/O (Redis) on behalf of calls that may wait
-    only so long: a frozen store holds one of these threads, never the call, and never the
-    process at exit (daemon threads). Tasks queue when every thread is busy."""
-
-    def __init__(self, threads: int, name: str) -> None:
-        self._most = threads
-        self._name = name
-        self._reset()
-        if hasattr(os, "register_at_fork"):  # threads do not survive a fork
-            os.register_at_fork(after_in_child=self._reset)
-
-    def _reset(self) -> None:
-        self._tasks: "queue.SimpleQueue[Tuple[concurrent.futures.Future[Any], Callable[..., Any], Tuple[Any, ...]]]" = (
-            queue.SimpleQueue())
-        self._lock = threading.Lock()
-        self._threads = 0
-        self._idle = 0
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> "concurrent.futures.Future[Any]":
-        import concurrent.futures  # here: only a store doing I/O asks, and it costs ~0.8 ms at start-up
-
-        future: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
-        with self._lock:
-            self._tasks.put((future, fn, args))
-            if self._idle == 0 and self._threads < self._most:
-                self._threads += 1
-                threading.Thread(target=self._work, name=self._name, daemon=True).start()
-        return future
-
-    def _work(self) -> None:
-        while True:
-            with self._lock:
-                self._idle += 1
-            future, fn, args = self._tasks.get()
-            with self._lock:
-                self._idle -= 1
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(fn(*args))
-                except BaseException as error:  # noqa: BLE001 - handed to the caller
-                    future.set_exception(error)
-            del future, fn, args
 
 
 #: ASSUMPTION (a choice): threads that ask shared stores, for every client of the process; more
