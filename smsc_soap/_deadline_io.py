@@ -1,8 +1,9 @@
 """Socket I/O bounded by one deadline for a whole exchange, however the bytes trickle.
 
 A socket timeout alone restarts with every byte: a peer sending one a second would hold a
-thread for ever. The servers and senders we run (``smsc-soap listen`` and its forwarder, the
-sandbox's callbacks) read and write through these instead.
+thread for ever, and a stalled resolver holds a connection attempt for its own time, not ours.
+The servers and senders we run (``smsc-soap listen`` and its forwarder, the sandbox's
+callbacks) resolve, connect, read and write through these instead.
 """
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import http.client
 import io
 import socket
 import time
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Tuple
+
+from ._resolve import addresses
 
 __all__ = ["DeadlineReader", "DeadlineSocket", "request_within"]
 
@@ -66,14 +69,34 @@ class DeadlineSocket:
         return getattr(self._sock, name)
 
 
+def _connector(deadline: float) -> Callable[..., socket.socket]:
+    """http.client's ``_create_connection``: the name resolved, and each of its addresses tried
+    in turn, within ``deadline``."""
+    def create_connection(address: Tuple[str, int], timeout: Any = None,
+                          source_address: Optional[Tuple[str, int]] = None) -> socket.socket:
+        host, port = address
+        failed: Optional[OSError] = None
+        for numeric in addresses(host, port, socket.AF_UNSPEC, _left(deadline)):
+            try:
+                return socket.create_connection((numeric, port), _left(deadline), source_address)
+            except OSError as error:  # the next address, as socket.create_connection would
+                failed = error
+        raise failed or socket.timeout(f"{host}: no address to connect to")
+    return create_connection
+
+
 def request_within(connection: http.client.HTTPConnection, seconds: float, method: str, target: str,
-                   body: Optional[bytes], headers: Mapping[str, str], limit: int) -> http.client.HTTPResponse:
-    """``method target`` on ``connection``, the answer's head and at most ``limit`` bytes of its
-    body all within ``seconds``, or ``socket.timeout``. The body read is dropped: the status and
-    headers are what a forward or a callback attempt needs."""
+                   body: Optional[bytes], headers: Mapping[str, str], limit: int,
+                   connected: Callable[[socket.socket], None] = lambda sock: None) -> http.client.HTTPResponse:
+    """``method target`` on ``connection``, from resolving its host to the answer's head and at
+    most ``limit`` bytes of its body, all within ``seconds``, or ``socket.timeout``. ``connected``
+    is handed the socket once connected. The body read is dropped: the status and headers are
+    what a forward or a callback attempt needs."""
     deadline = time.monotonic() + seconds
     if connection.sock is None:
+        connection._create_connection = _connector(deadline)  # type: ignore[attr-defined]
         connection.connect()
+    connected(connection.sock)
     connection.sock = DeadlineSocket(connection.sock, deadline)
     connection.request(method, target, body, dict(headers))
     response = connection.getresponse()

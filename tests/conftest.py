@@ -5,6 +5,7 @@ from typing import Any, Iterator
 
 import pytest
 from support.clients import CLIENTS
+from support.resolver import Resolver
 from support.servers import Responder
 
 
@@ -14,6 +15,17 @@ def responder() -> Iterator[Responder]:
     control: an exact answer body, an undocumented code, the bytes a client sends."""
     with Responder() as server:
         yield server
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Resolver]:
+    """``socket.getaddrinfo`` with the test's own names (:class:`support.resolver.Resolver`):
+    one that stalls, one refused, and any the test maps to loopback addresses."""
+    stub = Resolver(monkeypatch)
+    try:
+        yield stub
+    finally:
+        stub.release()
 
 
 @pytest.fixture(params=sorted(CLIENTS))

@@ -1,5 +1,6 @@
-"""The senders we run end within their time however slowly the other side answers: the
-listener's forwarder and the sandbox's callback attempts (smsc_soap._deadline_io). A socket
+"""The senders we run end within their time however slowly the other side (or the name
+resolver) answers: the listener's forwarder and the sandbox's callback attempts
+(smsc_soap._deadline_io). A socket
 timeout alone restarts with every byte, so a handler trickling a byte every 0.1 s held them
 for as long as it liked."""
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from support.resolver import STALLED, Resolver
 from support.servers import Responder, Trickler
 
 from smsc_soap.cli.listen import Forwarder
@@ -37,6 +39,32 @@ def test_a_sandbox_callback_attempt_to_a_trickling_handler_ends_within_its_time(
             target.post(b"id=1", "application/x-www-form-urlencoded")
         took = time.monotonic() - started
     assert GIVEN * 0.9 <= took < GIVEN + MARGIN
+
+
+def test_a_forward_to_a_name_that_never_resolves_ends_within_its_timeout(resolver: Resolver) -> None:
+    started = time.monotonic()
+    outcome = Forwarder(f"http://{STALLED}:9/cb", timeout=GIVEN).forward("POST", "", b"id=1", "text/plain")
+    took = time.monotonic() - started
+    assert outcome.startswith("failed: ") and STALLED in resolver.asked
+    assert took < GIVEN + MARGIN
+
+
+def test_a_sandbox_callback_attempt_to_a_name_that_never_resolves_ends_within_its_time(
+        resolver: Resolver, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(assumptions, "CALLBACK_ATTEMPT_SECONDS", GIVEN)
+    target = callbacks.Target(f"http://{STALLED}:9/cb")
+    started = time.monotonic()
+    with pytest.raises(OSError):
+        target.post(b"id=1", "application/x-www-form-urlencoded")
+    assert time.monotonic() - started < GIVEN + MARGIN
+
+
+def test_a_forward_tries_each_address_of_the_handlers_name(responder: Responder, resolver: Resolver) -> None:
+    resolver.resolve("two.test", "127.0.0.2", "127.0.0.1")  # nothing listens on the first
+    url = responder.url.replace("//127.0.0.1:", "//two.test:", 1)
+    responder.answer(b"OK", content_type="text/plain")
+    assert Forwarder(url, timeout=GIVEN).forward("POST", "", b"id=1", "text/plain") == "HTTP 200"
+    assert responder.requests[-1].body == b"id=1"
 
 
 def test_a_handler_that_answers_is_forwarded_to_as_before(responder: Responder) -> None:

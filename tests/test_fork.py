@@ -9,9 +9,11 @@ from typing import List, Tuple
 
 import pytest
 from support.processes import Child, held_by_another_thread
+from support.resolver import STALLED, Resolver
 from support.servers import Answer, Responder, soap_answer
 
 import smsc_soap
+from smsc_soap._resolve import RESOLVING_THREADS
 from smsc_soap.bulk import Sent
 from smsc_soap.limits import InMemoryLimits
 from smsc_soap.sandbox import Sandbox
@@ -128,3 +130,17 @@ def test_a_child_does_not_wait_for_the_module_locks_parent_threads_held() -> Non
         with held_by_another_thread(transport._OWNER_LOCK), held_by_another_thread(_zeep._LOCK):
             assert Child(lambda: (str(client.get_balance().balance),
                                   _zeep.client_for(client.endpoint) is not None)).result() == ("100.00", True)
+
+
+def test_a_child_resolves_names_though_parent_threads_were_stuck_resolving(resolver: Resolver) -> None:
+    """Every resolving thread of the parent was waiting for a stalled name at the fork; none of
+    them exists in the child, which resolves with threads of its own."""
+    with Sandbox() as sb:
+        stalled = smsc_soap.Client("alex", "123", url=sb.url.replace("//127.0.0.1:", f"//{STALLED}:"), timeout=0.5)
+        for _ in range(RESOLVING_THREADS):
+            with pytest.raises(smsc_soap.TimeoutError):
+                stalled.get_balance()  # each leaves a resolving thread waiting
+        assert len([t for t in threading.enumerate() if t.name == "smsc-soap-resolve"]) == RESOLVING_THREADS
+        resolver.resolve("sandbox.test", "127.0.0.1")
+        client = smsc_soap.Client("alex", "123", url=sb.url.replace("//127.0.0.1:", "//sandbox.test:"), timeout=3)
+        assert Child(lambda: str(client.get_balance().balance)).result()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
 from decimal import Decimal
 from typing import Any, Callable, Dict, Iterator, List
@@ -19,8 +20,10 @@ import urllib3.util.connection
 
 import smsc_soap
 from smsc_soap import Client, RetryPolicy
+from smsc_soap._resolve import RESOLVING_THREADS
 from smsc_soap.sandbox import Account, Sandbox
 from smsc_soap.transport import DEFAULT_TIMEOUT, IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
+from support.resolver import REFUSED, STALLED, Resolver
 from support.servers import CLOSINGS, ENVELOPE, RESPONSE_ELEMENTS, Responder, Trickler
 
 PHONE = "79999999999"
@@ -144,6 +147,68 @@ def test_a_server_that_never_accepts_the_connection_cannot_stretch_a_call(operat
                 sock.close()
     assert elapsed < 1.0 + 1, f"{elapsed:.2f} s"
     assert not isinstance(caught.value, smsc_soap.SendOutcomeUnknown)  # nothing was sent
+
+
+def named(url: str, name: str) -> str:
+    """``url`` (the sandbox's, on 127.0.0.1) with the host ``name`` instead."""
+    return url.replace("//127.0.0.1:", f"//{name}:", 1)
+
+
+@pytest.mark.parametrize("operation", ["get_balance", "send_sms", "operator"])
+def test_a_name_that_never_resolves_cannot_stretch_a_call(sb: Sandbox, resolver: Resolver, operation: str,
+                                                           any_client: Any) -> None:
+    """A stalled resolver holds no call past its timeout: no socket exists while a name resolves,
+    so nothing else could cut the wait (it lasted the resolver's own 30 s here)."""
+    client = any_client("alex", "123", url=named(sb.url, STALLED), timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(smsc_soap.TimeoutError) as caught:
+        ANY_CALLS[operation](client)
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.0 + 1, f"{operation} took {elapsed:.2f} s"
+    assert not isinstance(caught.value, smsc_soap.SendOutcomeUnknown)  # it never left
+    assert STALLED in resolver.asked and sb.requests == []
+
+
+def test_stalled_names_hold_only_a_few_resolving_threads(sb: Sandbox, resolver: Resolver) -> None:
+    """However many calls wait for a stalled resolver, a few threads resolve for all of them;
+    each call still ends within its own time."""
+    outcomes: List[float] = []
+
+    def call() -> None:
+        client = Client("alex", "123", url=named(sb.url, STALLED), timeout=0.5)
+        started = time.monotonic()
+        try:
+            client.get_balance()
+        except smsc_soap.TimeoutError:
+            outcomes.append(time.monotonic() - started)
+    callers = [threading.Thread(target=call) for _ in range(3 * RESOLVING_THREADS)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    resolving = [thread for thread in threading.enumerate() if thread.name == "smsc-soap-resolve"]
+    assert len(outcomes) == len(callers) and max(outcomes) < 0.5 + 1
+    assert 1 <= len(resolving) <= RESOLVING_THREADS
+
+
+def test_each_address_of_a_name_is_tried_in_turn(sb: Sandbox, resolver: Resolver, any_client: Any) -> None:
+    """The first address refuses the connection (nothing listens on 127.0.0.2); the call goes to
+    the next, as a browser's or socket.create_connection's would."""
+    resolver.resolve("two.test", "127.0.0.2", "127.0.0.1")
+    client = any_client("alex", "123", url=named(sb.url, "two.test"), timeout=2.0)
+    assert client.get_balance().balance == Decimal("1000.00")
+    assert resolver.asked.count("two.test") >= 1 and len(sb.requests) == 1
+
+
+@pytest.mark.parametrize("operation", ["get_balance", "send_sms"])
+def test_a_name_the_resolver_refuses_is_a_connection_error_naming_it(
+        sb: Sandbox, resolver: Resolver, fake: FakeTime, operation: str, any_client: Any) -> None:
+    client = any_client("alex", "123", url=named(sb.url, REFUSED), timeout=2.0,
+                        retry=RetryPolicy(sleep=fake.sleep, clock=fake.clock))
+    with pytest.raises(smsc_soap.ConnectionError) as caught:
+        CALLS[operation](client)
+    assert not isinstance(caught.value, smsc_soap.SendOutcomeUnknown)
+    assert REFUSED in str(caught.value) and sb.requests == []
 
 
 @pytest.mark.parametrize("where", ["headers", "body"])

@@ -158,7 +158,7 @@ class Engine:
                 self._lost(state.call, cancelled)
             raise cancelled
         if error is None and not arrived:  # the deadline cancelled the attempt
-            error = state.timed_out()
+            error = state.timed_out(sent=exchange.sent)
         if error is not None:
             state.failed(error, sent=exchange.sent, responded=exchange.responded)
             return False, error, exchange.sent

@@ -50,10 +50,11 @@ class CallState:
         self.number += 1
         return self.number
 
-    def timed_out(self) -> errors.TimeoutError:
-        """The error of a call whose deadline passed before an answer was whole."""
-        return errors.TimeoutError(f"{self.call.operation} at {self.where}: no complete answer within the call's "
-                                   f"{self.budget:g} s")
+    def timed_out(self, *, sent: bool = True) -> errors.TimeoutError:
+        """The error of a call whose deadline passed before an answer was whole (``sent``: after
+        a byte of the request may have left; else before it had a connection, a name resolving)."""
+        what = "no complete answer" if sent else "the request never left: no connection ready"
+        return errors.TimeoutError(f"{self.call.operation} at {self.where}: {what} within the call's {self.budget:g} s")
 
     def error_for(self, exc: BaseException, rules: Sequence[ExceptionRule], secrets: Iterable[Secret], *,
                   answered: bool, sent: bool = True) -> BaseException:

@@ -127,7 +127,7 @@ class Engine:
             try:
                 answer = attempt.send(exchange)
             except Exception as exc:  # noqa: BLE001 - every exception becomes ours
-                error = state.timed_out() if exchange.expired and not exchange.answered else state.error_for(
+                error = state.timed_out(sent=exchange.sent) if exchange.expired and not exchange.answered else state.error_for(
                     exc, attempt.rules, self._secrets, answered=exchange.answered, sent=exchange.sent)
         if error is not None:
             state.failed(error, sent=exchange.sent, responded=exchange.responded)
@@ -171,7 +171,7 @@ class Engine:
         try:
             return True, attempt.read(attempt.send(exchange)), True
         except Exception as exc:  # noqa: BLE001 - every exception becomes ours
-            error = state.timed_out() if exchange.expired and not exchange.answered else state.error_for(
+            error = state.timed_out(sent=exchange.sent) if exchange.expired and not exchange.answered else state.error_for(
                 exc, attempt.rules, self._secrets, answered=exchange.answered, sent=exchange.sent)
         state.failed(error, sent=exchange.sent, responded=exchange.responded)
         return False, error, exchange.sent

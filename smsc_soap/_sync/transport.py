@@ -11,7 +11,8 @@ the SOAP layer's rows, :func:`smsc_soap._soap.soap_exceptions`).
 Each HTTP exchange runs as an :class:`Exchange` with a deadline: connection attempts are cut to
 the time left, and the process's one watchdog thread (:mod:`smsc_soap._sync.watchdog`) shuts the
 connection's socket when the deadline passes, so a server that trickles bytes cannot hold a call
-longer than its timeout (requests' own read timeout is per socket read). The exchange also
+longer than its timeout (requests' own read timeout is per socket read); a host's name resolves
+within the exchange's time too (:mod:`smsc_soap._resolve`). The exchange also
 records whether a byte of the request reached a socket, which is what tells "provably never
 reached the server" apart from "may have reached it".
 """
@@ -26,6 +27,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 import requests
 import urllib3
+from urllib3.util.connection import allowed_gai_family
 from requests.adapters import HTTPAdapter
 from requests.utils import get_netrc_auth
 
@@ -43,6 +45,7 @@ from .._core.decoding import ACCEPT_ENCODING, decode_body
 from .._soap import xml_text
 from .watchdog import WATCHDOG
 from .._fork import renew_in_children, renew_module_lock
+from .._resolve import addresses, is_address
 from ..redact import Secret, redact
 
 __all__ = [
@@ -172,6 +175,9 @@ class _WatchedConnection:
     sock: Any
     timeout: Any
     auto_open: int
+    host: str
+    port: int
+    _dns_host: str  # urllib3's: the name (or address) a connection is made to
 
     def connect(self) -> None:
         exchange = current_exchange()
@@ -185,6 +191,38 @@ class _WatchedConnection:
                 self.timeout = remaining
         super().connect()  # type: ignore[misc]
         self._smsc_sock = self.sock  # for Exchange.expire, once http.client let go of it
+
+    def _new_conn(self) -> Any:
+        """urllib3's own connection, to each of the host's addresses in turn, with the name resolved
+        within the exchange's time: urllib3 asks the resolver with no bound at all, and the
+        watchdog has no socket to cut while a name resolves."""
+        exchange, name = current_exchange(), self._dns_host
+        if exchange is None or is_address(name):
+            return super()._new_conn()  # type: ignore[misc]
+        try:
+            numeric = addresses(name, self.port, allowed_gai_family(), exchange.remaining())
+        except socket.timeout:
+            raise errors.TimeoutError(f"{self.host}:{self.port}: the name did not resolve within the call's "
+                                      "time; nothing was sent") from None
+        except socket.gaierror as error:
+            raise _unresolved(self, error) from error
+        failed: Optional[Exception] = None
+        for address in numeric:
+            remaining = exchange.remaining()
+            if remaining <= 0:
+                break
+            if not isinstance(self.timeout, (int, float)) or self.timeout > remaining:
+                self.timeout = remaining
+            self._dns_host = address  # what urllib3 connects to; the host name stays for TLS
+            try:
+                return super()._new_conn()  # type: ignore[misc]
+            except (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.NewConnectionError) as error:
+                failed = error  # the next address, as socket.create_connection would
+            finally:
+                self._dns_host = name
+        if failed is not None:
+            raise failed
+        raise errors.TimeoutError(f"{self.host}:{self.port}: the call's time ran out before a connection was made")
 
     #: The body of the request being written, while its head is (urllib3 2 sends it after
     #: ``endheaders()``, urllib3 1.26 passes it to ``endheaders``).
@@ -238,6 +276,15 @@ class _WatchedConnection:
                 self.connect()
             exchange.sent = True  # from here on the server may have the request
         super().send(data)  # type: ignore[misc]
+
+
+def _unresolved(connection: Any, error: socket.gaierror) -> Exception:
+    """The error urllib3 itself raises for a name the resolver refused (its type differs by
+    version), so that a refused name reads as it always did."""
+    name_error = getattr(urllib3.exceptions, "NameResolutionError", None)  # urllib3 2
+    if name_error is not None:
+        return cast(Exception, name_error(connection.host, connection, error))
+    return urllib3.exceptions.NewConnectionError(connection, f"Failed to establish a new connection: {error}")
 
 
 class _DeadlineRetry(urllib3.Retry):

@@ -118,12 +118,9 @@ class Target:
         ``connected`` is handed the socket once it is connected: shutting it ends the attempt."""
         cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
         connection = cls(self.host, self.port, timeout=A.CALLBACK_ATTEMPT_SECONDS)
-        try:
-            connection.connect()
-            connected(connection.sock)
-            # the whole attempt within its time, however slowly the handler answers
+        try:  # the whole attempt within its time, however slowly the resolver or the handler answers
             return request_within(connection, A.CALLBACK_ATTEMPT_SECONDS, "POST", self.path, body,
-                                  {"Content-Type": content_type}, spec.CALLBACK_MAX_BODY_BYTES).status
+                                  {"Content-Type": content_type}, spec.CALLBACK_MAX_BODY_BYTES, connected).status
         finally:
             connection.close()
 
