@@ -5,14 +5,18 @@ The server is a loopback HTTPS responder with a self-signed certificate made for
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
+import socket
 import ssl
 import subprocess
+import threading
+import time
 import warnings
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, NamedTuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Tuple
 
 import pytest
 import requests
@@ -144,3 +148,76 @@ def test_async_clients_share_one_default_context_that_follows_the_tls_environmen
     trusting = smsc_soap.AsyncClient("alex", "123", url=tls_server.url, timeout=5.0)
     assert len(made) == 2
     assert asyncio.run(trusting.get_balance()).balance == Decimal("7.00")
+
+
+class TricklingRelay:
+    """A loopback relay in front of ``upstream``: what the client sends goes on at once, what the
+    server sends comes back a byte every 0.05 s, so the TLS handshake alone (a certificate of
+    ~1 KB) would last about a minute."""
+
+    def __init__(self, upstream: Tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.stopping = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
+
+    def _accept(self) -> None:
+        self.listener.settimeout(0.1)
+        while not self.stopping.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                continue
+            server = socket.create_connection(self.upstream, timeout=5)
+            for pump in (self._forward, self._trickle):
+                thread = threading.Thread(target=pump, args=(client, server), daemon=True)
+                thread.start()
+                self.threads.append(thread)
+
+    def _forward(self, client: socket.socket, server: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while not self.stopping.is_set():
+                data = client.recv(65536)
+                if not data:
+                    break
+                server.sendall(data)
+
+    def _trickle(self, client: socket.socket, server: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while not self.stopping.is_set():
+                byte = server.recv(1)
+                if not byte or self.stopping.wait(0.05):
+                    break
+                client.sendall(byte)
+        for sock in (client, server):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def close(self) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(5)
+        self.listener.close()
+
+
+@pytest.mark.parametrize("operation", ["get_balance", "send_sms"])
+def test_a_tls_handshake_that_trickles_cannot_hold_a_call_past_its_timeout(
+        tls_server: TlsServer, operation: str, any_client: Any) -> None:
+    """The watchdog cuts the connection's socket during the handshake too (requests' timeout is
+    per read, and each read gets a byte)."""
+    host, port = tls_server.url.split("//", 1)[1].split("/", 1)[0].split(":")
+    relay = TricklingRelay((host, int(port)))
+    try:
+        client = any_client("alex", "123", url=tls_server.url.replace(f":{port}/", f":{relay.port}/"), timeout=1.0,
+                            verify=str(tls_server.cert))
+        started = time.monotonic()
+        with pytest.raises(smsc_soap.TimeoutError) as caught:
+            client.send_sms("79991234567", "Hi") if operation == "send_sms" else client.get_balance()
+        elapsed = time.monotonic() - started
+    finally:
+        relay.close()
+    assert elapsed < 1.0 + 1, f"{operation} took {elapsed:.2f} s"
+    assert not isinstance(caught.value, smsc_soap.SendOutcomeUnknown)  # no byte of the request left
