@@ -3,19 +3,21 @@
 ``socket.getaddrinfo`` takes no timeout: a stalled resolver holds the thread that asked for the
 resolver's own time (commonly 5 s per try and per name server), not the call's. Every deadline
 we keep cuts sockets, and no socket exists while a name resolves, so the sync client, the
-listener's forwarder and the sandbox's callbacks resolve here instead: in a helper thread,
-waited for only as long as the call has left. (The AsyncClient's httpx resolves in a worker
-thread of its own, which its deadline already bounds.)
+listener's forwarder, the sandbox's callbacks and the AsyncClient resolve here instead: in a
+helper thread, waited for only as long as the call has left.
 """
 from __future__ import annotations
 
 import ipaddress
 import socket
-from typing import List
+from typing import TYPE_CHECKING, List
 
 from ._runner import Runner
 
-__all__ = ["RESOLVING_THREADS", "addresses", "is_address"]
+if TYPE_CHECKING:  # pragma: no cover
+    import concurrent.futures
+
+__all__ = ["RESOLVING_THREADS", "addresses", "is_address", "lookup", "numeric"]
 
 #: ASSUMPTION (a choice): threads that resolve names for every call of the process. A connection
 #: is made once and then pooled, so few resolve at once; while a resolver is stalled, further
@@ -34,22 +36,36 @@ def is_address(host: str) -> bool:
     return True
 
 
+def lookup(host: str, port: int, family: int) -> "concurrent.futures.Future[List[str]]":
+    """The numeric addresses of ``host`` (:func:`numeric`), resolved by one of the resolving
+    threads: a future the caller waits for only as long as it has (a stalled resolver holds the
+    thread, never the caller). An async caller awaits it through :func:`asyncio.wrap_future`:
+    unlike the event loop's default executor, which anyio resolves in, these threads are not
+    waited for when ``asyncio.run`` ends."""
+    return _RESOLVES.submit(numeric, host, port, family)
+
+
+def numeric(host: str, port: int, family: int) -> List[str]:
+    """``host``'s addresses for a stream connection, in the resolver's order and each once; a
+    resolver's refusal is its own ``socket.gaierror``."""
+    if is_address(host):
+        return [host.strip("[]")]
+    found: List[str] = []
+    for *_, sockaddr in socket.getaddrinfo(host, port, family, socket.SOCK_STREAM):
+        if sockaddr[0] not in found:
+            found.append(str(sockaddr[0]))
+    return found
+
+
 def addresses(host: str, port: int, family: int, seconds: float) -> List[str]:
-    """The numeric addresses ``host`` resolves to for a stream connection, in the resolver's
-    order and each once, or ``socket.timeout`` when the resolver has not answered in ``seconds``.
-    A resolver's refusal is its own ``socket.gaierror``."""
+    """:func:`numeric`, or ``socket.timeout`` when the resolver has not answered in ``seconds``."""
     if is_address(host):
         return [host.strip("[]")]
     import concurrent.futures  # here: a numeric address (the sandbox's, a test's) never needs it
 
-    answer = _RESOLVES.submit(socket.getaddrinfo, host, port, family, socket.SOCK_STREAM)
+    answer = lookup(host, port, family)
     try:
-        found = answer.result(timeout=max(seconds, 0.0))
+        return answer.result(timeout=max(seconds, 0.0))
     except concurrent.futures.TimeoutError:
         answer.cancel()  # still queued behind stalled ones: never run
         raise socket.timeout(f"{host}: the name did not resolve within {seconds:.3g} s") from None
-    numeric: List[str] = []
-    for *_, sockaddr in found:
-        if sockaddr[0] not in numeric:
-            numeric.append(sockaddr[0])
-    return numeric

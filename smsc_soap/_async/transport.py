@@ -24,9 +24,10 @@ import asyncio
 import contextvars
 import logging
 import os
+import socket
 import ssl
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Optional, Tuple, Type, Union
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Type, Union
 
 import httpx
 import lxml.etree
@@ -37,6 +38,7 @@ from .._core.calls import Call
 from .._core.decoding import ACCEPT_ENCODING, decode_body
 from .._core.exceptions import ExceptionRule
 from .._core.settings import LOG_BODY_CHARS, TransportSettings, user_agent, warn_if_unverified
+from .._resolve import is_address, lookup
 from .._soap import xml_text
 from ..redact import Secret, redact
 
@@ -158,19 +160,47 @@ class _TrackingStream:
 
 
 class _TrackingBackend:
-    """httpcore's network backend, its streams wrapped in :class:`_TrackingStream`."""
+    """httpcore's network backend, its streams wrapped in :class:`_TrackingStream`, and the
+    host's name resolved by our resolving threads (:mod:`smsc_soap._resolve`): anyio resolves
+    in the event loop's default executor, and ``asyncio.run`` waits for that at its end, so a
+    stalled resolver held the program long after the call had given up."""
 
     def __init__(self, backend: Any) -> None:
         self._backend = backend
 
-    async def connect_tcp(self, *args: Any, **kwargs: Any) -> _TrackingStream:
-        return _TrackingStream(await self._backend.connect_tcp(*args, **kwargs))
+    async def connect_tcp(self, host: str, port: int, timeout: Optional[float] = None,
+                          local_address: Optional[str] = None, socket_options: Any = None) -> _TrackingStream:
+        import httpcore  # httpx's own dependency
+
+        failed: Optional[Exception] = None
+        for address in await _resolved(host, port, timeout):  # each in turn, as anyio would
+            try:
+                return _TrackingStream(await self._backend.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options))
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                failed = error
+        raise failed or httpcore.ConnectError(f"{host}: no address to connect to")
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _TrackingStream:
         return _TrackingStream(await self._backend.connect_unix_socket(*args, **kwargs))
 
     async def sleep(self, seconds: float) -> None:
         await self._backend.sleep(seconds)
+
+
+async def _resolved(host: str, port: int, timeout: Optional[float]) -> List[str]:
+    """``host``'s numeric addresses within ``timeout`` (the call's deadline bounds it too), or
+    httpcore's own errors for a name that does not resolve."""
+    import httpcore
+
+    if is_address(host):
+        return [host.strip("[]")]
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(lookup(host, port, socket.AF_UNSPEC)), timeout)
+    except asyncio.TimeoutError:
+        raise httpcore.ConnectTimeout(f"{host}: the name did not resolve within {timeout:g} s") from None
+    except OSError as error:  # the resolver's refusal (socket.gaierror)
+        raise httpcore.ConnectError(f"{host}: {error}") from error
 
 
 class _TrackingTransport(httpx.AsyncHTTPTransport):
