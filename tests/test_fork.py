@@ -136,10 +136,11 @@ def test_a_child_resolves_names_though_parent_threads_were_stuck_resolving(resol
     """Every resolving thread of the parent was waiting for a stalled name at the fork; none of
     them exists in the child, which resolves with threads of its own."""
     with Sandbox() as sb:
-        stalled = smsc_soap.Client("alex", "123", url=sb.url.replace("//127.0.0.1:", f"//{STALLED}:"), timeout=0.5)
-        for _ in range(RESOLVING_THREADS):
+        for number in range(RESOLVING_THREADS):  # each name leaves a resolving thread waiting
+            stalled = smsc_soap.Client("alex", "123", url=sb.url.replace("//127.0.0.1:", f"//n{number}.{STALLED}:"),
+                                       timeout=0.5)
             with pytest.raises(smsc_soap.TimeoutError):
-                stalled.get_balance()  # each leaves a resolving thread waiting
+                stalled.get_balance()
         assert len([t for t in threading.enumerate() if t.name == "smsc-soap-resolve"]) == RESOLVING_THREADS
         resolver.resolve("sandbox.test", "127.0.0.1")
         client = smsc_soap.Client("alex", "123", url=sb.url.replace("//127.0.0.1:", "//sandbox.test:"), timeout=3)

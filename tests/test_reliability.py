@@ -20,7 +20,7 @@ import urllib3.util.connection
 
 import smsc_soap
 from smsc_soap import Client, RetryPolicy
-from smsc_soap._resolve import RESOLVING_THREADS
+from smsc_soap._resolve import RESOLVING_THREADS, lookup
 from smsc_soap.sandbox import Account, Sandbox
 from smsc_soap.transport import DEFAULT_TIMEOUT, IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
 from support.resolver import REFUSED, STALLED, Resolver
@@ -169,13 +169,16 @@ def test_a_name_that_never_resolves_cannot_stretch_a_call(sb: Sandbox, resolver:
     assert STALLED in resolver.asked and sb.requests == []
 
 
-def test_stalled_names_hold_only_a_few_resolving_threads(sb: Sandbox, resolver: Resolver) -> None:
-    """However many calls wait for a stalled resolver, a few threads resolve for all of them;
-    each call still ends within its own time."""
+def test_calls_waiting_for_a_stalled_name_share_one_thread_and_other_names_still_resolve(
+        sb: Sandbox, resolver: Resolver) -> None:
+    """However many calls wait for a stalled name, they share one resolution and hold one thread,
+    each call ending within its own time; a call to a name that resolves goes through meanwhile
+    (before, every resolving thread was taken by the stalled name, and the healthy call waited
+    behind them until its own time ran out)."""
     outcomes: List[float] = []
 
     def call() -> None:
-        client = Client("alex", "123", url=named(sb.url, STALLED), timeout=0.5)
+        client = Client("alex", "123", url=named(sb.url, STALLED), timeout=1.0)
         started = time.monotonic()
         try:
             client.get_balance()
@@ -184,11 +187,32 @@ def test_stalled_names_hold_only_a_few_resolving_threads(sb: Sandbox, resolver: 
     callers = [threading.Thread(target=call) for _ in range(3 * RESOLVING_THREADS)]
     for caller in callers:
         caller.start()
+    resolver.resolve("sandbox.test", "127.0.0.1")
+    healthy = Client("alex", "123", url=named(sb.url, "sandbox.test"), timeout=1.0)
+    assert healthy.get_balance().balance == Decimal("1000.00")
     for caller in callers:
         caller.join()
     resolving = [thread for thread in threading.enumerate() if thread.name == "smsc-soap-resolve"]
-    assert len(outcomes) == len(callers) and max(outcomes) < 0.5 + 1
-    assert 1 <= len(resolving) <= RESOLVING_THREADS
+    assert len(outcomes) == len(callers) and max(outcomes) < 1.0 + 1
+    assert resolver.asked.count(STALLED) == 1 and 1 <= len(resolving) <= RESOLVING_THREADS
+
+
+def test_a_caller_that_gives_up_on_a_name_leaves_the_shared_resolution_to_the_others(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An AsyncClient's call cancelled by its deadline cancels its own wait, not the resolution
+    a longer call still waits for (asyncio.wrap_future cancels the future it is given)."""
+    answer, asked = threading.Event(), []
+
+    def slow(host: str, port: int, *args: Any) -> List[Any]:
+        asked.append(host)
+        assert answer.wait(10)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    impatient = lookup("late.test", 80, socket.AF_UNSPEC)
+    patient = lookup("late.test", 80, socket.AF_UNSPEC)
+    assert impatient.cancel() or impatient.cancelled()
+    answer.set()
+    assert patient.result(5) == ["127.0.0.1"] and asked == ["late.test"]
 
 
 def test_each_address_of_a_name_is_tried_in_turn(sb: Sandbox, resolver: Resolver, any_client: Any) -> None:

@@ -9,7 +9,8 @@ from typing import Any, Dict, List, Sequence
 
 import pytest
 
-#: A name that stalls: the resolver answers nothing until the test ends (a stalled DNS server).
+#: A name that stalls: the resolver answers nothing until the test ends (a stalled DNS server);
+#: so does every name under it (``a.stalled.test``).
 STALLED = "stalled.test"
 #: A name the resolver refuses at once (NXDOMAIN).
 REFUSED = "refused.test"
@@ -36,7 +37,7 @@ class Resolver:
     def getaddrinfo(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> List[Any]:
         name = host.decode("ascii") if isinstance(host, bytes) else host
         self.asked.append(name)
-        if name == STALLED:
+        if name == STALLED or name.endswith("." + STALLED):
             self.released.wait(STALL_SECONDS)
             raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
         if name == REFUSED:
