@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from support.resolver import STALLED, Resolver
+from support.resolver import Resolver
 from support.servers import Responder, Trickler
 
 from smsc_soap.cli.listen import Forwarder
@@ -43,16 +43,16 @@ def test_a_sandbox_callback_attempt_to_a_trickling_handler_ends_within_its_time(
 
 def test_a_forward_to_a_name_that_never_resolves_ends_within_its_timeout(resolver: Resolver) -> None:
     started = time.monotonic()
-    outcome = Forwarder(f"http://{STALLED}:9/cb", timeout=GIVEN).forward("POST", "", b"id=1", "text/plain")
+    outcome = Forwarder(f"http://{resolver.stalled}:9/cb", timeout=GIVEN).forward("POST", "", b"id=1", "text/plain")
     took = time.monotonic() - started
-    assert outcome.startswith("failed: ") and STALLED in resolver.asked
+    assert outcome.startswith("failed: ") and resolver.stalled in resolver.asked
     assert took < GIVEN + MARGIN
 
 
 def test_a_sandbox_callback_attempt_to_a_name_that_never_resolves_ends_within_its_time(
         resolver: Resolver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(assumptions, "CALLBACK_ATTEMPT_SECONDS", GIVEN)
-    target = callbacks.Target(f"http://{STALLED}:9/cb")
+    target = callbacks.Target(f"http://{resolver.stalled}:9/cb")
     started = time.monotonic()
     with pytest.raises(OSError):
         target.post(b"id=1", "application/x-www-form-urlencoded")

@@ -9,7 +9,7 @@ from typing import List, Tuple
 
 import pytest
 from support.processes import Child, held_by_another_thread
-from support.resolver import STALLED, Resolver
+from support.resolver import Resolver
 from support.servers import Answer, Responder, soap_answer
 
 import smsc_soap
@@ -137,7 +137,7 @@ def test_a_child_resolves_names_though_parent_threads_were_stuck_resolving(resol
     them exists in the child, which resolves with threads of its own."""
     with Sandbox() as sb:
         for number in range(RESOLVING_THREADS):  # each name leaves a resolving thread waiting
-            stalled = smsc_soap.Client("alex", "123", url=sb.url.replace("//127.0.0.1:", f"//n{number}.{STALLED}:"),
+            stalled = smsc_soap.Client("alex", "123", url=sb.url.replace("//127.0.0.1:", f"//n{number}.{resolver.stalled}:"),
                                        timeout=0.5)
             with pytest.raises(smsc_soap.TimeoutError):
                 stalled.get_balance()

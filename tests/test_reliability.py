@@ -23,7 +23,7 @@ from smsc_soap import Client, RetryPolicy
 from smsc_soap._resolve import RESOLVING_THREADS, lookup
 from smsc_soap.sandbox import Account, Sandbox
 from smsc_soap.transport import DEFAULT_TIMEOUT, IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
-from support.resolver import REFUSED, STALLED, Resolver
+from support.resolver import REFUSED, Resolver
 from support.servers import CLOSINGS, ENVELOPE, RESPONSE_ELEMENTS, Responder, Trickler
 
 PHONE = "79999999999"
@@ -159,14 +159,14 @@ def test_a_name_that_never_resolves_cannot_stretch_a_call(sb: Sandbox, resolver:
                                                            any_client: Any) -> None:
     """A stalled resolver holds no call past its timeout: no socket exists while a name resolves,
     so nothing else could cut the wait (it lasted the resolver's own 30 s here)."""
-    client = any_client("alex", "123", url=named(sb.url, STALLED), timeout=1.0)
+    client = any_client("alex", "123", url=named(sb.url, resolver.stalled), timeout=1.0)
     started = time.monotonic()
     with pytest.raises(smsc_soap.TimeoutError) as caught:
         ANY_CALLS[operation](client)
     elapsed = time.monotonic() - started
     assert elapsed < 1.0 + 1, f"{operation} took {elapsed:.2f} s"
     assert not isinstance(caught.value, smsc_soap.SendOutcomeUnknown)  # it never left
-    assert STALLED in resolver.asked and sb.requests == []
+    assert resolver.stalled in resolver.asked and sb.requests == []
 
 
 def test_calls_waiting_for_a_stalled_name_share_one_thread_and_other_names_still_resolve(
@@ -178,7 +178,7 @@ def test_calls_waiting_for_a_stalled_name_share_one_thread_and_other_names_still
     outcomes: List[float] = []
 
     def call() -> None:
-        client = Client("alex", "123", url=named(sb.url, STALLED), timeout=1.0)
+        client = Client("alex", "123", url=named(sb.url, resolver.stalled), timeout=1.0)
         started = time.monotonic()
         try:
             client.get_balance()
@@ -194,7 +194,7 @@ def test_calls_waiting_for_a_stalled_name_share_one_thread_and_other_names_still
         caller.join()
     resolving = [thread for thread in threading.enumerate() if thread.name == "smsc-soap-resolve"]
     assert len(outcomes) == len(callers) and max(outcomes) < 1.0 + 1
-    assert resolver.asked.count(STALLED) == 1 and 1 <= len(resolving) <= RESOLVING_THREADS
+    assert resolver.asked.count(resolver.stalled) == 1 and 1 <= len(resolving) <= RESOLVING_THREADS
 
 
 def test_a_caller_that_gives_up_on_a_name_leaves_the_shared_resolution_to_the_others(

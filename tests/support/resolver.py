@@ -3,15 +3,17 @@ and as before for every other name. Nothing leaves loopback: the names resolve t
 addresses, stall, or are refused."""
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 from typing import Any, Dict, List, Sequence
 
 import pytest
 
-#: A name that stalls: the resolver answers nothing until the test ends (a stalled DNS server);
-#: so does every name under it (``a.stalled.test``).
-STALLED = "stalled.test"
+#: Names under this one stall: the resolver answers nothing until the test ends (a stalled DNS
+#: server). Each test gets a name of its own (:attr:`Resolver.stalled`): the client shares a
+#: resolution under way, and one a test left behind is not another test's.
+STALLED_DOMAIN = "stalled.test"
 #: A name the resolver refuses at once (NXDOMAIN).
 REFUSED = "refused.test"
 #: How long a stalled resolution holds its thread if the test never ends it: far longer than
@@ -19,11 +21,16 @@ REFUSED = "refused.test"
 STALL_SECONDS = 30.0
 
 
+_tests = itertools.count(1)
+
+
 class Resolver:
-    """Answers ``socket.getaddrinfo`` for :data:`STALLED`, :data:`REFUSED` and the names given
-    to :meth:`resolve`; :attr:`asked` lists every name asked, in order."""
+    """Answers ``socket.getaddrinfo`` for names under :data:`STALLED_DOMAIN` (:attr:`stalled`
+    is this test's own), :data:`REFUSED` and the names given to :meth:`resolve`; :attr:`asked`
+    lists every name asked, in order."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.stalled = f"t{next(_tests)}.{STALLED_DOMAIN}"
         self._real = socket.getaddrinfo
         self._names: Dict[str, Sequence[str]] = {}
         self.asked: List[str] = []
@@ -37,7 +44,7 @@ class Resolver:
     def getaddrinfo(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> List[Any]:
         name = host.decode("ascii") if isinstance(host, bytes) else host
         self.asked.append(name)
-        if name == STALLED or name.endswith("." + STALLED):
+        if name.endswith("." + STALLED_DOMAIN):
             self.released.wait(STALL_SECONDS)
             raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
         if name == REFUSED:
