@@ -20,6 +20,7 @@ one queue: the Celery tasks, docs/workers.rst); on Windows, the lock is ``msvcrt
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -34,6 +35,7 @@ from typing import (
 
 from . import spec
 from ._files import try_lock
+from ._fork import renew_in_children
 from ._core import journal as core
 from ._core import reconcile
 from ._core.journal import JournalCorrupt, JournalError, JournalLocked, JournalMismatch
@@ -102,6 +104,14 @@ class JournalFile:
             self._file.close()
             raise
         self.state = state
+        renew_in_children(self)
+
+    def renew_after_fork(self) -> None:
+        """In a forked child (a pool started while the run goes on): the run and its journal stay
+        the parent's. The child's copy of the file is closed: the lock lives while any copy is
+        open, so the journal stayed locked for as long as the child lived, after the run ended."""
+        with contextlib.suppress(OSError):
+            self._file.close()
 
     def write(self, record: Mapping[str, Any], *, sync: bool = False) -> None:
         """Append one record in one write; ``sync``: on disk before this returns."""

@@ -25,6 +25,7 @@ from smsc_soap.cli import EXIT_CODES, EXIT_LOCKED, main
 from smsc_soap.cli_bulk import read_rows
 from smsc_soap.sandbox import Sandbox
 from support.bulk import bulk_env as _env, ledger as _ledger, sandbox  # noqa: F401 - sandbox: the fixture
+from support.processes import Child
 from support.signals import ctrl_c_reaches_python
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,6 +88,24 @@ def test_the_library_refuses_a_journal_another_send_bulk_holds(tmp_path: Path, s
         assert isinstance(refused.value, smsc_soap.SmscError)
         assert [type(o) for o in holding] == [Sent]  # ends the run and unlocks
         assert list(client.send_bulk([("79161000001", "a")], journal=str(path))) == []  # sent before
+    assert _ledger(sandbox) == {"79161000001": 1}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_process_forked_during_a_run_does_not_keep_its_journal_locked(tmp_path: Path, sandbox: Sandbox) -> None:
+    """A child forked while a run holds its journal (a multiprocessing pool started meanwhile)
+    gets a copy of the locked file; the lock lives while any copy is open, so the journal stayed
+    locked for as long as the child lived, after the run had ended. The child closes its copy."""
+    path = tmp_path / "j.jsonl"
+    with Client("bulk", "pw", url=sandbox.url) as client:
+        holding = client.send_bulk([("79161000001", "a")], journal=str(path))
+        child = Child(lambda: time.sleep(3))  # alive while the run ends and the next one starts
+        assert [type(o) for o in holding] == [Sent]  # ends the run and unlocks
+        try:
+            assert list(client.send_bulk([("79161000001", "a")], journal=str(path))) == []  # not locked: sent before
+        finally:
+            child.result()
     assert _ledger(sandbox) == {"79161000001": 1}
 
 
