@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import os
 import threading
 import time
 from typing import Any, Callable, Dict, Iterator, List, Literal, Optional, Tuple
@@ -17,6 +18,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from socketserver import ThreadingMixIn
 
 import pytest
+from support.processes import Child
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from smsc_soap import spec
@@ -339,3 +341,30 @@ def test_a_black_hole_handler_still_lets_the_sandbox_stop_in_bounded_time(monkey
         assert timed(sandbox.stop) < A.CALLBACK_ATTEMPT_SECONDS + 1.5
     finally:
         hole.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_child_stopping_its_copy_of_the_sandbox_leaves_the_parents_delivery_alone() -> None:
+    """A forked child's stop() shut the connection of the delivery under way in the parent (a
+    shutdown acts on the socket both processes share): the child only closes its copy."""
+    gate = threading.Event()
+    slow = Hook(gate=gate, secret=None)
+    try:
+        with Sandbox(callback_url=slow.url()) as sandbox:
+            sandbox.receive_sms("79990000002", "hi")
+            deadline = time.monotonic() + 5
+            while not slow.requests and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert slow.requests  # the delivery is under way, held by the handler
+            def stop_in_child() -> str:
+                sandbox.stop()
+                return "stopped"
+            assert Child(stop_in_child).result() == "stopped"
+            gate.set()
+            assert sandbox.wait_callbacks(10)
+            assert sandbox.callbacks is not None
+            assert [(d.delivered, d.attempts) for d in sandbox.callbacks.log] == [(True, 1)]
+    finally:
+        gate.set()
+        slow.close()

@@ -4,7 +4,9 @@ answers, and a child never waits for a lock or a slot that a thread of its paren
 from __future__ import annotations
 
 import os
+import socket
 import threading
+import time
 from typing import List, Tuple
 
 import pytest
@@ -145,3 +147,29 @@ def test_a_child_resolves_names_though_parent_threads_were_stuck_resolving(resol
         resolver.resolve("sandbox.test", "127.0.0.1")
         client = smsc_soap.Client("alex", "123", url=sb.url.replace("//127.0.0.1:", "//sandbox.test:"), timeout=3)
         assert Child(lambda: str(client.get_balance().balance)).result()
+
+
+def test_a_child_stopping_its_copy_of_a_sandbox_leaves_the_parents_serving() -> None:
+    """A ``with Sandbox()`` block left in a forked child: its stop() waited for a serving thread
+    that does not exist in the child, for ever (the child was killed after 8 s by hand)."""
+    with Sandbox() as sb:
+        client = smsc_soap.Client("alex", "123", url=sb.url, timeout=5)
+        client.get_balance()  # a connection of the parent's, open at the fork
+        def stop_in_child() -> str:
+            sb.stop()
+            return "stopped"
+        assert Child(stop_in_child).result() == "stopped"
+        assert client.get_balance().balance > 0  # the parent's sandbox and connection still serve
+
+
+def test_a_stopped_sandboxs_port_refuses_connections_though_a_child_lives() -> None:
+    """The child's copy of the listening socket is closed at the fork: before, connections to the
+    port of a stopped sandbox were taken in by that copy, and never answered, while the child lived."""
+    with Sandbox() as sb:
+        port = int(sb.url.split(":")[2].split("/")[0])
+        child = Child(lambda: time.sleep(3))  # alive after the sandbox has stopped
+    try:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        child.result()

@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape
 
 from .. import spec
 from .._deadline_io import request_within
+from .._fork import renew_in_children
 from . import assumptions as A
 from .clock import Clock
 from .sendtime import format_moment
@@ -153,6 +154,17 @@ class CallbackSender:
         self.log: Deque[Delivery] = deque(maxlen=A.CALLBACK_LOG_LIMIT)
         #: Callbacks dropped because the queue was full.
         self.dropped = 0
+        renew_in_children(self)
+
+    def renew_after_fork(self) -> None:
+        """In a forked child: the delivery thread is the parent's. Its attempt's socket is left to it
+        (closed here, never shut down), so that :meth:`stop` in the child neither cuts the parent's
+        attempt nor waits for a lock the parent's thread held."""
+        with contextlib.suppress(OSError):
+            if self._socket is not None:
+                self._socket.close()
+        self._socket, self._thread = None, None
+        self._cond, self._scan_lock, self._stopping = threading.Condition(), threading.Lock(), threading.Event()
 
     # --- what to send ------------------------------------------------------------------------
 

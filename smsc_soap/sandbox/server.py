@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import errno
 import gzip
@@ -37,6 +38,7 @@ try:
 except ImportError:  # pragma: no cover - not on Windows: no open-file limit to read
     resource = None  # type: ignore[assignment]
 
+from .._fork import renew_in_children
 from .._wsdl import SOAP_PATH, wsdl_for
 from . import assumptions as A
 from . import http_pages
@@ -146,6 +148,19 @@ class SandboxServer(ThreadingHTTPServer):
         self._serve_thread: Optional[threading.Thread] = None
         self._starved = False
         super().__init__(address, _Handler)
+        renew_in_children(self)
+
+    def renew_after_fork(self) -> None:
+        """In a forked child: the parent serves, not this copy. The child's copies of the listening
+        socket and of the connections are closed, never shut down (that would end the parent's):
+        the port is then the parent's alone (a connection would queue at the child's copy, never
+        accepted), and :meth:`stop` has no serving thread here to wait for."""
+        connections = list(self._connections)
+        self.stopping, self._lock = threading.Event(), threading.Condition()
+        self._connections, self._serve_thread = {}, None
+        for sock in [self.socket, *connections]:
+            with contextlib.suppress(OSError):
+                sock.close()
 
     # --- connections ---------------------------------------------------------------------------
 
