@@ -178,16 +178,21 @@ def test_a_failed_delivery_is_retried_then_given_up_on() -> None:
         flaky.close()
 
 
+def hold_a_delivery(sandbox: Sandbox, handler: Hook) -> None:
+    """An incoming SMS whose callback ``handler`` (gated) now holds, unanswered: a delivery under way."""
+    sandbox.receive_sms("79990000002", "hi")
+    deadline = time.monotonic() + 5
+    while not handler.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert handler.requests
+
+
 def test_a_slow_handler_never_blocks_the_service() -> None:
     gate = threading.Event()
     slow = Hook(gate=gate, secret=None)
     try:
         with Sandbox(callback_url=slow.url()) as sandbox:
-            sandbox.receive_sms("79990000002", "hi")
-            deadline = time.monotonic() + 5
-            while not slow.requests and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert slow.requests  # the handler holds the delivery ...
+            hold_a_delivery(sandbox, slow)  # the handler holds the delivery ...
             assert sandbox.call("get_balance", login="alex", psw="123")["balance"] == "100.00"  # ... not the service
             send(sandbox, "79991234567")
             sandbox.advance(60)
@@ -352,11 +357,7 @@ def test_a_child_stopping_its_copy_of_the_sandbox_leaves_the_parents_delivery_al
     slow = Hook(gate=gate, secret=None)
     try:
         with Sandbox(callback_url=slow.url()) as sandbox:
-            sandbox.receive_sms("79990000002", "hi")
-            deadline = time.monotonic() + 5
-            while not slow.requests and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert slow.requests  # the delivery is under way, held by the handler
+            hold_a_delivery(sandbox, slow)
             def stop_in_child() -> str:
                 sandbox.stop()
                 return "stopped"
