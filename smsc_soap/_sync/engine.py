@@ -127,8 +127,7 @@ class Engine:
             try:
                 answer = attempt.send(exchange)
             except Exception as exc:  # noqa: BLE001 - every exception becomes ours
-                error = state.timed_out(sent=exchange.sent) if exchange.expired and not exchange.answered else state.error_for(
-                    exc, attempt.rules, self._secrets, answered=exchange.answered, sent=exchange.sent)
+                error = self._attempt_error(state, exc, attempt.rules, exchange)
         if error is not None:
             state.failed(error, sent=exchange.sent, responded=exchange.responded)
             return False, error, exchange.sent
@@ -171,10 +170,17 @@ class Engine:
         try:
             return True, attempt.read(attempt.send(exchange)), True
         except Exception as exc:  # noqa: BLE001 - every exception becomes ours
-            error = state.timed_out(sent=exchange.sent) if exchange.expired and not exchange.answered else state.error_for(
-                exc, attempt.rules, self._secrets, answered=exchange.answered, sent=exchange.sent)
+            error = self._attempt_error(state, exc, attempt.rules, exchange)
         state.failed(error, sent=exchange.sent, responded=exchange.responded)
         return False, error, exchange.sent
+
+    def _attempt_error(self, state: CallState, exc: Exception, rules: Sequence[ExceptionRule],
+                       exchange: Exchange) -> BaseException:
+        """What an attempt that raised ``exc`` ends in: the call's timeout when the watchdog cut
+        it before an answer came, else the error ``exc`` translates to."""
+        if exchange.expired and not exchange.answered:
+            return state.timed_out(sent=exchange.sent)
+        return state.error_for(exc, rules, self._secrets, answered=exchange.answered, sent=exchange.sent)
 
     def _pieces(self, state: CallState, rules: Sequence[ExceptionRule], exchange: Exchange,
                 pieces: Iterator[bytes], renewal: Renewal) -> Iterator[bytes]:
