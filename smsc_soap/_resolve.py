@@ -103,9 +103,8 @@ def _hand_on(shared: "concurrent.futures.Future[List[str]]", mine: "concurrent.f
 
 def numeric(host: str, port: int, family: int) -> List[str]:
     """``host``'s addresses for a stream connection, in the resolver's order and each once; a
-    resolver's refusal is its own ``socket.gaierror``."""
-    if is_address(host):
-        return [host.strip("[]")]
+    resolver's refusal is its own ``socket.gaierror``. Numeric addresses never get here: the
+    callers answer those themselves, without a thread."""
     found: List[str] = []
     for *_, sockaddr in socket.getaddrinfo(host, port, family, socket.SOCK_STREAM):
         if sockaddr[0] not in found:
