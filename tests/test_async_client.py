@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Iterator, List
 
 import pytest
-from support.resolver import Resolver
+from support.resolver import Resolver, named
 
 import smsc_soap
 from smsc_soap import AsyncClient, Client
@@ -249,7 +249,7 @@ def test_asyncio_run_ends_with_a_call_whose_name_never_resolved(sb: Sandbox, res
     loop's default executor, which ``asyncio.run`` waits for at its end (for as long as the stalled
     resolver took: 30 s here, before names were resolved by the client's own threads)."""
     async def main() -> None:
-        async with AsyncClient("alex", "123", url=sb.url.replace("//127.0.0.1:", f"//{resolver.stalled}:"), timeout=1.0) as client:
+        async with AsyncClient("alex", "123", url=named(sb.url, resolver.stalled), timeout=1.0) as client:
             with pytest.raises(smsc_soap.TimeoutError) as caught:
                 await client.send_sms("79991234567", "Hi")
             assert not isinstance(caught.value, smsc_soap.SendOutcomeUnknown)  # it never left

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from support.resolver import Resolver
+from support.resolver import Resolver, named
 from support.servers import Responder, Trickler
 
 from smsc_soap.cli.listen import Forwarder
@@ -61,7 +61,7 @@ def test_a_sandbox_callback_attempt_to_a_name_that_never_resolves_ends_within_it
 
 def test_a_forward_tries_each_address_of_the_handlers_name(responder: Responder, resolver: Resolver) -> None:
     resolver.resolve("two.test", "127.0.0.2", "127.0.0.1")  # nothing listens on the first
-    url = responder.url.replace("//127.0.0.1:", "//two.test:", 1)
+    url = named(responder.url, "two.test")
     responder.answer(b"OK", content_type="text/plain")
     assert Forwarder(url, timeout=GIVEN).forward("POST", "", b"id=1", "text/plain") == "HTTP 200"
     assert responder.requests[-1].body == b"id=1"

@@ -11,7 +11,7 @@ from typing import List, Tuple
 
 import pytest
 from support.processes import Child, held_by_another_thread
-from support.resolver import Resolver
+from support.resolver import Resolver, named
 from support.servers import Answer, Responder, soap_answer
 
 import smsc_soap
@@ -139,13 +139,13 @@ def test_a_child_resolves_names_though_parent_threads_were_stuck_resolving(resol
     them exists in the child, which resolves with threads of its own."""
     with Sandbox() as sb:
         for number in range(RESOLVING_THREADS):  # each name leaves a resolving thread waiting
-            stalled = smsc_soap.Client("alex", "123", url=sb.url.replace("//127.0.0.1:", f"//n{number}.{resolver.stalled}:"),
+            stalled = smsc_soap.Client("alex", "123", url=named(sb.url, f"n{number}.{resolver.stalled}"),
                                        timeout=0.5)
             with pytest.raises(smsc_soap.TimeoutError):
                 stalled.get_balance()
         assert len([t for t in threading.enumerate() if t.name == "smsc-soap-resolve"]) == RESOLVING_THREADS
         resolver.resolve("sandbox.test", "127.0.0.1")
-        client = smsc_soap.Client("alex", "123", url=sb.url.replace("//127.0.0.1:", "//sandbox.test:"), timeout=3)
+        client = smsc_soap.Client("alex", "123", url=named(sb.url, "sandbox.test"), timeout=3)
         assert Child(lambda: str(client.get_balance().balance)).result()
 
 

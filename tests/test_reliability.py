@@ -23,7 +23,7 @@ from smsc_soap import Client, RetryPolicy
 from smsc_soap._resolve import RESOLVING_THREADS, lookup
 from smsc_soap.sandbox import Account, Sandbox
 from smsc_soap.transport import DEFAULT_TIMEOUT, IP_BLOCKED_BACKOFF, RATE_LIMITED_BACKOFF
-from support.resolver import REFUSED, Resolver
+from support.resolver import REFUSED, Resolver, named
 from support.servers import CLOSINGS, ENVELOPE, RESPONSE_ELEMENTS, Responder, Trickler
 
 PHONE = "79999999999"
@@ -147,11 +147,6 @@ def test_a_server_that_never_accepts_the_connection_cannot_stretch_a_call(operat
                 sock.close()
     assert elapsed < 1.0 + 1, f"{elapsed:.2f} s"
     assert not isinstance(caught.value, smsc_soap.SendOutcomeUnknown)  # nothing was sent
-
-
-def named(url: str, name: str) -> str:
-    """``url`` (the sandbox's, on 127.0.0.1) with the host ``name`` instead."""
-    return url.replace("//127.0.0.1:", f"//{name}:", 1)
 
 
 @pytest.mark.parametrize("operation", ["get_balance", "send_sms", "operator"])

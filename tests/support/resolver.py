@@ -24,6 +24,11 @@ STALL_SECONDS = 30.0
 _tests = itertools.count(1)
 
 
+def named(url: str, name: str) -> str:
+    """``url`` (a loopback server's, on 127.0.0.1) with the host ``name`` instead."""
+    return url.replace("//127.0.0.1:", f"//{name}:", 1)
+
+
 class Resolver:
     """Answers ``socket.getaddrinfo`` for names under :data:`STALLED_DOMAIN` (:attr:`stalled`
     is this test's own), :data:`REFUSED` and the names given to :meth:`resolve`; :attr:`asked`
