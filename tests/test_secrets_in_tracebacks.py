@@ -5,6 +5,7 @@ read them) hold neither the password nor the API key, in any form ``secret_forms
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import socket
 import traceback
 from typing import Any, Callable, Dict, Iterator, List, Set, Tuple, Union, cast
@@ -105,6 +106,8 @@ FAILURES: Dict[str, Callable[[Responder, str, str], None]] = {
                                                + b"</html>", status=500, content_type="text/html"),
     "bad xml": lambda r, s, op: r.answer(b"<a>" + s.encode() + b"<b></a>"),
     "api error 2": lambda r, s, op: r.answer(soap_answer(NS, op, "<error>2</error>")),
+    # A field the reader cannot read as a number, echoing the request: the error quotes the value.
+    "field echoes the request": lambda r, s, op: r.answer(soap_answer(NS, op, f"<error>bad psw {s}</error>")),
     "redirect": lambda r, s, op: r.answer(b"", status=307, content_type="text/html", headers=(
         ("Location", f"http://127.0.0.1:1/?psw={PSW}&apikey={APIKEY}"),)),
 }
@@ -136,15 +139,21 @@ def test_no_secret_in_the_exception_its_chain_or_its_frames(responder: Responder
 
 
 @pytest.mark.parametrize("kind", ["password", "apikey"])
-@pytest.mark.parametrize("failure", ["http 500 html", "reset mid-answer", "api error 2"])
-def test_no_secret_in_a_bulk_requests_error(responder: Responder, kind: str, failure: str, any_client: Any) -> None:
-    # A bulk send's list request: its error, handed back as the outcome's, carries no secret either.
+@pytest.mark.parametrize("failure", ["http 500 html", "reset mid-answer", "api error 2", "field echoes the request"])
+def test_no_secret_in_a_bulk_requests_error(responder: Responder, kind: str, failure: str, any_client: Any,
+                                            tmp_path: Path) -> None:
+    # A bulk send's list request: its error, handed back as the outcome's and written to the
+    # journal on disk, carries no secret either.
     FAILURES[failure](responder, PSW if kind == "password" else APIKEY, "send_sms2")
     client = _client(kind, responder.url, any_client)
-    outcome, = client.send_bulk([("79991234567", "Hi")])
+    journal = tmp_path / "orders.jsonl"
+    outcome, = client.send_bulk([("79991234567", "Hi")], journal=str(journal))
     failed = cast(Union[Failed, Unknown], outcome)
     assert failed.error is not None
     assert_no_secret(failed.error)
+    written = journal.read_text(encoding="utf-8")
+    assert str(failed.error).split(":")[0] in written  # the error is in the journal, without the secret
+    assert [form for form in FORMS if form in written] == []
 
 
 @pytest.mark.parametrize("kind", ["password", "apikey"])
@@ -197,6 +206,8 @@ PAGE_FAILURES: Dict[str, Callable[[Responder, str], None]] = {
     "bad xml": lambda r, s: r.answer(b"<a>" + s.encode() + b"<b></a>", content_type="text/xml"),
     "api error 2": lambda r, s: r.answer(b'{"error": "bad psw ' + s.encode() + b'", "error_code": 2}',
                                          content_type=JSON),
+    # The text format (name = value, ...), echoing the request: the error quotes what it could not read.
+    "text echoes the request": lambda r, s: r.answer(b"login = alex, psw = " + s.encode(), content_type="text/plain"),
     "redirect": lambda r, s: r.answer(b"", status=307, content_type="text/html", headers=(
         ("Location", f"http://127.0.0.1:1/?psw={PSW}&apikey={APIKEY}"),)),
 }
@@ -221,6 +232,26 @@ def test_no_secret_from_a_page_call(responder: Responder, kind: str, failure: st
         call(client)
     if is_send and kind == "password" and failure != "api error 2":
         assert isinstance(caught.value, smsc_soap.SendOutcomeUnknown)
+    assert_no_secret(caught.value)
+
+
+#: Page answers of the right shape whose number or date field echoes the request (``{}``: the secret).
+UNREADABLE_VALUES: Dict[str, str] = {
+    "exports.get_list": '[{{"id": "1", "name": "x", "status": "2", "created": "you sent psw {}", "time": "", "file": ""}}]',
+    "mailings.add": '{{"id": "5", "cnt": "psw {}"}}',
+}
+
+
+@pytest.mark.parametrize(("page_call", "kind"), [("exports.get_list", "password"), ("exports.get_list", "apikey"),
+                                               ("mailings.add", "password")])  # mailings take no API key
+def test_no_secret_when_a_page_answers_an_unreadable_value(responder: Responder, kind: str, page_call: str,
+                                                           any_client: Any) -> None:
+    # (the secret in no local of this frame: the traceback's locals are checked, this frame's too)
+    responder.answer(UNREADABLE_VALUES[page_call].format(PSW if kind == "password" else APIKEY).encode(),
+                     content_type=JSON)
+    with pytest.raises(smsc_soap.ProtocolError) as caught:
+        PAGE_CALLS[page_call][0](_client(kind, responder.url, any_client))
+    assert "REDACTED" in str(caught.value)  # the value is quoted, the secret in it is not
     assert_no_secret(caught.value)
 
 

@@ -64,9 +64,9 @@ class CallState:
         left, failed by anything else (a session's hook that raised), is of unknown outcome.
         Anything else (a test kit's network block, say) is raised as it is, but cut from every
         frame and exception it crossed: those hold the request."""
-        if isinstance(exc, errors.SmscError):
-            return detach(exc)
         secrets = tuple(secrets)
+        if isinstance(exc, errors.SmscError):
+            return detach(exc, secrets)
         ours = translate(exc, rules, self.call.operation, self.where, secrets, answered=answered)
         if ours is not None:
             return ours

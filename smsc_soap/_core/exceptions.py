@@ -34,13 +34,30 @@ def translate(exc: BaseException, rules: Sequence[ExceptionRule], operation: str
     return None
 
 
-def detach(error: errors.SmscError) -> errors.SmscError:
+def detach(error: errors.SmscError, secrets: Sequence[Secret] = ()) -> errors.SmscError:
     """``error`` cut from what it crossed: no ``__cause__``/``__context__`` (a lower layer's
     exception, holding the request) and no traceback (frames of the I/O and their locals); the
-    shell raises it again from its own frame."""
+    shell raises it again from its own frame. Its texts are scrubbed of ``secrets``: a reader
+    quotes the value it could not read, and an answer may echo the request. The error it wraps
+    (a SendOutcomeUnknown's ``cause``) is detached too."""
     error.__cause__ = error.__context__ = None
     error.__suppress_context__ = False
+    if secrets:
+        _scrub(error, secrets)
+    inner = vars(error).get("cause")
+    if isinstance(inner, errors.SmscError) and inner is not error:
+        detach(inner, secrets)
     return error.with_traceback(None)
+
+
+def _scrub(error: errors.SmscError, secrets: Sequence[Secret]) -> None:
+    """``error``'s message, notes and text attributes with ``secrets`` REDACTED, in place."""
+    error.args = tuple(redact(arg, secrets) if isinstance(arg, str) else arg for arg in error.args)
+    for name, value in list(vars(error).items()):
+        if isinstance(value, str):
+            setattr(error, name, redact(value, secrets))
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value):  # __notes__
+            setattr(error, name, [redact(item, secrets) for item in value])
 
 
 def soap_fault(code: object, message: object, secrets: Iterable[Secret] = ()) -> errors.SoapFault:
