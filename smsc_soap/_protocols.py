@@ -36,6 +36,14 @@ class BulkSender(StatusSource, Protocol):
     """Sends one ``list`` request of a bulk send (and, for a journal, looks rows up)."""
 
     @property
+    def endpoint(self) -> str:
+        """The service's address (a journal records its host: :func:`smsc_soap.journal.owner_of`)."""
+
+    @property
+    def limits_key(self) -> str:
+        """Whom the service counts requests against (a journal records it)."""
+
+    @property
     def bulk_slots(self) -> ContextManager[Any]:
         """Held while a request of a bulk send is in flight: the client's bound, for every thread."""
 
@@ -51,6 +59,12 @@ class BulkSender(StatusSource, Protocol):
 
 class AsyncBulkSender(AsyncStatusSource, Protocol):
     """:class:`BulkSender`, awaited (the async pipeline bounds itself)."""
+
+    @property
+    def endpoint(self) -> str: ...
+
+    @property
+    def limits_key(self) -> str: ...
 
     def send_list(self, encoded_list: str, *, id: str, sender: Optional[str], time: Optional[str],  # noqa: A002
                   extended: Mapping[str, Any]) -> Awaitable["SendResult"]: ...

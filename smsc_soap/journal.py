@@ -22,12 +22,14 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import os
 import secrets
 import stat
 import threading
 import time
+from urllib.parse import urlsplit
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import (
     IO, TYPE_CHECKING, Any, Callable, Counter, Dict, Generator, Iterable, Iterator, List, Mapping, Optional, Set, Tuple, Union,
@@ -47,7 +49,7 @@ from .limits import concurrency_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._core.reconcile import Reconciliation
-    from ._protocols import BulkSender
+    from ._protocols import AsyncBulkSender, BulkSender
 
 __all__ = ["BadInput", "JournalCorrupt", "JournalError", "JournalLocked", "JournalMismatch", "JournaledSend",
            "event_of", "file_source", "send_bulk"]
@@ -72,7 +74,7 @@ def _lock(fd: int, path: str) -> None:
 class JournalFile:
     """An open, locked journal: its records so far (``state``), and appending new ones."""
 
-    def __init__(self, path: str, source: Mapping[str, Any]) -> None:
+    def __init__(self, path: str, source: Mapping[str, Any], owner: Mapping[str, str]) -> None:
         self.path = path
         flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         if os.path.islink(path):  # O_NOFOLLOW's check, where the OS has no O_NOFOLLOW
@@ -84,8 +86,12 @@ class JournalFile:
         self._file: IO[bytes] = os.fdopen(fd, "r+b", buffering=0)  # closed by GC if never closed
         self._write_lock = threading.Lock()
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode):
                 raise JournalError(f"{path}: the journal is not a regular file")
+            if status.st_nlink > 1:  # a write would land in the other names too
+                raise JournalError(f"{path}: the journal has other hard links ({status.st_nlink} names); give a "
+                                   "file of its own")
             _lock(fd, path)
             self._file.seek(0)
             data = self._file.read()
@@ -93,9 +99,13 @@ class JournalFile:
             if keep < len(data):
                 os.ftruncate(fd, keep)  # the torn last line of a killed run (see _core.journal)
             if state is None:
-                state = core.State(nonce=secrets.token_hex(16), source=dict(source))
-                self.write(core.header(state.nonce, source), sync=True)
+                state = core.State(nonce=secrets.token_hex(16), source=dict(source), owner=dict(owner))
+                self.write(core.header(state.nonce, source, owner), sync=True)
             else:
+                elsewhere = core.describe_owner_difference(state.owner, owner)
+                if elsewhere is not None:
+                    raise JournalMismatch(f"{path}: {elsewhere}; nothing was sent (resume it under the login and "
+                                          "service it names; another journal sends every row afresh)")
                 difference = core.describe_difference(state.source, source)
                 if difference is not None:
                     raise JournalMismatch(f"{path}: {difference}; nothing was sent (give another journal to "
@@ -114,12 +124,28 @@ class JournalFile:
             self._file.close()
 
     def write(self, record: Mapping[str, Any], *, sync: bool = False) -> None:
-        """Append one record in one write; ``sync``: on disk before this returns."""
+        """Append one record whole, or raise :class:`JournalError` with the file as it was;
+        ``sync``: on disk before this returns. A ``pending`` record that did not reach the disk
+        whole must stop its request: a resume drops a torn last line as a request that never
+        left, and would send its rows again (a full disk, a file size limit: short writes)."""
         line = (core.dumps(record) + "\n").encode("utf-8", "surrogatepass")
         with self._write_lock:
-            self._file.write(line)
-            if sync:
-                os.fsync(self._file.fileno())
+            fd = self._file.fileno()
+            end = os.fstat(fd).st_size
+            try:
+                written = 0
+                while written < len(line):
+                    count = os.write(fd, line[written:])
+                    if count <= 0:
+                        raise OSError(errno.ENOSPC, "nothing more could be written")
+                    written += count
+                if sync:
+                    os.fsync(fd)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, end)  # no torn record left for the next write to follow
+                raise JournalError(f"{self.path}: cannot write the journal: {exc.strerror or exc}; the request it "
+                                   "was to record was not sent") from None
 
     def close(self) -> None:
         """Close the file (which releases the lock)."""
@@ -137,6 +163,13 @@ def file_source(path: str, encoding: str = "utf-8") -> Tuple[Dict[str, Any], int
             lines += bool(line.strip())
     return ({"kind": "file", "path": os.path.abspath(path), "size": size, "sha256": digest.hexdigest(),
              "encoding": encoding}, lines)
+
+
+def owner_of(client: "BulkSender | AsyncBulkSender") -> Dict[str, str]:
+    """Whom a journal sends under: the client's account (:attr:`~smsc_soap.Client.limits_key`:
+    the login, or the API key's hash) and the service's host name (every port of one host is
+    one service: the sandbox's port changes from run to run)."""
+    return {"account": client.limits_key, "service": (urlsplit(client.endpoint).hostname or "").lower()}
 
 
 def source_header(source: Source) -> Mapping[str, Any]:
@@ -203,7 +236,7 @@ class Plan:
         self._rest: Iterator[MessageLike] = iter(())
         self._rows: Dict[int, Tuple[int, str]] = {}  # send_bulk's index -> (row, digest)
         self._phones: Dict[int, Tuple[str, ...]] = {}  # send_bulk's index -> numbers, once chunked
-        self._found_ids: Set[str] = set()  # requests found by a lookup: their other rows need none
+        self._found: Set[int] = set()  # requests found by a lookup: their other rows need none
 
     def prepare(self, messages: Iterable[MessageLike]) -> None:
         """Read the input as far as the journal goes, checking each row against its record
@@ -224,24 +257,25 @@ class Plan:
                 self._ahead.append((row, item, row_digest))
         self._rest = items
 
-    def to_check(self) -> List[core.Pair]:
-        """The (id, phones) to look up, in the order to ask (:func:`smsc_soap._core.journal.lookup_order`)."""
+    def to_check(self) -> List[core.Lookup]:
+        """The lookups to make, in the order to ask (:func:`smsc_soap._core.journal.lookup_order`)."""
         return core.lookup_order(self.state.open)
 
-    def settled(self, pair: core.Pair) -> bool:
-        """Whether ``pair`` needs no lookup any more (its request was found meanwhile)."""
-        return pair[0] in self._found_ids
+    def settled(self, lookup: core.Lookup) -> bool:
+        """Whether ``lookup`` needs no asking any more (its request was found meanwhile)."""
+        return lookup[0] in self._found
 
-    def checked(self, pair: core.Pair, found: Optional["Reconciliation"]) -> None:
-        """The service's answer for ``pair`` (None: not asked, settled meanwhile): when found,
+    def checked(self, lookup: core.Lookup, found: Optional["Reconciliation"]) -> None:
+        """The service's answer for ``lookup`` (None: not asked, settled meanwhile): when found,
         every open row of its request is recorded sent, and not sent again."""
         if found is None or not found.found:
             return
-        self._found_ids.add(pair[0])
-        numbers = {row: self.state.open[row][1] for row in self.state.open if self.state.open[row][0] == pair[0]}
-        for row in self.state.request_found(pair[0]):
-            self.journal.write({"event": "sent", "row": row, "digest": self.state.digests[row], "id": pair[0],
-                                "phones": list(numbers[row]), "reconciled": True if numbers[row] == pair[1]
+        request, message_id, phones = lookup
+        self._found.add(request)
+        numbers = {row: self.state.open[row][1] for row in self.state.open if self.state.open[row][2] == request}
+        for row in self.state.request_found(request):
+            self.journal.write({"event": "sent", "row": row, "digest": self.state.digests[row], "id": message_id,
+                                "phones": list(numbers[row]), "reconciled": True if numbers[row] == phones
                                 else "request"})
             self.reconciled += 1
 
@@ -306,12 +340,12 @@ def lookup_slots(client: object, options: Mapping[str, Any]) -> int:
     return concurrency_of(getattr(client, "limits", None))
 
 
-def _ask(client: "BulkSender", plan: Plan, pair: core.Pair) -> Optional["Reconciliation"]:
+def _ask(client: "BulkSender", plan: Plan, lookup: core.Lookup) -> Optional["Reconciliation"]:
     tries = 0
-    while not plan.settled(pair):
+    while not plan.settled(lookup):
         tries += 1
         try:
-            return client.reconcile_send(pair[0], pair[1])
+            return client.reconcile_send(lookup[1], lookup[2])
         except RateLimited as error:  # another program asked about it too: wait as the service says
             wait = reconcile.wait_after(error, tries)
             if wait is None:
@@ -332,7 +366,7 @@ def reconcile_rows(client: "BulkSender", plan: Plan, slots: int, on_check: Optio
     done = 0
     pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="smsc-reconcile")
     try:
-        running: Dict["Future[Optional[Reconciliation]]", core.Pair] = {
+        running: Dict["Future[Optional[Reconciliation]]", core.Lookup] = {
             pool.submit(_ask, client, plan, pair): pair for pair in pairs}
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -351,9 +385,10 @@ class JournaledRun:
     messages (closed again if that fails), and what the run did: ``sent_before`` (rows an earlier
     run sent), ``reconciled`` (rows found sent by their lookup), ``counts`` (this run's events)."""
 
-    def __init__(self, messages: Iterable[MessageLike], path: str, source: Source, call_seconds: float) -> None:
+    def __init__(self, messages: Iterable[MessageLike], path: str, source: Source, call_seconds: float,
+                 owner: Mapping[str, str]) -> None:
         self.path = os.fspath(path)
-        self.journal = JournalFile(self.path, source_header(source))
+        self.journal = JournalFile(self.path, source_header(source), owner)
         try:
             self.plan = Plan(self.journal, call_seconds)
             self.plan.prepare(messages)
@@ -385,7 +420,7 @@ class JournaledSend(JournaledRun, Iterator[Outcome]):
         from ._sync.bulk import send_bulk as plain_send_bulk
 
         slots = lookup_slots(client, options)
-        super().__init__(messages, path, source, client.call_seconds())
+        super().__init__(messages, path, source, client.call_seconds(), owner_of(client))
         plan = self.plan
 
         def run() -> Generator[Outcome, None, None]:

@@ -280,10 +280,10 @@ def test_a_resume_looks_up_with_the_logins_whole_bound_and_no_more(tmp_path: Pat
 
 
 def test_lookups_ask_the_first_row_of_each_request_first() -> None:
-    open_rows = {1: ("a", ("1",)), 2: ("a", ("2",)), 3: ("b", ("3",)), 4: ("b", ("4",)), 5: ("c", ("5",))}
-    assert [pair[1][0] for pair in core.lookup_order(open_rows)] == ["1", "3", "5", "2", "4"]
+    open_rows = {1: ("a", ("1",), 1), 2: ("a", ("2",), 1), 3: ("b", ("3",), 2), 4: ("b", ("4",), 2), 5: ("c", ("5",), 3)}
+    assert [lookup[2][0] for lookup in core.lookup_order(open_rows)] == ["1", "3", "5", "2", "4"]
     state = core.State(open=dict(open_rows))
-    assert state.request_found("a") == [1, 2] and state.sent == {1, 2} and set(state.open) == {3, 4, 5}
+    assert state.request_found(1) == [1, 2] and state.sent == {1, 2} and set(state.open) == {3, 4, 5}
 
 
 def test_on_check_reports_the_lookups(tmp_path: Path, sandbox: Sandbox) -> None:
@@ -532,3 +532,126 @@ def test_failed_rows_are_tried_again_on_a_rerun(tmp_path: Path, sandbox: Sandbox
         sandbox.set_balance("bulk", "100")
         assert all(isinstance(o, Sent) for o in client.send_bulk(messages, journal=path))
     assert _ledger(sandbox) == {"79177000001": 1, "79177000002": 1}
+
+
+# --- what a journal belongs to, what it writes, and whose rows a lookup settles -------------------
+
+
+def _once_each(messages: List[Any]) -> Dict[str, int]:
+    return {message[0]: 1 for message in messages}
+
+
+def test_a_record_the_disk_cannot_take_whole_stops_its_request(tmp_path: Path, sandbox: Sandbox,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk (or a file size limit) cuts a write short. A pending record not written whole
+    must stop its request: a resume drops a torn last line as a request that never left, and sent
+    its rows again. The run stops with a JournalError, the file keeps no torn record, and the next
+    run sends each message once."""
+    import types
+
+    messages = [(f"79{168000000 + i:09d}", f"hi {i}") for i in range(20)]
+    path = tmp_path / "j.jsonl"
+    full = types.ModuleType("os")  # the os the journal module sees: a disk that fills on request 2
+    full.__dict__.update(vars(os))
+
+    def short_write(fd: int, data: bytes) -> int:
+        if b'"pending"' in data and b'"rows": [6,' in data or full.__dict__.get("filled"):
+            full.__dict__["filled"] = True
+            return os.write(fd, data[:len(data) // 2]) if b'"pending"' in data else 0
+        return os.write(fd, data)
+
+    full.__dict__["write"] = short_write
+    with Client("bulk", "pw", url=sandbox.url) as client:
+        with monkeypatch.context() as patch:
+            patch.setattr(journal, "os", full)
+            with pytest.raises(journal.JournalError, match="was not sent"):
+                list(client.send_bulk(messages, journal=str(path), lines_per_request=5, concurrency=1))
+        assert _ledger(sandbox) == _once_each(messages[:5])  # the first request only
+        assert path.read_bytes().endswith(b"\n") and core.read(path.read_bytes())[1] == path.stat().st_size
+        assert [type(o) for o in client.send_bulk(messages, journal=str(path), lines_per_request=5)] == [Sent] * 15
+    assert _ledger(sandbox) == _once_each(messages)
+
+
+def test_a_journal_is_refused_under_another_login_or_service(tmp_path: Path) -> None:
+    """A resume looks its open rows up under its client's login, at its client's service: under
+    another login (or at a sandbox, after a dry run) it finds none and sent them all again, or
+    skipped rows the journal had from elsewhere. The journal names both, and is refused."""
+    messages = [(f"79{169000000 + i:09d}", f"hi {i}") for i in range(12)]
+    with Sandbox(accounts=["bulk:pw:100000", "other:pw:100000"]) as sandbox:
+        path = _killed_journal(tmp_path, sandbox, messages, sent=1)
+        before = _ledger(sandbox)
+        with Client("other", "pw", url=sandbox.url) as other:
+            with pytest.raises(journal.JournalMismatch, match="made under login 'bulk', this run is login 'other'"):
+                other.send_bulk(messages, journal=path)
+        elsewhere = sandbox.url.replace("//127.0.0.1:", "//localhost:")
+        with Client("bulk", "pw", url=elsewhere) as moved:
+            with pytest.raises(journal.JournalMismatch, match="made against 127.0.0.1, this run talks to localhost"):
+                moved.send_bulk(messages, journal=path)
+        assert _ledger(sandbox) == before  # nothing sent by either
+        with Client("bulk", "pw", url=sandbox.url) as client:  # its own login and service: resumed
+            list(client.send_bulk(messages, journal=path, lines_per_request=4))
+        assert _each_once(sandbox, 169000000, 12)
+
+
+def test_a_dry_run_in_the_sandbox_does_not_stand_for_the_real_run(tmp_path: Path, sandbox: Sandbox,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """``bulk FILE --sandbox``, then ``bulk FILE``: the dry run's journal sits where the real run
+    looks (FILE.results.jsonl). Taken for the real run's, it said every row was sent, and the real
+    run sent none (exit 0). It is refused instead, and says why."""
+    source = _rows(tmp_path / "m.jsonl", 170000000, 5)
+    assert main(["bulk", str(source), "--sandbox"]) == 0
+    for name, value in _env(sandbox).items():
+        monkeypatch.setenv(name, value)
+    code = main(["bulk", str(source)])
+    assert code != 0 and "nothing was sent" in EXIT_CODES[code]
+    assert "journal was made under login 'alex', this run is login 'bulk'" in capsys.readouterr().err
+    assert _ledger(sandbox) == {}
+
+
+def test_rows_that_share_their_own_id_are_settled_request_by_request(tmp_path: Path, sandbox: Sandbox) -> None:
+    """Rows with the same id of their own go in several requests when they do not fit one. A
+    resume found one of them, and took every open row of that id for sent: the rows of the
+    requests that never left were recorded sent, and never sent."""
+    messages = [Message(f"79{171000000 + i:09d}", f"hi {i}", id="order-7") for i in range(5)]
+    path = tmp_path / "j.jsonl"
+    rows = [(row, journal.item_digest(message)) for row, message in enumerate(messages, 1)]
+    requests = [rows[0:2], rows[2:4], rows[4:5]]  # lines_per_request=2: three requests of one id
+    path.write_text(json.dumps(core.header("n", journal.source_header(None), journal.owner_of(
+        Client("bulk", "pw", url=sandbox.url)))) + "\n" + "".join(
+        json.dumps({"event": "pending", "id": "order-7", "rows": [row for row, _ in request],
+                    "digests": [d for _, d in request], "phones": [[messages[row - 1].phones] for row, _ in request]})
+        + "\n" for request in requests))
+    with Client("bulk", "pw", url=sandbox.url) as client:
+        list(client.send_bulk(messages[:2], lines_per_request=2))  # the first request went out, then the kill
+        assert _ledger(sandbox) == {messages[0].phones: 1, messages[1].phones: 1}
+        outcomes = list(client.send_bulk(messages, journal=str(path), lines_per_request=2))
+    assert [o.index for o in outcomes] == [2, 3, 4] and all(isinstance(o, Sent) for o in outcomes)
+    assert _each_once(sandbox, 171000000, 5)
+
+
+@pytest.mark.parametrize("content", [b"SMSC_PASSWORD=hunter2", b"{}", b"\xff\xfe"])
+def test_a_file_that_is_not_a_journal_is_refused_and_left_as_it_is(tmp_path: Path, sandbox: Sandbox,
+                                                                   content: bytes) -> None:
+    """A file with no complete line was taken for a journal whose one line was torn: cut to
+    nothing and written over (through a hard link too). Only the start of a journal's header is
+    such a torn line; anything else is refused, untouched."""
+    path = tmp_path / "notes.env"
+    path.write_bytes(content)
+    with Client("bulk", "pw", url=sandbox.url) as client:
+        with pytest.raises(journal.JournalCorrupt, match="not a journal"):
+            client.send_bulk([("79172000001", "hi")], journal=str(path))
+    assert path.read_bytes() == content and _ledger(sandbox) == {}
+
+
+def test_a_torn_header_is_a_new_journal_and_a_hard_linked_one_is_refused(tmp_path: Path, sandbox: Sandbox) -> None:
+    """A header cut short by a kill is a journal that never began; a journal with another name
+    (a hard link) would be written through both, and is refused."""
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(b'{"event": "journal", "for')
+    with Client("bulk", "pw", url=sandbox.url) as client:
+        assert [type(o) for o in client.send_bulk([("79172000002", "hi")], journal=str(path))] == [Sent]
+        os.link(path, tmp_path / "other-name")
+        with pytest.raises(journal.JournalError, match="other hard links"):
+            client.send_bulk([("79172000002", "hi")], journal=str(path))
+    assert _ledger(sandbox) == {"79172000002": 1}

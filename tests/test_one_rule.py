@@ -222,6 +222,8 @@ def test_the_clients_are_what_the_protocols_name() -> None:
 
     for protocol, client in ((_protocols.BulkSender, Client), (_protocols.AsyncBulkSender, AsyncClient)):
         members = {name for name in dir(protocol) if not name.startswith("_")}
-        assert members == {"bulk_slots", "call_seconds", "get_status", "reconcile_send", "send_list", "write_list"} - (
-            {"bulk_slots", "write_list"} if client is AsyncClient else set())
-        assert all(name == "bulk_slots" or callable(getattr(client, name)) for name in members)
+        assert members == {"bulk_slots", "call_seconds", "endpoint", "get_status", "limits_key", "reconcile_send",
+                           "send_list", "write_list"} - ({"bulk_slots", "write_list"} if client is AsyncClient else set())
+        data = {"bulk_slots", "endpoint", "limits_key"}  # the others are methods
+        assert all(name in data or callable(getattr(client, name)) for name in members)
+        assert all(hasattr(client("alex", "x"), name) for name in data - {"bulk_slots"})

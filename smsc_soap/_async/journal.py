@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, Iterable, Optional, 
 from .._core import reconcile
 from .._core.bulk import MessageLike, Outcome
 from ..errors import RateLimited
-from ..journal import CheckProgress, JournaledRun, Plan, Source, lookup_slots
+from .._core.journal import Lookup
+from ..journal import CheckProgress, JournaledRun, Plan, Source, lookup_slots, owner_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._core.reconcile import Reconciliation
@@ -22,15 +23,15 @@ __all__ = ["AsyncJournaledSend", "send_bulk"]
 
 
 async def _ask(client: "AsyncBulkSender", plan: Plan, semaphore: asyncio.Semaphore,
-               pair: Tuple[str, Tuple[str, ...]]) -> Optional["Reconciliation"]:
+               lookup: Lookup) -> Optional["Reconciliation"]:
     tries = 0
     while True:
         tries += 1
         try:
             async with semaphore:
-                if plan.settled(pair):
+                if plan.settled(lookup):
                     return None
-                return await client.reconcile_send(pair[0], pair[1])
+                return await client.reconcile_send(lookup[1], lookup[2])
         except RateLimited as error:  # another program asked about it too: wait as the service says
             wait = reconcile.wait_after(error, tries)
             if wait is None:
@@ -71,7 +72,7 @@ class AsyncJournaledSend(JournaledRun, AsyncIterator[Outcome]):
         from .bulk import send_bulk as plain_send_bulk
 
         slots = lookup_slots(client, options)
-        super().__init__(messages, path, source, client.call_seconds())
+        super().__init__(messages, path, source, client.call_seconds(), owner_of(client))
         plan = self.plan
 
         async def run() -> AsyncIterator[Outcome]:

@@ -2,14 +2,18 @@
 its chunks carry. No file, no lock, no network: :mod:`smsc_soap.journal` does the I/O.
 
 A journal is JSON lines. The first record (the header) says what the journal belongs to: the
-format, a random ``nonce`` made when it was created, and the ``source`` (for a file: its path,
-size and SHA-256). Then, per request, a ``pending`` record (its id, its rows, each row's content
+format, a random ``nonce`` made when it was created, the ``source`` (for a file: its path,
+size and SHA-256), and the ``account`` and ``service`` host it sends under (a resume looks its
+rows up there: under another login, or at a sandbox, it would find none and send them again).
+Then, per request, a ``pending`` record (its id, its rows, each row's content
 digest and numbers) written before the request leaves; after it, one ``sent``, ``failed`` or
 ``unknown`` record per row, each with the row's digest.
 
 Reading it back (:func:`read`): every complete line must be one of those records, or the journal
 is refused (:class:`JournalCorrupt`) before anything is sent. The one exception is a last line
-with no newline at its end: a write cut short by a kill (``kill -9``, a power cut). It is dropped.
+with no newline at its end: a write cut short by a kill (``kill -9``, a power cut). It is dropped,
+but only after a header: a file with no complete line that is not the start of a header is not a
+journal, and is refused (never cut to nothing and written over).
 That is safe because a record is written in one piece and a request leaves only after its
 ``pending`` record is on disk: a torn ``pending`` means its request never left, and a torn
 ``sent``/``failed``/``unknown`` leaves its row pending, to be looked up with get_status.
@@ -23,8 +27,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ..errors import SmscError
 
-__all__ = ["FORMAT", "JournalCorrupt", "JournalError", "JournalLocked", "JournalMismatch", "State",
-           "chunk_id", "describe_difference", "digest", "dumps", "lookup_order", "header", "read"]
+__all__ = ["FORMAT", "OWNER_FIELDS", "JournalCorrupt", "JournalError", "JournalLocked", "JournalMismatch", "Lookup",
+           "Open", "State", "chunk_id", "describe_difference", "describe_owner_difference", "digest", "dumps",
+           "lookup_order", "header", "read"]
 
 #: The journal format written and read here (a journal without a header is the format before it).
 FORMAT = 2
@@ -74,9 +79,33 @@ def chunk_id(nonce: str, rows: Sequence[Tuple[int, str]]) -> str:
     return ID_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()[:ID_HEX_DIGITS]
 
 
-def header(nonce: str, source: Mapping[str, Any]) -> Dict[str, Any]:
-    """The first record of a new journal."""
-    return {"event": "journal", "format": FORMAT, "nonce": nonce, "source": dict(source)}
+def header(nonce: str, source: Mapping[str, Any], owner: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+    """The first record of a new journal; ``owner``: the ``account`` and ``service`` it sends
+    under (none: a journal that names neither, as those of an older smsc-soap)."""
+    return {"event": "journal", "format": FORMAT, "nonce": nonce, "source": dict(source), **(owner or {})}
+
+
+#: What a journal's header says it sends under: the login (or the API key's hash,
+#: :func:`smsc_soap.limits.account_key`), and the service's host name.
+OWNER_FIELDS = ("account", "service")
+
+
+def describe_owner_difference(recorded: Mapping[str, Any], current: Mapping[str, str]) -> Optional[str]:
+    """What differs between whom a journal was made under and this run's client; None if nothing
+    (or the journal predates the record: it says nothing)."""
+    if recorded.get("account") is not None and recorded.get("account") != current.get("account"):
+        return (f"the journal was made under {_account(recorded.get('account'))}, this run is "
+                f"{_account(current.get('account'))}: its rows would be looked up under the wrong account and "
+                "sent again")
+    if recorded.get("service") is not None and recorded.get("service") != current.get("service"):
+        return (f"the journal was made against {recorded.get('service')}, this run talks to "
+                f"{current.get('service')}: the rows it sent there are not known here, and would be sent again")
+    return None
+
+
+def _account(key: Any) -> str:
+    text = str(key)
+    return f"login {text[6:]!r}" if text.startswith("login:") else "an API key"
 
 
 @dataclass
@@ -88,15 +117,21 @@ class State:
     digests: Dict[int, str] = field(default_factory=dict)
     sent: Set[int] = field(default_factory=set)
     failed: Set[int] = field(default_factory=set)
-    #: Rows that may have been sent (pending or unknown): row -> (id, phones) to look up.
-    open: Dict[int, Tuple[str, Tuple[str, ...]]] = field(default_factory=dict)
+    #: Whom the journal sends under (its header's :data:`OWNER_FIELDS`; empty in an older journal).
+    owner: Dict[str, str] = field(default_factory=dict)
+    #: Rows that may have been sent (pending or unknown): row -> (id, phones, request) to look up;
+    #: ``request`` numbers the pending record the row was last sent in: rows carrying an id of
+    #: their own may share it across requests, and finding one request says nothing of another.
+    open: Dict[int, "Open"] = field(default_factory=dict)
+    #: Pending records read so far (the last request's number).
+    requests: int = 0
     #: Request id -> when (epoch seconds) the run that sent it would have given up waiting for
     #: its answer: before then it may still be on its way, and a lookup could miss it.
     settle_after: Dict[str, float] = field(default_factory=dict)
 
     def wait_seconds(self, now: float) -> float:
         """How long to wait before looking up the open rows (their requests settled)."""
-        ids = {message_id for message_id, _ in self.open.values()}
+        ids = {message_id for message_id, _, _ in self.open.values()}
         wait = max([self.settle_after[i] - now for i in ids if i in self.settle_after] + [0.0])
         return min(wait, SETTLE_WAIT_LIMIT)
 
@@ -110,11 +145,13 @@ class State:
         event = record["event"]
         if event == "pending":
             if "settle_after" in record:
-                self.settle_after[record["id"]] = float(record["settle_after"])
+                self.settle_after[record["id"]] = max(float(record["settle_after"]),
+                                                      self.settle_after.get(record["id"], 0.0))
+            self.requests += 1
             for row, row_digest, phones in zip(record["rows"], record["digests"], record["phones"]):
                 self._row(row, row_digest)
                 if row not in self.sent:
-                    self.open[row] = (record["id"], tuple(phones))
+                    self.open[row] = (record["id"], tuple(phones), self.requests)
                     self.failed.discard(row)
             return
         row = record["row"]
@@ -129,13 +166,19 @@ class State:
             self.failed.add(row)
             self.open.pop(row, None)
         else:
-            self.open[row] = (record["id"], tuple(record["phones"]))
+            known = self.open.get(row)
+            if known is not None and known[0] == record["id"]:
+                request = known[2]
+            else:  # not after its pending record (a hand-made journal): a request of its own
+                self.requests += 1
+                request = self.requests
+            self.open[row] = (record["id"], tuple(record["phones"]), request)
 
-    def request_found(self, message_id: str) -> List[int]:
-        """The open rows of request ``message_id``, now known to have reached the service: the
+    def request_found(self, request: int) -> List[int]:
+        """The open rows of ``request`` (its number), now known to have reached the service: the
         service accepts a ``list`` request whole, so none of its rows is to be sent again. (A
         row whose numbers it refused then stays refused: get_status says so.)"""
-        rows = sorted(row for row, (row_id, _) in self.open.items() if row_id == message_id)
+        rows = sorted(row for row, (_, _, number) in self.open.items() if number == request)
         for row in rows:
             del self.open[row]
             self.sent.add(row)
@@ -148,22 +191,25 @@ class State:
             raise JournalCorrupt(f"row {row} is recorded with two different contents")
 
 
-Pair = Tuple[str, Tuple[str, ...]]
+#: An open row: its request's id, its numbers, and the request's number (:attr:`State.open`).
+Open = Tuple[str, Tuple[str, ...], int]
+#: A lookup: (the request's number, its id, the numbers of one of its rows).
+Lookup = Tuple[int, str, Tuple[str, ...]]
 
 
-def lookup_order(open_rows: Mapping[int, Pair]) -> List[Pair]:
-    """The distinct (id, phones) of the open rows, in the order to look them up: the first of
-    each request, then the second of each, and so on. One found is enough for its whole request
-    (a ``list`` request is accepted whole: :meth:`State.request_found`), so the requests that
-    went out are settled by their first lookups; only those that did not need every row asked."""
-    by_id: Dict[str, List[Pair]] = {}
-    for _, pair in sorted(open_rows.items()):
-        pairs = by_id.setdefault(pair[0], [])
-        if pair not in pairs:
-            pairs.append(pair)
-    order: List[Pair] = []
-    for round_ in range(max((len(pairs) for pairs in by_id.values()), default=0)):
-        order.extend(pairs[round_] for pairs in by_id.values() if round_ < len(pairs))
+def lookup_order(open_rows: Mapping[int, Open]) -> List[Lookup]:
+    """The distinct lookups of the open rows, in the order to ask them: one row of each request,
+    then a second of each, and so on. One found is enough for its whole request (a ``list``
+    request is accepted whole: :meth:`State.request_found`), so the requests that went out are
+    settled by their first lookups; only those that did not need every row asked."""
+    by_request: Dict[int, List[Lookup]] = {}
+    for _, (message_id, phones, request) in sorted(open_rows.items()):
+        lookups = by_request.setdefault(request, [])
+        if (request, message_id, phones) not in lookups:
+            lookups.append((request, message_id, phones))
+    order: List[Lookup] = []
+    for round_ in range(max((len(lookups) for lookups in by_request.values()), default=0)):
+        order.extend(lookups[round_] for lookups in by_request.values() if round_ < len(lookups))
     return order
 
 
@@ -174,6 +220,9 @@ def read(data: bytes) -> Tuple[Optional[State], int]:
     keep = data.rfind(b"\n") + 1  # a last line with no newline is a torn write: dropped
     lines = data[:keep].split(b"\n")[:-1]
     if not lines:
+        if data and not _HEADER_START.startswith(data[:len(_HEADER_START)]):
+            raise JournalCorrupt("not a journal: it holds no complete line, and does not begin as a journal "
+                                 "begins (left as it is)")
         return None, keep
     state = State()
     for number, raw in enumerate(lines, 1):
@@ -186,9 +235,14 @@ def read(data: bytes) -> Tuple[Optional[State], int]:
             raise JournalCorrupt(f"line {number}: {problem}")
         if number == 1:
             state.nonce, state.source = record["nonce"], dict(record["source"])
+            state.owner = {name: record[name] for name in OWNER_FIELDS if isinstance(record.get(name), str)}
         else:
             state.apply(record)
     return state, keep
+
+
+#: How every journal this package writes begins (:func:`header`, written by :func:`dumps`).
+_HEADER_START = b'{"event": "journal"'
 
 
 def _check(record: Any, number: int) -> Optional[str]:
