@@ -37,12 +37,13 @@ def translate(exc: BaseException, rules: Sequence[ExceptionRule], operation: str
 def detach(error: errors.SmscError, secrets: Sequence[Secret] = ()) -> errors.SmscError:
     """``error`` cut from what it crossed: no ``__cause__``/``__context__`` (a lower layer's
     exception, holding the request) and no traceback (frames of the I/O and their locals); the
-    shell raises it again from its own frame. Its texts are scrubbed of ``secrets``: a reader
-    quotes the value it could not read, and an answer may echo the request. The error it wraps
-    (a SendOutcomeUnknown's ``cause``) is detached too."""
+    shell raises it again from its own frame. A transport error's texts are scrubbed of
+    ``secrets``: a reader quotes the value it could not read, and an answer may echo the request.
+    (An ApiError's are the page's own words, which a short password such as "wrong" would turn
+    into REDACTED.) The error it wraps (a SendOutcomeUnknown's ``cause``) is detached too."""
     error.__cause__ = error.__context__ = None
     error.__suppress_context__ = False
-    if secrets:
+    if secrets and isinstance(error, errors.TransportError):
         _scrub(error, secrets)
     inner = vars(error).get("cause")
     if isinstance(inner, errors.SmscError) and inner is not error:
