@@ -24,12 +24,12 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.request import Request
 
 import smsc_soap
-from smsc_soap import Client, CostResult
+from smsc_soap import Client, CostResult, spec
 from smsc_soap import testing as kit
 from smsc_soap.testing import plugin
 from smsc_soap.channels import Mms
 from smsc_soap.sandbox import Account, Sandbox
-from support.servers import LoopbackServer, echo
+from support.servers import Answer, LoopbackServer, Responder, echo
 
 pytest_plugins = ["pytester"]
 
@@ -427,6 +427,36 @@ def test_scrubbing_by_shape() -> None:
     assert kit.scrub_text(b"<psw>a&amp;b&lt;c</psw>") == b"<psw>REDACTED</psw>"
     # a body in another encoding stays in it
     assert kit.scrub_text("<mes>Привет</mes><psw>x</psw>".encode("cp1251")) == "<mes>Привет</mes><psw>REDACTED</psw>".encode("cp1251")
+
+
+@pytest.mark.parametrize("charset", spec.MAILING_CHARSETS)
+def test_a_non_ascii_secret_is_scrubbed_in_each_charset_of_the_pages(charset: str) -> None:
+    """A body that is not UTF-8 text (binary parts, an answer in windows-1251) still loses the
+    secret's bytes in the pages' charsets, plain and percent-encoded."""
+    psw = "пароль Zx81-secret"
+    echo = "echo {}, {}, {}; ok"
+    body = b"\xff\xd8\x00 " + echo.format(psw, quote(psw, safe="", encoding=charset),
+                                          quote_plus(psw, encoding=charset)).encode(charset)
+    assert kit.scrub_text(body, secrets=[psw]) == b"\xff\xd8\x00 " + echo.format(*["REDACTED"] * 3).encode(charset)
+
+
+def test_a_short_non_ascii_secret_is_scrubbed_only_as_a_whole_token() -> None:
+    body = "кодекс: код, %EA%EE%E4.".encode("cp1251")
+    assert kit.scrub_text(body, secrets=["код"]) == "кодекс: REDACTED, REDACTED.".encode("cp1251")
+
+
+def test_an_answer_in_windows_1251_echoing_the_password_is_recorded_without_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    psw = "пароль-Zx81secret"
+    monkeypatch.setenv("SMSC_PASSWORD", psw)  # the documented way to record
+    monkeypatch.delenv("SMSC_APIKEY", raising=False)
+    with Responder() as server, kit.make_vcr(tmp_path, record_mode="once").use_cassette("cp1251.yaml"):
+        server.default = Answer(f"ERROR = 2 (неверный пароль {psw})".encode("cp1251"),
+                                content_type="text/plain; charset=windows-1251")
+        with pytest.raises(smsc_soap.SmscError):
+            Client("alex", psw, url=server.url, retry=smsc_soap.RetryPolicy(attempts=1)).operator("79999999999")
+    [interaction] = yaml.load((tmp_path / "cp1251.yaml").read_text(), Loader=yaml.Loader)["interactions"]
+    assert interaction["response"]["body"]["string"] == "ERROR = 2 (неверный пароль REDACTED)".encode("cp1251")
 
 
 def test_secrets_from_the_environment_are_scrubbed_by_value(monkeypatch: pytest.MonkeyPatch) -> None:

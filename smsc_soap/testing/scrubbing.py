@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Un
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 from xml.sax.saxutils import escape as xml_escape, unescape as xml_unescape
 
-from ..redact import REDACTED, Secret, redact
+from .. import spec
+from ..redact import REDACTED, Secret, redact, redact_values
 
 if TYPE_CHECKING:  # pragma: no cover
     import vcr.request  # type: ignore[import-untyped,unused-ignore]  # vcrpy ships no type hints
@@ -106,17 +107,32 @@ def scrub_text(text: Union[str, bytes], secrets: SecretsArg = ()) -> Union[str, 
     """``text`` with every psw/apikey value REDACTED: the ``<psw>`` element, the secret parameters
     of a ``<query>`` element, of a form-encoded body or of a multipart one (its parts named so),
     ``psw=``/``apikey=`` anywhere else (also XML-escaped or URL-encoded), and each of ``secrets``
-    in its plain, XML-escaped and URL-encoded forms. Bytes stay bytes, in their own encoding
-    (decoded as UTF-8 or Latin-1, both give the same bytes back: a binary file part is kept)."""
-    if isinstance(text, (bytes, bytearray)):
-        decoded, codec = decode(bytes(text))
-        return str(scrub_text(decoded, secrets)).encode(codec)
+    in its plain, XML-escaped and URL-encoded forms (in bytes, also as windows-1251 and koi8-r
+    write it). Bytes stay bytes, in their own encoding (decoded as UTF-8 or Latin-1, both give
+    the same bytes back: a binary file part is kept)."""
     found = secrets_to_scrub(secrets)
+    if isinstance(text, (bytes, bytearray)):
+        decoded, codec = decode(_scrub_charsets(bytes(text), found))
+        return str(scrub_text(decoded, found)).encode(codec)
     text = _MULTIPART_SECRET.sub(rf"\g<1>{REDACTED}", text)
     text = _QUERY_ELEMENT.sub(_scrub_query_element, text)
     if _FORM.match(text):
         text = scrub_query(text)
     return _GREEDY_PARAM.sub(rf"\g<1>{REDACTED}", redact(text, found))
+
+
+def _scrub_charsets(data: bytes, secrets: Tuple[Secret, ...]) -> bytes:
+    """``data`` with each non-ASCII secret REDACTED as each of the pages' charsets
+    (spec.MAILING_CHARSETS) writes its bytes, plain or percent-encoded. A body with binary parts,
+    or an answer in windows-1251, is not the UTF-8 text in which :func:`scrub_text` looks for
+    them; an ASCII secret has the same bytes in all of them, and scrub_text finds those."""
+    wide = [secret for secret in secrets if not secret.reveal().isascii()]
+    if not wide:
+        return data
+    for charset in spec.MAILING_CHARSETS:
+        text = data.decode(charset, "surrogateescape")  # undecodable bytes kept as they are
+        data = redact_values(text, wide, charset).encode(charset, "surrogateescape")
+    return data
 
 
 def scrub_url(url: str, secrets: SecretsArg = ()) -> str:
