@@ -41,18 +41,20 @@ def _xml_forms(text: str) -> Set[str]:
     return {plain, quoted, quoted.replace("'", "&apos;"), minimal, html.escape(text), html.escape(text, quote=False)}
 
 
-def secret_forms(secret: str) -> List[str]:
+def secret_forms(secret: str, encoding: str = "utf-8") -> List[str]:
     """The forms a secret takes on the wire, in logs and in files, longest first: plain, XML/HTML
     escaped once or twice (a server that echoes an escaped request in its own XML escapes it
-    again: ``&amp;amp;``), JSON strings, and the URL encodings of each. Scrubbed by value; handy
-    to grep files for."""
+    again: ``&amp;amp;``), JSON strings, and the URL encodings of each (of its bytes in
+    ``encoding``: a page in windows-1251 percent-encodes those). Scrubbed by value; handy to grep
+    files for. UnicodeEncodeError if ``encoding`` cannot write the secret."""
     once = _xml_forms(secret)
     base = {secret, *once, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
     for form in once:
         base.update(_xml_forms(form))
     forms = set(base)
     for form in base:
-        forms.update((quote(form, safe=""), quote(form), quote_plus(form)))
+        forms.update((quote(form, safe="", encoding=encoding), quote(form, encoding=encoding),
+                      quote_plus(form, encoding=encoding)))
     return sorted((form for form in forms if form), key=len, reverse=True)
 
 
@@ -83,10 +85,20 @@ def redact(text: T, secrets: Iterable[Secret] = ()) -> T:
         return redact(text.decode("utf-8", "replace"), secrets).encode("utf-8")
     text = _PSW_ELEMENT.sub(rf"\g<1>{REDACTED}\g<2>", text)
     text = _QUERY_PARAM.sub(rf"\g<1>{REDACTED}", text)
+    return redact_values(text, secrets)
+
+
+def redact_values(text: str, secrets: Iterable[Secret], encoding: str = "utf-8") -> str:
+    """``text`` (decoded from ``encoding``) with every form of the given secrets replaced by
+    ``REDACTED``, a short one only as a whole token; a secret ``encoding`` cannot write is
+    skipped (it cannot be in such text)."""
     for secret in secrets:
-        if secret:
-            for form in secret_forms(secret.reveal()):
-                text = _as_token(form).sub(REDACTED, text)
+        try:
+            forms = secret_forms(secret.reveal(), encoding) if secret else []
+        except UnicodeEncodeError:
+            continue
+        for form in forms:
+            text = _as_token(form).sub(REDACTED, text)
     return text
 
 

@@ -24,11 +24,12 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.request import Request
 
 import smsc_soap
-from smsc_soap import Client, CostResult
+from smsc_soap import Client, CostResult, spec
 from smsc_soap import testing as kit
 from smsc_soap.testing import plugin
+from smsc_soap.channels import Mms
 from smsc_soap.sandbox import Account, Sandbox
-from support.servers import LoopbackServer, echo
+from support.servers import Answer, LoopbackServer, Responder, echo
 
 pytest_plugins = ["pytester"]
 
@@ -349,6 +350,37 @@ def test_recording_leaves_no_trace_of_the_secrets(tmp_path: Path) -> None:
         assert Client("acme-prod", "whatever", url=sb.url).get_balance() == balance  # still replays
 
 
+def test_a_mailing_with_files_leaves_no_trace_of_the_password(tmp_path: Path) -> None:
+    """mailings.add with files posts multipart/form-data: its psw part is scrubbed by shape (no
+    help by value here), the file's bytes are kept, and the cassette still replays."""
+    psw, _ = real_looking_secrets()
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) + b"\r\n--\r\n\xff\xd9"
+    with Sandbox([Account("acme-prod", psw)]) as sb:
+        with kit.make_vcr(tmp_path, record_mode="once", secrets=()).use_cassette("files.yaml"):
+            created = Client("acme-prod", psw, url=sb.url).mailings.add(
+                "logo", "79999999999", Mms(subject="logo"), files=[("logo.jpg", jpeg)])
+    cassette = tmp_path / "files.yaml"
+    assert_no_trace(cassette, psw)
+    [interaction] = yaml.load(cassette.read_text(), Loader=yaml.Loader)["interactions"]
+    body = interaction["request"]["body"]
+    assert jpeg in body and b'name="psw"\r\n\r\nREDACTED\r\n' in body  # the file as sent, byte for byte
+    assert interaction["request"]["headers"]["Content-Length"] == [str(len(body))]
+    with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("files.yaml"):
+        # the same password: the multipart boundary derives from the fields (within a process)
+        assert Client("acme-prod", psw, url=sb.url).mailings.add(
+            "logo", "79999999999", Mms(subject="logo"), files=[("logo.jpg", jpeg)]) == created
+
+
+def test_scrubbing_a_multipart_body_by_shape_keeps_its_other_bytes() -> None:
+    def part(name: str, value: bytes) -> bytes:
+        return b'--b0\r\nContent-Disposition: form-data; name="' + name.encode() + b'"\r\n\r\n' + value + b"\r\n"
+
+    body = part("login", b"alex") + part("psw", "пароль\r\n-\xff".encode()) + part("mes", b"psw is a word") + \
+        b'--b0\r\nContent-Disposition: form-data; name="file0"; filename="psw"\r\n\r\n\xff\x00psw\r\n--b0--\r\n'
+    assert kit.scrub_text(body) == body.replace("пароль\r\n-\xff".encode(), b"REDACTED")
+    assert kit.scrub_text(part("APIKEY", b"k1") + b"--b0--") == part("APIKEY", b"REDACTED") + b"--b0--"
+
+
 def test_an_answer_that_echoes_a_secret_is_scrubbed_by_value(tmp_path: Path) -> None:
     """A free-text echo has no shape to catch: the secrets given to the kit (or found in
     SMSC_PASSWORD / SMSC_APIKEY) are scrubbed by value, in every form."""
@@ -395,6 +427,36 @@ def test_scrubbing_by_shape() -> None:
     assert kit.scrub_text(b"<psw>a&amp;b&lt;c</psw>") == b"<psw>REDACTED</psw>"
     # a body in another encoding stays in it
     assert kit.scrub_text("<mes>Привет</mes><psw>x</psw>".encode("cp1251")) == "<mes>Привет</mes><psw>REDACTED</psw>".encode("cp1251")
+
+
+@pytest.mark.parametrize("charset", spec.MAILING_CHARSETS)
+def test_a_non_ascii_secret_is_scrubbed_in_each_charset_of_the_pages(charset: str) -> None:
+    """A body that is not UTF-8 text (binary parts, an answer in windows-1251) still loses the
+    secret's bytes in the pages' charsets, plain and percent-encoded."""
+    psw = "пароль Zx81-secret"
+    echo = "echo {}, {}, {}; ok"
+    body = b"\xff\xd8\x00 " + echo.format(psw, quote(psw, safe="", encoding=charset),
+                                          quote_plus(psw, encoding=charset)).encode(charset)
+    assert kit.scrub_text(body, secrets=[psw]) == b"\xff\xd8\x00 " + echo.format(*["REDACTED"] * 3).encode(charset)
+
+
+def test_a_short_non_ascii_secret_is_scrubbed_only_as_a_whole_token() -> None:
+    body = "кодекс: код, %EA%EE%E4.".encode("cp1251")
+    assert kit.scrub_text(body, secrets=["код"]) == "кодекс: REDACTED, REDACTED.".encode("cp1251")
+
+
+def test_an_answer_in_windows_1251_echoing_the_password_is_recorded_without_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    psw = "пароль-Zx81secret"
+    monkeypatch.setenv("SMSC_PASSWORD", psw)  # the documented way to record
+    monkeypatch.delenv("SMSC_APIKEY", raising=False)
+    with Responder() as server, kit.make_vcr(tmp_path, record_mode="once").use_cassette("cp1251.yaml"):
+        server.default = Answer(f"ERROR = 2 (неверный пароль {psw})".encode("cp1251"),
+                                content_type="text/plain; charset=windows-1251")
+        with pytest.raises(smsc_soap.SmscError):
+            Client("alex", psw, url=server.url, retry=smsc_soap.RetryPolicy(attempts=1)).operator("79999999999")
+    [interaction] = yaml.load((tmp_path / "cp1251.yaml").read_text(), Loader=yaml.Loader)["interactions"]
+    assert interaction["response"]["body"]["string"] == "ERROR = 2 (неверный пароль REDACTED)".encode("cp1251")
 
 
 def test_secrets_from_the_environment_are_scrubbed_by_value(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,8 +1,10 @@
-"""vcrpy ``custom_patches``: the thread guard, and the client's own connection pools.
+"""vcrpy ``custom_patches``: the thread guard, the client's own connection pools, and the
+request a replay refuses.
 
-Plain vcrpy misses two things here: requests recorded from several threads (it swaps the real
-connection classes back, process-wide, while it sends one) and the pool subclasses of
-:mod:`smsc_soap.transport` (it only swaps urllib3's own). :func:`custom_patches` fixes both.
+Plain vcrpy misses three things here: requests recorded from several threads (it swaps the real
+connection classes back, process-wide, while it sends one), the pool subclasses of
+:mod:`smsc_soap.transport` (it only swaps urllib3's own), and the secrets of a request it refuses
+(kept unscrubbed on its exception). :func:`custom_patches` fixes all three.
 """
 from __future__ import annotations
 
@@ -76,7 +78,36 @@ def client_connection_patches() -> Tuple[Patch, ...]:
     return tuple(patches)
 
 
+def scrubbed_refusal_patches() -> Tuple[Patch, ...]:
+    """vcrpy ``custom_patches`` that give the exception of a refused request a scrubbed request.
+
+    In replay, vcrpy refuses a request that is not in the cassette with a
+    ``CannotOverwriteExistingCassetteException`` whose ``failed_request`` is the live request,
+    password in clear; the client raises it as it is, to the test and to whatever reports it.
+    While the cassette is in use, the exception is made from the request as the cassette would
+    record it (its ``before_record_request``: the kit's scrubbers), and describes that one in its
+    message. Every stub of vcrpy (requests/urllib3, httpx) makes this exception: one patch covers
+    both clients.
+    """
+    try:
+        from vcr import errors  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:  # pragma: no cover
+        return ()
+    refused = errors.CannotOverwriteExistingCassetteException
+    original = vars(refused)["__init__"]
+    original = getattr(original, "__smsc_original__", original)
+
+    @functools.wraps(original)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("cassette") is not None and kwargs.get("failed_request") is not None:
+            kwargs["failed_request"] = kwargs["cassette"].filter_request(kwargs["failed_request"])
+        original(self, *args, **kwargs)
+
+    __init__.__smsc_original__ = original  # type: ignore[attr-defined]
+    return ((refused, "__init__", __init__),)
+
+
 def custom_patches() -> Tuple[Patch, ...]:
     """Every ``custom_patches`` entry the kit needs: give them to a vcrpy you configure yourself
     (pytest-recording's ``vcr_config``), or smsc_soap's requests may bypass the cassette."""
-    return serialised_http_patches() + client_connection_patches()
+    return serialised_http_patches() + client_connection_patches() + scrubbed_refusal_patches()

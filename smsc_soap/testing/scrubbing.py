@@ -1,11 +1,12 @@
 """Scrubbing: psw and apikey become ``REDACTED`` in everything a cassette would keep.
 
 vcrpy's ``filter_post_data_parameters`` does not look inside XML, so these hooks do it: the
-``<psw>`` element, the ``query`` string inside the XML, URLs, forms and headers, by shape; and the
-secrets in use, by value, in every form :func:`smsc_soap.redact.secret_forms` lists (XML-escaped
-twice included; a short secret only where it stands as a whole token, so SMSC_PASSWORD=123 leaves
-the phone 79991234567 alone: :func:`smsc_soap.redact.redact` says why). They run
-before anything is written, and before a live request is matched against recorded ones.
+``<psw>`` element, the ``query`` string inside the XML, URLs, forms, the parts of a multipart
+body and headers, by shape; and the secrets in use, by value, in every form
+:func:`smsc_soap.redact.secret_forms` lists (XML-escaped twice included; a short secret only
+where it stands as a whole token, so SMSC_PASSWORD=123 leaves the phone 79991234567 alone:
+:func:`smsc_soap.redact.redact` says why). They run before anything is written, and before a
+live request is matched against recorded ones.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Un
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 from xml.sax.saxutils import escape as xml_escape, unescape as xml_unescape
 
-from ..redact import REDACTED, Secret, redact
+from .. import spec
+from ..redact import REDACTED, Secret, redact, redact_values
 
 if TYPE_CHECKING:  # pragma: no cover
     import vcr.request  # type: ignore[import-untyped,unused-ignore]  # vcrpy ships no type hints
@@ -90,21 +92,47 @@ def _scrub_query_element(match: "re.Match[str]") -> str:
 # ends at a raw "&", quote, "<" or space. (redact() stops at %26, taking it for the separator of a
 # query nested in a URL parameter; here scrubbing too much only costs matching precision.)
 _GREEDY_PARAM = re.compile(r"((?<![A-Za-z_])(?:apikey|psw)(?:=|%3D))[^&<>\"'\s]*", re.IGNORECASE)
+# A multipart/form-data part named psw or apikey (RFC 7578, as a mailing with files is sent):
+# its delimiter line, its headers (one a Content-Disposition naming it), the blank line, then
+# its value, up to the next delimiter of the same boundary (which no part holds).
+_MULTIPART_SECRET = re.compile(
+    r"(--(?P<boundary>[^\s]+)\r?\n(?:[^\r\n]+\r?\n)*?"
+    rf'content-disposition:[ \t]*form-data[^\r\n]*;[ \t]*name=(?P<quote>"?)(?:{"|".join(SECRET_FIELDS)})(?P=quote)'
+    r"(?:[ \t]*;[^\r\n]*)?\r?\n(?:[^\r\n]+\r?\n)*\r?\n)"
+    r".*?(?=\r?\n--(?P=boundary))",
+    re.IGNORECASE | re.DOTALL)
 
 
 def scrub_text(text: Union[str, bytes], secrets: SecretsArg = ()) -> Union[str, bytes]:
     """``text`` with every psw/apikey value REDACTED: the ``<psw>`` element, the secret parameters
-    of a ``<query>`` element or of a form-encoded body, ``psw=``/``apikey=`` anywhere else (also
-    XML-escaped or URL-encoded), and each of ``secrets`` in its plain, XML-escaped and
-    URL-encoded forms. Bytes stay bytes, in their own encoding."""
-    if isinstance(text, (bytes, bytearray)):
-        decoded, codec = decode(bytes(text))
-        return str(scrub_text(decoded, secrets)).encode(codec)
+    of a ``<query>`` element, of a form-encoded body or of a multipart one (its parts named so),
+    ``psw=``/``apikey=`` anywhere else (also XML-escaped or URL-encoded), and each of ``secrets``
+    in its plain, XML-escaped and URL-encoded forms (in bytes, also as windows-1251 and koi8-r
+    write it). Bytes stay bytes, in their own encoding (decoded as UTF-8 or Latin-1, both give
+    the same bytes back: a binary file part is kept)."""
     found = secrets_to_scrub(secrets)
+    if isinstance(text, (bytes, bytearray)):
+        decoded, codec = decode(_scrub_charsets(bytes(text), found))
+        return str(scrub_text(decoded, found)).encode(codec)
+    text = _MULTIPART_SECRET.sub(rf"\g<1>{REDACTED}", text)
     text = _QUERY_ELEMENT.sub(_scrub_query_element, text)
     if _FORM.match(text):
         text = scrub_query(text)
     return _GREEDY_PARAM.sub(rf"\g<1>{REDACTED}", redact(text, found))
+
+
+def _scrub_charsets(data: bytes, secrets: Tuple[Secret, ...]) -> bytes:
+    """``data`` with each non-ASCII secret REDACTED as each of the pages' charsets
+    (spec.MAILING_CHARSETS) writes its bytes, plain or percent-encoded. A body with binary parts,
+    or an answer in windows-1251, is not the UTF-8 text in which :func:`scrub_text` looks for
+    them; an ASCII secret has the same bytes in all of them, and scrub_text finds those."""
+    wide = [secret for secret in secrets if not secret.reveal().isascii()]
+    if not wide:
+        return data
+    for charset in spec.MAILING_CHARSETS:
+        text = data.decode(charset, "surrogateescape")  # undecodable bytes kept as they are
+        data = redact_values(text, wide, charset).encode(charset, "surrogateescape")
+    return data
 
 
 def scrub_url(url: str, secrets: SecretsArg = ()) -> str:
