@@ -46,9 +46,13 @@ def secret_forms(secret: str, encoding: str = "utf-8") -> List[str]:
     escaped once or twice (a server that echoes an escaped request in its own XML escapes it
     again: ``&amp;amp;``), JSON strings, and the URL encodings of each (of its bytes in
     ``encoding``: a page in windows-1251 percent-encodes those). Scrubbed by value; handy to grep
-    files for. UnicodeEncodeError if ``encoding`` cannot write the secret."""
+    files for. UnicodeEncodeError if ``encoding`` cannot write the secret.
+
+    JSON strings also as PHP writes them: ``json_encode`` escapes "/" as "\\/" by default, and
+    the service's pages are PHP."""
     once = _xml_forms(secret)
-    base = {secret, *once, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    json_forms = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    base = {secret, *once, *json_forms, *(form.replace("/", "\\/") for form in json_forms)}
     for form in once:
         base.update(_xml_forms(form))
     forms = set(base)

@@ -116,6 +116,20 @@ def test_no_secret_in_repr_errors_or_debug_logs(responder: Responder, kind: str,
     assert not leaking, "\n\n".join(leaking)
 
 
+def test_no_secret_in_the_debug_log_of_a_page_answer_php_wrote(responder: Responder, caplog: pytest.LogCaptureFixture,
+                                                                any_client: Any) -> None:
+    """The pages are PHP, whose json_encode writes "/" as "\\/": an answer echoing the API key
+    (it holds a "/") carries it in that form, which the DEBUG log of the answer showed whole."""
+    caplog.set_level(logging.DEBUG, logger="smsc_soap")
+    echoed = APIKEY.replace("/", "\\/")
+    responder.answer(b'{"error": "you sent ' + echoed.encode() + b'", "error_code": 2}', content_type="application/json")
+    with pytest.raises(smsc_soap.AuthenticationError):
+        any_client(apikey=APIKEY, url=responder.url).operator("79991234567")
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("you sent REDACTED" in line for line in logged)
+    assert [line for line in logged if echoed in line or leaks(line)] == []
+
+
 def test_a_malformed_apikey_is_refused_without_repeating_it() -> None:
     with pytest.raises(smsc_soap.ValidationError) as caught:
         Client(apikey="bad key with spaces", url="http://127.0.0.1:9/sys/soap.php")
