@@ -163,6 +163,19 @@ def test_the_secret_shows_in_no_repr_error_or_traceback_local() -> None:
     assert md5(f"1234:79991234567:1:{SECRET}") not in shown  # nor the digest that was expected
 
 
+def test_a_field_the_charset_cannot_write_leaves_the_secret_in_no_frame_or_context() -> None:
+    """The signed fields and the secret are joined, then written in the callback's charset; a
+    field that charset cannot write (a snowman in windows-1251) raised inside the except block,
+    so the error's context (the UnicodeEncodeError, holding the joined text) and the frame's
+    locals showed the secret."""
+    body = json.dumps({"phone": "79991234567", "mes": "\u2603 snow", "to": "79990000000", "md5": "0" * 32})
+    with pytest.raises(CallbackFormatError, match="cannot be written in windows-1251") as caught:
+        parse("POST", "fmt=3", body.encode(), "application/json", secret=SECRET)
+    assert caught.value.__context__ is None
+    shown = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
+    assert SECRET not in shown
+
+
 # --- hostile bodies -----------------------------------------------------------------------
 
 

@@ -38,12 +38,20 @@ def check_algorithm(algorithm: Optional[str]) -> Optional[str]:
 def digest(kind: str, fields: Mapping[str, str], secret: Secret, algorithm: str, charset: str) -> str:
     """The lowercase hex digest that signs an event of ``kind`` with these fields."""
     names = spec.CALLBACK_SIGNED_FIELDS[kind]
-    base = spec.CALLBACK_SIGNATURE_SEPARATOR.join([fields.get(name, "") for name in names] + [secret.reveal()])
-    try:
-        data = base.encode(charset)
-    except UnicodeEncodeError:
-        raise CallbackFormatError(f"the signed fields cannot be written in {charset}") from None
+    data = _encoded(spec.CALLBACK_SIGNATURE_SEPARATOR.join([fields.get(name, "") for name in names]
+                                                           + [secret.reveal()]), charset)
+    if data is None:  # raised here, outside the except block: no frame or context holds the secret
+        raise CallbackFormatError(f"the signed fields cannot be written in {charset}")
     return hashlib.new(spec.CALLBACK_SIGNATURES[algorithm], data).hexdigest()
+
+
+def _encoded(text: str, charset: str) -> Optional[bytes]:
+    """``text`` in ``charset``, or None: the UnicodeEncodeError holds ``text`` (the secret
+    included), and must not become the context of the error raised for it."""
+    try:
+        return text.encode(charset)
+    except UnicodeEncodeError:
+        return None
 
 
 def verify(kind: Optional[str], fields: Mapping[str, str], secret: Secret, algorithm: Optional[str],
