@@ -27,6 +27,7 @@ def endpoint_url(host: Optional[str] = None, url: Optional[str] = None) -> str:
     """The SOAP endpoint for ``host`` (https) or an explicit ``url`` (http only when written; the
     WSDL's address, ``...?wsdl``, names its endpoint)."""
     from .errors import ValidationError
+    from .redact import redact_url
 
     if url is not None:
         if host is not None:
@@ -41,7 +42,7 @@ def endpoint_url(host: Optional[str] = None, url: Optional[str] = None) -> str:
         except ValueError as exc:
             raise ValidationError(f"url is not a valid URL: {exc}", field="url") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValidationError(f"url must be an http(s) URL with a host, got {url!r}", field="url")
+            raise ValidationError(f"url must be an http(s) URL with a host, got {redact_url(url)!r}", field="url")
         # "...soap.php?wsdl", the WSDL's address (what SOAP tools and the sandbox print), names the
         # same endpoint unambiguously: the query dropped. Any other query is refused.
         query = "" if parts.query.lower() == "wsdl" else parts.query

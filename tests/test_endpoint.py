@@ -17,6 +17,7 @@ from smsc_soap._wsdl import endpoint_url
     "http://[::1/sys/soap.php",                # a broken IPv6 literal
     "ftp://127.0.0.1/sys/soap.php",
     "http://user:pw@127.0.0.1/sys/soap.php",
+    "htps://user:pw@127.0.0.1/sys/soap.php",    # a mistyped scheme, credentials and all
 ])
 def test_bad_urls_are_validation_errors(url: str) -> None:
     with pytest.raises(ValidationError) as info:
