@@ -101,6 +101,7 @@ class JournalFile:
             if state is None:
                 state = core.State(nonce=secrets.token_hex(16), source=dict(source), owner=dict(owner))
                 self.write(core.header(state.nonce, source, owner), sync=True)
+                _sync_directory(path)
             else:
                 elsewhere = core.describe_owner_difference(state.owner, owner)
                 if elsewhere is not None:
@@ -150,6 +151,21 @@ class JournalFile:
     def close(self) -> None:
         """Close the file (which releases the lock)."""
         self._file.close()
+
+
+def _sync_directory(path: str) -> None:
+    """Put the new journal's name on disk too: its records are synced, but a power cut could
+    still lose the file itself, and a resume without it would send every row again."""
+    try:
+        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # a platform whose directories cannot be opened (Windows): its own rules
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        raise JournalError(f"{path}: cannot put the new journal on disk: {exc.strerror}; nothing was sent") from None
+    finally:
+        os.close(fd)
 
 
 def file_source(path: str, encoding: str = "utf-8") -> Tuple[Dict[str, Any], int]:

@@ -655,3 +655,30 @@ def test_a_torn_header_is_a_new_journal_and_a_hard_linked_one_is_refused(tmp_pat
         with pytest.raises(journal.JournalError, match="other hard links"):
             client.send_bulk([("79172000002", "hi")], journal=str(path))
     assert _ledger(sandbox) == {"79172000002": 1}
+
+
+def test_a_new_journal_is_on_disk_by_name_before_anything_is_sent(tmp_path: Path, sandbox: Sandbox,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its records are synced; so is the directory that names it, once, when it is made: after a
+    power cut a resume without the file would send every row again."""
+    import stat as stat_module
+
+    synced: List[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append("directory" if stat_module.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    sends: List[List[str]] = []
+    real_before_send = journal.Plan.before_send
+
+    def before_send(plan: journal.Plan, chunk: Any) -> None:
+        real_before_send(plan, chunk)
+        sends.append(list(synced))
+
+    monkeypatch.setattr(journal.Plan, "before_send", before_send)
+    with Client("bulk", "pw", url=sandbox.url) as client:
+        list(client.send_bulk([("79173000001", "hi")], journal=str(tmp_path / "j.jsonl")))
+    assert sends == [["file", "directory", "file"]]  # header, its name, then the pending record
