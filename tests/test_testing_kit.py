@@ -28,6 +28,7 @@ from smsc_soap import Client, CostResult, spec
 from smsc_soap import testing as kit
 from smsc_soap.testing import plugin
 from smsc_soap.channels import Mms
+from smsc_soap.http_api import multipart
 from smsc_soap.sandbox import Account, Sandbox
 from support.servers import Answer, LoopbackServer, Responder, echo
 
@@ -366,7 +367,7 @@ def test_a_mailing_with_files_leaves_no_trace_of_the_password(tmp_path: Path) ->
     assert jpeg in body and b'name="psw"\r\n\r\nREDACTED\r\n' in body  # the file as sent, byte for byte
     assert interaction["request"]["headers"]["Content-Length"] == [str(len(body))]
     with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("files.yaml"):
-        # the same password: the multipart boundary derives from the fields (within a process)
+        # (another process and another password: test_a_mailing_with_files_recorded_in_another_process_replays)
         assert Client("acme-prod", psw, url=sb.url).mailings.add(
             "logo", "79999999999", Mms(subject="logo"), files=[("logo.jpg", jpeg)]) == created
 
@@ -379,6 +380,66 @@ def test_scrubbing_a_multipart_body_by_shape_keeps_its_other_bytes() -> None:
         b'--b0\r\nContent-Disposition: form-data; name="file0"; filename="psw"\r\n\r\n\xff\x00psw\r\n--b0--\r\n'
     assert kit.scrub_text(body) == body.replace("пароль\r\n-\xff".encode(), b"REDACTED")
     assert kit.scrub_text(part("APIKEY", b"k1") + b"--b0--") == part("APIKEY", b"REDACTED") + b"--b0--"
+
+
+JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) + b"\r\n--\r\n\xff\xd9"
+
+RECORD_A_MAILING_WITH_FILES = f"""
+import sys
+from smsc_soap import Client
+from smsc_soap import testing as kit
+from smsc_soap.channels import Mms
+from smsc_soap.http_api import multipart
+
+url, psw, directory = sys.argv[1:]
+with kit.make_vcr(directory, record_mode="once", secrets=()).use_cassette("files.yaml"):
+    created = Client("acme-prod", psw, url=url).mailings.add(
+        "logo", "79999999999", Mms(subject="logo"), files=[("logo.jpg", {JPEG!r})])
+print(created.id)
+"""
+
+
+@pytest.mark.parametrize("replay_psw", ["the same password", "a fake one"])
+def test_a_mailing_with_files_recorded_in_another_process_replays(tmp_path: Path, replay_psw: str) -> None:
+    """The multipart boundary derives from the fields with the password's placeholder in, keyed per
+    process: a cassette recorded in one process (with the real password) replays in another (CI,
+    with a fake one), as SOAP calls and forms do."""
+    psw, _ = real_looking_secrets()
+    with Sandbox([Account("acme-prod", psw)]) as sb:
+        done = subprocess.run([sys.executable, "-c", RECORD_A_MAILING_WITH_FILES, sb.url, psw, str(tmp_path)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert len(sb.requests) == 1
+        with kit.block_network(), kit.make_vcr(tmp_path).use_cassette("files.yaml") as cassette:
+            created = Client("acme-prod", psw if replay_psw == "the same password" else "ci-fake", url=sb.url) \
+                .mailings.add("logo", "79999999999", Mms(subject="logo"), files=[("logo.jpg", JPEG)])
+        assert created.id == int(done.stdout) and cassette.play_count == 1 and len(sb.requests) == 1
+
+
+def multipart_request(fields: Dict[str, str], boundary: str, jpeg: bytes = JPEG) -> Request:
+    body = multipart.body(fields, [multipart.Attachment("logo.jpg", jpeg)], boundary)
+    return Request("POST", "http://127.0.0.1:1/sys/jobs.php", body,
+                   {"Content-Type": multipart.content_type(boundary)})
+
+
+def test_multipart_bodies_are_compared_by_their_parts_not_their_boundary() -> None:
+    fields = {"add": "1", "login": "alex", "psw": "secret-1", "name": "logo", "mes": "Hello"}
+    first = multipart_request(fields, "smsc-soap-" + "1" * 40)
+    again = multipart_request({**fields, "psw": "secret-2"}, "smsc-soap-" + "2" * 40)
+    assert kit.normalise_body(first) == kit.normalise_body(again)
+    kit.match_body(first, again)
+    normal = kit.normalise_body(first)
+    assert isinstance(normal, kit.MultipartBody)
+    assert kit.MultipartPart("psw", None, None, b"REDACTED") in normal.parts
+    assert kit.MultipartPart("file0", "logo.jpg", "image/jpeg", JPEG) in normal.parts
+
+    changed = multipart_request({**fields, "mes": "Bye"}, "smsc-soap-" + "1" * 40)
+    assert kit.normalise_body(changed) != kit.normalise_body(first)
+    with pytest.raises(AssertionError, match=r"^multipart bodies differ: part 'mes': .*value=b'Bye' .*"
+                                             r"!= recorded .*value=b'Hello' [^;]*$"):
+        kit.match_body(changed, first)
+    with pytest.raises(AssertionError, match=r"^multipart bodies differ: part 'file0': filename='logo.jpg'"):
+        kit.match_body(multipart_request(fields, "b", JPEG[:-1] + b"\x00"), first)
 
 
 def test_an_answer_that_echoes_a_secret_is_scrubbed_by_value(tmp_path: Path) -> None:

@@ -39,8 +39,9 @@ from .scrubbing import (
 from ..redact import Secret as Secret, redact as redact  # noqa: E402
 from .config import RECORD_MODES as RECORD_MODES, cassette_name as cassette_name  # noqa: E402
 from .scrubbing import SECRET_HEADERS as SECRET_HEADERS, Body as Body, SecretsArg as SecretsArg  # noqa: E402
-# Added later (a sandbox's port in cassettes); __all__ stays what the module exported.
+# Added later (a sandbox's port in cassettes; a mailing's multipart body); __all__ stays what the module exported.
 from .matchers import PORT_MATCHER as PORT_MATCHER, match_port as match_port  # noqa: E402
+from .matchers import MultipartBody as MultipartBody, MultipartPart as MultipartPart  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     import pytest

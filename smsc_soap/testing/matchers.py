@@ -4,7 +4,8 @@ Every SOAP operation is a POST to the same URL with the same ``SOAPAction``, and
 matchers ignore the body, so a cassette could answer ``send`` with a recorded ``balance``.
 :data:`MATCH_ON` adds two matchers: the operation (:func:`match_operation`) and the normalised
 body (:func:`match_body`: parsed XML; secrets, prefixes, whitespace, the order of ``query``
-parameters and the id the client draws for a send ignored). Its port matcher
+parameters and the id the client draws for a send ignored; a ``multipart/form-data`` body by
+its parts, its boundary ignored). Its port matcher
 (:func:`match_port`) takes any two ports of a loopback host as equal: a sandbox takes a free
 port on every run, and a cassette recorded against one replays against the next.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Tuple
 from urllib.parse import parse_qs
 
 from ..redact import REDACTED
@@ -36,6 +37,26 @@ LOOPBACK_HOSTS = ("localhost", "::1", "[::1]")
 #: any two such ids of a send as equal, and the replayed answer brings back the recorded one.
 CLIENT_ID_PATTERN = re.compile(r"^c[0-9a-f]{20}$")
 CLIENT_ID = "<client-generated id>"
+
+
+class MultipartPart(NamedTuple):
+    """One part of a ``multipart/form-data`` body: its Content-Disposition ``name`` and
+    ``filename`` (None for a plain field), its Content-Type (None when it has none) and its
+    value, scrubbed (a part named ``psw``/``apikey`` is ``REDACTED``)."""
+
+    name: str
+    filename: Optional[str]
+    content_type: Optional[str]
+    value: bytes
+
+
+class MultipartBody(NamedTuple):
+    """A ``multipart/form-data`` body reduced to its parts, sorted by name (repeated names in
+    their order). The boundary is not kept: the client derives it from the fields with the
+    password's placeholder in, and that placeholder is keyed per process
+    (``smsc_soap._core.calls.placeholder``), so it differs on every run and with every password."""
+
+    parts: Tuple[MultipartPart, ...]
 
 
 class SoapBody(NamedTuple):
@@ -107,6 +128,36 @@ def _soap_body(data: bytes) -> Optional[SoapBody]:
     return SoapBody(operation, tuple(sorted(fields, key=lambda kv: kv[0])))
 
 
+_MULTIPART_START = re.compile(rb"--([^\s]{1,200})\r\n")
+_PARAM = re.compile(r';\s*(name|filename)\s*=\s*(?:"([^"]*)"|([^;\s]*))', re.IGNORECASE)
+
+
+def _multipart_body(data: bytes) -> Optional[MultipartBody]:
+    """``data`` as a :class:`MultipartBody` when it is one (it opens with a delimiter line and
+    closes with the same boundary's close delimiter, as RFC 7578 bodies do), else None."""
+    start = _MULTIPART_START.match(data)
+    delimiter = b"\r\n--" + start.group(1) if start else b""
+    if start is None or not data.rstrip(b"\r\n").endswith(delimiter + b"--"):
+        return None
+    scrubbed = scrub_text(data)  # by shape, as any other body: a psw part, psw=... in a value
+    assert isinstance(scrubbed, bytes)
+    parts = []
+    for chunk in scrubbed[start.end():scrubbed.rstrip(b"\r\n").rindex(delimiter)].split(delimiter + b"\r\n"):
+        head, separator, value = chunk.partition(b"\r\n\r\n")
+        if not separator:
+            return None
+        headers: Dict[str, str] = {}
+        for line in decode(head)[0].split("\r\n"):
+            key, _, text = line.partition(":")
+            headers[key.strip().lower()] = text.strip()
+        params = {match.group(1).lower(): match.group(2) if match.group(2) is not None else match.group(3)
+                  for match in _PARAM.finditer(headers.get("content-disposition", ""))}
+        name = params.get("name", "")
+        parts.append(MultipartPart(name, params.get("filename"), headers.get("content-type"),
+                          REDACTED.encode() if name.lower() in SECRET_FIELDS else value))
+    return MultipartBody(tuple(sorted(parts, key=lambda part: part.name)))
+
+
 def _request_body(request_or_body: Any) -> bytes:
     if hasattr(request_or_body, "uri") and hasattr(request_or_body, "body"):
         from vcr.util import read_body  # type: ignore[import-untyped,unused-ignore]
@@ -124,13 +175,17 @@ def soap_operation(request_or_body: Any) -> Optional[str]:
 
 
 def normalise_body(request_or_body: Any) -> Any:
-    """What :func:`match_body` compares: a :class:`SoapBody` for a SOAP envelope; for anything
-    else the form fields (``parse_qs``, secrets REDACTED) when the body parses as a form, else the
-    bytes with secrets scrubbed."""
+    """What :func:`match_body` compares: a :class:`SoapBody` for a SOAP envelope, a
+    :class:`MultipartBody` for a ``multipart/form-data`` one; for anything else the form fields
+    (``parse_qs``, secrets REDACTED) when the body parses as a form, else the bytes with secrets
+    scrubbed."""
     data = _request_body(request_or_body)
     parsed = _soap_body(data)
     if parsed is not None:
         return parsed
+    multipart = _multipart_body(data)
+    if multipart is not None:
+        return multipart
     text = decode(data)[0]
     if text and "=" in text and not re.search(r"[\s<>{}\[\]\"]", text):
         return ("form", _normal_query(text))
@@ -145,7 +200,22 @@ def _describe_difference(new: Any, recorded: Any) -> str:
         lines = [f"{name}: {mine.get(name, '<absent>')!r} != recorded {theirs.get(name, '<absent>')!r}"
                  for name in sorted(set(mine) | set(theirs)) if mine.get(name) != theirs.get(name)]
         return f"SOAP {new.operation} bodies differ: " + "; ".join(lines or ["in repeated fields"])
+    if isinstance(new, MultipartBody) and isinstance(recorded, MultipartBody):
+        lines = [f"part {name!r}: {_show(_named(new, name))} != recorded {_show(_named(recorded, name))}"
+                 for name in sorted({part.name for part in new.parts + recorded.parts})
+                 if _named(new, name) != _named(recorded, name)]
+        return "multipart bodies differ: " + "; ".join(lines)
     return f"bodies differ: {new!r:.200} != recorded {recorded!r:.200}"
+
+
+def _named(body: MultipartBody, name: str) -> List[MultipartPart]:
+    return [part for part in body.parts if part.name == name]
+
+
+def _show(parts: List[MultipartPart]) -> str:
+    """Parts as a difference message shows them: a file's bytes cut short, its size in full."""
+    return " | ".join(f"filename={part.filename!r} content_type={part.content_type!r} "
+                      f"value={part.value!r:.60} ({len(part.value)} bytes)" for part in parts) or "<absent>"
 
 
 def match_operation(r1: "vcr.request.Request", r2: "vcr.request.Request") -> None:
