@@ -215,3 +215,42 @@ def test_a_number_in_other_digits_is_a_usage_error(capsys: pytest.CaptureFixture
     out, err = capsys.readouterr()
     assert (exited.value.code, out) == (cli.EXIT_USAGE, "") and len(err.splitlines()) == 1
     assert "ASCII digits" in err or "whole number" in err
+
+
+# --- a bad -o, a full disk: one line and an exit code, never a traceback ---------------------------
+
+
+@pytest.mark.parametrize("where", ["a directory", "in a missing directory", "under a file"])
+def test_an_output_path_the_file_cannot_be_put_at_is_refused_before_the_download(
+        capsys: pytest.CaptureFixture[str], env: Dict[str, str], sandbox: Sandbox, tmp_path: Path, where: str) -> None:
+    _done_export(sandbox)
+    (tmp_path / "dir.csv").mkdir()
+    (tmp_path / "file").write_text("x")
+    output = {"a directory": tmp_path / "dir.csv", "in a missing directory": tmp_path / "nodir" / "out.csv",
+              "under a file": tmp_path / "file" / "out.csv"}[where]
+    code, out, err = run(capsys, "exports", "get", "1", "-o", str(output), env=env)
+    assert (code, out) == (cli.EXIT_USAGE, "")
+    assert len(err.splitlines()) == 1 and err.startswith(f"smsc-soap: -o {output}: ") and "nothing was downloaded" in err
+    assert sandbox.requests == []  # not a byte downloaded for a file that could not be kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.csv", "file"] and not any((tmp_path / "dir.csv").iterdir())
+
+
+def _with_file_size_limit(limit: int) -> Any:
+    """For a child process: files it writes cannot grow past ``limit`` bytes (EFBIG, as a full
+    disk's ENOSPC: Python ignores SIGXFSZ)."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_file_that_cannot_be_written_is_one_line_exit_7_and_no_file(tmp_path: Path) -> None:
+    output = tmp_path / "out.csv"
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("SMSC_")}
+    result = subprocess.run([sys.executable, "-m", "smsc_soap.cli", "exports", "get", "--sandbox", "demo.csv",
+                             "-o", str(output)], env={**clean, "PYTHONPATH": str(Path(__file__).parents[1])},
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+                            preexec_fn=_with_file_size_limit(10))
+    assert result.returncode == cli.EXIT_FILE, result.stderr
+    assert result.stderr.splitlines() == [f"smsc-soap: File too large; nothing was written to {output}"]
+    assert list(tmp_path.iterdir()) == []

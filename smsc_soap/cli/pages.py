@@ -9,6 +9,8 @@ import argparse
 import contextlib
 import dataclasses
 import importlib
+import os
+import stat
 import sys
 import typing
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
@@ -20,7 +22,7 @@ from ..query import EXTENDED_PARAMS, MAILING_SHARED
 from .argtypes import bounded_int, id_or_name, whole
 from .connection import connect
 from .context import Context
-from .exits import EXIT_OK
+from .exits import EXIT_OK, FileError, UsageError, file_problem
 from .extended import HINTS, converter, kinds
 from .options import Commands, leaf
 
@@ -135,11 +137,34 @@ def cmd_exports_get(args: argparse.Namespace, ctx: Context) -> int:
     if args.output in (None, "-"):
         written = _download(args, ctx, task, name, sys.stdout.buffer, to_terminal=sys.stdout.isatty())
     else:  # the library's writer: whole or nothing, never through a planted link, the umask's mode
-        with whole_or_nothing(args.output) as out:
-            written = _download(args, ctx, task, name, out, to_terminal=False)
+        _check_output(args.output)
+        try:
+            with whole_or_nothing(args.output) as out:
+                written = _download(args, ctx, task, name, out, to_terminal=False)
+        except OSError as exc:  # the file's: the service's errors are the library's, never OSErrors
+            raise FileError(f"{file_problem(exc)}; nothing was written to {args.output}") from None
     if args.output not in (None, "-"):
         ctx.out.result("export file", _Written(args.output, written))
     return EXIT_OK
+
+
+def _check_output(path: str) -> None:
+    """A path the file cannot be put at is refused before the download, which it would cost
+    (the file is renamed into place at the end): a missing directory, a directory."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.basename(path):
+        raise UsageError(f"-o {path}: not a file name; nothing was downloaded")
+    if not os.path.isdir(directory):
+        problem = "not a directory" if os.path.lexists(directory) else "no such directory"
+        raise UsageError(f"-o {path}: {problem}: {directory}; nothing was downloaded")
+    try:
+        is_directory = stat.S_ISDIR(os.lstat(path).st_mode)  # a link is replaced, never followed
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise FileError(f"{file_problem(exc)}; nothing was downloaded") from None
+    if is_directory:
+        raise UsageError(f"-o {path}: is a directory; give the file's name; nothing was downloaded")
 
 
 @dataclasses.dataclass(frozen=True)
