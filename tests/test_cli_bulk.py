@@ -16,7 +16,7 @@ import pytest
 
 from smsc_soap import Client
 from smsc_soap._core.journal import header
-from smsc_soap.cli import EXIT_FILE, main
+from smsc_soap.cli import EXIT_FILE, EXIT_SERVICE, main
 from smsc_soap.cli_bulk import read_rows
 from smsc_soap.journal import JournalFile, file_source, item_digest
 from smsc_soap.sandbox import Sandbox
@@ -168,3 +168,31 @@ def test_a_journal_that_cannot_be_written_stops_the_run_in_one_line_and_a_rerun_
     sandbox.advance(120)  # past the service's one-minute rule on identical requests
     assert main(args, env=_env(sandbox)) == 0
     assert _ledger(sandbox) == {f"7916700{i:04d}": 1 for i in range(rows)}
+
+
+@pytest.mark.parametrize("closed", ["stderr", "stdout", "both"])
+def test_output_nobody_reads_never_stops_the_sending_nor_hides_a_failure(tmp_path: Path, sandbox: Sandbox,
+                                                                         closed: str) -> None:
+    """`smsc-soap bulk FILE 2>&1 | head -c 200`: the reader leaves; every row is still sent (the
+    progress and notes are dropped), and the exit code is the sending's: here 1, a row failed."""
+    rows = 30
+    source = tmp_path / "m.jsonl"
+    source.write_text("".join(json.dumps({"phone": f"7916800{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(rows))
+                      + json.dumps({"phone": "bad", "text": "oops"}) + "\n")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone
+    try:
+        result = subprocess.run([sys.executable, "-m", "smsc_soap.cli", "bulk", str(source), "--lines-per-request",
+                                 "1", "--concurrency", "1"], env=dict(os.environ, **_env(sandbox), PYTHONPATH=str(ROOT)),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE if closed == "stderr" else write_end,
+                                stderr=subprocess.PIPE if closed == "stdout" else write_end, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert result.returncode == EXIT_SERVICE, result.stderr  # never 0 ("every row was sent")
+    assert _ledger(sandbox) == {f"7916800{i:04d}": 1 for i in range(rows)}
+    outcomes = {e["row"]: e["event"] for e in _journal(tmp_path / "m.jsonl.results.jsonl") if "row" in e}
+    assert outcomes == {**{row: "sent" for row in range(1, rows + 1)}, rows + 1: "failed"}
+    if closed == "stdout":
+        assert f"row {rows + 1} failed" in result.stderr and "Traceback" not in result.stderr
+    if closed == "stderr":
+        assert result.stdout.startswith(f"bulk: {rows} sent, 1 failed")

@@ -27,6 +27,7 @@ from .connection import connect
 from .context import Context
 from .exits import EXIT_OK, EXIT_SERVICE, EXIT_TRANSPORT, FileError, UsageError, file_problem
 from .options import Commands, leaf
+from .output import say, write_or_drop
 from .sandbox import account
 
 __all__ = ["BadInput", "INPUT_FIELDS", "add_command", "read_rows", "run"]
@@ -170,7 +171,8 @@ class Reporter:
 
 
 def _note(line: str) -> None:
-    print(f"smsc-soap: bulk: {line}", file=sys.stderr, flush=True)
+    """A line on stderr, dropped if nobody reads it (`2>&1 | head`): never what stops the sending."""
+    say(f"bulk: {line}")
 
 
 # --- the command -----------------------------------------------------------------------------------
@@ -218,13 +220,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     counts = {key: sending.counts[key] for key in ("sent", "failed", "unknown")}
     before = sending.sent_before + sending.reconciled
     if ctx.out.json:
-        print(json.dumps({"type": "bulk", **counts, "sent_before": before, "results": path,
-                          "not_sent_by_reason": dict(reasons)}))
+        summary = json.dumps({"type": "bulk", **counts, "sent_before": before, "results": path,
+                              "not_sent_by_reason": dict(reasons)}) + "\n"
     else:
-        print(f"bulk: {counts['sent']} sent, {counts['failed']} failed, {counts['unknown']} unknown "
-              f"({before} sent before); results in {path}")
-        for reason, count in reasons.most_common():
-            print(f"  {count} {reason}")
+        summary = (f"bulk: {counts['sent']} sent, {counts['failed']} failed, {counts['unknown']} unknown "
+                   f"({before} sent before); results in {path}\n"
+                   + "".join(f"  {count} {reason}\n" for reason, count in reasons.most_common()))
+    write_or_drop(sys.stdout, summary)  # nobody reads it: the exit code and the journal still tell
     if counts["unknown"]:
         return EXIT_TRANSPORT
     return EXIT_SERVICE if counts["failed"] else EXIT_OK
