@@ -254,3 +254,21 @@ def test_a_file_that_cannot_be_written_is_one_line_exit_7_and_no_file(tmp_path: 
     assert result.returncode == cli.EXIT_FILE, result.stderr
     assert result.stderr.splitlines() == [f"smsc-soap: File too large; nothing was written to {output}"]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("closed", ["stderr", "stdout and stderr"])
+def test_the_file_once_whole_is_kept_whatever_happens_to_the_output(tmp_path: Path, closed: str) -> None:
+    """`exports get -o FILE ... 2>&1 | grep -q x`: the progress line nobody reads is dropped; the file stays."""
+    output = tmp_path / "out.csv"
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("SMSC_")}
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone
+    try:
+        result = subprocess.run([sys.executable, "-m", "smsc_soap.cli", "exports", "get", "--sandbox", "demo.csv",
+                                 "-o", str(output)], env={**clean, "PYTHONPATH": str(Path(__file__).parents[1])},
+                                stdin=subprocess.DEVNULL, stdout=write_end if "stdout" in closed else subprocess.DEVNULL,
+                                stderr=write_end, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.returncode == cli.EXIT_OK
+    assert output.read_text().startswith("id;phone") and list(tmp_path.iterdir()) == [output]
