@@ -133,7 +133,8 @@ def test_without_tqdm_a_terminal_gets_plain_lines(monkeypatch: pytest.MonkeyPatc
     assert capsys.readouterr().err.splitlines() == ["smsc-soap: 7 bytes written"]
 
 
-# --- issue 22 point 8: the export written whole, safely, with the umask's mode ----------------------
+# --- issue 22 point 8: the export written whole, safely, with the umask's mode (never wider than the
+# file it replaces) ---------------------------------------------------------------------------------
 
 
 def _done_export(sandbox: Sandbox) -> None:
@@ -201,6 +202,44 @@ def test_the_export_gets_the_umasks_mode(capsys: pytest.CaptureFixture[str], env
     finally:
         os.umask(old)
     assert (tmp_path / "out.csv").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("umask, before, after", [
+    (0o022, 0o600, 0o600),  # restricted by its owner: stays so
+    (0o022, 0o640, 0o640),
+    (0o077, 0o644, 0o600),  # the umask narrower than the file: the umask's
+    (0o022, 0o755, 0o644),  # wider than the umask's: never more than a new file gets
+], ids=["0600 stays", "0640 stays", "umask 077 over 0644", "0755 under umask 022"])
+def test_an_export_over_a_file_is_never_wider_than_the_file_it_replaces(
+        capsys: pytest.CaptureFixture[str], env: Dict[str, str], sandbox: Sandbox, tmp_path: Path,
+        umask: int, before: int, after: int) -> None:
+    _done_export(sandbox)
+    target = tmp_path / "out.csv"
+    target.write_text("phone numbers and texts")
+    target.chmod(before)
+    old = os.umask(umask)
+    try:
+        assert run(capsys, "exports", "get", "1", "-o", str(target), env=env)[0] == cli.EXIT_OK
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o7777 == after and target.read_text().startswith("id;phone")
+
+
+def test_an_export_over_a_link_replaces_the_link_with_a_new_files_mode(
+        capsys: pytest.CaptureFixture[str], env: Dict[str, str], sandbox: Sandbox, tmp_path: Path) -> None:
+    _done_export(sandbox)
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    victim.chmod(0o600)
+    target = tmp_path / "out.csv"
+    target.symlink_to(victim)
+    old = os.umask(0o022)
+    try:
+        assert run(capsys, "exports", "get", "1", "-o", str(target), env=env)[0] == cli.EXIT_OK
+    finally:
+        os.umask(old)
+    assert not target.is_symlink() and target.stat().st_mode & 0o7777 == 0o644
+    assert victim.read_text() == "keep me" and victim.stat().st_mode & 0o7777 == 0o600
 
 
 @pytest.mark.parametrize("args", [

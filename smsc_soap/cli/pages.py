@@ -138,7 +138,7 @@ def cmd_exports_get(args: argparse.Namespace, ctx: Context) -> int:
     if args.output in (None, "-"):
         progress = _progress(quiet=ctx.out.json or sys.stdout.isatty())
         written = _download(args, ctx, task, name, sys.stdout.buffer, progress)
-    else:  # the library's writer: whole or nothing, never through a planted link, the umask's mode
+    else:  # the library's writer: whole or nothing, never through a link, never a wider mode than the file's
         _check_output(args.output)
         progress = _progress(quiet=ctx.out.json)
         try:
