@@ -1,6 +1,7 @@
 """Files we write: whole or not at all, never through a link we did not create, with the mode
-the umask gives; and the one exclusive lock that state files (journals) and the temporary files
-of a write are held under, which dies with its process."""
+the umask gives (never wider than that of the file replaced); and the one exclusive lock that
+state files (journals) and the temporary files of a write are held under, which dies with its
+process."""
 from __future__ import annotations
 
 import contextlib
@@ -76,6 +77,17 @@ def _remove_stale_temporaries(directory: str, name: str) -> None:
             os.close(fd)
 
 
+def _no_wider_than_replaced(fd: int, target: str) -> None:
+    """Narrow ``fd``'s mode (the umask's) to that of the regular file at ``target`` it is to
+    replace, if any: a write must not widen who may read what the file holds."""
+    try:
+        replaced = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(replaced.st_mode) and hasattr(os, "fchmod"):  # Windows: no such modes
+        os.fchmod(fd, stat.S_IMODE(os.fstat(fd).st_mode) & stat.S_IMODE(replaced.st_mode))
+
+
 @contextlib.contextmanager
 def whole_or_nothing(path: Union[str, "os.PathLike[str]"]) -> Iterator[IO[bytes]]:
     """A binary file that becomes ``path`` only once the block ends without an error: written
@@ -83,9 +95,11 @@ def whole_or_nothing(path: Union[str, "os.PathLike[str]"]) -> Iterator[IO[bytes]
     anything goes wrong, so no partial file is left.
 
     The temporary file is created by us (``O_EXCL``: never a name someone planted, ``O_NOFOLLOW``:
-    never through a link) with mode 0666 less the umask, as ``cp`` would give the file; the rename
-    replaces a link at ``path`` itself, never writing through it. It is locked while written, so
-    one left by a writer that was killed is known and removed by the next write to ``path``.
+    never through a link) with mode 0666 less the umask, the mode of a new file; one that replaces
+    a regular file gets no bit that file lacked (a 0600 file stays 0600: what its owner restricted
+    is not exposed by the write). The rename replaces a link at ``path`` itself, never writing
+    through it (nor taking its target's mode). It is locked while written, so one left by a
+    writer that was killed is known and removed by the next write to ``path``.
     """
     target = os.fspath(path)
     directory, name = os.path.split(target)
@@ -106,6 +120,7 @@ def whole_or_nothing(path: Union[str, "os.PathLike[str]"]) -> Iterator[IO[bytes]
         with os.fdopen(handle, "wb") as out:
             yield out
             out.flush()
+            _no_wider_than_replaced(out.fileno(), target)
             os.fsync(out.fileno())
         os.replace(temporary, target)
     except BaseException:

@@ -1,6 +1,8 @@
 """smsc-soap bulk: CSV / JSON lines in, a results journal out; a resumed run never sends twice."""
 from __future__ import annotations
 
+import errno
+import itertools
 import json
 import os
 import signal
@@ -8,15 +10,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Mapping
 
 import pytest
 
 from smsc_soap import Client
 from smsc_soap._core.journal import header
-from smsc_soap.cli import main
+from smsc_soap.cli import EXIT_FILE, EXIT_SERVICE, main
 from smsc_soap.cli_bulk import read_rows
-from smsc_soap.journal import file_source, item_digest
+from smsc_soap.journal import JournalFile, file_source, item_digest
 from smsc_soap.sandbox import Sandbox
 from support.bulk import bulk_env as _env, ledger as _ledger, sandbox  # noqa: F401 - sandbox: the fixture
 from support.signals import ctrl_c_reaches_python
@@ -140,3 +142,57 @@ def test_a_spreadsheet_csv_with_a_byte_order_mark(tmp_path: Path, sandbox: Sandb
     source.write_bytes("phone,text\r\n79166000004,Привет\r\n".encode("utf-8-sig"))
     assert main(["bulk", str(source)], env=_env(sandbox)) == 0
     assert [m.mes for m in sandbox.messages] == ["Привет"]
+
+
+def test_a_journal_that_cannot_be_written_stops_the_run_in_one_line_and_a_rerun_sends_the_rest_once(
+        tmp_path: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = 40
+    source = tmp_path / "m.jsonl"
+    source.write_text("".join(json.dumps({"phone": f"7916700{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(rows)))
+    write, records = JournalFile.write, itertools.count()
+
+    def full_disk(self: JournalFile, record: Mapping[str, object], *, sync: bool = False) -> None:
+        if next(records) >= 12:  # the header and a few rows, then no space: each record fails whole
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        write(self, record, sync=sync)
+
+    monkeypatch.setattr(JournalFile, "write", full_disk)
+    args = ["bulk", str(source), "--lines-per-request", "1", "--concurrency", "1", "--request-timeout", "1"]
+    assert main(args, env=_env(sandbox)) == EXIT_FILE
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines()[-1] == (
+        "smsc-soap: bulk: stopped: No space left on device; run the same command again to resume (nothing is sent "
+        f"twice): the journal is {source}.results.jsonl")
+    assert 0 < sum(_ledger(sandbox).values()) < rows
+    monkeypatch.undo()  # space again
+    sandbox.advance(120)  # past the service's one-minute rule on identical requests
+    assert main(args, env=_env(sandbox)) == 0
+    assert _ledger(sandbox) == {f"7916700{i:04d}": 1 for i in range(rows)}
+
+
+@pytest.mark.parametrize("closed", ["stderr", "stdout", "both"])
+def test_output_nobody_reads_never_stops_the_sending_nor_hides_a_failure(tmp_path: Path, sandbox: Sandbox,
+                                                                         closed: str) -> None:
+    """`smsc-soap bulk FILE 2>&1 | head -c 200`: the reader leaves; every row is still sent (the
+    progress and notes are dropped), and the exit code is the sending's: here 1, a row failed."""
+    rows = 30
+    source = tmp_path / "m.jsonl"
+    source.write_text("".join(json.dumps({"phone": f"7916800{i:04d}", "text": f"hi {i}"}) + "\n" for i in range(rows))
+                      + json.dumps({"phone": "bad", "text": "oops"}) + "\n")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone
+    try:
+        result = subprocess.run([sys.executable, "-m", "smsc_soap.cli", "bulk", str(source), "--lines-per-request",
+                                 "1", "--concurrency", "1"], env=dict(os.environ, **_env(sandbox), PYTHONPATH=str(ROOT)),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE if closed == "stderr" else write_end,
+                                stderr=subprocess.PIPE if closed == "stdout" else write_end, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert result.returncode == EXIT_SERVICE, result.stderr  # never 0 ("every row was sent")
+    assert _ledger(sandbox) == {f"7916800{i:04d}": 1 for i in range(rows)}
+    outcomes = {e["row"]: e["event"] for e in _journal(tmp_path / "m.jsonl.results.jsonl") if "row" in e}
+    assert outcomes == {**{row: "sent" for row in range(1, rows + 1)}, rows + 1: "failed"}
+    if closed == "stdout":
+        assert f"row {rows + 1} failed" in result.stderr and "Traceback" not in result.stderr
+    if closed == "stderr":
+        assert result.stdout.startswith(f"bulk: {rows} sent, 1 failed")

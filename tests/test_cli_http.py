@@ -133,7 +133,8 @@ def test_without_tqdm_a_terminal_gets_plain_lines(monkeypatch: pytest.MonkeyPatc
     assert capsys.readouterr().err.splitlines() == ["smsc-soap: 7 bytes written"]
 
 
-# --- issue 22 point 8: the export written whole, safely, with the umask's mode ----------------------
+# --- issue 22 point 8: the export written whole, safely, with the umask's mode (never wider than the
+# file it replaces) ---------------------------------------------------------------------------------
 
 
 def _done_export(sandbox: Sandbox) -> None:
@@ -203,6 +204,44 @@ def test_the_export_gets_the_umasks_mode(capsys: pytest.CaptureFixture[str], env
     assert (tmp_path / "out.csv").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+@pytest.mark.parametrize("umask, before, after", [
+    (0o022, 0o600, 0o600),  # restricted by its owner: stays so
+    (0o022, 0o640, 0o640),
+    (0o077, 0o644, 0o600),  # the umask narrower than the file: the umask's
+    (0o022, 0o755, 0o644),  # wider than the umask's: never more than a new file gets
+], ids=["0600 stays", "0640 stays", "umask 077 over 0644", "0755 under umask 022"])
+def test_an_export_over_a_file_is_never_wider_than_the_file_it_replaces(
+        capsys: pytest.CaptureFixture[str], env: Dict[str, str], sandbox: Sandbox, tmp_path: Path,
+        umask: int, before: int, after: int) -> None:
+    _done_export(sandbox)
+    target = tmp_path / "out.csv"
+    target.write_text("phone numbers and texts")
+    target.chmod(before)
+    old = os.umask(umask)
+    try:
+        assert run(capsys, "exports", "get", "1", "-o", str(target), env=env)[0] == cli.EXIT_OK
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o7777 == after and target.read_text().startswith("id;phone")
+
+
+def test_an_export_over_a_link_replaces_the_link_with_a_new_files_mode(
+        capsys: pytest.CaptureFixture[str], env: Dict[str, str], sandbox: Sandbox, tmp_path: Path) -> None:
+    _done_export(sandbox)
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    victim.chmod(0o600)
+    target = tmp_path / "out.csv"
+    target.symlink_to(victim)
+    old = os.umask(0o022)
+    try:
+        assert run(capsys, "exports", "get", "1", "-o", str(target), env=env)[0] == cli.EXIT_OK
+    finally:
+        os.umask(old)
+    assert not target.is_symlink() and target.stat().st_mode & 0o7777 == 0o644
+    assert victim.read_text() == "keep me" and victim.stat().st_mode & 0o7777 == 0o600
+
+
 @pytest.mark.parametrize("args", [
     ("exports", "get", "²"), ("exports", "get", "٣"), ("jobs", "get", "²"), ("jobs", "cancel", "٣"),
     ("jobs", "delete", "1²"), ("exports", "list", "--cnt", "²"), ("exports", "list", "--after-id", "٣"),
@@ -215,3 +254,60 @@ def test_a_number_in_other_digits_is_a_usage_error(capsys: pytest.CaptureFixture
     out, err = capsys.readouterr()
     assert (exited.value.code, out) == (cli.EXIT_USAGE, "") and len(err.splitlines()) == 1
     assert "ASCII digits" in err or "whole number" in err
+
+
+# --- a bad -o, a full disk: one line and an exit code, never a traceback ---------------------------
+
+
+@pytest.mark.parametrize("where", ["a directory", "in a missing directory", "under a file"])
+def test_an_output_path_the_file_cannot_be_put_at_is_refused_before_the_download(
+        capsys: pytest.CaptureFixture[str], env: Dict[str, str], sandbox: Sandbox, tmp_path: Path, where: str) -> None:
+    _done_export(sandbox)
+    (tmp_path / "dir.csv").mkdir()
+    (tmp_path / "file").write_text("x")
+    output = {"a directory": tmp_path / "dir.csv", "in a missing directory": tmp_path / "nodir" / "out.csv",
+              "under a file": tmp_path / "file" / "out.csv"}[where]
+    code, out, err = run(capsys, "exports", "get", "1", "-o", str(output), env=env)
+    assert (code, out) == (cli.EXIT_USAGE, "")
+    assert len(err.splitlines()) == 1 and err.startswith(f"smsc-soap: -o {output}: ") and "nothing was downloaded" in err
+    assert sandbox.requests == []  # not a byte downloaded for a file that could not be kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.csv", "file"] and not any((tmp_path / "dir.csv").iterdir())
+
+
+def _with_file_size_limit(limit: int) -> Any:
+    """For a child process: files it writes cannot grow past ``limit`` bytes (EFBIG, as a full
+    disk's ENOSPC: Python ignores SIGXFSZ)."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_file_that_cannot_be_written_is_one_line_exit_7_and_no_file(tmp_path: Path) -> None:
+    output = tmp_path / "out.csv"
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("SMSC_")}
+    result = subprocess.run([sys.executable, "-m", "smsc_soap.cli", "exports", "get", "--sandbox", "demo.csv",
+                             "-o", str(output)], env={**clean, "PYTHONPATH": str(Path(__file__).parents[1])},
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+                            preexec_fn=_with_file_size_limit(10))
+    assert result.returncode == cli.EXIT_FILE, result.stderr
+    assert result.stderr.splitlines() == [f"smsc-soap: File too large; nothing was written to {output}"]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("closed", ["stderr", "stdout and stderr"])
+def test_the_file_once_whole_is_kept_whatever_happens_to_the_output(tmp_path: Path, closed: str) -> None:
+    """`exports get -o FILE ... 2>&1 | grep -q x`: the progress line nobody reads is dropped; the file stays."""
+    output = tmp_path / "out.csv"
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("SMSC_")}
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone
+    try:
+        result = subprocess.run([sys.executable, "-m", "smsc_soap.cli", "exports", "get", "--sandbox", "demo.csv",
+                                 "-o", str(output)], env={**clean, "PYTHONPATH": str(Path(__file__).parents[1])},
+                                stdin=subprocess.DEVNULL, stdout=write_end if "stdout" in closed else subprocess.DEVNULL,
+                                stderr=write_end, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.returncode == cli.EXIT_OK
+    assert output.read_text().startswith("id;phone") and list(tmp_path.iterdir()) == [output]

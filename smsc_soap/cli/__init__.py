@@ -15,8 +15,8 @@ The layers, each importing only those below it (tests/test_import_graph.py keeps
 from .connection import connect
 from .context import ENV_APIKEY, ENV_HOST, ENV_LOGIN, ENV_PASSWORD, ENV_URL, Context, Sleep
 from .exits import (
-    EXIT_CODES, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_NOT_DELIVERED, EXIT_OK, EXIT_PENDING, EXIT_SERVICE,
-    EXIT_TRANSPORT, EXIT_USAGE, NotDelivered, StillPending, UsageError,
+    EXIT_CODES, EXIT_FILE, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_NOT_DELIVERED, EXIT_OK, EXIT_PENDING,
+    EXIT_SERVICE, EXIT_TRANSPORT, EXIT_USAGE, FileError, NotDelivered, StillPending, UsageError,
 )
 from .extended import SECRET_PARAMS, add_extended_options, extended_values
 from .main import _interrupted, build_parser, main
@@ -29,8 +29,9 @@ from .soap import (
 
 __all__ = [
     "Context", "DEFAULT_WAIT_TIMEOUT", "DELIVERED_STATUSES", "ENVIRONMENT", "ENV_APIKEY", "ENV_HOST",
-    "ENV_LOGIN", "ENV_PASSWORD", "ENV_URL", "EXIT_CODES", "EXIT_INTERRUPTED", "EXIT_LOCKED", "EXIT_NOT_DELIVERED",
-    "EXIT_OK", "EXIT_PENDING", "EXIT_SERVICE", "EXIT_TRANSPORT", "EXIT_USAGE", "NotDelivered", "Output",
+    "ENV_LOGIN", "ENV_PASSWORD", "ENV_URL", "EXIT_CODES", "EXIT_FILE", "EXIT_INTERRUPTED", "EXIT_LOCKED",
+    "EXIT_NOT_DELIVERED", "EXIT_OK", "EXIT_PENDING", "EXIT_SERVICE", "EXIT_TRANSPORT", "EXIT_USAGE", "FileError",
+    "NotDelivered", "Output",
     "POLL_INTERVAL", "SANDBOX_SEND_COST", "SECRET_PARAMS", "STATUS_REQUESTS_PER_MINUTE", "Sleep", "StillPending",
     "UsageError", "add_extended_options", "build_parser", "cmd_balance", "cmd_cost", "cmd_send", "cmd_status",
     "cmd_wsdl", "connect", "extended_values", "main", "wait_final",

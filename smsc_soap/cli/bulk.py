@@ -25,8 +25,9 @@ from ..bulk import BadInput, Message, Progress
 from .argtypes import bounded_int
 from .connection import connect
 from .context import Context
-from .exits import EXIT_OK, EXIT_SERVICE, EXIT_TRANSPORT, UsageError
+from .exits import EXIT_OK, EXIT_SERVICE, EXIT_TRANSPORT, FileError, UsageError, file_problem
 from .options import Commands, leaf
+from .output import say, write_or_drop
 from .sandbox import account
 
 __all__ = ["BadInput", "INPUT_FIELDS", "add_command", "read_rows", "run"]
@@ -170,7 +171,8 @@ class Reporter:
 
 
 def _note(line: str) -> None:
-    print(f"smsc-soap: bulk: {line}", file=sys.stderr, flush=True)
+    """A line on stderr, dropped if nobody reads it (`2>&1 | head`): never what stops the sending."""
+    say(f"bulk: {line}")
 
 
 # --- the command -----------------------------------------------------------------------------------
@@ -208,11 +210,36 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.account and not args.sandbox:
         raise UsageError("--account sets the account of --sandbox: give --sandbox too")
     path = args.results or args.file + ".results.jsonl"
+    reasons: Counter[str] = collections.Counter()
+    try:
+        sending, shown = _send(args, ctx, path, reasons)
+    except OSError as exc:  # the input's or the journal's (a full disk): the journal tells what went
+        raise FileError(f"bulk: stopped: {file_problem(exc)}; {_resume(path)}") from None
+    if shown > FAILURES_SHOWN:
+        _note(f"{shown - FAILURES_SHOWN} more not sent: see {path}")
+    counts = {key: sending.counts[key] for key in ("sent", "failed", "unknown")}
+    before = sending.sent_before + sending.reconciled
+    if ctx.out.json:
+        summary = json.dumps({"type": "bulk", **counts, "sent_before": before, "results": path,
+                              "not_sent_by_reason": dict(reasons)}) + "\n"
+    else:
+        summary = (f"bulk: {counts['sent']} sent, {counts['failed']} failed, {counts['unknown']} unknown "
+                   f"({before} sent before); results in {path}\n"
+                   + "".join(f"  {count} {reason}\n" for reason, count in reasons.most_common()))
+    write_or_drop(sys.stdout, summary)  # nobody reads it: the exit code and the journal still tell
+    if counts["unknown"]:
+        return EXIT_TRANSPORT
+    return EXIT_SERVICE if counts["failed"] else EXIT_OK
+
+
+def _send(args: argparse.Namespace, ctx: Context, path: str,
+          reasons: Counter[str]) -> Tuple[journal.JournaledSend, int]:
+    """The run itself: every row sent or accounted for, each failure shown (the first few) and
+    counted by reason in ``reasons``; the finished run and how many rows were not sent."""
     source, lines = journal.file_source(args.file, args.encoding)
     total = max(lines - 1, 0) if args.file.lower().endswith(".csv") else lines
     reporter = Reporter(total)
     shown = 0
-    reasons: Counter[str] = collections.Counter()
     with connect(args, ctx) as (client, _sleep):
         sending = journal.send_bulk(client, (message for _, message in read_rows(args.file, args.encoding)), path,
                                     source=source, on_check=reporter.check, concurrency=args.concurrency,
@@ -241,27 +268,16 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         finally:
             reporter.close()
             sending.close()
-    if shown > FAILURES_SHOWN:
-        _note(f"{shown - FAILURES_SHOWN} more not sent: see {path}")
-    counts = {key: sending.counts[key] for key in ("sent", "failed", "unknown")}
-    before = sending.sent_before + sending.reconciled
-    if ctx.out.json:
-        print(json.dumps({"type": "bulk", **counts, "sent_before": before, "results": path,
-                          "not_sent_by_reason": dict(reasons)}))
-    else:
-        print(f"bulk: {counts['sent']} sent, {counts['failed']} failed, {counts['unknown']} unknown "
-              f"({before} sent before); results in {path}")
-        for reason, count in reasons.most_common():
-            print(f"  {count} {reason}")
-    if counts["unknown"]:
-        return EXIT_TRANSPORT
-    return EXIT_SERVICE if counts["failed"] else EXIT_OK
+    return sending, shown
+
+
+def _resume(path: str) -> str:
+    return f"run the same command again to resume (nothing is sent twice): the journal is {path}"
 
 
 def _interrupted(reporter: Reporter, path: str) -> str:
-    resume = f"run the same command again to resume (nothing is sent twice): the journal is {path}"
     if reporter.checking is not None and reporter.checking[0] < reporter.checking[1]:
         done, total = reporter.checking
         return (f"interrupted while looking up rows that may have been sent ({done} of {total} looked up, "
-                f"those found are recorded); {resume}")
-    return f"interrupted; {resume}"
+                f"those found are recorded); {_resume(path)}")
+    return f"interrupted; {_resume(path)}"

@@ -14,7 +14,7 @@ from ..redact import Secret, redact
 from . import bulk, listen, pages, sandbox, soap
 from .argtypes import OneLineParser
 from .context import Context, Sleep
-from .exits import EXIT_BY_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from .exits import EXIT_BY_ERROR, EXIT_INTERRUPTED, EXIT_OK, file_problem
 from .options import EPILOG
 from .output import Output, say, to_devnull
 
@@ -42,6 +42,8 @@ def _message(exc: BaseException) -> str:
         return (f"{exc.operation}: the outcome of the send is unknown ({type(exc.cause).__name__}: "
                 f"{exc.cause}); it was not repeated. Before sending again, check whether it arrived: "
                 f"smsc-soap status {phone} {exc.id}")
+    if isinstance(exc, OSError):
+        return file_problem(exc)
     return str(exc)
 
 

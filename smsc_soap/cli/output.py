@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Iterator, Optional, Tuple
 
-__all__ = ["Output", "human", "plain", "say", "to_devnull"]
+__all__ = ["Output", "human", "plain", "say", "to_devnull", "write_or_drop"]
 
 _LABELS = {"cnt": "parts"}
 
@@ -85,9 +85,19 @@ def to_devnull(stream: Any) -> None:
         pass
 
 
+def write_or_drop(stream: Any, text: str) -> bool:
+    """Write ``text`` to ``stream`` now; if nobody reads it any more (a closed pipe), drop it and
+    what follows (the descriptor then points at /dev/null): what cannot be shown must never stop
+    the work, whose exit code still tells. False if dropped."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except OSError:
+        to_devnull(stream)
+        return False
+    return True
+
+
 def say(line: str) -> None:
     """One line on stderr; if nobody reads stderr any more, the exit code still tells."""
-    try:
-        print(f"smsc-soap: {line}", file=sys.stderr, flush=True)
-    except OSError:
-        to_devnull(sys.stderr)
+    write_or_drop(sys.stderr, f"smsc-soap: {line}\n")

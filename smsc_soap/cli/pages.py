@@ -9,6 +9,8 @@ import argparse
 import contextlib
 import dataclasses
 import importlib
+import os
+import stat
 import sys
 import typing
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
@@ -20,9 +22,10 @@ from ..query import EXTENDED_PARAMS, MAILING_SHARED
 from .argtypes import bounded_int, id_or_name, whole
 from .connection import connect
 from .context import Context
-from .exits import EXIT_OK
+from .exits import EXIT_OK, FileError, UsageError, file_problem
 from .extended import HINTS, converter, kinds
 from .options import Commands, leaf
+from .output import say
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..sandbox import Sandbox
@@ -133,13 +136,39 @@ def cmd_exports_get(args: argparse.Namespace, ctx: Context) -> int:
     task: Optional[int] = args.task if isinstance(args.task, int) else None
     name = None if task is not None else args.task
     if args.output in (None, "-"):
-        written = _download(args, ctx, task, name, sys.stdout.buffer, to_terminal=sys.stdout.isatty())
-    else:  # the library's writer: whole or nothing, never through a planted link, the umask's mode
-        with whole_or_nothing(args.output) as out:
-            written = _download(args, ctx, task, name, out, to_terminal=False)
+        progress = _progress(quiet=ctx.out.json or sys.stdout.isatty())
+        written = _download(args, ctx, task, name, sys.stdout.buffer, progress)
+    else:  # the library's writer: whole or nothing, never through a link, never a wider mode than the file's
+        _check_output(args.output)
+        progress = _progress(quiet=ctx.out.json)
+        try:
+            with whole_or_nothing(args.output) as out:
+                written = _download(args, ctx, task, name, out, progress)
+        except OSError as exc:  # the file's: the service's errors are the library's, never OSErrors
+            raise FileError(f"{file_problem(exc)}; nothing was written to {args.output}") from None
+    progress(0)  # the last count, once the file is whole and in place: nothing on stderr can undo it
     if args.output not in (None, "-"):
         ctx.out.result("export file", _Written(args.output, written))
     return EXIT_OK
+
+
+def _check_output(path: str) -> None:
+    """A path the file cannot be put at is refused before the download, which it would cost
+    (the file is renamed into place at the end): a missing directory, a directory."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.basename(path):
+        raise UsageError(f"-o {path}: not a file name; nothing was downloaded")
+    if not os.path.isdir(directory):
+        problem = "not a directory" if os.path.lexists(directory) else "no such directory"
+        raise UsageError(f"-o {path}: {problem}: {directory}; nothing was downloaded")
+    try:
+        is_directory = stat.S_ISDIR(os.lstat(path).st_mode)  # a link is replaced, never followed
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise FileError(f"{file_problem(exc)}; nothing was downloaded") from None
+    if is_directory:
+        raise UsageError(f"-o {path}: is a directory; give the file's name; nothing was downloaded")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,8 +178,7 @@ class _Written:
 
 
 def _download(args: argparse.Namespace, ctx: Context, task: Optional[int], name: Optional[str],
-              out: IO[bytes], *, to_terminal: bool) -> int:
-    progress = _progress(quiet=ctx.out.json or to_terminal)
+              out: IO[bytes], progress: Callable[[int], None]) -> int:
     written = 0
     with _connect(args, ctx) as client, client.exports.stream(task, name=name) as pieces:
         for piece in pieces:
@@ -158,13 +186,13 @@ def _download(args: argparse.Namespace, ctx: Context, task: Optional[int], name:
             written += len(piece)
             progress(len(piece))
     out.flush()
-    progress(0)
     return written
 
 
 def _progress(*, quiet: bool) -> Callable[[int], None]:
     """Progress on stderr: a tqdm bar on a terminal (the ``cli`` extra), else a line per 10 MB;
-    nothing when quiet (JSON output, or the file itself going to the terminal)."""
+    nothing when quiet (JSON output, or the file itself going to the terminal). ``progress(0)``:
+    the end (the last count, the bar closed)."""
     if quiet:
         return lambda size: None
     if sys.stderr.isatty():
@@ -181,7 +209,7 @@ def _progress(*, quiet: bool) -> Callable[[int], None]:
         state["total"] += size
         if state["total"] - state["shown"] >= PROGRESS_LINE_BYTES or (size == 0 and state["total"] != state["shown"]):
             state["shown"] = state["total"]
-            print(f"smsc-soap: {state['total']} bytes written", file=sys.stderr, flush=True)
+            say(f"{state['total']} bytes written")  # dropped if nobody reads stderr: never stops the download
 
     return line
 
