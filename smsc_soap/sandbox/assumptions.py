@@ -222,6 +222,17 @@ ACCEPT_BACKOFF_SECONDS = 0.1
 MAX_LENGTH_DIGITS = 18
 #: Recorded requests kept by a sandbox (oldest dropped first).
 REQUEST_LOG_LIMIT = 1000
+#: A ``multipart/form-data`` POST (a mailing's files) is read by the sandbox's own reader within
+#: these bounds, and one beyond them is a bad request (HTTP 400), so that no body costs more than
+#: a pass over its bytes. The pages say nothing of multipart; PHP's own defaults are 1000 fields
+#: (``max_input_vars``) and 20 files (``max_file_uploads``). At most this many parts:
+MULTIPART_MAX_PARTS = 1000
+#: A part's headers (Content-Disposition, Content-Type) end within this many bytes: the size of one
+#: of nginx's default ``large_client_header_buffers`` (8 KiB), its bound on one request header line.
+MULTIPART_MAX_PART_HEAD_BYTES = 8 * 1024
+#: A part's header carries at most this many ``; name=value`` parameters (form-data needs two:
+#: ``name`` and ``filename``).
+MULTIPART_MAX_PARAMS = 8
 
 # --- callbacks (the sandbox's side; the facts are spec's "callbacks" section) ----------------
 

@@ -43,7 +43,7 @@ from .._wsdl import SOAP_PATH, wsdl_for
 from . import assumptions as A
 from . import http_pages
 from .faults import Fault, dtd_declaration, html_page
-from .forms import Upload, is_multipart, multipart_form
+from .forms import BadForm, Upload, is_multipart, multipart_form
 from .page_answers import PageAnswer
 from .limits import caller_of
 from .tables import ERR_RATE
@@ -516,7 +516,14 @@ class _Handler(BaseHTTPRequestHandler):
         files: List[Upload] = []
         content_type = self.headers.get("Content-Type") or ""
         if is_multipart(content_type):  # a mailing's files (000:129-134, 148): $_POST and $_FILES
-            fields, files = multipart_form(content_type, body)
+            try:
+                fields, files = multipart_form(content_type, body)
+            except BadForm:  # beyond the reader's bounds (assumptions.MULTIPART_*)
+                refusal = html_page(400, "Bad Request")
+                self._record(body=body, at=at, status=400, response=refusal)
+                self.close_connection = True
+                self._send(_Answer(400, "text/html", refusal))
+                return
             form.update(fields)
         else:
             form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
