@@ -199,6 +199,10 @@ MAX_BODY_BYTES = 1024 * 1024
 SOCKET_TIMEOUT = 30.0
 #: A request body must arrive in full within this many seconds.
 BODY_READ_SECONDS = 30.0
+#: A request head (request line and headers) is at most this many bytes: past it, in the request
+#: line, HTTP 414, in the headers, 431 (Request Header Fields Too Large), and the connection
+#: closes. 32 KiB is nginx's default ``large_client_header_buffers`` (4 x 8 KiB) in all.
+MAX_HEAD_BYTES = 32 * 1024
 #: A whole request head (request line and headers) must arrive within this many seconds of its
 #: first byte, else the connection is closed without an answer (nginx's ``client_header_timeout``
 #: is 60 s; a shorter bound suits a local test server). Each read also has SOCKET_TIMEOUT.

@@ -20,6 +20,7 @@ import email.utils
 import errno
 import gzip
 import http
+import http.client
 import io
 import logging
 import re
@@ -292,6 +293,28 @@ class _DeadlineReader(io.RawIOBase):
             self.sock.settimeout(A.SOCKET_TIMEOUT)
 
 
+class _HeadTooLarge(http.client.LineTooLong):
+    """A request head past :data:`~.assumptions.MAX_HEAD_BYTES` (in headers, the stdlib answers 431)."""
+
+
+class _HeadBoundReader(io.BufferedReader):
+    """The connection's buffered reader. While a request head is read (``head_left`` set) its
+    lines count against what is left of :data:`~.assumptions.MAX_HEAD_BYTES`, and no line reads
+    past it: the stdlib bounds each line (64 KiB) and their number (100), not their sum."""
+
+    head_left: Optional[int] = None
+
+    def readline(self, size: Optional[int] = -1) -> bytes:
+        if self.head_left is None:
+            return super().readline(size)
+        allowed = self.head_left + 1
+        line = super().readline(allowed if size is None or size < 0 else min(size, allowed))
+        self.head_left -= len(line)
+        if self.head_left < 0:
+            raise _HeadTooLarge("request head")
+        return line
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "smsc-soap-sandbox"
@@ -305,7 +328,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.rfile.close()  # replaced by a reader that keeps the request deadlines
         self._reader = _DeadlineReader(self.connection)
-        self._buffered = io.BufferedReader(self._reader)
+        self._buffered = _HeadBoundReader(self._reader)
         self.rfile = self._buffered
 
     def handle_one_request(self) -> None:
@@ -324,7 +347,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._reader.deadline = time.monotonic() + self.server.head_seconds
-        super().handle_one_request()
+        self._buffered.head_left = A.MAX_HEAD_BYTES
+        try:
+            super().handle_one_request()
+        except _HeadTooLarge:  # in the request line (parse_request answers one in the headers)
+            self._buffered.head_left = None
+            self.command = self.request_version = self.requestline = ""
+            self.send_error(414)
+
+    def parse_request(self) -> bool:
+        """The stdlib's, the head's bytes bounded while it reads (431 past the bound)."""
+        try:
+            return super().parse_request()
+        finally:
+            self._buffered.head_left = None
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.client_address[0], *args)
@@ -369,6 +405,8 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             phrase = "Error"
         self._send(_Answer(code, "text/html", html_page(code, phrase)))
+        if code in (414, 431):  # the rest of a head too large is unread: let the client see the answer
+            self._linger()
 
     def _drop(self, reset: bool = False) -> None:
         """Close the connection without answering (RST when ``reset``)."""

@@ -168,6 +168,23 @@ def test_a_body_cut_short_is_not_waited_for_forever(sb: Sandbox) -> None:
     assert sb.requests == []
 
 
+def test_a_request_head_is_bounded_in_all_not_only_per_line(sb: Sandbox) -> None:
+    start = b"GET /sys/soap.php HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+
+    def head(size: int) -> bytes:
+        return start + b"X-Pad: " + b"a" * (size - len(start) - 11) + b"\r\n\r\n"
+
+    assert len(head(A.MAX_HEAD_BYTES)) == A.MAX_HEAD_BYTES
+    assert raw(sb, head(A.MAX_HEAD_BYTES)).startswith(b"HTTP/1.1 200 ")  # at the bound: served
+    assert len(sb.requests) == 1
+    over = [head(A.MAX_HEAD_BYTES + 1),
+            start + b"".join(b"X-Pad-%d: %s\r\n" % (i, b"a" * 64000) for i in range(90)) + b"\r\n"]  # 5.8 MB
+    for refused in over:  # each line and the number of lines within the stdlib's own bounds
+        assert raw(sb, refused).startswith(b"HTTP/1.1 431 ")
+    assert raw(sb, b"GET /?" + b"a" * A.MAX_HEAD_BYTES + b" HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 414 ")
+    assert len(sb.requests) == 1  # nothing of a refused head is kept
+
+
 def test_other_paths_and_methods(sb: Sandbox) -> None:
     base = f"http://127.0.0.1:{sb.port}"
     assert requests.get(base + "/", timeout=5).status_code == 404
