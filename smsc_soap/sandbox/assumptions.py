@@ -226,6 +226,9 @@ ACCEPT_BACKOFF_SECONDS = 0.1
 MAX_LENGTH_DIGITS = 18
 #: Recorded requests kept by a sandbox (oldest dropped first).
 REQUEST_LOG_LIMIT = 1000
+#: ... and at most about this many bytes of them (bodies, answers, headers, parameters; oldest
+#: dropped first, the newest always kept): a thousand requests of a megabyte would hold gigabytes.
+REQUEST_LOG_BYTES = 64 * 1024 * 1024
 #: A ``multipart/form-data`` POST (a mailing's files) is read by the sandbox's own reader within
 #: these bounds, and one beyond them is a bad request (HTTP 400), so that no body costs more than
 #: a pass over its bytes. The pages say nothing of multipart; PHP's own defaults are 1000 fields

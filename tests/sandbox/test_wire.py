@@ -216,6 +216,19 @@ def test_requests_are_recorded_with_what_was_answered(sb: Sandbox) -> None:
     assert record.at == pytest.approx(sb.now())
 
 
+def test_the_request_log_is_bounded_in_bytes_too(sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(A, "REQUEST_LOG_BYTES", 1024 * 1024)
+    bodies = [envelope(BAL + " " * (200 * 1024 + i), sb.url) for i in range(10)]  # ~200 KiB each
+    for body in bodies:
+        assert post(sb.url, body).status_code == 200
+    kept = [r.body for r in sb.requests]
+    assert 3 <= len(kept) < 10 and kept == bodies[-len(kept):]  # the newest, as many as fit
+    assert sum(map(len, kept)) <= A.REQUEST_LOG_BYTES
+    monkeypatch.setattr(A, "REQUEST_LOG_BYTES", 1024)
+    assert post(sb.url, bodies[0]).status_code == 200
+    assert [r.body for r in sb.requests] == [bodies[0]]  # the newest is kept, whatever its size
+
+
 def test_a_slow_client_does_not_hold_up_others(sb: Sandbox) -> None:
     with socket.create_connection(("127.0.0.1", sb.port), timeout=5) as idle:
         idle.sendall(b"POST /sys/soap.php HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n<x")
