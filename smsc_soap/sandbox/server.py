@@ -657,7 +657,7 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 call = parse_request(body, namespace)
             except SoapFault as exc:
-                refused = exc
+                refused = exc.with_traceback(None)  # its traceback would hold this frame, the body too, in a cycle
         operation = call.operation.name if call else None
         fault = self.server.app.faults.take(operation)
 

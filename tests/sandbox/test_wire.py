@@ -5,8 +5,10 @@ test_php_parity.py compares against a live SoapServer where PHP is installed.
 """
 from __future__ import annotations
 
+import gc
 import socket
 import time
+import tracemalloc
 from typing import Any, List, Tuple
 
 import pytest
@@ -227,6 +229,25 @@ def test_the_request_log_is_bounded_in_bytes_too(sb: Sandbox, monkeypatch: pytes
     monkeypatch.setattr(A, "REQUEST_LOG_BYTES", 1024)
     assert post(sb.url, bodies[0]).status_code == 200
     assert [r.body for r in sb.requests] == [bodies[0]]  # the newest is kept, whatever its size
+
+
+def test_a_refused_request_is_freed_at_once_not_left_to_the_garbage_collector(
+        sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reference counting alone frees what a request held: a body in a reference cycle lives on
+    until the cyclic collector runs, and between two runs megabytes of them add up."""
+    monkeypatch.setattr(A, "REQUEST_LOG_BYTES", 1)  # the log keeps the newest alone
+    body = b"<x>" + b" " * 500_000 + b"</x>"  # not SOAP: a fault
+    gc.collect()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        for _ in range(10):
+            assert post(sb.url, body).status_code == 500
+        alive, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+    assert alive < 3 * len(body)  # the newest, in the log (and its handler's, ending); not ten
 
 
 def test_a_slow_client_does_not_hold_up_others(sb: Sandbox) -> None:
