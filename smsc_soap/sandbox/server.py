@@ -4,7 +4,8 @@
   can close every connection and join every thread; at most ``max_connections`` at once (below
   the open-file limit): past it the oldest idle connection is closed, or new ones wait in a
   backlog sized for bursts; accept() failing for lack of resources backs off instead of spinning;
-* a request head must arrive whole within ``head_seconds`` of its first byte (a trickle is cut);
+* a request head must arrive whole within ``head_seconds`` of its first byte (a trickle is cut),
+  and be at most ``MAX_HEAD_BYTES`` in all (414 or 431 beyond);
 * ``TCP_NODELAY`` on each connection and every answer built in full and written with ONE
   ``sendall`` (no Nagle/delayed-ACK stall between headers and body);
 * a POST needs a Content-Length (else 411) no larger than ``MAX_BODY_BYTES`` (else 413, body left
