@@ -199,6 +199,10 @@ MAX_BODY_BYTES = 1024 * 1024
 SOCKET_TIMEOUT = 30.0
 #: A request body must arrive in full within this many seconds.
 BODY_READ_SECONDS = 30.0
+#: A request head (request line and headers) is at most this many bytes: past it, in the request
+#: line, HTTP 414, in the headers, 431 (Request Header Fields Too Large), and the connection
+#: closes. 32 KiB is nginx's default ``large_client_header_buffers`` (4 x 8 KiB) in all.
+MAX_HEAD_BYTES = 32 * 1024
 #: A whole request head (request line and headers) must arrive within this many seconds of its
 #: first byte, else the connection is closed without an answer (nginx's ``client_header_timeout``
 #: is 60 s; a shorter bound suits a local test server). Each read also has SOCKET_TIMEOUT.
@@ -222,6 +226,20 @@ ACCEPT_BACKOFF_SECONDS = 0.1
 MAX_LENGTH_DIGITS = 18
 #: Recorded requests kept by a sandbox (oldest dropped first).
 REQUEST_LOG_LIMIT = 1000
+#: ... and at most about this many bytes of them (bodies, answers, headers, parameters; oldest
+#: dropped first, the newest always kept): a thousand requests of a megabyte would hold gigabytes.
+REQUEST_LOG_BYTES = 64 * 1024 * 1024
+#: A ``multipart/form-data`` POST (a mailing's files) is read by the sandbox's own reader within
+#: these bounds, and one beyond them is a bad request (HTTP 400), so that no body costs more than
+#: a pass over its bytes. The pages say nothing of multipart; PHP's own defaults are 1000 fields
+#: (``max_input_vars``) and 20 files (``max_file_uploads``). At most this many parts:
+MULTIPART_MAX_PARTS = 1000
+#: A part's headers (Content-Disposition, Content-Type) end within this many bytes: the size of one
+#: of nginx's default ``large_client_header_buffers`` (8 KiB), its bound on one request header line.
+MULTIPART_MAX_PART_HEAD_BYTES = 8 * 1024
+#: A part's header carries at most this many ``; name=value`` parameters (form-data needs two:
+#: ``name`` and ``filename``).
+MULTIPART_MAX_PARAMS = 8
 
 # --- callbacks (the sandbox's side; the facts are spec's "callbacks" section) ----------------
 

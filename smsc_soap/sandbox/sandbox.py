@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from decimal import Decimal
-from typing import Any, Deque, Iterable, List, Mapping, Optional, Union
+from typing import Any, Deque, Iterable, List, Mapping, Optional, Tuple, Union
 
 from .._wsdl import SOAP_PATH
 from . import assumptions as A
@@ -71,7 +71,8 @@ class Sandbox:
         self.pages = HttpPages(self.service, self.concurrency)  # /sys/info.php, downloads.php, jobs.php
         self._host, self._port = host, port
         self._max_connections, self._head_seconds = max_connections, head_seconds
-        self._requests: Deque[RecordedRequest] = deque(maxlen=A.REQUEST_LOG_LIMIT)
+        self._requests: Deque[Tuple[int, RecordedRequest]] = deque()  # (its size, the request)
+        self._requests_bytes = 0
         self._requests_lock = threading.Lock()
         self._server: Optional[SandboxServer] = None
         #: The callbacks' sender (None without ``callback_url``).
@@ -176,14 +177,20 @@ class Sandbox:
 
     @property
     def requests(self) -> List[RecordedRequest]:
-        """The requests received (the last ``REQUEST_LOG_LIMIT``), oldest first."""
+        """The requests received (the last ``REQUEST_LOG_LIMIT``, within ``REQUEST_LOG_BYTES``), oldest first."""
         with self._requests_lock:
-            return list(self._requests)
+            return [request for _, request in self._requests]
 
     def record(self, request: RecordedRequest) -> None:
         """Called by the HTTP layer for each request, before it answers."""
+        size = _size(request)
         with self._requests_lock:
-            self._requests.append(request)
+            self._requests.append((size, request))
+            self._requests_bytes += size
+            while len(self._requests) > A.REQUEST_LOG_LIMIT or (
+                    self._requests_bytes > A.REQUEST_LOG_BYTES and len(self._requests) > 1):
+                dropped, _ = self._requests.popleft()
+                self._requests_bytes -= dropped
 
     def balance(self, login: Optional[str] = None) -> Decimal:
         """The balance of ``login`` (default: the first account)."""
@@ -217,3 +224,9 @@ class Sandbox:
 
     def clear_faults(self) -> None:
         self.faults.clear()
+
+
+def _size(request: RecordedRequest) -> int:
+    """Roughly the bytes a recorded request holds: its body and answer, path, headers and parameters."""
+    headers = sum(len(name) + len(value) for name, value in request.headers.items())
+    return len(request.body) + len(request.response) + len(request.path) + headers + len(repr(request.params))

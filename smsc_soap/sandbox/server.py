@@ -4,7 +4,8 @@
   can close every connection and join every thread; at most ``max_connections`` at once (below
   the open-file limit): past it the oldest idle connection is closed, or new ones wait in a
   backlog sized for bursts; accept() failing for lack of resources backs off instead of spinning;
-* a request head must arrive whole within ``head_seconds`` of its first byte (a trickle is cut);
+* a request head must arrive whole within ``head_seconds`` of its first byte (a trickle is cut),
+  and be at most ``MAX_HEAD_BYTES`` in all (414 or 431 beyond);
 * ``TCP_NODELAY`` on each connection and every answer built in full and written with ONE
   ``sendall`` (no Nagle/delayed-ACK stall between headers and body);
 * a POST needs a Content-Length (else 411) no larger than ``MAX_BODY_BYTES`` (else 413, body left
@@ -20,6 +21,7 @@ import email.utils
 import errno
 import gzip
 import http
+import http.client
 import io
 import logging
 import re
@@ -43,7 +45,7 @@ from .._wsdl import SOAP_PATH, wsdl_for
 from . import assumptions as A
 from . import http_pages
 from .faults import Fault, dtd_declaration, html_page
-from .forms import Upload, is_multipart, multipart_form
+from .forms import BadForm, Upload, is_multipart, multipart_form
 from .page_answers import PageAnswer
 from .limits import caller_of
 from .tables import ERR_RATE
@@ -292,6 +294,28 @@ class _DeadlineReader(io.RawIOBase):
             self.sock.settimeout(A.SOCKET_TIMEOUT)
 
 
+class _HeadTooLarge(http.client.LineTooLong):
+    """A request head past :data:`~.assumptions.MAX_HEAD_BYTES` (in headers, the stdlib answers 431)."""
+
+
+class _HeadBoundReader(io.BufferedReader):
+    """The connection's buffered reader. While a request head is read (``head_left`` set) its
+    lines count against what is left of :data:`~.assumptions.MAX_HEAD_BYTES`, and no line reads
+    past it: the stdlib bounds each line (64 KiB) and their number (100), not their sum."""
+
+    head_left: Optional[int] = None
+
+    def readline(self, size: Optional[int] = -1) -> bytes:
+        if self.head_left is None:
+            return super().readline(size)
+        allowed = self.head_left + 1
+        line = super().readline(allowed if size is None or size < 0 else min(size, allowed))
+        self.head_left -= len(line)
+        if self.head_left < 0:
+            raise _HeadTooLarge("request head")
+        return line
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "smsc-soap-sandbox"
@@ -305,7 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.rfile.close()  # replaced by a reader that keeps the request deadlines
         self._reader = _DeadlineReader(self.connection)
-        self._buffered = io.BufferedReader(self._reader)
+        self._buffered = _HeadBoundReader(self._reader)
         self.rfile = self._buffered
 
     def handle_one_request(self) -> None:
@@ -324,7 +348,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._reader.deadline = time.monotonic() + self.server.head_seconds
-        super().handle_one_request()
+        self._buffered.head_left = A.MAX_HEAD_BYTES
+        try:
+            super().handle_one_request()
+        except _HeadTooLarge:  # in the request line (parse_request answers one in the headers)
+            self._buffered.head_left = None
+            self.command = self.request_version = self.requestline = ""
+            self.send_error(414)
+
+    def parse_request(self) -> bool:
+        """The stdlib's, the head's bytes bounded while it reads (431 past the bound)."""
+        try:
+            return super().parse_request()
+        finally:
+            self._buffered.head_left = None
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.client_address[0], *args)
@@ -369,6 +406,8 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             phrase = "Error"
         self._send(_Answer(code, "text/html", html_page(code, phrase)))
+        if code in (414, 431):  # the rest of a head too large is unread: let the client see the answer
+            self._linger()
 
     def _drop(self, reset: bool = False) -> None:
         """Close the connection without answering (RST when ``reset``)."""
@@ -516,7 +555,14 @@ class _Handler(BaseHTTPRequestHandler):
         files: List[Upload] = []
         content_type = self.headers.get("Content-Type") or ""
         if is_multipart(content_type):  # a mailing's files (000:129-134, 148): $_POST and $_FILES
-            fields, files = multipart_form(content_type, body)
+            try:
+                fields, files = multipart_form(content_type, body)
+            except BadForm:  # beyond the reader's bounds (assumptions.MULTIPART_*)
+                refusal = html_page(400, "Bad Request")
+                self._record(body=body, at=at, status=400, response=refusal)
+                self.close_connection = True
+                self._send(_Answer(400, "text/html", refusal))
+                return
             form.update(fields)
         else:
             form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
@@ -612,7 +658,7 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 call = parse_request(body, namespace)
             except SoapFault as exc:
-                refused = exc
+                refused = exc.with_traceback(None)  # its traceback would hold this frame, the body too, in a cycle
         operation = call.operation.name if call else None
         fault = self.server.app.faults.take(operation)
 

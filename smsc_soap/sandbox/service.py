@@ -8,7 +8,9 @@ answer. Everything runs under one lock, on the sandbox :class:`~.clock.Clock`.
 """
 from __future__ import annotations
 
+import heapq
 import hmac
+import itertools
 import threading
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -114,6 +116,7 @@ class _Record:
     message: SentMessage
     expires_at: float
     final: A.Outcome
+    withdrawn: bool = False
 
     def changes(self) -> Tuple[float, float]:
         """When the status changes: to "transferred", then to the final one."""
@@ -172,6 +175,10 @@ class Service:
             self.add_apikey(key, login)
         self.senders = frozenset(senders) if senders is not None else None
         self._records: List[_Record] = []
+        #: The messages whose status will still change, by their next change: (when, order sent,
+        #: record), a heap, so that a look for changes touches only those due, never the finished.
+        self._changing: List[Tuple[float, int, _Record]] = []
+        self._sent_order = itertools.count()
         self._to_number: Dict[Tuple[str, str], List[_Record]] = {}  # (login, phone): its sends (flood rule)
         self._index: Dict[Tuple[str, str, str], _Record] = {}
         self._next_id = A.FIRST_MESSAGE_ID
@@ -223,12 +230,27 @@ class Service:
             return [record.snapshot(now) for record in self._records]
 
     def status_changes(self, since: float, until: float) -> List[Tuple[float, SentMessage]]:
-        """Every status change in ``(since, until]``, oldest first: its moment and the message as
-        of then (what the sandbox's callbacks report as the clock moves)."""
+        """The status changes in ``(since, until]`` not reported by an earlier call, oldest first
+        (ties in the order sent): each one's moment and the message as of then (what the sandbox's
+        callbacks report as the clock moves). Changes up to ``until`` are then done with: those at
+        or before ``since`` are passed over. The work is that of the changes due, whatever the
+        number of messages whose status is final."""
+        found: List[Tuple[float, SentMessage]] = []
         with self._lock:
-            found = [(at, record.snapshot(at)) for record in self._records
-                     for at in sorted(set(record.changes())) if since < at <= until]
-        return sorted(found, key=lambda change: change[0])
+            while self._changing and self._changing[0][0] <= until:
+                at, order, record = heapq.heappop(self._changing)
+                if record.withdrawn:
+                    continue
+                if at > since:
+                    found.append((at, record.snapshot(at)))
+                self._push_change(record, order, after=at)
+        return found
+
+    def _push_change(self, record: _Record, order: int, after: float) -> None:
+        """Keep ``record`` among the changing ones at its first change after ``after``, if any."""
+        upcoming = [at for at in record.changes() if at > after]
+        if upcoming:
+            heapq.heappush(self._changing, (min(upcoming), order, record))
 
     # --- the seams of the HTTP pages (http_pages.py, mailings.py): the service's state stays its own ---
 
@@ -261,6 +283,7 @@ class Service:
                 message = record.message
                 if message.login == login and message.id in wanted:
                     refund += message.cost
+                    record.withdrawn = True  # its entry in _changing is passed over
                     self._index.pop((message.login, message.id, message.phone), None)
                 else:
                     keep.append(record)
@@ -664,6 +687,7 @@ class Service:
                     outcome=final.label, last_change=now,
                 )
                 record = _Record(sent, moment + validity, final)
+                self._push_change(record, next(self._sent_order), after=float("-inf"))
                 self._records.append(record)
                 self._index[(account.login, msg_id, phone)] = record
                 self._to_number.setdefault((account.login, phone), []).append(record)

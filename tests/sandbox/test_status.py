@@ -9,6 +9,7 @@ from sandbox_helpers import soap
 
 from smsc_soap.sandbox import Sandbox
 from smsc_soap.sandbox import assumptions as A
+from smsc_soap.sandbox import service as service_module
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp()  # 12:00:00 in Moscow
 AUTH = {"login": "alex", "psw": "123"}
@@ -135,3 +136,36 @@ def test_scheduled_message_reports_waiting_with_its_send_date(box: Sandbox) -> N
     result = box.call("get_status", **AUTH, phone="79999999999", id=msg_id, all="1")
     assert (result["status"], result["status_name"], result["send_date"]) == (
         "-1", "Waiting to be sent", "02.03.2026 13:00:00")
+
+
+def test_a_look_for_status_changes_touches_only_the_messages_still_changing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The callbacks' scan (every CALLBACK_POLL_SECONDS with a real-time clock) costs what falls
+    due, not what was ever sent: a finished message is not looked at again."""
+    box = Sandbox(["alex:123:100000"], start_time=START)
+    service = box.service
+    looked: list[object] = []
+    changes = service_module._Record.changes
+
+    def counted(record: Any) -> Any:
+        looked.append(record)
+        return changes(record)
+
+    monkeypatch.setattr(service_module._Record, "changes", counted)
+    start = box.now()
+    box.call("send_sms", **AUTH, phones=",".join("7916%07d" % i for i in range(1000)), mes="Hi")
+    box.advance(A.QUEUE_SECONDS + A.DELIVERY_SECONDS)
+    seen = service.status_changes(start, box.now())
+    assert [m.status for _, m in seen] == [0] * 1000 + [1] * 1000  # each change once, oldest first
+    looked.clear()
+    since = box.now()
+    box.call("send_sms", **AUTH, phones="79031234567", mes="Hi")
+    box.advance(A.QUEUE_SECONDS + A.DELIVERY_SECONDS)
+    seen = service.status_changes(since, box.now())
+    assert [(m.phone, m.status) for _, m in seen] == [("79031234567", 0), ("79031234567", 1)]
+    assert len(looked) <= 10  # the new message's few looks; the 1000 finished ones are not among them
+    looked.clear()
+    assert service.status_changes(box.now(), box.now() + 3600) == [] and looked == []
+    since = box.now()
+    service.withdraw("alex", [box.call("send_sms", **AUTH, phones="79211234567", mes="Hi")["id"]])
+    box.advance(A.QUEUE_SECONDS + A.DELIVERY_SECONDS)
+    assert service.status_changes(since, box.now()) == []  # a message withdrawn (a mailing's cancelled repeat) has none
