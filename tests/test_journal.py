@@ -318,6 +318,29 @@ def test_ctrl_c_while_looking_up_says_how_to_resume(tmp_path: Path) -> None:
         assert not sandbox.messages
 
 
+def test_ctrl_c_while_requests_are_in_flight_ends_the_command_at_once(tmp_path: Path) -> None:
+    """Their pending records are on disk, so a resume looks them up: nothing is gained by waiting
+    for their answers. The command waited for them (up to the request timeout), and a second
+    Ctrl+C did not help."""
+    source = _rows(tmp_path / "m.jsonl", 174000000, 10)
+    results = tmp_path / "m.jsonl.results.jsonl"
+    with Sandbox(accounts=["bulk:pw:100000"], latency=8.0, realtime=True) as sandbox:
+        env = dict(os.environ, **_env(sandbox), PYTHONPATH=str(ROOT))
+        proc = subprocess.Popen([sys.executable, "-m", "smsc_soap.cli", "bulk", str(source), "--lines-per-request", "2",
+                                 "--concurrency", "2", "--request-timeout", "20"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_reaches_python)
+        deadline = time.monotonic() + 30
+        while sum(r.get("event") == "pending" for r in _records(results)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        interrupted = time.monotonic()
+        err = proc.communicate(timeout=30)[1]
+        assert proc.returncode == 130 and time.monotonic() - interrupted < 4  # not the 8 s answers
+        assert "run the same command again to resume" in err
+    assert [r["event"] for r in _records(results)[1:]] == ["pending", "pending"]  # to be looked up
+
+
 # --- kill -9 at several moments ------------------------------------------------------------------
 
 
@@ -593,20 +616,23 @@ def test_a_journal_is_refused_under_another_login_or_service(tmp_path: Path) -> 
         assert _each_once(sandbox, 169000000, 12)
 
 
-def test_a_dry_run_in_the_sandbox_does_not_stand_for_the_real_run(tmp_path: Path, sandbox: Sandbox,
+@pytest.mark.parametrize("login", ["alex", "bulk"])  # the sandbox's own login, or another
+def test_a_dry_run_in_the_sandbox_does_not_stand_for_the_real_run(tmp_path: Path, login: str,
                                                                    monkeypatch: pytest.MonkeyPatch,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    """``bulk FILE --sandbox``, then ``bulk FILE``: the dry run's journal sits where the real run
-    looks (FILE.results.jsonl). Taken for the real run's, it said every row was sent, and the real
-    run sent none (exit 0). It is refused instead, and says why."""
+    """``bulk FILE --sandbox``, then ``bulk FILE``: the dry run's journal sat where the real run
+    looks (FILE.results.jsonl), and said every row was sent: the real run sent none (exit 0).
+    A dry run keeps its own journal, FILE.sandbox.results.jsonl."""
     source = _rows(tmp_path / "m.jsonl", 170000000, 5)
     assert main(["bulk", str(source), "--sandbox"]) == 0
-    for name, value in _env(sandbox).items():
-        monkeypatch.setenv(name, value)
-    code = main(["bulk", str(source)])
-    assert code != 0 and "nothing was sent" in EXIT_CODES[code]
-    assert "journal was made under login 'alex', this run is login 'bulk'" in capsys.readouterr().err
-    assert _ledger(sandbox) == {}
+    assert (tmp_path / "m.jsonl.sandbox.results.jsonl").exists() and not (tmp_path / "m.jsonl.results.jsonl").exists()
+    with Sandbox(accounts=[f"{login}:pw:100000"]) as real:  # stands for the service
+        monkeypatch.setenv("SMSC_LOGIN", login)
+        monkeypatch.setenv("SMSC_PASSWORD", "pw")
+        monkeypatch.setenv("SMSC_URL", real.url)
+        assert main(["bulk", str(source)]) == 0
+        assert _each_once(real, 170000000, 5)
+    assert "5 sent, 0 failed, 0 unknown (0 sent before)" in capsys.readouterr().out
 
 
 def test_rows_that_share_their_own_id_are_settled_request_by_request(tmp_path: Path, sandbox: Sandbox) -> None:

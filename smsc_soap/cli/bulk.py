@@ -1,7 +1,8 @@
 """``smsc-soap bulk FILE``: send every message of a CSV or JSON-lines file, resumably.
 
 A thin shell over ``Client.send_bulk(messages, journal=PATH)`` (:mod:`smsc_soap.journal`): the
-journal (JSON lines; default ``FILE.results.jsonl``) is locked for the run, bound to FILE's
+journal (JSON lines; default ``FILE.results.jsonl``, with ``--sandbox`` ``FILE.sandbox.results.jsonl``)
+is locked for the run, bound to FILE's
 content, and a re-run with it skips what was sent, looks up what may have been and sends the
 rest: an interrupted run (Ctrl+C, kill -9, a power cut) never sends a message twice when
 resumed. Here: reading the file (a row that cannot be read fails alone), progress, and telling
@@ -16,16 +17,17 @@ import csv
 import importlib
 import json
 import os
+import signal
 import sys
 import time
-from typing import Any, Counter, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Counter, Dict, Iterator, List, Optional, Tuple, Union
 
 from .. import journal, spec
 from ..bulk import BadInput, Message, Progress
 from .argtypes import bounded_int
 from .connection import connect
-from .context import Context
-from .exits import EXIT_OK, EXIT_SERVICE, EXIT_TRANSPORT, FileError, UsageError, file_problem
+from .context import Context, leave_now
+from .exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_SERVICE, EXIT_TRANSPORT, FileError, UsageError, file_problem
 from .options import Commands, leaf
 from .output import say, write_or_drop
 from .sandbox import account
@@ -184,7 +186,8 @@ def add_command(commands: Commands) -> None:
                                 "sender, time, id) as list requests; resumable")
     bulk.add_argument("file", help="the messages: .csv with a header row, else JSON lines")
     bulk.add_argument("--results", metavar="FILE",
-                      help="the results journal (JSON lines; default FILE.results.jsonl); a re-run with it "
+                      help="the results journal (JSON lines; default FILE.results.jsonl, with --sandbox "
+                           "FILE.sandbox.results.jsonl); a re-run with it "
                            "skips what was sent and checks what may have been, never sending twice")
     bulk.add_argument("--encoding", default="utf-8", metavar="NAME",
                       help="the file's encoding (default utf-8; e.g. cp1251, latin-1); a row with bytes "
@@ -200,6 +203,21 @@ def add_command(commands: Commands) -> None:
                            "the first one sends")
 
 
+def _leave_at_ctrl_c(message: Callable[[], str], close: Callable[[], None]) -> None:
+    """Ctrl+C ends the process at once, saying how to resume (:func:`~smsc_soap.cli.context.leave_now`):
+    as a KeyboardInterrupt, the run's end would first wait for its requests in flight. Not when
+    SIGINT is ignored (``nohup``, a background job): that is the caller's to decide."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return
+
+    def interrupted(signum: int, frame: object) -> None:
+        close()
+        _note(message())
+        leave_now(EXIT_INTERRUPTED)
+
+    signal.signal(signal.SIGINT, interrupted)
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     if not os.path.isfile(args.file):
         raise UsageError(f"{args.file}: no such file")
@@ -209,7 +227,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError(f"--encoding: no such encoding: {args.encoding!r}") from None
     if args.account and not args.sandbox:
         raise UsageError("--account sets the account of --sandbox: give --sandbox too")
-    path = args.results or args.file + ".results.jsonl"
+    # A dry run's journal is never the real run's: taken for it, it said every row was sent.
+    path = args.results or args.file + (".sandbox" if args.sandbox else "") + ".results.jsonl"
     reasons: Counter[str] = collections.Counter()
     try:
         sending, shown = _send(args, ctx, path, reasons)
@@ -245,6 +264,8 @@ def _send(args: argparse.Namespace, ctx: Context, path: str,
                                     source=source, on_check=reporter.check, concurrency=args.concurrency,
                                     lines_per_request=args.lines_per_request, progress=reporter.show)
         try:
+            if ctx.whole_process:
+                _leave_at_ctrl_c(lambda: _interrupted(reporter, path), reporter.close)
             reporter.before = sending.sent_before
             if sending.plan.to_check():
                 reporter.checking = (0, len(sending.plan.to_check()))

@@ -3,10 +3,12 @@ from: the environment, options, or a prompt; never a password argument."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import getpass
+import os
 import sys
-from typing import Any, Callable, List, Mapping, Optional, Tuple, TypedDict
+from typing import Any, Callable, List, Mapping, NoReturn, Optional, Tuple, TypedDict
 
 from .. import env as env_names
 from .._core.settings import DEFAULT_TIMEOUT, Timeout
@@ -35,6 +37,20 @@ class Context:
     #: (phone, id) of a send under way, or done: what Ctrl+C tells the user to check.
     sending: Optional[Tuple[str, str]] = None
     sent: bool = False
+    #: The command is the process (``smsc-soap``, ``python -m smsc_soap.cli``), not a call of
+    #: ``main(argv)`` inside another program: it may end the process itself (:func:`leave_now`).
+    whole_process: bool = False
+
+
+def leave_now(code: int) -> NoReturn:
+    """End the process at once with ``code``, output flushed. For a Ctrl+C during a bulk run:
+    its requests in flight are recorded as pending, and a resume looks them up, so waiting for
+    their answers (up to the request timeout; a second Ctrl+C did not help) gains nothing. The
+    journal is left as a ``kill -9`` leaves it, which is what it is made for."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 class Endpoint(TypedDict):

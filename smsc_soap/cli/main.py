@@ -63,7 +63,7 @@ def main(argv: Optional[Sequence[str]] = None, *, sleep: Sleep = time.sleep,
     """Run ``smsc-soap`` with ``argv``; the exit code. ``sleep`` and ``env`` are for tests."""
     args = build_parser().parse_args(argv)
     ctx = Context(env=os.environ if env is None else env, sleep=sleep,
-                  out=Output(getattr(args, "json", False)))
+                  out=Output(getattr(args, "json", False)), whole_process=argv is None)
     run: Callable[[argparse.Namespace, Context], int] = args.run
     try:
         code = run(args, ctx)
