@@ -11,7 +11,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple, cast
+from typing import Any, Callable, Dict, Iterator, List, Tuple, cast
 from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape
 
@@ -30,7 +30,8 @@ from smsc_soap.testing import plugin
 from smsc_soap.channels import Mms
 from smsc_soap.http_api import multipart
 from smsc_soap.sandbox import Account, Sandbox
-from support.servers import Answer, LoopbackServer, Responder, echo
+from support.servers import Answer, LoopbackServer, Responder, echo, soap_answer
+from test_secrets_in_tracebacks import NS, _client, assert_no_secret
 
 pytest_plugins = ["pytester"]
 
@@ -824,3 +825,31 @@ def test_a_request_not_in_the_cassette_names_the_record_mode_option(pytester: py
     replayed = pytester.runpytest("-k", "balance", "-p", "no:cacheprovider")
     replayed.assert_outcomes(failed=1)
     replayed.stdout.fnmatch_lines(["*pytest --smsc-record-mode=new_episodes test_user.py::test_balance*"])
+
+
+# --- a replay's refusal carries no secret ----------------------------------------------------------
+
+REPLAYED_CALLS: Dict[str, Callable[[Client], object]] = {
+    "SOAP": lambda c: c.get_sms_cost2("79991234567", "not what was recorded"),
+    "page": lambda c: c.operator("79991234567"),
+}
+
+
+@pytest.mark.parametrize("kind", ["password", "apikey"])
+@pytest.mark.parametrize("call", sorted(REPLAYED_CALLS))
+def test_no_secret_when_a_replay_refuses_a_request_not_in_the_cassette(
+        responder: Responder, kind: str, call: str, any_client: Any, tmp_path: Path) -> None:
+    """vcrpy refuses a request its cassette lacks with an exception that the client raises as it
+    is: the request it carries, and describes, is the scrubbed one the cassette would record.
+    (Here, not in test_secrets_in_tracebacks.py: that one runs at the dependency floors too,
+    where vcrpy, a test kit's dependency, is not installed.)"""
+    responder.answer(soap_answer(NS, "get_sms_cost2", "<cost>1</cost><cnt>1</cnt>"))
+    client = _client(kind, responder.url, any_client)
+    with kit.make_vcr(tmp_path, record_mode="once", secrets=()).use_cassette("cost.yaml"):
+        client.get_sms_cost2("79991234567", "Hi")
+    with kit.make_vcr(tmp_path, secrets=()).use_cassette("cost.yaml"):
+        with pytest.raises(CannotOverwriteExistingCassetteException) as caught:
+            REPLAYED_CALLS[call](client)
+    assert b"REDACTED" in caught.value.failed_request.body
+    assert f"127.0.0.1:{responder.port}" in str(caught.value)  # vcrpy's account of the request
+    assert_no_secret(caught.value)
